@@ -1,0 +1,115 @@
+/**
+ * What the auth core needs from its host, passed in as arguments so the core
+ * runs in plain Node (tests, other apps) and in Electron alike.
+ */
+
+/** Encrypts secrets at rest. In Electron: `safeStorage`. */
+export interface Cipher {
+  /** False when the OS offers no encryption at all. */
+  isEncryptionAvailable(): boolean;
+  /**
+   * The backend in use. On Linux Electron reports `basic_text` when no secret
+   * service is running: the "encryption" then uses a hard-coded key, which
+   * protects nothing, so the vault treats it as unavailable.
+   */
+  backend(): string;
+  encrypt(plaintext: string): Uint8Array;
+  decrypt(ciphertext: Uint8Array): string;
+}
+
+/** A small persistent key-value store. In Electron: electron-store. */
+export interface KeyValueStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Opens a URL in the person's system browser. In Electron: `shell.openExternal`. */
+export type UrlOpener = (url: string) => Promise<void>;
+
+/** Milliseconds since the epoch. Injected so tests can move time. */
+export type Clock = () => number;
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Structured logger. The core only ever passes non-secret fields; the
+ * redacting wrapper in `log.ts` is a second line of defence.
+ */
+export type Logger = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
+
+export type FetchLike = typeof fetch;
+
+export interface UserInfo {
+  sub: string;
+  name?: string;
+  email?: string;
+}
+
+/** The sign-in state as the renderer may see it: no token, ever. */
+export type SessionState =
+  | { status: 'signed_out'; storage: StorageStatus; providerId: string | null }
+  | { status: 'signing_in'; storage: StorageStatus; providerId: string }
+  | { status: 'signed_in'; storage: StorageStatus; providerId: string; user: UserInfo };
+
+export interface StorageStatus {
+  /** True when the refresh token is kept encrypted on disk. */
+  persistent: boolean;
+  /** Present when secrets are kept in memory only, in words for the person. */
+  notice?: string;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A request the renderer asks the main process to make with the person's token. */
+export interface ApiRequest {
+  method: HttpMethod;
+  /** Path relative to one of the provider's API base URLs, e.g. `/me`. */
+  path: string;
+  /** Which configured API base URL; the first one when absent. */
+  api?: number;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A configured provider as the renderer may list it. */
+export interface ProviderSummary {
+  id: string;
+  displayName: string;
+}
+
+/**
+ * The auth core's public surface (see README "Reusing the auth core").
+ * Created by `createAuthCore()` in `auth-core.ts`.
+ */
+export interface AuthCore {
+  listProviders(): ProviderSummary[];
+  getSession(): SessionState;
+  /** Called on every state change; returns an unsubscribe function. */
+  onSessionChanged(listener: (state: SessionState) => void): () => void;
+  /** Silently restores a stored session (refresh token from the vault). Never throws. */
+  restore(): Promise<SessionState>;
+  /** Opens the system browser and resolves once signed in; rejects with an AuthError. */
+  signIn(providerId?: string): Promise<SessionState>;
+  /** Ends the sign-in that is waiting for the browser, if any (`sign_in_cancelled`). */
+  cancelSignIn(): void;
+  /**
+   * The deep-link entry point: hand it every URL the OS delivers. Returns true
+   * when the URL was a callback for a pending sign-in (the outcome then settles
+   * that sign-in's promise), false when it was ignored.
+   */
+  handleRedirect(url: string): boolean;
+  /** Calls an allow-listed API with the person's token; refreshes once on 401. */
+  request(req: ApiRequest): Promise<ApiResponse>;
+  /** Revokes (where supported), clears local state, returns the signed-out state. */
+  signOut(): Promise<SessionState>;
+  /** Stops timers and pending sign-ins. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Runs every test runner (build, typecheck, vitest, Playwright) and prints one
+// summary line `tests: N passed, N failed` that sums them all.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+
+mkdirSync('test-results', { recursive: true });
+let failedSteps = 0;
+
+function run(label, cmd, args) {
+  console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.log(`=== ${label} exited with ${r.status ?? r.signal}`);
+    failedSteps += 1;
+  }
+  return r.status === 0;
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const built = run('build', 'npm', ['run', '--silent', 'build']);
+run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
+const v = readJson('test-results/vitest.json');
+if (v) {
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  // A suite that failed to load has no tests but is still a failure.
+  const brokenSuites = (v.testResults ?? []).filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  failed += brokenSuites;
+} else {
+  failed += 1;
+}
+
+if (built) {
+  run('playwright', 'npx', ['playwright', 'test']);
+  const p = readJson('test-results/playwright.json');
+  if (p) {
+    passed += p.stats.expected + (p.stats.flaky ?? 0);
+    failed += p.stats.unexpected;
+    skipped += p.stats.skipped;
+  } else {
+    failed += 1;
+  }
+} else {
+  failed += 1;
+}
+
+if (failedSteps > 0 && failed === 0) failed = failedSteps;
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);
