@@ -48,7 +48,13 @@ export interface UserInfo {
 
 /** The sign-in state as the renderer may see it: no token, ever. */
 export type SessionState =
-  | { status: 'signed_out'; storage: StorageStatus; providerId: string | null }
+  | {
+      status: 'signed_out';
+      storage: StorageStatus;
+      providerId: string | null;
+      /** Why the session ended when it was not the person's own sign-out (e.g. refresh token revoked). */
+      reason?: { code: string; message: string };
+    }
   | { status: 'signing_in'; storage: StorageStatus; providerId: string }
   | { status: 'signed_in'; storage: StorageStatus; providerId: string; user: UserInfo };
 

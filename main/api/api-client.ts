@@ -1,0 +1,118 @@
+/**
+ * Authenticated requests on the renderer's behalf. The token is attached here,
+ * in the main process, and only to allow-listed API base URLs. A 401 leads to
+ * one refresh and one retry, never a loop; redirects are followed by hand and
+ * only while they stay inside the allow-list.
+ */
+import { AuthError } from '../auth/errors';
+import type { BearerToken } from '../auth/token-session';
+import type { ApiRequest, ApiResponse, FetchLike, Logger } from '../auth/types';
+import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
+
+export interface ApiClientDeps {
+  baseUrls: readonly string[];
+  fetch: FetchLike;
+  logger: Logger;
+  /** The current token; with `rejected`, that token was refused and must be refreshed. */
+  accessToken(rejected?: string): Promise<BearerToken>;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+/** Response headers the renderer may see; everything else (Set-Cookie…) stays in main. */
+const EXPOSED_HEADERS = ['content-type', 'content-language', 'cache-control', 'etag', 'last-modified', 'www-authenticate', 'retry-after'];
+const MAX_REDIRECTS = 3;
+
+export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
+  const url = resolveApiUrl(deps.baseUrls, req.path, req.query, req.api ?? 0);
+  let bearer = await deps.accessToken();
+  let response = await send(deps, req, url, bearer);
+  if (response.status === 401) {
+    await response.body?.cancel().catch(() => {});
+    deps.logger('info', 'api.unauthorized_retry', { status: 401 });
+    bearer = await deps.accessToken(bearer.token);
+    response = await send(deps, req, url, bearer);
+  }
+  return toApiResponse(response, deps.maxResponseBytes ?? 5 * 1024 * 1024);
+}
+
+async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {
+  let url = firstUrl;
+  let method = req.method;
+  let body = req.body;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
+    const headers = new Headers(req.headers ?? {});
+    // Normalise the scheme casing: some providers answer `bearer`, RFC 6750 says `Bearer`.
+    const scheme = /^bearer$/i.test(bearer.type) ? 'Bearer' : bearer.type;
+    headers.set('authorization', `${scheme} ${bearer.token}`);
+    if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    let response: Response;
+    try {
+      response = await deps.fetch(url, {
+        method,
+        headers,
+        body: method === 'GET' ? undefined : body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      throw new AuthError('network_error', undefined, { cause: err });
+    }
+    if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+    const location = response.headers.get('location');
+    await response.body?.cancel().catch(() => {});
+    if (!location) return response;
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new AuthError('invalid_response', 'The API answered with a redirect to an invalid address.');
+    }
+    if (!isWithinAnyBase(next, deps.baseUrls)) {
+      deps.logger('warn', 'api.redirect_refused', { origin: next.origin });
+      throw new AuthError('host_not_allowed', 'The API redirected to an address this app may not call with your sign-in.');
+    }
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
+    url = next;
+  }
+  throw new AuthError('invalid_response', 'The API redirected too many times.');
+}
+
+async function toApiResponse(response: Response, maxBytes: number): Promise<ApiResponse> {
+  const headers: Record<string, string> = {};
+  for (const name of EXPOSED_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
+  }
+  let text = '';
+  if (response.body) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let total = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > maxBytes) {
+          await reader.cancel().catch(() => {});
+          throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      text += decoder.decode();
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      throw new AuthError('network_error', undefined, { cause: err });
+    }
+  }
+  return { status: response.status, headers, body: text };
+}

@@ -1,0 +1,63 @@
+/**
+ * Resolves the renderer's `{ path, query }` against the provider's configured
+ * API base URLs. The result is always inside one base URL: same scheme, host,
+ * port and path prefix. Anything else is `host_not_allowed`, so the person's
+ * token never leaves for a host they did not configure.
+ */
+import { AuthError } from '../auth/errors';
+
+function notAllowed(): AuthError {
+  return new AuthError('host_not_allowed');
+}
+
+/** Percent-decodes repeatedly (bounded) so `%252e%252e` is seen as `..`. */
+function fullyDecoded(segment: string): string {
+  let current = segment;
+  for (let i = 0; i < 3; i += 1) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      throw notAllowed();
+    }
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+export function resolveApiUrl(baseUrls: readonly string[], path: string, query?: Record<string, string>, apiIndex = 0): URL {
+  const baseRaw = baseUrls[apiIndex];
+  if (baseRaw === undefined) throw notAllowed();
+  const base = new URL(baseRaw);
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\\\u0000-\u001f\u007f#?]/.test(path)) {
+    throw notAllowed();
+  }
+  for (const segment of path.split('/')) {
+    const decoded = fullyDecoded(segment);
+    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
+  }
+  const basePath = base.pathname.replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(`${base.origin}${basePath}${path}`);
+  } catch {
+    throw notAllowed();
+  }
+  if (!isWithinBase(url, base)) throw notAllowed();
+  if (query) {
+    for (const [key, value] of Object.entries(query)) url.searchParams.append(key, value);
+  }
+  return url;
+}
+
+/** True when `url` is on the base's origin and under its path. */
+export function isWithinBase(url: URL, base: URL): boolean {
+  if (url.origin !== base.origin || url.protocol !== base.protocol || url.username !== '' || url.password !== '') return false;
+  const basePath = base.pathname.replace(/\/+$/, '');
+  return basePath === '' || url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+}
+
+export function isWithinAnyBase(url: URL, baseUrls: readonly string[]): boolean {
+  return baseUrls.some((b) => isWithinBase(url, new URL(b)));
+}

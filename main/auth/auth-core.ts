@@ -1,0 +1,449 @@
+/**
+ * The auth core: authorization code flow with PKCE in the system browser,
+ * callback handling, session with refresh, API requests and sign-out.
+ * Electron-free: everything it touches is passed in (see `AuthCoreOptions`).
+ *
+ * @see RFC 8252 (OAuth 2.0 for Native Apps), RFC 7636 (PKCE), RFC 9207 (iss),
+ *      RFC 7009 (revocation), RFC 9700 (OAuth 2.0 Security BCP)
+ */
+import * as client from 'openid-client';
+import { apiRequest } from '../api/api-client';
+import { parseCallbackUrl, type CallbackParse } from './callback-url';
+import { redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { AuthError, toErrorPayload } from './errors';
+import { noopLogger, redactingLogger } from './log';
+import { PendingSignIns, type PendingSignIn } from './pending-sign-ins';
+import { codeForOAuthError, toAuthError } from './protocol-errors';
+import { discoverProvider } from './provider-client';
+import { TokenSession, type TokenSet } from './token-session';
+import type {
+  ApiRequest,
+  ApiResponse,
+  AuthCore,
+  Clock,
+  FetchLike,
+  Logger,
+  ProviderSummary,
+  SessionState,
+  StorageStatus,
+  UrlOpener,
+  UserInfo,
+} from './types';
+
+/** What the core needs from the vault (`Vault` in vault.ts satisfies it). */
+export interface SessionVault {
+  status(): StorageStatus;
+  load(providerId: string): { providerId: string; refreshToken: string; user: UserInfo; savedAt: number } | null;
+  save(session: { providerId: string; refreshToken: string; user: UserInfo; savedAt: number }): void;
+  remove(providerId: string): void;
+  lastProviderId(): string | null;
+  setLastProviderId(id: string | null): void;
+}
+
+export interface AuthCoreOptions {
+  config: AppConfig;
+  vault: SessionVault;
+  /** Opens the authorization URL in the system browser. */
+  openUrl: UrlOpener;
+  fetch?: FetchLike;
+  clock?: Clock;
+  logger?: Logger;
+  /** How long a sign-in waits for the browser. Default 5 minutes. */
+  signInTimeoutMs?: number;
+  /** Refresh this long before the access token expires. Default 60 s. */
+  refreshSkewMs?: number;
+  /** Upper bound for each request to the provider, in seconds. Default 15. */
+  providerTimeoutSeconds?: number;
+  /** Upper bound for each API request, in ms. Default 30 s. */
+  apiTimeoutMs?: number;
+}
+
+/** Authorization parameters the core owns; a profile may not override them. */
+const RESERVED_AUTHORIZE_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'scope',
+]);
+
+type Completed = SessionState;
+
+export async function createAuthCore(options: AuthCoreOptions): Promise<AuthCore> {
+  return new DesktopAuthCore(options);
+}
+
+class DesktopAuthCore implements AuthCore {
+  readonly #opts: AuthCoreOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #fetch: FetchLike;
+  readonly #providers: Map<string, ProviderConfig>;
+  readonly #discovered = new Map<string, Promise<client.Configuration>>();
+  readonly #pending: PendingSignIns<Completed>;
+  readonly #listeners = new Set<(state: SessionState) => void>();
+  #session: TokenSession | null = null;
+  /** State of the newest sign-in waiting for the browser. */
+  #signingIn: { state: string; providerId: string } | null = null;
+  #endReason: { code: string; message: string } | undefined;
+
+  constructor(opts: AuthCoreOptions) {
+    this.#opts = opts;
+    this.#log = redactingLogger(opts.logger ?? noopLogger);
+    this.#clock = opts.clock ?? Date.now;
+    this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
+    this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
+  }
+
+  listProviders(): ProviderSummary[] {
+    return this.#opts.config.providers.map((p) => ({ id: p.id, displayName: p.displayName }));
+  }
+
+  getSession(): SessionState {
+    const storage = this.#opts.vault.status();
+    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId };
+    if (this.#session) return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user } };
+    return {
+      status: 'signed_out',
+      storage,
+      providerId: null,
+      ...(this.#endReason ? { reason: this.#endReason } : {}),
+    };
+  }
+
+  onSessionChanged(listener: (state: SessionState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async restore(): Promise<SessionState> {
+    const { vault } = this.#opts;
+    const providerId = vault.lastProviderId();
+    if (!providerId) return this.getSession();
+    const provider = this.#providers.get(providerId);
+    const stored = vault.load(providerId);
+    if (!provider || !stored) {
+      if (!provider) vault.remove(providerId);
+      vault.setLastProviderId(null);
+      return this.getSession();
+    }
+    const session = this.#newSession(provider, stored.user, { tokenType: 'Bearer', refreshToken: stored.refreshToken });
+    this.#session = session;
+    this.#emit();
+    try {
+      await session.accessToken();
+      this.#log('info', 'restore.done', { providerId });
+    } catch (err) {
+      // invalid_grant has already signed out through onRefreshRejected; anything
+      // else (offline, provider down) keeps the session: it refreshes on first use.
+      this.#log('warn', 'restore.refresh_failed', { providerId, errorCode: toErrorPayload(err).code });
+    }
+    return this.getSession();
+  }
+
+  async signIn(providerId?: string): Promise<SessionState> {
+    const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#providers.get(providerId);
+    if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
+    // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
+    this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
+
+    const marker = { state: '', providerId: provider.id };
+    this.#signingIn = marker;
+    this.#endReason = undefined;
+    this.#emit();
+    let entry: PendingSignIn<Completed> | undefined;
+    try {
+      const config = await this.#config(provider);
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const redirectUri = redirectUriFor(this.#opts.config, provider);
+      const extra = Object.fromEntries(
+        Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
+      );
+      const url = client.buildAuthorizationUrl(config, {
+        ...extra,
+        redirect_uri: redirectUri,
+        scope: provider.scopes.join(' '),
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      });
+      if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
+      marker.state = state;
+      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
+      this.#log('info', 'sign_in.started', { providerId: provider.id });
+      try {
+        await this.#opts.openUrl(url.href);
+      } catch (err) {
+        this.#pending.fail(state, new AuthError('internal_error', 'The system browser could not be opened.', { cause: err }));
+      }
+      return await entry.promise;
+    } catch (err) {
+      const authErr = toAuthError(err, 'Sign-in');
+      this.#log('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code });
+      throw authErr;
+    } finally {
+      if (this.#signingIn === marker) {
+        this.#signingIn = null;
+        this.#emit();
+      }
+    }
+  }
+
+  cancelSignIn(): void {
+    const n = this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    if (this.#signingIn && n === 0) {
+      // Cancelled while discovery was still running: no pending entry yet.
+      this.#signingIn = null;
+      this.#emit();
+    }
+  }
+
+  handleRedirect(url: string): boolean {
+    const redirectUris = this.#opts.config.providers.map((p) => redirectUriFor(this.#opts.config, p));
+    const parsed = parseCallbackUrl(url, redirectUris);
+    if (parsed.kind === 'ignored') {
+      this.#log('debug', 'callback.ignored', { reason: parsed.reason });
+      return false;
+    }
+    const taken = this.#pending.take(parsed.state);
+    if (!taken) {
+      this.#log('warn', 'callback.unknown_state', {});
+      return false;
+    }
+    void this.#complete(taken, parsed).then(
+      (value) => taken.settle({ value }),
+      (err: unknown) => taken.settle({ error: toAuthError(err, 'Sign-in') }),
+    );
+    return true;
+  }
+
+  async request(req: ApiRequest): Promise<ApiResponse> {
+    const session = this.#session;
+    if (!session) throw new AuthError('not_signed_in');
+    const provider = this.#providers.get(session.providerId);
+    if (!provider) throw new AuthError('not_signed_in');
+    return apiRequest(
+      {
+        baseUrls: provider.apiBaseUrls,
+        fetch: this.#fetch,
+        logger: this.#log,
+        timeoutMs: this.#opts.apiTimeoutMs,
+        accessToken: (rejected) => session.accessToken(rejected),
+      },
+      req,
+    );
+  }
+
+  async signOut(): Promise<SessionState> {
+    this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    const session = this.#session;
+    this.#endReason = undefined;
+    if (!session) {
+      this.#emit();
+      return this.getSession();
+    }
+    const tokens = this.#endLocally(session);
+    const provider = this.#providers.get(session.providerId);
+    if (provider) await this.#revokeAndEndSession(provider, tokens);
+    return this.getSession();
+  }
+
+  async dispose(): Promise<void> {
+    this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    this.#listeners.clear();
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  #config(provider: ProviderConfig): Promise<client.Configuration> {
+    let p = this.#discovered.get(provider.id);
+    if (!p) {
+      p = discoverProvider(provider, { fetch: this.#fetch, timeoutSeconds: this.#opts.providerTimeoutSeconds });
+      // A failed discovery is retried on the next attempt instead of being cached.
+      p.catch(() => this.#discovered.delete(provider.id));
+      this.#discovered.set(provider.id, p);
+    }
+    return p;
+  }
+
+  /**
+   * Completes a sign-in from its callback, checks in order: iss → error →
+   * code → token exchange (state, PKCE, nonce and ID token checks by openid-client).
+   * The code is exchanged at once: some providers let it live only 30 seconds.
+   */
+  async #complete(pending: PendingSignIn<Completed>, parsed: Extract<CallbackParse, { kind: 'response' }>): Promise<Completed> {
+    const provider = this.#providers.get(pending.providerId)!;
+    const config = await this.#config(provider);
+    const metadata = config.serverMetadata();
+    const { params } = parsed;
+
+    const iss = params.get('iss');
+    if ((metadata.authorization_response_iss_parameter_supported && !iss) || (iss !== null && iss !== metadata.issuer)) {
+      throw new AuthError('iss_mismatch');
+    }
+    const error = params.get('error');
+    if (error !== null) throw new AuthError(codeForOAuthError(error));
+    if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
+
+    // The exact redirect_uri of the authorization request, with the response's parameters.
+    const currentUrl = new URL(pending.redirectUri);
+    currentUrl.search = parsed.url.search;
+    const openid = provider.scopes.includes('openid');
+    const response = await client.authorizationCodeGrant(config, currentUrl, {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      ...(openid ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
+    });
+    const tokens = this.#tokenSet(response);
+    const user = await this.#userInfo(config, response, tokens);
+
+    // Replacing an existing session (signing in again): end the old one locally.
+    if (this.#session) this.#endLocally(this.#session, false);
+    const session = this.#newSession(provider, user, tokens);
+    this.#session = session;
+    if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user);
+    this.#opts.vault.setLastProviderId(provider.id);
+    this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
+    if (this.#signingIn?.state === pending.state) this.#signingIn = null;
+    this.#emit();
+    return this.getSession();
+  }
+
+  #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {
+    if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
+      throw new AuthError('invalid_response', 'The identity provider did not return an access token.');
+    }
+    const expiresIn = response.expiresIn();
+    return {
+      accessToken: response.access_token,
+      tokenType: typeof response.token_type === 'string' && response.token_type ? response.token_type : 'Bearer',
+      ...(expiresIn !== undefined ? { expiresAt: this.#clock() + expiresIn * 1000 } : {}),
+      ...(typeof response.refresh_token === 'string' ? { refreshToken: response.refresh_token } : {}),
+      ...(typeof response.id_token === 'string' ? { idToken: response.id_token } : {}),
+    };
+  }
+
+  /** The person's name and email: from userinfo when the provider has it, else the ID token. */
+  async #userInfo(config: client.Configuration, response: client.TokenEndpointResponseHelpers, tokens: TokenSet): Promise<UserInfo> {
+    const claims = response.claims();
+    let source: Record<string, unknown> = claims ? { ...claims } : {};
+    if (config.serverMetadata().userinfo_endpoint && tokens.accessToken) {
+      try {
+        const info = await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck);
+        source = { ...source, ...info };
+      } catch (err) {
+        this.#log('warn', 'userinfo.failed', { errorCode: toAuthError(err, 'Userinfo').code });
+      }
+    }
+    const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : undefined);
+    const sub = str(source.sub) ?? 'unknown';
+    const name = str(source.name) ?? str(source.preferred_username);
+    const email = str(source.email);
+    return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };
+  }
+
+  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet): TokenSession {
+    const session: TokenSession = new TokenSession(provider.id, user, tokens, {
+      clock: this.#clock,
+      logger: this.#log,
+      refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
+      refreshGrant: async (refreshToken) => {
+        const config = await this.#config(provider);
+        try {
+          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
+        } catch (err) {
+          throw toAuthError(err, 'Refresh');
+        }
+      },
+      persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user),
+      onRefreshRejected: (err) => {
+        if (this.#session !== session) return;
+        this.#endLocally(session);
+        this.#endReason = { code: err.code, message: err.message };
+        this.#emit();
+      },
+    });
+    return session;
+  }
+
+  #persist(providerId: string, refreshToken: string, user: UserInfo): void {
+    try {
+      this.#opts.vault.save({ providerId, refreshToken, user, savedAt: this.#clock() });
+    } catch (err) {
+      // The session goes on in memory; the person will sign in again next start.
+      this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });
+    }
+  }
+
+  /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
+  #endLocally(session: TokenSession, emit = true): TokenSet {
+    const tokens = session.end();
+    if (this.#session === session) this.#session = null;
+    try {
+      this.#opts.vault.remove(session.providerId);
+      this.#opts.vault.setLastProviderId(null);
+    } catch (err) {
+      this.#log('warn', 'vault.remove_failed', { errorCode: toErrorPayload(err).code });
+    }
+    if (emit) this.#emit();
+    return tokens;
+  }
+
+  /** RFC 7009 revocation where supported, then the end-session page when configured. Never throws. */
+  async #revokeAndEndSession(provider: ProviderConfig, tokens: TokenSet): Promise<void> {
+    let config: client.Configuration;
+    try {
+      config = await this.#config(provider);
+    } catch {
+      this.#log('warn', 'sign_out.revoke_skipped', { providerId: provider.id, why: 'provider unreachable' });
+      return;
+    }
+    const metadata = config.serverMetadata();
+    if (metadata.revocation_endpoint) {
+      const toRevoke: Array<[string | undefined, string]> = [
+        [tokens.refreshToken, 'refresh_token'],
+        [tokens.accessToken, 'access_token'],
+      ];
+      for (const [token, hint] of toRevoke) {
+        if (!token) continue;
+        try {
+          await client.tokenRevocation(config, token, { token_type_hint: hint });
+          this.#log('info', 'sign_out.revoked', { providerId: provider.id, hint });
+        } catch (err) {
+          this.#log('warn', 'sign_out.revoke_failed', { providerId: provider.id, hint, errorCode: toAuthError(err, 'Revocation').code });
+        }
+      }
+    }
+    if (provider.endSessionInBrowser && metadata.end_session_endpoint) {
+      try {
+        const url = client.buildEndSessionUrl(config, {
+          ...(tokens.idToken ? { id_token_hint: tokens.idToken } : {}),
+          ...(provider.postLogoutRedirectUri ? { post_logout_redirect_uri: provider.postLogoutRedirectUri } : {}),
+        });
+        await this.#opts.openUrl(url.href);
+      } catch (err) {
+        this.#log('warn', 'sign_out.end_session_failed', { providerId: provider.id, errorCode: toErrorPayload(err).code });
+      }
+    }
+  }
+
+  #emit(): void {
+    const state = this.getSession();
+    for (const listener of this.#listeners) {
+      try {
+        listener(state);
+      } catch (err) {
+        this.#log('error', 'listener.failed', { errorCode: toErrorPayload(err).code });
+      }
+    }
+  }
+}
+

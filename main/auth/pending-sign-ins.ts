@@ -1,0 +1,76 @@
+/**
+ * Sign-ins waiting for the browser, keyed by `state`. Each one races its own
+ * timeout and a cancellation; whoever settles it first removes it, so a second
+ * delivery of the same callback finds nothing and exchanges nothing.
+ */
+import { AuthError } from './errors';
+
+export interface PendingSignIn<T> {
+  readonly state: string;
+  readonly providerId: string;
+  readonly codeVerifier: string;
+  readonly nonce: string;
+  readonly redirectUri: string;
+  readonly promise: Promise<T>;
+}
+
+interface Entry<T> extends PendingSignIn<T> {
+  resolve(value: T): void;
+  reject(err: AuthError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class PendingSignIns<T> {
+  readonly #entries = new Map<string, Entry<T>>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  add(init: Omit<PendingSignIn<T>, 'promise'>): PendingSignIn<T> {
+    let resolve!: (value: T) => void;
+    let reject!: (err: AuthError) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // The caller may never await (e.g. superseded); keep Node from reporting it.
+    promise.catch(() => {});
+    const timer = setTimeout(() => this.fail(init.state, new AuthError('sign_in_timeout')), this.timeoutMs);
+    timer.unref?.();
+    const entry: Entry<T> = { ...init, promise, resolve, reject, timer };
+    this.#entries.set(init.state, entry);
+    return entry;
+  }
+
+  /**
+   * Removes and returns the sign-in for `state`, or undefined. Taking it is
+   * what makes a callback single-use: the caller then settles it.
+   */
+  take(state: string): (PendingSignIn<T> & { settle(outcome: { value: T } | { error: AuthError }): void }) | undefined {
+    const entry = this.#entries.get(state);
+    if (!entry) return undefined;
+    this.#entries.delete(state);
+    clearTimeout(entry.timer);
+    return {
+      ...entry,
+      settle: (outcome) => ('error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value)),
+    };
+  }
+
+  /** Ends one sign-in with an error (timeout, cancel, supersede). */
+  fail(state: string, error: AuthError): boolean {
+    const taken = this.take(state);
+    taken?.settle({ error });
+    return taken !== undefined;
+  }
+
+  /** Ends every pending sign-in with the same error. */
+  failAll(error: AuthError): number {
+    let n = 0;
+    for (const state of [...this.#entries.keys()]) if (this.fail(state, error)) n += 1;
+    return n;
+  }
+}

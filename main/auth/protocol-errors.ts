@@ -1,0 +1,72 @@
+/**
+ * Maps what openid-client / oauth4webapi / fetch throw onto the stable
+ * AuthError codes. The original error is kept as `cause` for debugging but its
+ * message is never shown: it can quote response bodies.
+ */
+import { AuthorizationResponseError, ClientError, ResponseBodyError } from 'openid-client';
+import { AuthError, isAuthError, type AuthErrorCode } from './errors';
+
+/** OAuth `error` values (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6) to our codes. */
+export function codeForOAuthError(error: string | undefined, status?: number): AuthErrorCode {
+  switch (error) {
+    case 'access_denied':
+    case 'login_required':
+    case 'consent_required':
+    case 'interaction_required':
+    case 'account_selection_required':
+      return 'access_denied';
+    case 'invalid_grant':
+      return 'invalid_grant';
+    case 'server_error':
+    case 'temporarily_unavailable':
+      return 'server_error';
+    case 'invalid_client':
+    case 'unauthorized_client':
+    case 'invalid_scope':
+    case 'unsupported_grant_type':
+    case 'unsupported_response_type':
+    case 'invalid_request':
+      return 'invalid_config';
+    default:
+      return status !== undefined && status >= 500 ? 'server_error' : 'invalid_response';
+  }
+}
+
+function isNetworkFailure(err: unknown): boolean {
+  if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return true;
+  // undici reports connection failures as `TypeError: fetch failed`.
+  return err instanceof TypeError && /fetch failed|network|ECONNREFUSED|terminated/i.test(err.message);
+}
+
+export function toAuthError(err: unknown, context: string): AuthError {
+  if (isAuthError(err)) return err;
+  if (err instanceof ResponseBodyError) {
+    const code = codeForOAuthError(err.error, err.status);
+    return new AuthError(code, messageFor(code, context), { cause: err });
+  }
+  if (err instanceof AuthorizationResponseError) {
+    const code = codeForOAuthError(err.error);
+    return new AuthError(code, messageFor(code, context), { cause: err });
+  }
+  if (isNetworkFailure(err)) return new AuthError('network_error', undefined, { cause: err });
+  if (err instanceof ClientError) {
+    // A non-conforming response with a 5xx status is the server failing, not lying.
+    const cause = err.cause;
+    if (cause instanceof Response && cause.status >= 500) return new AuthError('server_error', undefined, { cause: err });
+    if (isNetworkFailure(cause)) return new AuthError('network_error', undefined, { cause: err });
+    return new AuthError('invalid_response', `${context}: the server's response was not valid.`, { cause: err });
+  }
+  return new AuthError('internal_error', undefined, { cause: err });
+}
+
+function messageFor(code: AuthErrorCode, context: string): string | undefined {
+  switch (code) {
+    case 'invalid_config':
+      return `${context}: the provider rejected this app's request. Check the client ID, redirect URI and scopes.`;
+    case 'server_error':
+      return `${context}: the identity provider reported a server error. Try again later.`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * One signed-in session's tokens: the access token lives only in memory and is
+ * refreshed shortly before it expires; concurrent callers share a single
+ * in-flight refresh; a rotated refresh token is persisted before it is used.
+ */
+import { AuthError } from './errors';
+import type { Clock, Logger, UserInfo } from './types';
+
+export interface TokenSet {
+  accessToken?: string;
+  tokenType: string;
+  /** Epoch ms; undefined when the provider gave no lifetime. */
+  expiresAt?: number;
+  refreshToken?: string;
+  idToken?: string;
+}
+
+export interface BearerToken {
+  token: string;
+  type: string;
+}
+
+export interface TokenSessionDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Refresh this long before `expiresAt`, so a token never expires in flight. */
+  refreshSkewMs: number;
+  /** Performs the refresh grant; returns the new token set (refresh token absent = unchanged). */
+  refreshGrant(refreshToken: string): Promise<TokenSet>;
+  /** Persists a rotated refresh token. Called before the new tokens are used. */
+  persistRefreshToken(refreshToken: string): void;
+  /** The provider refused the refresh token: the session is over. */
+  onRefreshRejected(err: AuthError): void;
+}
+
+export class TokenSession {
+  #tokens: TokenSet;
+  #inflight: Promise<BearerToken> | null = null;
+  #ended = false;
+  /** Counts refresh grants, for tests and the benchmark. */
+  refreshCount = 0;
+
+  constructor(
+    readonly providerId: string,
+    readonly user: UserInfo,
+    tokens: TokenSet,
+    private readonly deps: TokenSessionDeps,
+  ) {
+    this.#tokens = { ...tokens };
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get refreshToken(): string | undefined {
+    return this.#tokens.refreshToken;
+  }
+
+  /** For sign-out: the tokens to revoke. Ends the session: no refresh result is applied afterwards. */
+  end(): TokenSet {
+    this.#ended = true;
+    const tokens = this.#tokens;
+    this.#tokens = { tokenType: tokens.tokenType };
+    return tokens;
+  }
+
+  /** Marks the access token as expired (tests, "force expiry", and a provider that says so). */
+  expireAccessToken(): void {
+    this.#tokens = { ...this.#tokens, expiresAt: 0 };
+  }
+
+  /**
+   * A usable access token. With `rejected`, the caller saw that token refused
+   * (HTTP 401): refresh unless another caller already replaced it.
+   */
+  async accessToken(rejected?: string): Promise<BearerToken> {
+    if (this.#ended) throw new AuthError('not_signed_in');
+    const t = this.#tokens;
+    const fresh = t.accessToken !== undefined && (t.expiresAt === undefined || t.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
+    if (fresh && t.accessToken !== rejected) return { token: t.accessToken!, type: t.tokenType };
+    this.#inflight ??= this.#refresh().finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  async #refresh(): Promise<BearerToken> {
+    const refreshToken = this.#tokens.refreshToken;
+    if (!refreshToken) {
+      const err = new AuthError('invalid_grant', 'Your sign-in has expired and cannot be renewed. Please sign in again.');
+      this.#ended = true;
+      this.deps.onRefreshRejected(err);
+      throw err;
+    }
+    this.deps.logger('debug', 'refresh.start', { providerId: this.providerId });
+    let next: TokenSet;
+    try {
+      this.refreshCount += 1;
+      next = await this.deps.refreshGrant(refreshToken);
+    } catch (err) {
+      if (err instanceof AuthError && err.code === 'invalid_grant' && !this.#ended) {
+        this.#ended = true;
+        this.deps.logger('info', 'refresh.rejected', { providerId: this.providerId });
+        this.deps.onRefreshRejected(err);
+      }
+      throw err;
+    }
+    // Signed out while the refresh was in flight: the result must not resurrect the session.
+    if (this.#ended) throw new AuthError('not_signed_in');
+    if (!next.accessToken) throw new AuthError('invalid_response', 'The identity provider did not return an access token.');
+    if (next.refreshToken && next.refreshToken !== refreshToken) {
+      try {
+        this.deps.persistRefreshToken(next.refreshToken);
+      } catch (err) {
+        // The session still works in memory; the person signs in again next start.
+        this.deps.logger('warn', 'refresh.persist_failed', { providerId: this.providerId, errorCode: err instanceof AuthError ? err.code : 'internal_error' });
+      }
+    }
+    this.#tokens = {
+      ...next,
+      refreshToken: next.refreshToken ?? refreshToken,
+      idToken: next.idToken ?? this.#tokens.idToken,
+    };
+    this.deps.logger('debug', 'refresh.done', { providerId: this.providerId });
+    return { token: next.accessToken, type: next.tokenType };
+  }
+}
