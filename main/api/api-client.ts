@@ -17,6 +17,11 @@ export interface ApiClientDeps {
   accessToken(rejected?: string): Promise<BearerToken>;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /**
+   * For APIs that answer an expired token with 400/403 and a message rather
+   * than 401: a body matching this means "refresh and retry once" too.
+   */
+  expiredTokenPattern?: RegExp;
 }
 
 /** Response headers the renderer may see; everything else (Set-Cookie…) stays in main. */
@@ -26,14 +31,20 @@ const MAX_REDIRECTS = 3;
 export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, req.api ?? 0);
   let bearer = await deps.accessToken();
-  let response = await send(deps, req, url, bearer);
-  if (response.status === 401) {
-    await response.body?.cancel().catch(() => {});
-    deps.logger('info', 'api.unauthorized_retry', { status: 401 });
-    bearer = await deps.accessToken(bearer.token);
-    response = await send(deps, req, url, bearer);
+  const maxBytes = deps.maxResponseBytes ?? 5 * 1024 * 1024;
+  const first = await send(deps, req, url, bearer);
+  let result: ApiResponse | undefined;
+  let expired = first.status === 401;
+  if (!expired) {
+    result = await toApiResponse(first, maxBytes);
+    expired = deps.expiredTokenPattern !== undefined && [400, 403].includes(result.status) && deps.expiredTokenPattern.test(result.body);
+  } else {
+    await first.body?.cancel().catch(() => {});
   }
-  return toApiResponse(response, deps.maxResponseBytes ?? 5 * 1024 * 1024);
+  if (!expired) return result!;
+  deps.logger('info', 'api.token_rejected_retry', { status: first.status });
+  bearer = await deps.accessToken(bearer.token);
+  return toApiResponse(await send(deps, req, url, bearer), maxBytes);
 }
 
 async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {

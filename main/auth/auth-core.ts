@@ -11,10 +11,12 @@ import { apiRequest } from '../api/api-client';
 import { parseCallbackUrl, type CallbackParse } from './callback-url';
 import { redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { AuthError, toErrorPayload } from './errors';
+import { readJsonPath } from './json-path';
 import { noopLogger, redactingLogger } from './log';
+import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
-import { discoverProvider } from './provider-client';
+import { resolveProvider } from './provider-client';
 import { TokenSession, type TokenSet } from './token-session';
 import type {
   ApiRequest,
@@ -156,29 +158,33 @@ class DesktopAuthCore implements AuthCore {
     this.#endReason = undefined;
     this.#emit();
     let entry: PendingSignIn<Completed> | undefined;
+    let loopback: LoopbackRedirect | undefined;
     try {
       const config = await this.#config(provider);
-      const codeVerifier = client.randomPKCECodeVerifier();
-      const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+      const usePkce = provider.pkce !== false;
+      const openid = provider.scopes.includes('openid');
+      const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : '';
       const state = client.randomState();
-      const nonce = client.randomNonce();
-      const redirectUri = redirectUriFor(this.#opts.config, provider);
+      const nonce = openid ? client.randomNonce() : '';
+      if (provider.redirect === 'loopback') {
+        loopback = await openLoopbackRedirect({ onCallback: (u) => this.handleRedirect(u), logger: this.#log });
+      }
+      const redirectUri = loopback ? loopback.redirectUri : redirectUriFor(this.#opts.config, provider);
       const extra = Object.fromEntries(
         Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
       );
       const url = client.buildAuthorizationUrl(config, {
         ...extra,
         redirect_uri: redirectUri,
-        scope: provider.scopes.join(' '),
-        code_challenge: codeChallenge,
-        code_challenge_method: 'S256',
+        ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
+        ...(usePkce ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
-        nonce,
+        ...(openid ? { nonce } : {}),
       });
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
       entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
-      this.#log('info', 'sign_in.started', { providerId: provider.id });
+      this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
@@ -190,6 +196,7 @@ class DesktopAuthCore implements AuthCore {
       this.#log('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code });
       throw authErr;
     } finally {
+      await loopback?.close();
       if (this.#signingIn === marker) {
         this.#signingIn = null;
         this.#emit();
@@ -207,7 +214,10 @@ class DesktopAuthCore implements AuthCore {
   }
 
   handleRedirect(url: string): boolean {
-    const redirectUris = this.#opts.config.providers.map((p) => redirectUriFor(this.#opts.config, p));
+    const redirectUris = [
+      ...this.#opts.config.providers.filter((p) => p.redirect !== 'loopback').map((p) => redirectUriFor(this.#opts.config, p)),
+      ...this.#pending.redirectUris(),
+    ];
     const parsed = parseCallbackUrl(url, redirectUris);
     if (parsed.kind === 'ignored') {
       this.#log('debug', 'callback.ignored', { reason: parsed.reason });
@@ -236,6 +246,7 @@ class DesktopAuthCore implements AuthCore {
         fetch: this.#fetch,
         logger: this.#log,
         timeoutMs: this.#opts.apiTimeoutMs,
+        ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
         accessToken: (rejected) => session.accessToken(rejected),
       },
       req,
@@ -266,7 +277,7 @@ class DesktopAuthCore implements AuthCore {
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
     if (!p) {
-      p = discoverProvider(provider, { fetch: this.#fetch, timeoutSeconds: this.#opts.providerTimeoutSeconds });
+      p = resolveProvider(provider, { fetch: this.#fetch, clock: this.#clock, timeoutSeconds: this.#opts.providerTimeoutSeconds });
       // A failed discovery is retried on the next attempt instead of being cached.
       p.catch(() => this.#discovered.delete(provider.id));
       this.#discovered.set(provider.id, p);
@@ -298,12 +309,12 @@ class DesktopAuthCore implements AuthCore {
     currentUrl.search = parsed.url.search;
     const openid = provider.scopes.includes('openid');
     const response = await client.authorizationCodeGrant(config, currentUrl, {
-      pkceCodeVerifier: pending.codeVerifier,
+      ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       expectedState: pending.state,
       ...(openid ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     });
     const tokens = this.#tokenSet(response);
-    const user = await this.#userInfo(config, response, tokens);
+    const user = await this.#userInfo(provider, config, response, tokens);
 
     // Replacing an existing session (signing in again): end the old one locally.
     if (this.#session) this.#endLocally(this.#session, false);
@@ -332,22 +343,48 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** The person's name and email: from userinfo when the provider has it, else the ID token. */
-  async #userInfo(config: client.Configuration, response: client.TokenEndpointResponseHelpers, tokens: TokenSet): Promise<UserInfo> {
+  async #userInfo(
+    provider: ProviderConfig,
+    config: client.Configuration,
+    response: client.TokenEndpointResponseHelpers,
+    tokens: TokenSet,
+  ): Promise<UserInfo> {
     const claims = response.claims();
     let source: Record<string, unknown> = claims ? { ...claims } : {};
-    if (config.serverMetadata().userinfo_endpoint && tokens.accessToken) {
+    const endpoint = config.serverMetadata().userinfo_endpoint;
+    if (endpoint && tokens.accessToken) {
       try {
-        const info = await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck);
-        source = { ...source, ...info };
+        if (provider.scopes.includes('openid')) {
+          source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck)) };
+        } else {
+          source = { ...source, ...(await this.#plainUserInfo(provider, endpoint, tokens)) };
+        }
       } catch (err) {
-        this.#log('warn', 'userinfo.failed', { errorCode: toAuthError(err, 'Userinfo').code });
+        this.#log('warn', 'userinfo.failed', { providerId: provider.id, errorCode: toAuthError(err, 'Userinfo').code });
       }
     }
-    const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : undefined);
-    const sub = str(source.sub) ?? 'unknown';
+    const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : typeof v === 'number' ? String(v) : undefined);
+    const sub = str(source.sub) ?? str(source.id) ?? 'unknown';
     const name = str(source.name) ?? str(source.preferred_username);
     const email = str(source.email);
     return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };
+  }
+
+  /** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
+  async #plainUserInfo(provider: ProviderConfig, endpoint: string, tokens: TokenSet): Promise<Record<string, unknown>> {
+    const res = await this.#fetch(endpoint, {
+      headers: { authorization: `${/^bearer$/i.test(tokens.tokenType) ? 'Bearer' : tokens.tokenType} ${tokens.accessToken}`, accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout((this.#opts.providerTimeoutSeconds ?? 15) * 1000),
+    });
+    if (!res.ok) throw new AuthError(res.status >= 500 ? 'server_error' : 'invalid_response');
+    const body: unknown = await res.json();
+    const map = provider.userInfo ?? {};
+    return {
+      sub: readJsonPath(body, map.sub ?? 'sub') ?? readJsonPath(body, 'id'),
+      name: readJsonPath(body, map.name ?? 'name'),
+      email: readJsonPath(body, map.email ?? 'email'),
+    };
   }
 
   #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet): TokenSession {

@@ -29,6 +29,11 @@ export class PendingSignIns<T> {
     return this.#entries.size;
   }
 
+  /** Redirect URIs of the sign-ins still waiting (loopback ones are per sign-in). */
+  redirectUris(): string[] {
+    return [...this.#entries.values()].map((e) => e.redirectUri);
+  }
+
   add(init: Omit<PendingSignIn<T>, 'promise'>): PendingSignIn<T> {
     let resolve!: (value: T) => void;
     let reject!: (err: AuthError) => void;

@@ -1,54 +1,112 @@
 /**
- * Turns a provider's configuration into an openid-client `Configuration` by
- * OIDC discovery, with the request seams the core controls: fetch (for tests
- * and provider quirks) and a bounded timeout on every request.
+ * Turns a provider profile into an openid-client `Configuration`: by OIDC
+ * discovery, or from explicit endpoints for providers without it. The request
+ * seams the core controls are attached here: fetch (with the profile's quirks),
+ * client authentication, and a bounded timeout on every request.
  */
 import * as client from 'openid-client';
-import { isLoopbackUrl, type ProviderConfig } from './config';
+import { fillTemplate, isLoopbackUrl, type ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { toAuthError } from './protocol-errors';
-import type { FetchLike } from './types';
+import { quirksFetch } from './token-quirks';
+import type { Clock, FetchLike } from './types';
 
 export interface ProviderClientOptions {
   fetch?: FetchLike;
+  clock?: Clock;
   /** Upper bound for each request to the provider, in seconds. */
   timeoutSeconds?: number;
 }
 
+function clientAuthentication(provider: ProviderConfig): { method: string; auth: client.ClientAuth } {
+  const ca = provider.clientAuth ?? { method: 'none' as const };
+  switch (ca.method) {
+    case 'client_secret_post':
+      return { method: ca.method, auth: client.ClientSecretPost(ca.secret) };
+    case 'client_secret_basic':
+      return { method: ca.method, auth: client.ClientSecretBasic(ca.secret) };
+    default:
+      // A public client: the app holds no secret (RFC 8252 §8.5); PKCE binds the code.
+      return { method: 'none', auth: client.None() };
+  }
+}
+
+/** Fills `{tenant}`-style placeholders in the profile's explicit endpoints. */
+export function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig['endpoints']> | undefined {
+  const e = provider.endpoints;
+  if (!e) return undefined;
+  const vars = provider.templateVars ?? {};
+  const fill = (u: string | undefined) => (u === undefined ? undefined : fillTemplate(u, vars));
+  return {
+    authorization: fill(e.authorization)!,
+    token: fill(e.token)!,
+    ...(e.refresh ? { refresh: fill(e.refresh)! } : {}),
+    ...(e.revocation ? { revocation: fill(e.revocation)! } : {}),
+    ...(e.userinfo ? { userinfo: fill(e.userinfo)! } : {}),
+    ...(e.endSession ? { endSession: fill(e.endSession)! } : {}),
+  };
+}
+
 /**
- * Discovers the provider and returns a public-client configuration
- * (`token_endpoint_auth_method: none`: the app holds no secret, RFC 8252 §8.5).
+ * Resolves the provider and returns its configuration.
  *
- * Plain http is accepted only for a loopback issuer (the embedded demo
+ * Plain http is accepted only for loopback endpoints (the embedded demo
  * provider and tests); it is never enabled for a remote host.
  */
-export async function discoverProvider(provider: ProviderConfig, options: ProviderClientOptions = {}): Promise<client.Configuration> {
-  const issuer = new URL(provider.issuer);
-  const insecureLoopback = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
+export async function resolveProvider(provider: ProviderConfig, options: ProviderClientOptions = {}): Promise<client.Configuration> {
+  const { method, auth } = clientAuthentication(provider);
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeout = options.timeoutSeconds ?? 15;
+  const explicit = explicitEndpoints(provider);
   let config: client.Configuration;
-  try {
-    config = await client.discovery(
-      issuer,
-      provider.clientId,
-      { token_endpoint_auth_method: 'none' },
-      client.None(),
+  let insecureLoopback: boolean;
+
+  if (explicit) {
+    const urls = Object.values(explicit).map((u) => new URL(u));
+    insecureLoopback = urls.some((u) => u.protocol === 'http:');
+    config = new client.Configuration(
       {
-        execute: insecureLoopback ? [client.allowInsecureRequests] : [],
-        timeout: options.timeoutSeconds ?? 15,
-        ...(options.fetch ? { [client.customFetch]: options.fetch as client.CustomFetch } : {}),
+        issuer: provider.issuer ?? new URL(explicit.authorization).origin,
+        authorization_endpoint: explicit.authorization,
+        token_endpoint: explicit.token,
+        ...(explicit.revocation ? { revocation_endpoint: explicit.revocation } : {}),
+        ...(explicit.userinfo ? { userinfo_endpoint: explicit.userinfo } : {}),
+        ...(explicit.endSession ? { end_session_endpoint: explicit.endSession } : {}),
       },
+      provider.clientId,
+      { token_endpoint_auth_method: method },
+      auth,
     );
-  } catch (err) {
-    const mapped = toAuthError(err, 'Provider discovery');
-    if (mapped.code === 'network_error') throw new AuthError('network_error', `Could not reach the identity provider at ${issuer.origin}. Check your connection and try again.`, { cause: err });
-    throw new AuthError('invalid_config', `The identity provider at ${issuer.href} did not publish a valid OpenID configuration.`, { cause: err });
+    if (insecureLoopback) client.allowInsecureRequests(config);
+  } else {
+    const issuer = new URL(provider.issuer!);
+    insecureLoopback = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
+    try {
+      config = await client.discovery(issuer, provider.clientId, { token_endpoint_auth_method: method }, auth, {
+        execute: insecureLoopback ? [client.allowInsecureRequests] : [],
+        timeout,
+        [client.customFetch]: baseFetch as client.CustomFetch,
+      });
+    } catch (err) {
+      const mapped = toAuthError(err, 'Provider discovery');
+      if (mapped.code === 'network_error') {
+        throw new AuthError('network_error', `Could not reach the identity provider at ${issuer.origin}. Check your connection and try again.`, { cause: err });
+      }
+      throw new AuthError('invalid_config', `The identity provider at ${issuer.href} did not publish a valid OpenID configuration.`, { cause: err });
+    }
   }
-  assertEndpointsAreSafe(config.serverMetadata(), insecureLoopback);
+  const metadata = config.serverMetadata();
+  assertEndpointsAreSafe(metadata, insecureLoopback);
+  config.timeout = timeout;
+  config[client.customFetch] = quirksFetch(provider, metadata.token_endpoint!, explicit?.refresh, baseFetch, options.clock ?? Date.now) as client.CustomFetch;
   return config;
 }
 
-/** Every endpoint the app will talk to (or open) must be https, or http on loopback for a loopback issuer. */
+/** Every endpoint the app will talk to (or open) must be https, or http on loopback. */
 function assertEndpointsAreSafe(metadata: client.ServerMetadata, insecureLoopback: boolean): void {
+  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
+    throw new AuthError('invalid_config', 'The identity provider has no authorization or token endpoint.');
+  }
   const endpoints = [
     metadata.authorization_endpoint,
     metadata.token_endpoint,
@@ -56,9 +114,6 @@ function assertEndpointsAreSafe(metadata: client.ServerMetadata, insecureLoopbac
     metadata.revocation_endpoint,
     metadata.end_session_endpoint,
   ];
-  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
-    throw new AuthError('invalid_config', 'The identity provider has no authorization or token endpoint.');
-  }
   for (const endpoint of endpoints) {
     if (endpoint === undefined) continue;
     let url: URL;
