@@ -1,0 +1,114 @@
+/**
+ * Where the app's provider configuration comes from, first match wins:
+ *
+ * 1. `OIDC_DESKTOP_CONFIG` — path to a JSON file (a missing file is an error:
+ *    the person asked for it explicitly);
+ * 2. `<userData>/config.json`, when it exists;
+ * 3. environment variables, when `OIDC_ISSUER` is set (one provider);
+ * 4. nothing: `null`, and the app runs against the bundled demo provider.
+ *
+ * Whatever the source, the value goes through `parseAppConfig`, so errors read
+ * the same and name the field. Electron-free: the file reader is passed in.
+ */
+import path from 'node:path';
+import { parseAppConfig, type AppConfig } from './auth/config';
+import { AuthError, isAuthError } from './auth/errors';
+
+export interface LoadAppConfigDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads a UTF-8 file; throws an `ENOENT` error when it does not exist. */
+  readFile: (filePath: string) => string;
+  userDataDir: string;
+}
+
+export const DEMO_SCHEME = 'com.example.desktop';
+export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+export function loadAppConfig({ env, readFile, userDataDir }: LoadAppConfigDeps): AppConfig | null {
+  const explicit = env.OIDC_DESKTOP_CONFIG?.trim();
+  if (explicit) {
+    const text = readConfigFile(readFile, explicit, { mustExist: true });
+    return parseConfigFile(explicit, text!);
+  }
+
+  const userConfig = path.join(userDataDir, 'config.json');
+  const text = readConfigFile(readFile, userConfig, { mustExist: false });
+  if (text !== null) return parseConfigFile(userConfig, text);
+
+  if (env.OIDC_ISSUER?.trim()) return parseAppConfig(configFromEnv(env));
+  return null;
+}
+
+/** The configuration for the bundled demo provider (`main/demo/demo-provider.ts`). */
+export function demoAppConfig(demo: { issuer: string; apiBaseUrl: string; clientId: string }): AppConfig {
+  return parseAppConfig({
+    scheme: DEMO_SCHEME,
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo provider',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: DEFAULT_SCOPES,
+        apiBaseUrls: [demo.apiBaseUrl],
+        // oidc-provider issues a refresh token only with offline_access AND prompt=consent.
+        authorizeParams: { prompt: 'consent' },
+      },
+    ],
+  });
+}
+
+function readConfigFile(readFile: LoadAppConfigDeps['readFile'], filePath: string, opts: { mustExist: boolean }): string | null {
+  try {
+    return readFile(filePath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOENT' && !opts.mustExist) return null;
+    const why = code === 'ENOENT' ? 'it does not exist' : `it could not be read (${code ?? 'unknown error'})`;
+    throw new AuthError('invalid_config', `The configuration file ${filePath} could not be used: ${why}.`, { cause: err });
+  }
+}
+
+function parseConfigFile(filePath: string, text: string): AppConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? err.message : 'syntax error';
+    throw new AuthError('invalid_config', `The configuration file ${filePath} is not valid JSON: ${detail}`, { cause: err });
+  }
+  try {
+    return parseAppConfig(value);
+  } catch (err) {
+    if (isAuthError(err)) throw new AuthError('invalid_config', `${filePath}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+const splitList = (value: string | undefined, sep: RegExp): string[] | undefined =>
+  value === undefined ? undefined : value.split(sep).map((s) => s.trim()).filter((s) => s.length > 0);
+
+/** One provider from environment variables; validation is left to `parseAppConfig`. */
+function configFromEnv(env: LoadAppConfigDeps['env']): unknown {
+  const issuer = env.OIDC_ISSUER!.trim();
+  let hostname = issuer;
+  try {
+    hostname = new URL(issuer).hostname;
+  } catch {
+    // parseAppConfig reports the bad issuer
+  }
+  return {
+    scheme: env.OIDC_SCHEME?.trim() || DEMO_SCHEME,
+    providers: [
+      {
+        id: env.OIDC_PROVIDER_ID?.trim() || 'default',
+        displayName: env.OIDC_PROVIDER_NAME?.trim() || hostname || 'Identity provider',
+        issuer,
+        clientId: env.OIDC_CLIENT_ID?.trim() ?? '',
+        scopes: splitList(env.OIDC_SCOPES, /\s+/) ?? DEFAULT_SCOPES,
+        apiBaseUrls: splitList(env.OIDC_API_BASE_URL, /,/) ?? [],
+      },
+    ],
+    ...(env.OIDC_ALLOW_WEAK_STORAGE === '1' || env.OIDC_ALLOW_WEAK_STORAGE === 'true' ? { allowWeakStorage: true } : {}),
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * Composition root: the Electron app's lifecycle, wired to the Electron-free
+ * auth core.
+ *
+ * Start-up order matters:
+ * 1. before `ready`: read the configuration (to know our URI scheme), take the
+ *    single-instance lock, register the `app:` scheme, the deep-link listeners
+ *    (`open-url` inside `will-finish-launching`, `second-instance`) and the
+ *    OS protocol handler; a cold start's own argv link is queued;
+ * 2. on `ready`: serve the renderer, start the demo provider if there is no
+ *    configuration, build vault → core → IPC → window, then hand the queued
+ *    deep links to the core and restore the saved session.
+ *
+ * `main()` is exported (and only auto-runs outside vitest) so the wiring can be
+ * tested with `vi.mock('electron')`; every collaborator can be overridden.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { DEMO_SCHEME, demoAppConfig, loadAppConfig } from './app-config';
+import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
+import type { AppConfig } from './auth/config';
+import { isAuthError } from './auth/errors';
+import { jsonLinesLogger } from './auth/log';
+import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
+import { Vault } from './auth/vault';
+import { DeepLinkInbox, extractDeepLink } from './deep-link';
+import { startDemoProvider } from './demo/demo-provider';
+import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
+import { IPC_CHANNELS } from './ipc/contract-types';
+import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
+import { createElectronStoreKv } from './platform/electron-store-kv';
+import { createSafeStorageCipher } from './platform/safe-storage-cipher';
+import { createShellOpener } from './platform/shell-opener';
+import { createMainWindow } from './platform/window';
+
+export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
+
+interface DemoProvider {
+  issuer: string;
+  apiBaseUrl: string;
+  clientId: string;
+  close(): Promise<void> | void;
+}
+
+export interface MainDeps {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** `process.defaultApp`: true when run as `electron path/to/main.js` (development). */
+  defaultApp: boolean;
+  execPath: string;
+  paths: { preload: string; renderer: string };
+  logger: Logger;
+  loadConfig: () => AppConfig | null;
+  startDemo: (opts: { redirectUris: string[] }) => Promise<DemoProvider>;
+  createCore: (opts: AuthCoreOptions) => Promise<AuthCore>;
+  createCipher: () => Cipher;
+  createStore: () => KeyValueStore;
+  openUrl: UrlOpener;
+}
+
+/** What a running app is made of (returned for tests and for orderly shutdown). */
+export interface AppContext {
+  config: AppConfig;
+  core: AuthCore;
+  window(): BrowserWindow | null;
+}
+
+export interface MainHandle {
+  /** The scheme the app registered, or null when it quit before choosing one. */
+  scheme: string | null;
+  /** Resolves once the core and window exist; null when the app is quitting instead. */
+  ready: Promise<AppContext | null>;
+}
+
+function defaultDeps(): MainDeps {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const logger = jsonLinesLogger(logLevelFrom(process.env.OIDC_DESKTOP_LOG), (line) => process.stdout.write(`${line}\n`));
+  return {
+    argv: process.argv,
+    env: process.env,
+    defaultApp: process.defaultApp === true,
+    execPath: process.execPath,
+    // The build puts the bundle in dist/main, the preload in dist/preload, the renderer in dist/renderer.
+    paths: { preload: path.join(here, '../preload/index.cjs'), renderer: path.join(here, '../renderer') },
+    logger,
+    // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override.
+    loadConfig: () => loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData') }),
+    startDemo: startDemoProvider,
+    createCore: createAuthCore,
+    createCipher: () => createSafeStorageCipher(),
+    createStore: () => createElectronStoreKv({ name: 'vault' }),
+    openUrl: createShellOpener(),
+  };
+}
+
+export function logLevelFrom(value: string | undefined): LogLevel {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}
+
+export function main(overrides: Partial<MainDeps> = {}): MainHandle {
+  const deps: MainDeps = { ...defaultDeps(), ...overrides };
+  const log = deps.logger;
+
+  // Lets tests and side-by-side installs keep their own vault, config and single-instance lock.
+  const userDataOverride = deps.env.OIDC_DESKTOP_USER_DATA?.trim();
+  if (userDataOverride) app.setPath('userData', path.resolve(userDataOverride));
+
+  let config: AppConfig | null;
+  try {
+    config = deps.loadConfig();
+  } catch (err) {
+    // showErrorBox is safe before `ready`; the message names the file and field, never a secret.
+    dialog.showErrorBox('Invalid configuration', isAuthError(err) ? err.message : 'The configuration could not be read.');
+    log('error', 'app.invalid_config', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
+    app.quit();
+    return { scheme: null, ready: Promise.resolve(null) };
+  }
+  const scheme = config?.scheme ?? DEMO_SCHEME;
+
+  if (!app.requestSingleInstanceLock()) {
+    // Another instance owns the window and the pending sign-ins; it receives our argv via `second-instance`.
+    log('info', 'app.second_instance_quitting');
+    app.quit();
+    return { scheme, ready: Promise.resolve(null) };
+  }
+
+  registerAppScheme();
+  registerProtocolClient(deps, scheme, log);
+
+  const inbox = new DeepLinkInbox();
+  let mainWindow: BrowserWindow | null = null;
+
+  // macOS delivers links by event, possibly before `ready` (a cold start by the link).
+  app.on('will-finish-launching', () => {
+    app.on('open-url', (event, url) => {
+      event.preventDefault();
+      inbox.deliver(extractDeepLink([url], scheme));
+    });
+  });
+  // Windows/Linux: the OS starts a second process with the link in argv; it quits and we get its argv.
+  app.on('second-instance', (_event, argv) => {
+    inbox.deliver(extractDeepLink(argv, scheme));
+    focus(mainWindow);
+  });
+  inbox.deliver(extractDeepLink(deps.argv, scheme));
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  installQuitCleanup(cleanups, log);
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  const ready = app.whenReady().then(async (): Promise<AppContext | null> => {
+    try {
+      serveRenderer(deps.paths.renderer);
+      const effective = config ?? (await startDemo(deps, cleanups, log));
+      const vault = new Vault({ cipher: deps.createCipher(), store: deps.createStore(), allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
+      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log });
+      cleanups.push(() => core.dispose());
+
+      const isTrustedSender = (event: IpcInvokeEventLike) =>
+        isTrustedRendererUrl(event.senderFrame?.url ?? '') && mainWindow !== null && !mainWindow.isDestroyed() && event.sender.id === mainWindow.webContents.id;
+      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender }));
+
+      const openWindow = () => {
+        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
+        mainWindow.on('closed', () => {
+          mainWindow = null;
+        });
+      };
+      openWindow();
+      app.on('activate', () => {
+        if (mainWindow === null) openWindow();
+      });
+
+      const unsubscribe = core.onSessionChanged((state) => {
+        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_CHANNELS.sessionChanged, state);
+      });
+      cleanups.push(unsubscribe);
+
+      inbox.attach((url) => {
+        try {
+          const handled = core.handleRedirect(url);
+          log('info', 'deep_link.received', { handled });
+        } catch (err) {
+          log('warn', 'deep_link.failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
+        }
+      });
+      void core.restore();
+      log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });
+      return { config: effective, core, window: () => mainWindow };
+    } catch (err) {
+      log('error', 'app.start_failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
+      dialog.showErrorBox('The app could not start', isAuthError(err) ? err.message : 'Something went wrong while starting. See the log for details.');
+      app.quit();
+      return null;
+    }
+  });
+  return { scheme, ready };
+}
+
+/** Tells the OS to start this app for `<scheme>:` links. */
+function registerProtocolClient(deps: MainDeps, scheme: string, log: Logger): void {
+  let ok: boolean;
+  if (deps.defaultApp) {
+    // `electron path/to/app`: the OS must start electron WITH our script, or the link would open a bare Electron.
+    const script = deps.argv[1];
+    ok = script !== undefined && app.setAsDefaultProtocolClient(scheme, deps.execPath, [path.resolve(script)]);
+  } else {
+    ok = app.setAsDefaultProtocolClient(scheme);
+  }
+  log(ok ? 'info' : 'warn', 'app.protocol_client', { scheme, registered: ok });
+}
+
+async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
+  const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI] });
+  cleanups.push(() => demo.close());
+  log('info', 'app.demo_provider_started', { issuer: demo.issuer });
+  return demoAppConfig(demo);
+}
+
+/** Runs the cleanups (core, IPC, demo server) once, bounded, before the process exits. */
+function installQuitCleanup(cleanups: (() => Promise<void> | void)[], log: Logger): void {
+  let done = false;
+  app.on('will-quit', (event) => {
+    if (done) return;
+    event.preventDefault();
+    done = true;
+    const all = Promise.allSettled(cleanups.reverse().map(async (fn) => fn()));
+    const bounded = Promise.race([all, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    void bounded.then(() => {
+      log('info', 'app.quit');
+      app.quit();
+    });
+  });
+}
+
+function focus(win: BrowserWindow | null): void {
+  if (!win || win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+if (!process.env.VITEST) main();

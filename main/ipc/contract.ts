@@ -1,0 +1,201 @@
+/**
+ * Runtime validators for every invokable IPC channel, matching `IpcContract`
+ * in `contract-types.ts`. The renderer is untrusted input: a compromised page
+ * can send anything structured-clone can carry, so each payload is checked
+ * here before the auth core sees it.
+ *
+ * Error messages name the field and the rule, never the value: a value may be
+ * something the person typed, or an attacker's probe, and either way it has
+ * no business in logs or on screen.
+ */
+import { z } from 'zod';
+import { AuthError } from '../auth/errors';
+import type { IpcContract } from './contract-types';
+
+export type InvokeChannel = keyof IpcContract;
+export type ChannelRequest<C extends InvokeChannel> = IpcContract[C]['request'];
+
+/** Same rule as a provider id in the configuration (`config.ts`). */
+const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const MAX_PATH_CHARS = 2048;
+export const MAX_QUERY_PARAMS = 50;
+export const MAX_QUERY_PART_CHARS = 1024;
+export const MAX_HEADERS = 30;
+export const MAX_HEADER_VALUE_CHARS = 8192;
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Deeper than any legitimate payload; stops a pathological nesting before it costs anything. */
+const MAX_DEPTH = 6;
+
+/** RFC 7230 §3.2.6 `token`: what a header field name may be. */
+const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Visible ASCII, space, tab and obs-text; no CR/LF (header injection) and no other control characters. */
+const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Headers the renderer may not set. The main process owns credentials
+ * (`authorization`, `cookie`), routing (`host`, `proxy-*`) and framing
+ * (`content-length`, `transfer-encoding` and the hop-by-hop headers): letting
+ * the page choose them would allow token substitution or request smuggling.
+ */
+const FORBIDDEN_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'cookie2',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+]);
+
+/** Keys that reach `Object.prototype` when assigned, or shadow it. */
+const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isForbiddenHeaderName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-');
+}
+
+const providerId = z.string().regex(PROVIDER_ID_RE, 'must be 1-64 lower-case letters, digits, "-" or "_"');
+
+const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
+
+/** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
+const noPayloadSchema = z
+  .unknown()
+  .refine((v) => v === undefined || v === null, 'must be empty: this message takes no input')
+  .transform((): undefined => undefined);
+
+const apiPath = z
+  .string()
+  .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
+  .refine((p) => p.startsWith('/'), 'must start with "/"')
+  .refine((p) => !p.startsWith('//'), 'must not start with "//"')
+  .refine((p) => !p.includes('\\'), 'must not contain a backslash')
+  .refine((p) => !CONTROL_CHAR_RE.test(p), 'must not contain control characters');
+
+const queryPart = z.string().max(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`);
+
+const query = z
+  .record(queryPart, queryPart)
+  .refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
+
+const headerName = z
+  .string()
+  .regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token')
+  .refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page');
+
+const headers = z
+  .record(
+    headerName,
+    z
+      .string()
+      .max(MAX_HEADER_VALUE_CHARS, `a header value must be at most ${MAX_HEADER_VALUE_CHARS} characters`)
+      .regex(HEADER_VALUE_RE, 'a header value may not contain line breaks or control characters'),
+  )
+  .refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`);
+
+const body = z
+  .string()
+  // UTF-16 length never exceeds the UTF-8 byte count, so the free length
+  // check goes first and bounds the cost of counting bytes.
+  .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
+
+const requestSchema = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: apiPath,
+  api: z.number().int().min(0).max(15).optional(),
+  query: query.optional(),
+  headers: headers.optional(),
+  body: body.optional(),
+});
+
+const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>, unknown> } = {
+  getSession: noPayloadSchema,
+  listProviders: noPayloadSchema,
+  signIn: signInSchema,
+  cancelSignIn: noPayloadSchema,
+  signOut: noPayloadSchema,
+  request: requestSchema,
+};
+
+/** Every channel name that has a validator (and so may be registered). */
+export const INVOKE_CHANNELS = Object.keys(SCHEMAS) as InvokeChannel[];
+
+/**
+ * Validates `payload` for `channel` and returns it typed. Throws
+ * `AuthError('invalid_request')` whose message names the offending field.
+ */
+export function validatePayload<C extends InvokeChannel>(channel: C, payload: unknown): ChannelRequest<C> {
+  const schema = SCHEMAS[channel] as z.ZodType<ChannelRequest<C>, unknown> | undefined;
+  if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
+  const poisoned = findPoisonedKey(payload, 'payload', 0);
+  if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const problems = [...new Set(result.error.issues.map(describeIssue))].slice(0, 5);
+    throw new AuthError('invalid_request', `The ${channel} message is not valid: ${problems.join('; ')}.`);
+  }
+  return result.data;
+}
+
+/**
+ * Looks for `__proto__`/`constructor`/`prototype` as own keys at any depth.
+ * Checked before zod runs, because a record schema copies keys into a fresh
+ * object, and copying `__proto__` would set that object's prototype.
+ */
+function findPoisonedKey(value: unknown, where: string, depth: number): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_DEPTH) return `${where} is nested too deeply`;
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key !== 'string') return `${where} has a non-string key`;
+    if (POISONED_KEYS.has(key)) return `${where} has a forbidden key`;
+    const child = findPoisonedKey((value as Record<string, unknown>)[key], `${where}.${safeKey(key)}`, depth + 1);
+    if (child) return child;
+  }
+  return null;
+}
+
+/** A path segment fit for an error message: short field-like names as is, anything else elided. */
+function safeKey(key: PropertyKey): string {
+  if (typeof key === 'number') return `[${key}]`;
+  return typeof key === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(key) ? key : '[key]';
+}
+
+const EXPECTED_WORDS: Record<string, string> = {
+  undefined: 'absent',
+  int: 'an integer',
+  object: 'an object',
+  array: 'an array',
+};
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.map(safeKey).join('.') : 'payload';
+  switch (issue.code) {
+    // zod's own text for these quotes the keys or the received value.
+    case 'unrecognized_keys':
+      return `${field} has ${issue.keys.length === 1 ? 'an unknown field' : 'unknown fields'}`;
+    case 'invalid_type':
+      return `${field} must be ${EXPECTED_WORDS[issue.expected] ?? `a ${issue.expected}`}`;
+    case 'invalid_value':
+      return `${field} is not one of the allowed values`;
+    case 'invalid_union':
+      return `${field} has the wrong shape`;
+    case 'invalid_key': {
+      // A record key (header or query name) broke a rule: say which rule.
+      const rules = [...new Set(issue.issues.map((inner) => inner.message))].join(', ');
+      return `${field}: ${rules}`;
+    }
+    default:
+      // Our own messages (set on every refine/regex/max above) and zod's
+      // size messages state the rule only.
+      return `${field} ${issue.message.replace(/^Too (big|small): /, '')}`;
+  }
+}

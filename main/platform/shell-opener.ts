@@ -1,0 +1,32 @@
+/**
+ * `UrlOpener` for the system browser (RFC 8252 §8.12: never an embedded
+ * window). Only `https:` URLs, and `http:` on the loopback interface (a local
+ * test provider), reach `shell.openExternal`: a `file:`, `smb:` or custom
+ * scheme URL could start a program instead of a browser.
+ */
+import { shell } from 'electron';
+import { AuthError } from '../auth/errors';
+import type { UrlOpener } from '../auth/types';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Returns the normalized URL when it may be opened; throws `invalid_request` otherwise. */
+export function assertBrowserUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AuthError('invalid_request', 'The address to open in the browser is not a valid URL.');
+  }
+  const ok = parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
+  if (!ok || parsed.username || parsed.password) {
+    throw new AuthError('invalid_request', 'Only https:// addresses (or http:// on this computer) are opened in the browser.');
+  }
+  return parsed.href;
+}
+
+export function createShellOpener(openExternal: (url: string) => Promise<void> = (url) => shell.openExternal(url)): UrlOpener {
+  return async (url) => {
+    await openExternal(assertBrowserUrl(url));
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The one app window, locked down the way Electron's security checklist asks:
+ * isolated, sandboxed, no Node in the renderer, no navigation away from the
+ * app's own origin, no new windows, no `<webview>`, no permissions.
+ */
+import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
+import type { Logger, UrlOpener } from '../auth/types';
+import { isRendererUrl } from './app-protocol';
+
+export interface MainWindowOptions {
+  preloadPath: string;
+  /** Usually `RENDERER_INDEX_URL` (`app://renderer/index.html`). */
+  url: string;
+  title?: string;
+  /** Opens https links the renderer tries to open as new windows, in the system browser. */
+  openExternal?: UrlOpener;
+  logger?: Logger;
+}
+
+/** The renderer's webPreferences; pure so a test can assert every flag. */
+export function secureWebPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+  };
+}
+
+/** Keeps `contents` on the app's origin; anything else is refused (and https opened externally). */
+export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'openExternal' | 'logger'> = {}): void {
+  const log = opts.logger ?? (() => {});
+  const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
+    if (isRendererUrl(event.url)) return;
+    event.preventDefault();
+    log('warn', 'window.navigation_blocked', { kind, origin: originOf(event.url) });
+  };
+  contents.on('will-navigate', refuse('navigate'));
+  contents.on('will-frame-navigate', refuse('frame-navigate'));
+  contents.on('will-redirect', refuse('redirect'));
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+    log('warn', 'window.webview_blocked');
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    if (opts.openExternal && url.startsWith('https:')) {
+      opts.openExternal(url).catch(() => log('warn', 'window.open_external_failed', { origin: originOf(url) }));
+    }
+    log('info', 'window.open_denied', { origin: originOf(url) });
+    return { action: 'deny' };
+  });
+}
+
+/** No camera, microphone, notifications, geolocation, … : the app needs none. */
+export function denyAllPermissions(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}
+
+export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 960,
+    height: 720,
+    title: opts.title ?? 'OIDC Desktop',
+    show: false,
+    webPreferences: secureWebPreferences(opts.preloadPath),
+  });
+  denyAllPermissions(win.webContents.session);
+  hardenWebContents(win.webContents, opts);
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(opts.url).catch((err: unknown) => {
+    (opts.logger ?? (() => {}))('error', 'window.load_failed', { message: err instanceof Error ? err.message : 'unknown' });
+  });
+  return win;
+}
+
+/** Logged instead of the full URL: a URL can carry a code or a token in its query. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The preload: exposes `window.auth`, one named function per IPC message and
+ * nothing generic. A generic `invoke(channel, …)` would hand a compromised
+ * page every channel there is (Electron's security guide, "Do not expose
+ * Electron APIs to untrusted web content").
+ *
+ * Bundled to CommonJS (`dist/preload/index.cjs`) because a sandboxed
+ * preload cannot be an ES module; `contract-types.ts` is inlined by the
+ * bundler, `electron` stays a `require`.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { IPC_CHANNELS, type AuthBridge, type SessionState } from '../main/ipc/contract-types';
+
+const bridge: AuthBridge = {
+  getSession: () => ipcRenderer.invoke(IPC_CHANNELS.getSession),
+  listProviders: () => ipcRenderer.invoke(IPC_CHANNELS.listProviders),
+  signIn: (input) => ipcRenderer.invoke(IPC_CHANNELS.signIn, input),
+  cancelSignIn: () => ipcRenderer.invoke(IPC_CHANNELS.cancelSignIn),
+  signOut: () => ipcRenderer.invoke(IPC_CHANNELS.signOut),
+  request: (req) => ipcRenderer.invoke(IPC_CHANNELS.request, req),
+  onSessionChanged(listener) {
+    if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');
+    // The page gets the state only: the event object carries `sender`, a
+    // way back into ipcRenderer.
+    const wrapped = (_event: IpcRendererEvent, state: SessionState) => listener(state);
+    ipcRenderer.on(IPC_CHANNELS.sessionChanged, wrapped);
+    return () => {
+      ipcRenderer.removeListener(IPC_CHANNELS.sessionChanged, wrapped);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('auth', bridge);

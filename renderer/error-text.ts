@@ -1,0 +1,30 @@
+/**
+ * Short headings in plain words for each error code. The message from the
+ * main process (already free of secrets) is shown under the heading and says
+ * what the person can do.
+ */
+import type { ErrorPayload } from '../main/ipc/contract-types';
+
+const HEADINGS: Record<ErrorPayload['code'], string> = {
+  state_mismatch: 'That sign-in response was not for this app',
+  iss_mismatch: 'That sign-in response came from the wrong provider',
+  sign_in_timeout: 'Sign-in timed out',
+  sign_in_cancelled: 'Sign-in cancelled',
+  sign_in_in_progress: 'A sign-in is already in progress',
+  access_denied: 'Access denied',
+  invalid_grant: 'Please sign in again',
+  network_error: 'Could not reach the server',
+  server_error: 'The server had a problem',
+  invalid_response: 'The server sent something unexpected',
+  host_not_allowed: 'That address is not allowed',
+  storage_insecure: 'No secure storage on this system',
+  storage_error: 'Your saved sign-in could not be used',
+  not_signed_in: 'You are not signed in',
+  invalid_config: 'The app is not configured correctly',
+  invalid_request: 'The app sent a request that was not valid',
+  internal_error: 'Something went wrong',
+};
+
+export function errorHeading(code: string): string {
+  return (HEADINGS as Record<string, string | undefined>)[code] ?? HEADINGS.internal_error;
+}

@@ -1,0 +1,102 @@
+/**
+ * The built app in real Electron: launch, secure window, the renderer's
+ * "Sign in" button against the bundled demo provider.
+ *
+ * Runs wherever an Electron binary exists (a developer laptop, CI with
+ * internet). Where none does (installed with ELECTRON_SKIP_BINARY_DOWNLOAD),
+ * it is reported as SKIPPED with the reason, never as a silent pass.
+ *
+ * The binary is located the way `electron/index.js` does it, without
+ * requiring that file: requiring it tries to download the binary.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const mainBundle = path.join(repoRoot, 'dist', 'main', 'index.js');
+
+function findElectronBinary(): { executablePath: string } | { reason: string } {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkgDir = path.dirname(require.resolve('electron/package.json'));
+    const pathFile = path.join(pkgDir, 'path.txt');
+    if (!existsSync(pathFile)) {
+      return { reason: `no Electron binary: ${pathFile} is missing (electron was installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
+    }
+    const relative = readFileSync(pathFile, 'utf8').trim();
+    const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkgDir, 'dist');
+    const executablePath = path.join(distDir, relative);
+    if (!existsSync(executablePath)) {
+      return { reason: `no Electron binary at ${executablePath}; install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
+    }
+    return { executablePath };
+  } catch (err) {
+    return { reason: `the electron package could not be resolved (${err instanceof Error ? err.message : String(err)}); install it without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
+  }
+}
+
+const found = findElectronBinary();
+
+test.describe('Electron app (real binary)', () => {
+  test.skip('reason' in found, 'reason' in found ? found.reason : '');
+
+  let app: ElectronApplication;
+  let userData: string;
+
+  test.beforeEach(async () => {
+    // A missing build where a binary exists is a failure, not a skip.
+    expect(existsSync(mainBundle), `${mainBundle} must exist: run the build first`).toBe(true);
+    userData = mkdtempSync(path.join(tmpdir(), 'oidc-desktop-e2e-'));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OIDC_')) env[k] = v;
+    app = await electron.launch({
+      executablePath: (found as { executablePath: string }).executablePath,
+      args: [mainBundle, ...(process.platform === 'linux' ? ['--password-store=basic'] : [])],
+      // No OIDC_* configuration: the app starts its own demo provider on loopback.
+      env: { ...env, OIDC_DESKTOP_USER_DATA: userData, OIDC_DESKTOP_LOG: 'debug' },
+      timeout: 60_000,
+    });
+  });
+
+  test.afterEach(async () => {
+    await app?.close();
+    rmSync(userData, { recursive: true, force: true });
+  });
+
+  test('opens one locked-down window on app://renderer with a Sign in button', async () => {
+    const window = await app.firstWindow({ timeout: 30_000 });
+    await window.waitForLoadState('domcontentloaded');
+    expect(window.url()).toMatch(/^app:\/\/renderer\//);
+    expect((await window.title()).length).toBeGreaterThan(0);
+
+    const prefs = await app.evaluate(({ BrowserWindow }) => {
+      const windows = BrowserWindow.getAllWindows();
+      const wc = windows[0]!.webContents;
+      return { count: windows.length, url: wc.getURL() };
+    });
+    expect(prefs.count).toBe(1);
+    expect(prefs.url).toMatch(/^app:\/\/renderer\//);
+
+    // contextIsolation + sandbox + no nodeIntegration: no Node in the page, only the named bridge.
+    const surface = await window.evaluate(() => ({
+      require: typeof (globalThis as { require?: unknown }).require,
+      process: typeof (globalThis as { process?: unknown }).process,
+      bridge: Object.keys((globalThis as { auth?: Record<string, unknown> }).auth ?? {}).sort(),
+    }));
+    expect(surface.require).toBe('undefined');
+    expect(surface.process).toBe('undefined');
+    expect(surface.bridge).toEqual(expect.arrayContaining(['getSession', 'signIn', 'signOut', 'request', 'onSessionChanged']));
+
+    // Navigation away from the app is refused.
+    await window.evaluate(() => {
+      location.href = 'https://evil.example/';
+    });
+    await window.waitForTimeout(500);
+    expect(window.url()).toMatch(/^app:\/\/renderer\//);
+
+    await expect(window.getByRole('button', { name: /sign in/i })).toBeVisible({ timeout: 15_000 });
+  });
+});

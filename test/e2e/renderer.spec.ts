@@ -1,0 +1,307 @@
+/**
+ * The BUILT renderer (`dist/renderer`) in real Chromium, wired to the real
+ * main-process side: `window.auth` is the preload's surface, and each of its
+ * functions goes through a Playwright binding to the handlers that
+ * `registerIpcHandlers` installs, in front of the real auth core (real Vault
+ * over a JsonFileStore, AES-GCM cipher), the real demo provider on
+ * 127.0.0.1, and a second Chromium playing the system browser whose
+ * `com.example.desktop:` redirects go to `core.handleRedirect` — the entry
+ * point the OS deep link reaches in the app.
+ *
+ * What differs from Electron, and only that: the page is served from a
+ * loopback server instead of `app://renderer`, so the sender check trusts
+ * that server's origin (and a foreign origin is shown to be refused).
+ */
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { demoAppConfig } from '../../main/app-config';
+import { createAuthCore } from '../../main/auth/auth-core';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCore, SessionState } from '../../main/auth/types';
+import { Vault } from '../../main/auth/vault';
+import { startDemoProvider } from '../../main/demo/demo-provider';
+import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
+import { forwardSessionChanges, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { createTestCipher } from '../helpers/aes-cipher';
+import { InMemoryIpcMain } from '../helpers/ipc-harness';
+import { launchSystemBrowser } from '../helpers/system-browser';
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const rendererDir = path.join(repoRoot, 'dist', 'renderer');
+const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
+const SCHEME = 'com.example.desktop';
+const REDIRECT_URI = `${SCHEME}:/callback`;
+const UI_TIMEOUT = 15_000;
+
+test.use({
+  browserName: 'chromium',
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: 30_000,
+  },
+  actionTimeout: UI_TIMEOUT,
+  navigationTimeout: UI_TIMEOUT,
+});
+
+/** Serves `root` read-only on 127.0.0.1; nothing outside `root` is reachable. */
+async function serveStatic(root: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+  const server: Server = createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
+    if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Installs `window.auth` exactly as the preload builds it (one function per
+ * channel, `onSessionChanged` passing the state only), with
+ * `ipcRenderer.invoke` replaced by the `__ipcInvoke` binding and the
+ * session-changed push delivered through `__ipcPush`.
+ */
+function installBridge(channels: typeof IPC_CHANNELS): void {
+  type Invoke = (channel: string, payload?: unknown) => Promise<unknown>;
+  const w = window as unknown as { __ipcInvoke: Invoke; __ipcPush?: (state: unknown) => void };
+  const invoke: Invoke = (channel, payload) => w.__ipcInvoke(channel, payload);
+  const listeners = new Set<(state: unknown) => void>();
+  w.__ipcPush = (state) => {
+    for (const listener of listeners) listener(state);
+  };
+  const bridge = {
+    getSession: () => invoke(channels.getSession),
+    listProviders: () => invoke(channels.listProviders),
+    signIn: (input?: unknown) => invoke(channels.signIn, input),
+    cancelSignIn: () => invoke(channels.cancelSignIn),
+    signOut: () => invoke(channels.signOut),
+    request: (req: unknown) => invoke(channels.request, req),
+    onSessionChanged(listener: (state: unknown) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  Object.defineProperty(window, 'auth', { value: Object.freeze(bridge), enumerable: true });
+}
+
+interface Rig {
+  core: AuthCore;
+  vault: Vault;
+  /** Authorization URLs the core asked the "OS" to open. */
+  opened: string[];
+  /** Every IPC answer the page received, serialised (to prove no secret crossed). */
+  ipcTraffic: string[];
+  /** Opens the URL in the system-browser Chromium. */
+  openInBrowser(url: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The main-process side for one page. `openUrl` only records the URL (as
+ * `shell.openExternal` hands it to the OS and returns); the test decides when
+ * the system browser actually opens it, so the waiting state can be observed.
+ */
+async function startRig(page: Page, opts: { autoLogin: boolean }): Promise<Rig> {
+  const demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
+  const dir = mkdtempSync(path.join(tmpdir(), 'renderer-e2e-'));
+  const server = await serveStatic(rendererDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => demo.close(), () => server.close(), () => rmSync(dir, { recursive: true, force: true })];
+  try {
+    const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) });
+    const opened: string[] = [];
+    const core = await createAuthCore({
+      config: demoAppConfig(demo),
+      vault,
+      openUrl: async (url) => {
+        opened.push(url);
+      },
+      signInTimeoutMs: 60_000,
+    });
+    cleanups.unshift(() => core.dispose());
+
+    const browser = await launchSystemBrowser({
+      captureSchemes: [`${SCHEME}:`],
+      onRedirect: (url) => {
+        core.handleRedirect(url);
+      },
+      ...(opts.autoLogin ? { autoLogin: { ...demo.credentials, consent: 'allow' as const } } : {}),
+    });
+    cleanups.unshift(() => browser.close());
+
+    const ipc = new InMemoryIpcMain();
+    // The app trusts exactly app://renderer; here the page's origin is the loopback server.
+    const isTrustedSender = (event: IpcInvokeEventLike) => event.senderFrame !== null && new URL(event.senderFrame.url).origin === server.origin;
+    cleanups.unshift(registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender }));
+
+    const ipcTraffic: string[] = [];
+    await page.exposeBinding('__ipcInvoke', async (source, channel: unknown, payload: unknown) => {
+      const event: IpcInvokeEventLike = { senderFrame: { url: source.frame.url() }, sender: { id: 1 } };
+      const result = await ipc.invoke(String(channel), payload, event);
+      ipcTraffic.push(JSON.stringify(result));
+      return result;
+    });
+    cleanups.unshift(
+      forwardSessionChanges(core, (_channel, state: SessionState) => {
+        ipcTraffic.push(JSON.stringify(state));
+        page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state).catch(() => {
+          // The page may be navigating or closed; it re-reads the session on load.
+        });
+      }),
+    );
+    await page.addInitScript(installBridge, IPC_CHANNELS);
+    await page.goto(`${server.origin}/index.html`);
+
+    return {
+      core,
+      vault,
+      opened,
+      ipcTraffic,
+      openInBrowser: (url) => browser.open(url),
+      close: async () => {
+        for (const cleanup of cleanups) await cleanup();
+      },
+    };
+  } catch (err) {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
+    throw err;
+  }
+}
+
+async function until(predicate: () => boolean, what: string, ms = UI_TIMEOUT): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function shot(page: Page, state: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${state}.png`), fullPage: true });
+}
+
+test.describe('renderer against the real IPC handlers, auth core and demo provider', () => {
+  let rig: Rig | undefined;
+
+  test.beforeAll(() => {
+    expect(existsSync(path.join(rendererDir, 'index.html')), `${rendererDir} must exist: run \`npm run build\` first`).toBe(true);
+  });
+
+  test.afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  test('sign in in the system browser → signed in → Call API → sign out', async ({ page }) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().includes('frame-ancestors')) pageErrors.push(msg.text());
+    });
+    rig = await startRig(page, { autoLogin: true });
+    const status = page.getByTestId('status');
+
+    await expect(status).toHaveText('Signed out.');
+    await expect(page.getByTestId('sign-in')).toBeEnabled();
+    // One provider: no picker.
+    await expect(page.getByTestId('provider-select')).toBeHidden();
+    await expect(page.getByTestId('storage-notice')).toBeHidden();
+    await shot(page, 'signed-out');
+
+    await page.getByTestId('sign-in').click();
+    await expect(status).toHaveText('Finish signing in in your browser.');
+    await expect(page.getByTestId('cancel')).toBeVisible();
+    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    await shot(page, 'waiting');
+
+    const authorizeUrl = new URL(rig.opened[0]!);
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
+    await rig.openInBrowser(authorizeUrl.href);
+
+    await expect(status).toHaveText('Signed in.');
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await expect(page.getByTestId('user-email')).toHaveText(/^[^@\s]+@[^@\s]+$/);
+    const session = rig.core.getSession();
+    expect(session.status).toBe('signed_in');
+    if (session.status === 'signed_in') await expect(page.getByTestId('user-email')).toHaveText(session.user.email ?? '');
+    await expect(page.getByTestId('error')).toBeHidden();
+    await shot(page, 'signed-in');
+
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('api-result')).toBeVisible();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    const body = JSON.parse((await page.getByTestId('api-body').textContent()) ?? '') as Record<string, unknown>;
+    expect(body).toMatchObject({ name: 'Demo User' });
+    await shot(page, 'api-result');
+
+    // No secret crossed into the page: the stored refresh token appears in no IPC answer and not in the DOM.
+    const stored = rig.vault.load('demo');
+    expect(stored?.refreshToken).toBeTruthy();
+    expect(rig.ipcTraffic.join('\n')).not.toContain(stored!.refreshToken);
+    expect(await page.content()).not.toContain(stored!.refreshToken);
+
+    await page.getByTestId('sign-out').click();
+    await expect(status).toHaveText('Signed out.');
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    await expect(page.getByTestId('user-name')).toBeHidden();
+    await expect(page.getByTestId('api-result')).toBeHidden();
+    expect(rig.core.getSession().status).toBe('signed_out');
+    expect(rig.vault.load('demo')).toBeNull();
+    await shot(page, 'signed-out-again');
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('Cancel while waiting for the browser → signed out with a plain "cancelled" message', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: false });
+    const status = page.getByTestId('status');
+    await expect(status).toHaveText('Signed out.');
+
+    await page.getByTestId('sign-in').click();
+    await expect(status).toHaveText('Finish signing in in your browser.');
+    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    // The provider's login page is really open in the browser, unanswered.
+    await rig.openInBrowser(rig.opened[0]!);
+
+    await page.getByTestId('cancel').click();
+    await expect(status).toHaveText('Signed out.');
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    await expect(page.getByTestId('error')).toBeVisible();
+    await expect(page.getByTestId('error')).toContainText(/cancelled/i);
+    expect(rig.core.getSession().status).toBe('signed_out');
+    await shot(page, 'cancelled');
+  });
+
+  test('a frame from another origin gets invalid_request, not the core', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: false });
+    await expect(page.getByTestId('status')).toHaveText('Signed out.');
+    const foreign = await serveStatic(rendererDir);
+    try {
+      // Same page content, other origin: the binding exists there too, the sender check must refuse it.
+      await page.goto(`${foreign.origin}/index.html`);
+      const result = await page.evaluate(() => (window as unknown as { auth: AuthBridge }).auth.signIn());
+      expect(result).toEqual({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('not allowed from this frame') } });
+      expect(rig.opened).toEqual([]);
+      await expect(page.getByTestId('error')).toContainText(/not allowed/);
+    } finally {
+      await foreign.close();
+    }
+  });
+});

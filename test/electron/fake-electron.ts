@@ -1,0 +1,192 @@
+/**
+ * A stand-in for the `electron` module where no Electron binary can run.
+ * Used as `vi.mock('electron', async () => (await import('./fake-electron')).electronModule)`.
+ *
+ * It records what the glue code asks of Electron (event listeners, window
+ * options, protocol handlers) so tests can fire the events the OS would and
+ * assert the outcome. `safeStorage` encrypts for real (AES-256-GCM), with a
+ * switchable backend name.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { vi } from 'vitest';
+import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+
+export interface FakeEvent {
+  preventDefault: () => void;
+  defaultPrevented: boolean;
+  url: string;
+}
+
+export function fakeEvent(url = ''): FakeEvent {
+  const e: FakeEvent = {
+    url,
+    defaultPrevented: false,
+    preventDefault: () => {
+      e.defaultPrevented = true;
+    },
+  };
+  return e;
+}
+
+type PermissionRequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void;
+type PermissionCheckHandler = (wc: unknown, permission: string, origin: string, details: unknown) => boolean;
+
+export class FakeSession {
+  requestHandler: PermissionRequestHandler | null = null;
+  checkHandler: PermissionCheckHandler | null = null;
+  setPermissionRequestHandler(h: PermissionRequestHandler | null) {
+    this.requestHandler = h;
+  }
+  setPermissionCheckHandler(h: PermissionCheckHandler | null) {
+    this.checkHandler = h;
+  }
+}
+
+let nextWebContentsId = 1;
+
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextWebContentsId++;
+  readonly session = new FakeSession();
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  readonly send = vi.fn<(channel: string, ...args: unknown[]) => void>();
+  setWindowOpenHandler(h: (details: { url: string }) => { action: string }) {
+    this.windowOpenHandler = h;
+  }
+}
+
+export class FakeBrowserWindow extends EventEmitter {
+  static instances: FakeBrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  readonly options: Record<string, unknown>;
+  destroyed = false;
+  minimized = false;
+  readonly loadURL = vi.fn(async (_url: string) => {});
+  readonly show = vi.fn();
+  readonly focus = vi.fn();
+  readonly restore = vi.fn(() => {
+    this.minimized = false;
+  });
+  constructor(options: Record<string, unknown>) {
+    super();
+    this.options = options;
+    FakeBrowserWindow.instances.push(this);
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  isMinimized() {
+    return this.minimized;
+  }
+}
+
+export class FakeApp extends EventEmitter {
+  readonly requestSingleInstanceLock = vi.fn(() => true);
+  readonly quit = vi.fn(() => {});
+  readonly setAsDefaultProtocolClient = vi.fn((_scheme: string, _execPath?: string, _args?: string[]) => true);
+  userData = '';
+  #ready!: Promise<void>;
+  #resolveReady!: () => void;
+
+  constructor() {
+    super();
+    this.reset();
+  }
+
+  whenReady(): Promise<void> {
+    return this.#ready;
+  }
+  /** Resolves `whenReady()`, as Electron does once it is initialised. */
+  fireReady(): void {
+    this.#resolveReady();
+  }
+  getPath(_name: string): string {
+    return this.userData;
+  }
+  setPath(_name: string, value: string): void {
+    this.userData = value;
+  }
+  getVersion(): string {
+    return '0.0.0-test';
+  }
+  reset(): void {
+    this.removeAllListeners();
+    this.requestSingleInstanceLock.mockReset().mockReturnValue(true);
+    this.quit.mockReset();
+    this.setAsDefaultProtocolClient.mockReset().mockReturnValue(true);
+    this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
+    this.#ready = new Promise<void>((resolve) => {
+      this.#resolveReady = resolve;
+    });
+  }
+}
+
+export const app = new FakeApp();
+
+/** What the code under test asked of Electron; reset per test. */
+export const state = {
+  cipher: createTestCipher() as TestCipher,
+  platformBackend: 'gnome_libsecret',
+  protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
+  privilegedSchemes: [] as unknown[],
+  ipcHandlers: new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>(),
+};
+
+/** Fresh app, cipher, handlers and windows for the next test. */
+export function resetFakeElectron(): typeof state {
+  app.reset();
+  state.cipher = createTestCipher();
+  state.platformBackend = 'gnome_libsecret';
+  state.protocolHandlers.clear();
+  state.privilegedSchemes.length = 0;
+  state.ipcHandlers.clear();
+  FakeBrowserWindow.instances = [];
+  dialog.showErrorBox.mockClear();
+  shell.openExternal.mockClear();
+  return state;
+}
+
+// The module surface: stable objects, reset in place between tests.
+export const dialog = { showErrorBox: vi.fn((_title: string, _content: string) => {}) };
+export const shell = { openExternal: vi.fn(async (_url: string) => {}) };
+
+const protocol = {
+  registerSchemesAsPrivileged: (schemes: unknown[]) => {
+    state.privilegedSchemes.push(...schemes);
+  },
+  handle: (scheme: string, handler: (request: Request) => Promise<Response>) => {
+    state.protocolHandlers.set(scheme, handler);
+  },
+};
+
+const safeStorage = {
+  isEncryptionAvailable: () => state.cipher.isEncryptionAvailable(),
+  getSelectedStorageBackend: () => state.platformBackend,
+  encryptString: (plaintext: string) => Buffer.from(state.cipher.encrypt(plaintext)),
+  decryptString: (encrypted: Buffer) => state.cipher.decrypt(encrypted),
+};
+
+const ipcMain = {
+  handle: (channel: string, listener: (event: unknown, payload: unknown) => Promise<unknown>) => {
+    if (state.ipcHandlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    state.ipcHandlers.set(channel, listener);
+  },
+  removeHandler: (channel: string) => {
+    state.ipcHandlers.delete(channel);
+  },
+  on: () => ipcMain,
+};
+
+const surface = {
+  app,
+  BrowserWindow: FakeBrowserWindow,
+  dialog,
+  shell,
+  protocol,
+  safeStorage,
+  ipcMain,
+};
+
+export const electronModule = { ...surface, default: surface };

@@ -1,0 +1,312 @@
+/**
+ * The composition root under a fake `electron`: lifecycle, single-instance
+ * lock, deep-link routing, IPC sender check, session push, demo provider.
+ * Everything but Electron is real: the demo provider (oidc-provider on
+ * 127.0.0.1), the auth core, the vault on a real file, the IPC handlers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
+
+import { AuthError } from '../../main/auth/errors';
+import { createAuthCore } from '../../main/auth/auth-core';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCore, LogLevel } from '../../main/auth/types';
+import { startDemoProvider } from '../../main/demo/demo-provider';
+import { IPC_CHANNELS } from '../../main/ipc/contract-types';
+import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
+import { createTestCipher } from '../helpers/aes-cipher';
+import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
+
+const SCHEME = 'com.example.desktop';
+const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
+
+let tmp: string;
+let logs: { level: LogLevel; event: string; fields?: Record<string, unknown> }[];
+let cores: AuthCore[];
+let demos: { close(): Promise<void> | void; issuer: string }[];
+let running: MainHandle[];
+
+beforeEach(() => {
+  resetFakeElectron();
+  tmp = mkdtempSync(path.join(tmpdir(), 'main-test-'));
+  logs = [];
+  cores = [];
+  demos = [];
+  running = [];
+});
+
+afterEach(async () => {
+  // Quit every app started by the test, so demo providers and timers stop.
+  for (const handle of running) {
+    const ctx = await handle.ready;
+    if (ctx) await quit();
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function deps(overrides: Partial<MainDeps> = {}): Partial<MainDeps> {
+  return {
+    argv: ['/opt/App/app'],
+    env: {},
+    defaultApp: false,
+    execPath: '/opt/App/app',
+    logger: (level, event, fields) => logs.push({ level, event, ...(fields ? { fields } : {}) }),
+    loadConfig: () => null,
+    startDemo: async (opts) => {
+      const demo = await startDemoProvider(opts);
+      demos.push(demo);
+      return demo;
+    },
+    createCore: async (opts) => {
+      const core = await createAuthCore(opts);
+      vi.spyOn(core, 'handleRedirect');
+      cores.push(core);
+      return core;
+    },
+    createCipher: () => createTestCipher(),
+    createStore: () => new JsonFileStore(path.join(tmp, 'vault.json')),
+    openUrl: vi.fn(async (_url: string) => {}),
+    ...overrides,
+  };
+}
+
+/** Runs `main()`, lets Electron become ready, waits for the core and window. */
+async function boot(overrides: Partial<MainDeps> = {}): Promise<AppContext> {
+  const handle = main(deps(overrides));
+  running.push(handle);
+  app.fireReady();
+  const ctx = await handle.ready;
+  expect(ctx, JSON.stringify(logs)).not.toBeNull();
+  return ctx!;
+}
+
+/** Emits `will-quit` as Electron does and waits for the cleanup to call `app.quit()` again. */
+async function quit(): Promise<void> {
+  const before = app.quit.mock.calls.length;
+  const e = fakeEvent();
+  app.emit('will-quit', e);
+  await vi.waitFor(() => expect(app.quit.mock.calls.length).toBeGreaterThan(before), { timeout: 5000 });
+}
+
+const handleRedirect = (i = 0) => vi.mocked(cores[i]!.handleRedirect);
+
+describe('single instance', () => {
+  it('lock denied → quits at once, registers nothing, never builds a core', async () => {
+    app.requestSingleInstanceLock.mockReturnValue(false);
+    const createCore = vi.fn();
+    const handle = main(deps({ argv: ['/opt/App/app', LINK], createCore }));
+    app.fireReady();
+    expect(await handle.ready).toBeNull();
+    expect(app.quit).toHaveBeenCalledTimes(1);
+    expect(app.listenerCount('second-instance')).toBe(0);
+    expect(app.listenerCount('will-finish-launching')).toBe(0);
+    expect(app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
+    expect(state.privilegedSchemes).toEqual([]);
+    expect(createCore).not.toHaveBeenCalled();
+    expect(FakeBrowserWindow.instances).toHaveLength(0);
+  });
+});
+
+describe('configuration', () => {
+  it('invalid config → error box with the validation message, quit, no lock taken', async () => {
+    const handle = main(
+      deps({
+        loadConfig: () => {
+          throw new AuthError('invalid_config', '/etc/app/config.json: The provider configuration is not valid:\n- providers.0.clientId: clientId is required');
+        },
+      }),
+    );
+    expect(await handle.ready).toBeNull();
+    expect(dialog.showErrorBox).toHaveBeenCalledWith('Invalid configuration', expect.stringContaining('providers.0.clientId: clientId is required'));
+    expect(app.quit).toHaveBeenCalledTimes(1);
+    expect(app.requestSingleInstanceLock).not.toHaveBeenCalled();
+  });
+
+  it('no config → demo provider started with the private-use redirect, stopped on quit', async () => {
+    const ctx = await boot();
+    expect(demos).toHaveLength(1);
+    expect(ctx.config.scheme).toBe(SCHEME);
+    expect(ctx.config.providers[0]?.id).toBe('demo');
+    const discovery = `${demos[0]!.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    expect((await fetch(discovery)).status).toBe(200);
+
+    await quit();
+    running = [];
+    await expect(fetch(discovery, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+  });
+
+  it('a configured provider → no demo provider, its scheme registered', async () => {
+    const demo = await startDemoProvider({ redirectUris: ['com.acme.tool:/callback'] });
+    try {
+      const ctx = await boot({
+        loadConfig: () => ({
+          scheme: 'com.acme.tool',
+          providers: [{ id: 'acme', displayName: 'Acme', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid'], apiBaseUrls: [demo.apiBaseUrl] }],
+        }),
+      });
+      expect(demos).toHaveLength(0);
+      expect(ctx.core.listProviders()).toEqual([{ id: 'acme', displayName: 'Acme' }]);
+      expect(app.setAsDefaultProtocolClient).toHaveBeenCalledWith('com.acme.tool');
+    } finally {
+      await quit();
+      running = [];
+      await demo.close();
+    }
+  });
+});
+
+describe('protocol client registration', () => {
+  it('packaged: setAsDefaultProtocolClient(scheme)', async () => {
+    await boot();
+    expect(app.setAsDefaultProtocolClient).toHaveBeenCalledTimes(1);
+    expect(app.setAsDefaultProtocolClient).toHaveBeenCalledWith(SCHEME);
+  });
+
+  it('development (process.defaultApp): electron is registered with our script as argument', async () => {
+    await boot({ defaultApp: true, execPath: '/usr/lib/electron/electron', argv: ['/usr/lib/electron/electron', 'dist/main/index.js'] });
+    expect(app.setAsDefaultProtocolClient).toHaveBeenCalledWith(SCHEME, '/usr/lib/electron/electron', [path.resolve('dist/main/index.js')]);
+  });
+
+  it('the app: scheme is registered as privileged before ready, and served after', async () => {
+    const handle = main(deps());
+    running.push(handle);
+    expect(state.privilegedSchemes).toEqual([expect.objectContaining({ scheme: 'app' })]);
+    expect(state.protocolHandlers.has('app')).toBe(false);
+    app.fireReady();
+    expect(await handle.ready).not.toBeNull();
+    expect(state.protocolHandlers.has('app')).toBe(true);
+  });
+});
+
+describe('deep-link routing', () => {
+  it('cold start: a link in process.argv is handed to the core once it exists', async () => {
+    await boot({ argv: ['/opt/App/app', LINK] });
+    expect(handleRedirect()).toHaveBeenCalledTimes(1);
+    expect(handleRedirect()).toHaveBeenCalledWith(LINK);
+  });
+
+  it('cold start without a link → nothing', async () => {
+    await boot({ argv: ['/opt/App/app', '--enable-logging'] });
+    expect(handleRedirect()).not.toHaveBeenCalled();
+  });
+
+  it('second-instance with a valid link → handleRedirect once, window focused', async () => {
+    await boot();
+    const win = FakeBrowserWindow.instances[0]!;
+    win.minimized = true;
+    app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--allow-file-access-from-files', LINK], 'C:\\');
+    expect(handleRedirect()).toHaveBeenCalledTimes(1);
+    expect(handleRedirect()).toHaveBeenCalledWith(LINK);
+    expect(win.restore).toHaveBeenCalled();
+    expect(win.focus).toHaveBeenCalled();
+  });
+
+  it.each<[string, string[]]>([
+    ['flags and no link', ['C:\\App\\app.exe', '--allow-file-access-from-files', '--inspect=9229']],
+    ['two links', ['C:\\App\\app.exe', LINK, `${SCHEME}:/callback?code=2&state=2`]],
+    ['our scheme smuggled inside a flag', ['C:\\App\\app.exe', `--x=${LINK}`]],
+    ['another scheme', ['C:\\App\\app.exe', 'com.evil.app:/callback?code=a&state=b']],
+  ])('second-instance with %s → the core is not called', async (_name, argv) => {
+    await boot();
+    app.emit('second-instance', fakeEvent(), argv, 'C:\\');
+    expect(handleRedirect()).not.toHaveBeenCalled();
+  });
+
+  it('open-url is registered inside will-finish-launching, prevented, and routed', async () => {
+    const handle = main(deps());
+    running.push(handle);
+    expect(app.listenerCount('open-url')).toBe(0);
+    app.emit('will-finish-launching');
+    expect(app.listenerCount('open-url')).toBe(1);
+
+    // macOS delivers the launching link before ready: it must be queued, not lost.
+    const early = fakeEvent();
+    app.emit('open-url', early, LINK);
+    expect(early.defaultPrevented).toBe(true);
+
+    app.fireReady();
+    await handle.ready;
+    expect(handleRedirect()).toHaveBeenCalledTimes(1);
+    expect(handleRedirect()).toHaveBeenCalledWith(LINK);
+
+    const late = fakeEvent();
+    app.emit('open-url', late, `${SCHEME}:/callback?code=2&state=2`);
+    expect(late.defaultPrevented).toBe(true);
+    expect(handleRedirect()).toHaveBeenCalledTimes(2);
+
+    app.emit('open-url', fakeEvent(), 'com.evil.app:/callback?code=3');
+    expect(handleRedirect()).toHaveBeenCalledTimes(2);
+  });
+
+  it('a real pending sign-in is settled through second-instance (error response → access_denied)', async () => {
+    const openUrl = vi.fn(async (_url: string) => {});
+    const ctx = await boot({ openUrl });
+    const signIn = ctx.core.signIn('demo');
+    await vi.waitFor(() => expect(openUrl).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    const authorizeUrl = new URL(openUrl.mock.calls[0]![0]);
+    const stateParam = authorizeUrl.searchParams.get('state')!;
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
+
+    const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer)}`;
+    app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--original-process-start-time=1', callback], 'C:\\');
+    await expect(signIn).rejects.toMatchObject({ code: 'access_denied' });
+    expect(handleRedirect()).toHaveBeenCalledTimes(1);
+    expect(handleRedirect()).toHaveReturnedWith(true);
+  });
+});
+
+describe('IPC and the window', () => {
+  it('one secure window on app://renderer; IPC accepted only from it', async () => {
+    await boot();
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    const win = FakeBrowserWindow.instances[0]!;
+    expect(win.loadURL).toHaveBeenCalledWith('app://renderer/index.html');
+    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+
+    const getSession = state.ipcHandlers.get(IPC_CHANNELS.getSession);
+    expect(getSession).toBeDefined();
+    const ours = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: win.webContents.id } };
+    expect(await getSession!(ours, undefined)).toMatchObject({ ok: true, data: { status: 'signed_out' } });
+
+    for (const event of [
+      { senderFrame: { url: 'https://evil.example/' }, sender: { id: win.webContents.id } },
+      { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: win.webContents.id + 1000 } },
+      { senderFrame: null, sender: { id: win.webContents.id } },
+    ]) {
+      expect(await getSession!(event, undefined)).toMatchObject({ ok: false });
+    }
+  });
+
+  it('session changes are pushed to the window on auth:session-changed', async () => {
+    const ctx = await boot();
+    const win = FakeBrowserWindow.instances[0]!;
+    const signIn = ctx.core.signIn('demo');
+    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signing_in' })), {
+      timeout: 10_000,
+    });
+    ctx.core.cancelSignIn();
+    await expect(signIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
+    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signed_out' })));
+  });
+
+  it('quitting removes the IPC handlers and disposes the core', async () => {
+    await boot();
+    expect(state.ipcHandlers.size).toBeGreaterThan(0);
+    const dispose = vi.spyOn(cores[0]!, 'dispose');
+    await quit();
+    running = [];
+    expect(state.ipcHandlers.size).toBe(0);
+    expect(dispose).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs are JSON-safe and carry no deep-link query', async () => {
+    await boot({ argv: ['/opt/App/app', LINK] });
+    const text = JSON.stringify(logs);
+    expect(text).not.toContain('code=abc');
+    expect(text).not.toContain('xyz');
+  });
+});

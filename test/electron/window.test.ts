@@ -1,0 +1,88 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
+
+import { createMainWindow, secureWebPreferences } from '../../main/platform/window';
+import { fakeEvent, FakeBrowserWindow, resetFakeElectron } from './fake-electron';
+
+beforeEach(() => {
+  resetFakeElectron();
+});
+
+function openWindow(openExternal = vi.fn(async (_url: string) => {})) {
+  createMainWindow({ preloadPath: '/app/dist/preload/index.cjs', url: 'app://renderer/index.html', openExternal });
+  const win = FakeBrowserWindow.instances.at(-1)!;
+  return { win, wc: win.webContents, openExternal };
+}
+
+describe('secureWebPreferences', () => {
+  it('isolates, sandboxes and keeps Node out of the renderer', () => {
+    expect(secureWebPreferences('/p/preload.cjs')).toMatchObject({
+      preload: '/p/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+  });
+});
+
+describe('createMainWindow', () => {
+  it('creates the window with exactly those preferences and loads the app origin', () => {
+    const { win } = openWindow();
+    expect(win.options.webPreferences).toEqual(secureWebPreferences('/app/dist/preload/index.cjs'));
+    expect(win.loadURL).toHaveBeenCalledWith('app://renderer/index.html');
+  });
+
+  it.each(['will-navigate', 'will-frame-navigate', 'will-redirect'])('%s: remote and file URLs are prevented, the app origin is not', (eventName) => {
+    const { wc } = openWindow();
+    for (const url of ['https://evil.example/', 'http://127.0.0.1:4000/', 'file:///etc/passwd', 'app://evil/index.html', 'javascript:alert(1)']) {
+      const e = fakeEvent(url);
+      wc.emit(eventName, e);
+      expect(e.defaultPrevented, url).toBe(true);
+    }
+    const ok = fakeEvent('app://renderer/index.html#/settings');
+    wc.emit(eventName, ok);
+    expect(ok.defaultPrevented).toBe(false);
+  });
+
+  it('window.open is always denied; https goes to the system browser, nothing else does', () => {
+    const { wc, openExternal } = openWindow();
+    expect(wc.windowOpenHandler!({ url: 'https://docs.example.com/help' })).toEqual({ action: 'deny' });
+    expect(openExternal).toHaveBeenCalledWith('https://docs.example.com/help');
+    for (const url of ['file:///etc/passwd', 'app://renderer/index.html', 'http://example.com/', 'smb://host/share']) {
+      expect(wc.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(openExternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('every permission request and check is denied', () => {
+    const { wc } = openWindow();
+    for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
+      const callback = vi.fn();
+      wc.session.requestHandler!(wc, permission, callback, {});
+      expect(callback).toHaveBeenCalledWith(false);
+      expect(wc.session.checkHandler!(wc, permission, 'app://renderer', {})).toBe(false);
+    }
+  });
+
+  it('attaching a <webview> is prevented', () => {
+    const { wc } = openWindow();
+    const e = fakeEvent();
+    const prefs = { nodeIntegration: true };
+    wc.emit('will-attach-webview', e, prefs, { src: 'https://evil.example' });
+    expect(e.defaultPrevented).toBe(true);
+  });
+
+  it('the window is shown when ready, not before', () => {
+    const { win } = openWindow();
+    expect(win.options.show).toBe(false);
+    expect(win.show).not.toHaveBeenCalled();
+    win.emit('ready-to-show');
+    expect(win.show).toHaveBeenCalledTimes(1);
+  });
+});

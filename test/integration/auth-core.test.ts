@@ -1,0 +1,282 @@
+/**
+ * The auth core against real parts: oidc-provider on 127.0.0.1 as the
+ * identity provider, its introspecting demo API as the resource server, and
+ * Debian's Chromium as the person's system browser. Custom-scheme redirects
+ * the browser attempts are handed to `core.handleRedirect`, the same entry
+ * point the OS deep link reaches in the app.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as client from 'openid-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
+import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCore, SessionState } from '../../main/auth/types';
+import { Vault } from '../../main/auth/vault';
+import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
+import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+
+const SCHEME = 'com.example.desktop';
+const REDIRECT = `${SCHEME}:/callback`;
+
+let demo: DemoProvider;
+let dir: string;
+let config: AppConfig;
+
+beforeAll(async () => {
+  demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
+  config = parseAppConfig({
+    scheme: SCHEME,
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apiBaseUrls: [demo.apiBaseUrl],
+      },
+    ],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'auth-core-it-'));
+});
+
+afterAll(async () => {
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Harness {
+  core: AuthCore;
+  vault: Vault;
+  cipher: TestCipher;
+  browser: SystemBrowser;
+  states: SessionState[];
+  redirects: string[];
+  /** Moves the core's clock forward. */
+  advance(ms: number): void;
+  storePath: string;
+}
+
+const open: Harness[] = [];
+
+async function harness(opts: {
+  consent?: 'allow' | 'deny';
+  deliver?: 'auto' | 'manual';
+  storePath?: string;
+  cipher?: TestCipher;
+  core?: Partial<AuthCoreOptions>;
+} = {}): Promise<Harness> {
+  let offset = 0;
+  const redirects: string[] = [];
+  const storePath = opts.storePath ?? join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
+  const cipher = opts.cipher ?? createTestCipher();
+  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
+  let core!: AuthCore;
+  const browser = await launchSystemBrowser({
+    captureSchemes: [`${SCHEME}:`],
+    onRedirect: (url) => {
+      redirects.push(url);
+      if (opts.deliver !== 'manual') core.handleRedirect(url);
+    },
+    autoLogin: { ...demo.credentials, consent: opts.consent ?? 'allow' },
+  });
+  core = await createAuthCore({
+    config,
+    vault,
+    openUrl: browser.open,
+    clock: () => Date.now() + offset,
+    ...opts.core,
+  });
+  const states: SessionState[] = [];
+  core.onSessionChanged((s) => states.push(s));
+  const h: Harness = { core, vault, cipher, browser, states, redirects, advance: (ms) => (offset += ms), storePath };
+  open.push(h);
+  return h;
+}
+
+afterEach(async () => {
+  for (const h of open.splice(0)) {
+    await h.core.dispose();
+    await h.browser.close();
+  }
+});
+
+/** Waits (bounded) until `predicate` holds. */
+async function until(predicate: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function meStatus(h: Harness): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await h.core.request({ method: 'GET', path: '/me' });
+  return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
+}
+
+describe('auth core against oidc-provider and Chromium', () => {
+  it('signs in, calls the API, refreshes on expiry, and signs out with revocation', async () => {
+    const h = await harness();
+    const before = { ...demo.counters };
+    const state = await h.core.signIn();
+    expect(state).toMatchObject({ status: 'signed_in', providerId: 'demo', user: { name: 'Demo User', email: 'demo@example.test' } });
+    expect(state.storage.persistent).toBe(true);
+    expect(demo.counters.authorizationCode - before.authorizationCode).toBe(1);
+    expect(h.states.map((s) => s.status)).toEqual(['signing_in', 'signed_in']);
+
+    const me = await meStatus(h);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ name: 'Demo User', email: 'demo@example.test' });
+
+    // The refresh token is stored encrypted: the raw file has no trace of it.
+    const stored = h.vault.load('demo');
+    expect(stored?.refreshToken).toBeTruthy();
+    const raw = readFileSync(h.storePath, 'utf8');
+    expect(raw).not.toContain(stored!.refreshToken);
+    expect(raw).not.toContain('demo@example.test');
+
+    // Forced expiry: the next call refreshes first, exactly once, and the rotated token is persisted.
+    h.advance(10 * 60_000);
+    const refreshesBefore = demo.counters.refreshToken;
+    const results = await Promise.all(Array.from({ length: 20 }, () => meStatus(h)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(demo.counters.refreshToken - refreshesBefore).toBe(1);
+    const rotated = h.vault.load('demo')!.refreshToken;
+    expect(rotated).not.toBe(stored!.refreshToken);
+
+    const out = await h.core.signOut();
+    expect(out.status).toBe('signed_out');
+    expect(h.vault.load('demo')).toBeNull();
+    await expect(h.core.request({ method: 'GET', path: '/me' })).rejects.toMatchObject({ code: 'not_signed_in' });
+
+    // Revocation verified at the provider: the last refresh token no longer works.
+    const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    await expect(client.refreshTokenGrant(rp, rotated)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('restores a stored session silently in a new core, and an unknown token is not sent elsewhere', async () => {
+    const first = await harness();
+    await first.core.signIn();
+    const storePath = first.storePath;
+    const cipher = first.cipher;
+    await first.core.dispose();
+
+    const second = await harness({ storePath, cipher });
+    const refreshesBefore = demo.counters.refreshToken;
+    const restored = await second.core.restore();
+    expect(restored).toMatchObject({ status: 'signed_in', user: { name: 'Demo User' } });
+    expect(demo.counters.refreshToken - refreshesBefore).toBe(1);
+    expect((await meStatus(second)).status).toBe(200);
+    await expect(second.core.request({ method: 'GET', path: 'https://evil.example/steal' })).rejects.toMatchObject({ code: 'host_not_allowed' });
+    await second.core.signOut();
+  });
+
+  it('a callback with a wrong state is ignored and the genuine sign-in still succeeds', async () => {
+    const h = await harness({ deliver: 'manual' });
+    const before = demo.counters.authorizationCode;
+    const signingIn = h.core.signIn();
+    await until(() => h.redirects.length === 1);
+    const genuine = new URL(h.redirects[0]!);
+    const forged = new URL(genuine.href);
+    forged.searchParams.set('state', 'forged-state');
+    expect(h.core.handleRedirect(forged.href)).toBe(false);
+    expect(h.core.getSession().status).toBe('signing_in');
+    expect(demo.counters.authorizationCode).toBe(before);
+
+    expect(h.core.handleRedirect(genuine.href)).toBe(true);
+    // Delivered twice (the OS may do that): exactly one exchange.
+    expect(h.core.handleRedirect(genuine.href)).toBe(false);
+    await expect(signingIn).resolves.toMatchObject({ status: 'signed_in' });
+    expect(demo.counters.authorizationCode - before).toBe(1);
+    await h.core.signOut();
+  });
+
+  it('error=access_denied ends the sign-in with access_denied', async () => {
+    const h = await harness({ consent: 'deny' });
+    await expect(h.core.signIn()).rejects.toMatchObject({ code: 'access_denied' });
+    expect(h.core.getSession().status).toBe('signed_out');
+    expect(h.vault.load('demo')).toBeNull();
+  });
+
+  it('a callback arriving after the sign-in timed out is refused and nothing is exchanged', async () => {
+    const h = await harness({ deliver: 'manual', core: { signInTimeoutMs: 1_500 } });
+    const before = demo.counters.authorizationCode;
+    const signingIn = h.core.signIn();
+    await until(() => h.redirects.length === 1);
+    await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_timeout' });
+    expect(h.core.handleRedirect(h.redirects[0]!)).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(demo.counters.authorizationCode).toBe(before);
+    expect(h.core.getSession().status).toBe('signed_out');
+  });
+
+  it('a second sign-in supersedes the first: the first is cancelled and its callback refused', async () => {
+    const h = await harness({ deliver: 'manual' });
+    const first = h.core.signIn();
+    await until(() => h.redirects.length === 1);
+    const second = h.core.signIn();
+    await expect(first).rejects.toMatchObject({ code: 'sign_in_cancelled' });
+    await until(() => h.redirects.length === 2);
+    const [firstUrl, secondUrl] = h.redirects as [string, string];
+    expect(new URL(firstUrl).searchParams.get('state')).not.toBe(new URL(secondUrl).searchParams.get('state'));
+    expect(h.core.handleRedirect(firstUrl)).toBe(false);
+    expect(h.core.handleRedirect(secondUrl)).toBe(true);
+    await expect(second).resolves.toMatchObject({ status: 'signed_in' });
+    await h.core.signOut();
+  });
+
+  it('cancelSignIn ends the waiting sign-in with sign_in_cancelled', async () => {
+    const h = await harness({ deliver: 'manual' });
+    const signingIn = h.core.signIn();
+    await until(() => h.core.getSession().status === 'signing_in' && h.redirects.length === 1);
+    h.core.cancelSignIn();
+    await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
+    expect(h.core.handleRedirect(h.redirects[0]!)).toBe(false);
+    expect(h.core.getSession().status).toBe('signed_out');
+  });
+
+  it('a refresh token revoked at the provider signs out cleanly and tells the listener why', async () => {
+    const h = await harness();
+    await h.core.signIn();
+    const rt = h.vault.load('demo')!.refreshToken;
+    const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    await client.tokenRevocation(rp, rt, { token_type_hint: 'refresh_token' });
+    h.advance(10 * 60_000);
+    const refreshesBefore = demo.counters.refreshToken;
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => h.core.request({ method: 'GET', path: '/me' })));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'invalid_grant')).toBe(true);
+    // No retry storm: one refresh attempt for ten callers.
+    expect(demo.counters.refreshToken - refreshesBefore).toBeLessThanOrEqual(1);
+    const last = h.states.at(-1)!;
+    expect(last).toMatchObject({ status: 'signed_out', reason: { code: 'invalid_grant' } });
+    expect(h.vault.load('demo')).toBeNull();
+  });
+
+  it('keeps the session in memory only when the OS has no real encryption (basic_text)', async () => {
+    const cipher = createTestCipher({ backend: 'basic_text' });
+    const h = await harness({ cipher });
+    const state = await h.core.signIn();
+    expect(state.status).toBe('signed_in');
+    expect(state.storage.persistent).toBe(false);
+    expect(state.storage.notice).toBeTruthy();
+    expect((await meStatus(h)).status).toBe(200);
+    let raw = '';
+    try {
+      raw = readFileSync(h.storePath, 'utf8');
+    } catch {
+      raw = '';
+    }
+    expect(raw).not.toMatch(/ciphertext/);
+    expect(raw).not.toContain('demo@example.test');
+    await h.core.signOut();
+  });
+});

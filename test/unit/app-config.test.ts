@@ -1,0 +1,186 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demoAppConfig, loadAppConfig } from '../../main/app-config';
+import { AuthError } from '../../main/auth/errors';
+
+const validFile = {
+  scheme: 'com.acme.desk',
+  providers: [
+    {
+      id: 'acme',
+      displayName: 'Acme',
+      issuer: 'https://login.acme.example',
+      clientId: 'desk-app',
+      scopes: ['openid', 'offline_access'],
+      apiBaseUrls: ['https://api.acme.example/v1'],
+    },
+  ],
+};
+
+let dir: string;
+let userDataDir: string;
+const readFile = (p: string) => readFileSync(p, 'utf8');
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'app-config-'));
+  userDataDir = path.join(dir, 'userData');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+function codeAndMessage(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AuthError);
+    return { code: (err as AuthError).code, message: (err as AuthError).message };
+  }
+  throw new Error('expected a throw');
+}
+
+describe('loadAppConfig', () => {
+  it('returns null (demo mode) when nothing is configured', () => {
+    expect(loadAppConfig({ env: {}, readFile, userDataDir })).toBeNull();
+  });
+
+  it('reads the file named by OIDC_DESKTOP_CONFIG, ahead of userData and env', () => {
+    const file = write('explicit.json', JSON.stringify(validFile));
+    mkdirSync(userDataDir);
+    writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify({ ...validFile, scheme: 'com.other.app' }));
+    const config = loadAppConfig({ env: { OIDC_DESKTOP_CONFIG: file, OIDC_ISSUER: 'https://env.example' }, readFile, userDataDir });
+    expect(config?.scheme).toBe('com.acme.desk');
+    expect(config?.providers[0]?.id).toBe('acme');
+  });
+
+  it('reads <userData>/config.json when it exists, ahead of env', () => {
+    mkdirSync(userDataDir);
+    writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify(validFile));
+    const config = loadAppConfig({ env: { OIDC_ISSUER: 'https://env.example' }, readFile, userDataDir });
+    expect(config?.providers[0]?.issuer).toBe('https://login.acme.example');
+  });
+
+  it('builds one provider from env vars when OIDC_ISSUER is set', () => {
+    const config = loadAppConfig({
+      env: {
+        OIDC_ISSUER: 'https://idp.example.com',
+        OIDC_CLIENT_ID: 'abc',
+        OIDC_SCOPES: 'openid  email offline_access',
+        OIDC_API_BASE_URL: 'https://api.example.com, https://files.example.com/v2',
+        OIDC_SCHEME: 'com.example.tool',
+        OIDC_PROVIDER_NAME: 'Example IdP',
+      },
+      readFile,
+      userDataDir,
+    });
+    expect(config).toEqual({
+      scheme: 'com.example.tool',
+      providers: [
+        {
+          id: 'default',
+          displayName: 'Example IdP',
+          issuer: 'https://idp.example.com',
+          clientId: 'abc',
+          scopes: ['openid', 'email', 'offline_access'],
+          apiBaseUrls: ['https://api.example.com', 'https://files.example.com/v2'],
+        },
+      ],
+    });
+  });
+
+  it('env defaults: scheme com.example.desktop, standard scopes, issuer host as the name', () => {
+    const config = loadAppConfig({
+      env: { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'abc', OIDC_API_BASE_URL: 'https://api.example.com' },
+      readFile,
+      userDataDir,
+    });
+    expect(config?.scheme).toBe('com.example.desktop');
+    expect(config?.providers[0]?.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
+    expect(config?.providers[0]?.displayName).toBe('idp.example.com');
+    expect(config?.allowWeakStorage).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['no client id', { OIDC_ISSUER: 'https://idp.example.com', OIDC_API_BASE_URL: 'https://api.example.com' }, /clientId/],
+    ['no API base URL', { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a' }, /apiBaseUrls needs at least one/],
+    ['http issuer off loopback', { OIDC_ISSUER: 'http://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com' }, /issuer must be an https/],
+    ['scheme without a dot', { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'myapp' }, /reverse-DNS/],
+  ])('env config that does not validate → invalid_config naming the field: %s', (_name, env, pattern) => {
+    const { code, message } = codeAndMessage(() => loadAppConfig({ env, readFile, userDataDir }));
+    expect(code).toBe('invalid_config');
+    expect(message).toMatch(pattern);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['syntax error', '{ "scheme": "com.acme.desk", ', /is not valid JSON/],
+    ['trailing comma', '{ "scheme": "com.acme.desk", }', /is not valid JSON/],
+    ['empty file', '', /is not valid JSON/],
+    ['wrong schema', JSON.stringify({ ...validFile, providers: [] }), /providers needs at least one provider/],
+    ['unknown field', JSON.stringify({ ...validFile, clientSecret: 'x' }), /Unrecognized key|clientSecret/],
+  ])('a bad OIDC_DESKTOP_CONFIG file → invalid_config naming the file: %s', (_name, content, pattern) => {
+    const file = write('bad.json', content);
+    const { code, message } = codeAndMessage(() => loadAppConfig({ env: { OIDC_DESKTOP_CONFIG: file }, readFile, userDataDir }));
+    expect(code).toBe('invalid_config');
+    expect(message).toContain(file);
+    expect(message).toMatch(pattern);
+  });
+
+  it('a bad <userData>/config.json is an error too, naming that file', () => {
+    mkdirSync(userDataDir);
+    const file = path.join(userDataDir, 'config.json');
+    writeFileSync(file, '{nope');
+    const { code, message } = codeAndMessage(() => loadAppConfig({ env: {}, readFile, userDataDir }));
+    expect(code).toBe('invalid_config');
+    expect(message).toContain(file);
+  });
+
+  it('a missing OIDC_DESKTOP_CONFIG file is an error (it was asked for explicitly)', () => {
+    const missing = path.join(dir, 'missing.json');
+    const { code, message } = codeAndMessage(() => loadAppConfig({ env: { OIDC_DESKTOP_CONFIG: missing }, readFile, userDataDir }));
+    expect(code).toBe('invalid_config');
+    expect(message).toContain(missing);
+    expect(message).toContain('does not exist');
+  });
+
+  it('a userData config that cannot be read for another reason is reported, not ignored', () => {
+    const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const { code, message } = codeAndMessage(() =>
+      loadAppConfig({
+        env: {},
+        readFile: () => {
+          throw eacces;
+        },
+        userDataDir,
+      }),
+    );
+    expect(code).toBe('invalid_config');
+    expect(message).toContain('EACCES');
+  });
+});
+
+describe('demoAppConfig', () => {
+  it('is a valid config for the demo provider with the reverse-DNS scheme', () => {
+    const config = demoAppConfig({ issuer: 'http://127.0.0.1:4000', apiBaseUrl: 'http://127.0.0.1:4000/api', clientId: 'desktop-demo' });
+    expect(config.scheme).toBe('com.example.desktop');
+    expect(config.providers).toHaveLength(1);
+    const [p] = config.providers;
+    expect(p).toMatchObject({
+      id: 'demo',
+      issuer: 'http://127.0.0.1:4000',
+      clientId: 'desktop-demo',
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      apiBaseUrls: ['http://127.0.0.1:4000/api'],
+    });
+    expect(p?.authorizeParams?.prompt).toBe('consent');
+  });
+
+  it('refuses a demo issuer that is not loopback http or https', () => {
+    expect(() => demoAppConfig({ issuer: 'http://demo.example', apiBaseUrl: 'http://127.0.0.1:1/api', clientId: 'x' })).toThrow(AuthError);
+  });
+});

@@ -1,0 +1,230 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { AuthError } from '../../main/auth/errors';
+import type { ApiRequest, AuthCore, SessionState } from '../../main/auth/types';
+import { IPC_CHANNELS } from '../../main/ipc/contract-types';
+import { forwardSessionChanges, isTrustedRendererSender, isTrustedRendererUrl, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
+
+const STORAGE = { persistent: true };
+const SIGNED_OUT: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null };
+const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' } };
+
+/**
+ * A hand-written AuthCore that records calls. `failWith` makes every call
+ * throw the given value, to check how the handlers translate errors.
+ */
+class RecordingCore implements AuthCore {
+  calls: Array<[string, unknown]> = [];
+  failWith: unknown = undefined;
+  listeners = new Set<(s: SessionState) => void>();
+
+  #maybeFail(name: string, arg?: unknown): void {
+    this.calls.push([name, arg]);
+    if (this.failWith !== undefined) throw this.failWith;
+  }
+  listProviders() {
+    this.#maybeFail('listProviders');
+    return [{ id: 'demo', displayName: 'Demo provider' }];
+  }
+  getSession() {
+    this.#maybeFail('getSession');
+    return SIGNED_OUT;
+  }
+  onSessionChanged(listener: (s: SessionState) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async restore() {
+    return SIGNED_OUT;
+  }
+  async signIn(providerId?: string) {
+    this.#maybeFail('signIn', providerId);
+    return SIGNED_IN;
+  }
+  cancelSignIn() {
+    this.#maybeFail('cancelSignIn');
+  }
+  handleRedirect() {
+    return false;
+  }
+  async request(req: ApiRequest) {
+    this.#maybeFail('request', req);
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' };
+  }
+  async signOut() {
+    this.#maybeFail('signOut');
+    return SIGNED_OUT;
+  }
+  async dispose() {}
+}
+
+let ipc: InMemoryIpcMain;
+let core: RecordingCore;
+let unregister: () => void;
+
+beforeEach(() => {
+  ipc = new InMemoryIpcMain();
+  core = new RecordingCore();
+  unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: isTrustedRendererSender });
+});
+
+describe('isTrustedRendererUrl', () => {
+  test.each([
+    ['app://renderer/index.html', true],
+    ['app://renderer/', true],
+    ['app://renderer', true],
+    ['app://renderer/sub/page.html?x=1#y', true],
+    ['APP://renderer/index.html', true],
+    ['app://renderer.evil/', false],
+    ['app://renderer@evil/', false],
+    ['app://x@renderer/', false],
+    ['app://renderer:1234/', false],
+    ['app://evil/renderer', false],
+    ['app://RENDERER/', false],
+    ['app:renderer', false],
+    ['app:///renderer/', false],
+    ['http://renderer/', false],
+    ['https://renderer/', false],
+    ['file:///app/renderer/index.html', false],
+    ['about:blank', false],
+    ['', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(isTrustedRendererUrl(url)).toBe(expected);
+  });
+});
+
+describe('successful calls go through to the core', () => {
+  test.each<[keyof typeof IPC_CHANNELS, unknown, unknown, [string, unknown]]>([
+    ['getSession', undefined, SIGNED_OUT, ['getSession', undefined]],
+    ['listProviders', undefined, [{ id: 'demo', displayName: 'Demo provider' }], ['listProviders', undefined]],
+    ['signIn', undefined, SIGNED_IN, ['signIn', undefined]],
+    ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
+    ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
+    ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
+    [
+      'request',
+      { method: 'GET', path: '/me', query: { a: 'b' } },
+      { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' },
+      ['request', { method: 'GET', path: '/me', query: { a: 'b' } }],
+    ],
+  ])('%s', async (key, payload, data, call) => {
+    await expect(ipc.invoke(IPC_CHANNELS[key], payload)).resolves.toEqual({ ok: true, data });
+    expect(core.calls).toEqual([call]);
+  });
+
+  test('one handler per invokable channel, none for the push channel, and unregister removes them', () => {
+    const invokable = Object.entries(IPC_CHANNELS).filter(([k]) => k !== 'sessionChanged').map(([, v]) => v);
+    expect([...ipc.handlers.keys()].sort()).toEqual(invokable.sort());
+    unregister();
+    expect(ipc.handlers.size).toBe(0);
+  });
+});
+
+describe('untrusted senders are refused before anything else happens', () => {
+  const events: Array<[string, IpcInvokeEventLike]> = [
+    ['a remote page', { senderFrame: { url: 'https://evil.example/' }, sender: { id: 2 } }],
+    ['a look-alike host', { senderFrame: { url: 'app://renderer.evil/index.html' }, sender: { id: 2 } }],
+    ['user info before the host', { senderFrame: { url: 'app://renderer@evil/index.html' }, sender: { id: 2 } }],
+    ['a file:// page', { senderFrame: { url: 'file:///index.html' }, sender: { id: 2 } }],
+    ['a destroyed frame (null senderFrame)', { senderFrame: null, sender: { id: 2 } }],
+  ];
+  test.each(events)('%s', async (_name, event) => {
+    for (const [key, channel] of Object.entries(IPC_CHANNELS)) {
+      if (key === 'sessionChanged') continue;
+      const result = await ipc.invoke(channel, key === 'request' ? { method: 'GET', path: '/me' } : undefined, event);
+      expect(result).toEqual({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('not allowed from this frame') } });
+    }
+    expect(core.calls).toEqual([]);
+  });
+
+  test('a sender check that throws is an internal_error, not a call', async () => {
+    ipc = new InMemoryIpcMain();
+    registerIpcHandlers({
+      ipcMain: ipc,
+      core,
+      isTrustedSender: () => {
+        throw new Error('frame gone');
+      },
+    });
+    await expect(ipc.invoke(IPC_CHANNELS.signOut)).resolves.toEqual({ ok: false, error: { code: 'internal_error', message: expect.any(String) } });
+    expect(core.calls).toEqual([]);
+  });
+});
+
+describe('malformed payloads → invalid_request, core not called', () => {
+  test.each<[string, keyof typeof IPC_CHANNELS, unknown]>([
+    ['request: wrong type', 'request', 'GET /me'],
+    ['request: method as number', 'request', { method: 1, path: '/me' }],
+    ['request: extra key', 'request', { method: 'GET', path: '/me', url: 'https://evil.example/' }],
+    ['request: __proto__ key', 'request', JSON.parse('{"method":"GET","path":"/me","__proto__":{"x":1}}')],
+    ['request: __proto__ in headers', 'request', JSON.parse('{"method":"GET","path":"/me","headers":{"__proto__":{"x":"1"}}}')],
+    ['request: 2 MiB body', 'request', { method: 'POST', path: '/me', body: 'x'.repeat(2 * 1024 * 1024) }],
+    ['request: header injection', 'request', { method: 'GET', path: '/me', headers: { 'X-A': 'b\r\nAuthorization: Bearer stolen' } }],
+    ['request: Authorization header', 'request', { method: 'GET', path: '/me', headers: { Authorization: 'Bearer mine' } }],
+    ['request: Cookie header', 'request', { method: 'GET', path: '/me', headers: { cookie: 'sid=1' } }],
+    ['request: Host header', 'request', { method: 'GET', path: '/me', headers: { Host: 'evil.example' } }],
+    ['request: absolute URL as path', 'request', { method: 'GET', path: 'https://evil.example/me' }],
+    ['request: protocol-relative path', 'request', { method: 'GET', path: '//evil.example/me' }],
+    ['request: api index 99', 'request', { method: 'GET', path: '/me', api: 99 }],
+    ['signIn: providerId as number', 'signIn', { providerId: 1 }],
+    ['signIn: extra key', 'signIn', { providerId: 'demo', redirectUri: 'https://evil.example/' }],
+    ['signIn: string', 'signIn', 'demo'],
+    ['signOut: object', 'signOut', { all: true }],
+    ['getSession: string', 'getSession', 'x'],
+    ['cancelSignIn: number', 'cancelSignIn', 1],
+  ])('%s', async (_name, key, payload) => {
+    const result = (await ipc.invoke(IPC_CHANNELS[key], payload)) as { ok: boolean; error: { code: string; message: string } };
+    expect(result.ok).toBe(false);
+    expect(result.error.code).toBe('invalid_request');
+    expect(result.error.message).not.toMatch(/Bearer|stolen|evil\.example/);
+    expect(core.calls).toEqual([]);
+  });
+});
+
+describe('core errors', () => {
+  test.each<[string, unknown, string]>([
+    ['host_not_allowed is forwarded with its code', new AuthError('host_not_allowed'), 'host_not_allowed'],
+    ['not_signed_in is forwarded', new AuthError('not_signed_in'), 'not_signed_in'],
+    ['sign_in_cancelled is forwarded', new AuthError('sign_in_cancelled'), 'sign_in_cancelled'],
+    ['a plain Error becomes internal_error', new Error('fetch failed: https://api.example/?access=secret-token'), 'internal_error'],
+    ['a thrown string becomes internal_error', 'secret-token', 'internal_error'],
+    ['a thrown object becomes internal_error', { code: 'host_not_allowed', message: 'secret-token' }, 'internal_error'],
+  ])('%s', async (_name, thrown, code) => {
+    core.failWith = thrown;
+    for (const [key, payload] of [
+      ['request', { method: 'GET', path: '/me' }],
+      ['signIn', { providerId: 'demo' }],
+      ['signOut', undefined],
+      ['getSession', undefined],
+      ['cancelSignIn', undefined],
+      ['listProviders', undefined],
+    ] as const) {
+      const result = await ipc.invoke(IPC_CHANNELS[key], payload);
+      expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+      expect(JSON.stringify(result)).not.toContain('secret-token');
+    }
+    expect(core.calls.map(([name]) => name)).toEqual(['request', 'signIn', 'signOut', 'getSession', 'cancelSignIn', 'listProviders']);
+  });
+});
+
+test('the handlers never reject, even when the core rejects with undefined', async () => {
+  core.signOut = () => Promise.reject(undefined);
+  await expect(ipc.invoke(IPC_CHANNELS.signOut, undefined, TRUSTED_EVENT)).resolves.toEqual({ ok: false, error: { code: 'internal_error', message: expect.any(String) } });
+});
+
+describe('forwardSessionChanges', () => {
+  test('sends each state on the push channel and stops after unsubscribe; a failing send is contained', () => {
+    const sent: Array<[string, SessionState]> = [];
+    const stop = forwardSessionChanges(core, (channel, state) => sent.push([channel, state]));
+    const broken = forwardSessionChanges(core, () => {
+      throw new Error('window destroyed');
+    });
+    for (const l of core.listeners) l(SIGNED_IN);
+    stop();
+    broken();
+    for (const l of core.listeners) l(SIGNED_OUT);
+    expect(sent).toEqual([[IPC_CHANNELS.sessionChanged, SIGNED_IN]]);
+    expect(core.listeners.size).toBe(0);
+  });
+});

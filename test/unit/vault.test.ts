@@ -1,0 +1,258 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError } from '../../main/auth/errors';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { LogLevel } from '../../main/auth/types';
+import { Vault, VAULT_STORE_KEY, type StoredSession } from '../../main/auth/vault';
+import { createTestCipher } from '../helpers/aes-cipher';
+
+const TOKEN = 'rt_7f3a9c1e5b2d4f60a8b7c6d5e4f3a2b1_secret';
+const EMAIL = 'ada.lovelace@example.org';
+const NAME = 'Ada Lovelace';
+
+function session(providerId = 'demo', refreshToken = TOKEN): StoredSession {
+  return { providerId, refreshToken, user: { sub: 'user-1', name: NAME, email: EMAIL }, savedAt: 1_700_000_000_000 };
+}
+
+let dir: string;
+let file: string;
+let logs: { level: LogLevel; event: string; fields?: Record<string, unknown> }[];
+const logger = (level: LogLevel, event: string, fields?: Record<string, unknown>) => {
+  logs.push({ level, event, fields });
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'vault-test-'));
+  file = path.join(dir, 'vault.json');
+  logs = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const raw = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+
+function expectNoSecretsInLogs() {
+  const text = JSON.stringify(logs);
+  expect(text).not.toContain(TOKEN);
+  expect(text).not.toContain(EMAIL);
+}
+
+describe('Vault with a real cipher and a real file', () => {
+  it('round-trips a session through the file, in a fresh vault and store', () => {
+    const cipher = createTestCipher();
+    new Vault({ cipher, store: new JsonFileStore(file), logger }).save(session());
+    const reopened = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(reopened.load('demo')).toEqual(session());
+    expect(reopened.loadAll()).toEqual([session()]);
+    expect(reopened.status()).toEqual({ persistent: true });
+  });
+
+  it('keeps the token, the name and the email out of the plaintext on disk', () => {
+    const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(file), logger });
+    vault.save(session());
+    vault.setLastProviderId('demo');
+    const text = raw();
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(EMAIL);
+    expect(text).not.toContain(NAME);
+    expect(text).not.toContain('user-1');
+    // The layout: only ciphertext and non-secret metadata.
+    const data = JSON.parse(text) as Record<string, { version: number; entries: Record<string, { ciphertext: string; savedAt: number }>; lastProviderId: string }>;
+    const v = data[VAULT_STORE_KEY]!;
+    expect(v.version).toBe(1);
+    expect(v.lastProviderId).toBe('demo');
+    expect(Object.keys(v.entries)).toEqual(['demo']);
+    expect(Object.keys(v.entries.demo!).sort()).toEqual(['ciphertext', 'savedAt']);
+    expect(Buffer.from(v.entries.demo!.ciphertext, 'base64').toString('latin1')).not.toContain('refreshToken');
+    expectNoSecretsInLogs();
+  });
+
+  it('remove() deletes the entry from disk', () => {
+    const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(file), logger });
+    vault.save(session('demo'));
+    vault.save(session('other', 'rt_other_0000000000000000000000000000'));
+    vault.remove('demo');
+    expect(vault.load('demo')).toBeNull();
+    expect(vault.load('other')?.refreshToken).toBe('rt_other_0000000000000000000000000000');
+    expect(Object.keys(JSON.parse(raw()).vault.entries)).toEqual(['other']);
+  });
+
+  it('lastProviderId is plaintext metadata that survives a restart and can be cleared', () => {
+    const cipher = createTestCipher();
+    new Vault({ cipher, store: new JsonFileStore(file) }).setLastProviderId('demo');
+    const vault = new Vault({ cipher, store: new JsonFileStore(file) });
+    expect(vault.lastProviderId()).toBe('demo');
+    vault.setLastProviderId(null);
+    expect(new Vault({ cipher, store: new JsonFileStore(file) }).lastProviderId()).toBeNull();
+  });
+
+  describe('corrupt disk content → signed out, app starts, nothing thrown', () => {
+    const goodThenCorrupt: [string, (good: string) => string][] = [
+      ['truncated file', (good) => good.slice(0, Math.floor(good.length / 2))],
+      ['garbage bytes', () => '\u0000\u00ff{{{not json at all'],
+      ['empty file', () => ''],
+      ['JSON that is not an object', () => '[1,2,3]'],
+      ['wrong schema: version 2', (good) => good.replace('"version": 1', '"version": 2')],
+      ['wrong schema: entries is a string', () => JSON.stringify({ vault: { version: 1, entries: 'nope' } })],
+      ['entry with a non-base64 ciphertext', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: '%%%', savedAt: 1 } } } })],
+      ['entry with extra fields', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: 'AAAA', savedAt: 1, refreshToken: 'x' } } } })],
+      ['entry with ciphertext of random bytes', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: Buffer.alloc(64, 7).toString('base64'), savedAt: 1 } } } })],
+    ];
+
+    it.each(goodThenCorrupt)('%s', (_name, corrupt) => {
+      const cipher = createTestCipher();
+      new Vault({ cipher, store: new JsonFileStore(file), logger }).save(session());
+      writeFileSync(file, corrupt(raw()));
+
+      const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+      expect(() => vault.load('demo')).not.toThrow();
+      expect(vault.load('demo')).toBeNull();
+      expect(vault.loadAll()).toEqual([]);
+      expect(vault.lastProviderId()).toBeNull();
+      // The app can sign in again over the corrupt file.
+      vault.save(session());
+      expect(new Vault({ cipher, store: new JsonFileStore(file) }).load('demo')).toEqual(session());
+      expectNoSecretsInLogs();
+    });
+  });
+
+  it('a ciphertext whose plaintext is the wrong shape is dropped', () => {
+    const cipher = createTestCipher();
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: '', user: { sub: 'x' } }))).toString('base64');
+    writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 5 } } } }));
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(vault.load('demo')).toBeNull();
+    expect(logs).toContainEqual({ level: 'warn', event: 'vault.entry_dropped', fields: { providerId: 'demo', reason: 'invalid_secret' } });
+    expect(JSON.parse(raw()).vault.entries).toEqual({});
+  });
+
+  describe('decrypt throws (keychain reset)', () => {
+    it.each([
+      ['decrypt raises', () => Object.assign(createTestCipher(), { failDecrypt: true })],
+      ['a new keychain key (GCM authentication fails)', () => createTestCipher()],
+    ])('%s → entry dropped, signed out, the next load does not throw', (_name, makeResetCipher) => {
+      new Vault({ cipher: createTestCipher(), store: new JsonFileStore(file), logger }).save(session());
+      const vault = new Vault({ cipher: makeResetCipher(), store: new JsonFileStore(file), logger });
+
+      expect(vault.load('demo')).toBeNull();
+      expect(logs).toContainEqual({ level: 'warn', event: 'vault.entry_dropped', fields: { providerId: 'demo', reason: 'decrypt_failed' } });
+      // Dropped from disk: no crash loop on the next start.
+      expect(JSON.parse(raw()).vault.entries).toEqual({});
+      expect(() => vault.load('demo')).not.toThrow();
+      expect(vault.load('demo')).toBeNull();
+      expect(logs.filter((l) => l.event === 'vault.entry_dropped')).toHaveLength(1);
+      expectNoSecretsInLogs();
+    });
+  });
+
+  describe('storage without real encryption', () => {
+    it.each([
+      ['encryption unavailable', { available: false }, 'no secure storage'],
+      ['Linux basic_text backend', { backend: 'basic_text' }, 'No system keyring'],
+    ])('%s → memory-only, nothing secret on disk, a plain-words notice', (_name, cipherOpts, noticeWords) => {
+      const vault = new Vault({ cipher: createTestCipher(cipherOpts), store: new JsonFileStore(file), logger });
+      const status = vault.status();
+      expect(status.persistent).toBe(false);
+      expect(status.notice).toContain(noticeWords);
+      expect(status.notice).toContain('memory only');
+
+      expect(() => vault.save(session())).not.toThrow();
+      vault.setLastProviderId('demo');
+      const text = raw();
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(EMAIL);
+      expect(text).not.toContain(NAME);
+      expect(text).not.toContain('ciphertext');
+      // This process still has the session; a restart does not.
+      expect(vault.load('demo')).toEqual(session());
+      expect(new Vault({ cipher: createTestCipher(cipherOpts), store: new JsonFileStore(file) }).load('demo')).toBeNull();
+    });
+
+    it('basic_text with allowWeakStorage opt-in → stored encrypted, persistent, with a weak-storage notice', () => {
+      const cipher = createTestCipher({ backend: 'basic_text' });
+      const vault = new Vault({ cipher, store: new JsonFileStore(file), allowWeakStorage: true, logger });
+      expect(vault.status()).toEqual({ persistent: true, notice: expect.stringContaining('weak protection') });
+      vault.save(session());
+      expect(raw()).not.toContain(TOKEN);
+      expect(raw()).not.toContain(EMAIL);
+      expect(new Vault({ cipher, store: new JsonFileStore(file), allowWeakStorage: true }).load('demo')).toEqual(session());
+    });
+
+    it('allowWeakStorage cannot store when the OS has no encryption at all', () => {
+      const vault = new Vault({ cipher: createTestCipher({ available: false }), store: new JsonFileStore(file), allowWeakStorage: true });
+      expect(vault.status().persistent).toBe(false);
+      vault.save(session());
+      expect(raw()).not.toContain(TOKEN);
+    });
+
+    it('withdrawing the weak-storage opt-in removes the weakly stored entry on the next save', () => {
+      const cipher = createTestCipher({ backend: 'basic_text' });
+      new Vault({ cipher, store: new JsonFileStore(file), allowWeakStorage: true }).save(session());
+      expect(raw()).toContain('ciphertext');
+      const strict = new Vault({ cipher, store: new JsonFileStore(file) });
+      expect(strict.load('demo')).toBeNull();
+      strict.save(session('demo', 'rt_rotated_000000000000000000000000000'));
+      expect(JSON.parse(raw()).vault.entries).toEqual({});
+    });
+  });
+
+  it('an encrypt failure is storage_error, and the message carries no secret', () => {
+    const cipher = createTestCipher();
+    cipher.encrypt = () => {
+      throw new Error(`boom ${TOKEN}`);
+    };
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    let caught: unknown;
+    try {
+      vault.save(session());
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(AuthError);
+    expect((caught as AuthError).code).toBe('storage_error');
+    expect((caught as AuthError).message).not.toContain(TOKEN);
+    expect(raw()).toBe('');
+    expectNoSecretsInLogs();
+  });
+});
+
+describe('JsonFileStore', () => {
+  it('writes atomically: no temp files left, the file is replaced whole', () => {
+    const store = new JsonFileStore(file);
+    for (let i = 0; i < 20; i++) store.set('n', i);
+    expect(readdirSync(dir)).toEqual(['vault.json']);
+    expect(JSON.parse(raw())).toEqual({ n: 19 });
+  });
+
+  it('a crash between temp write and rename leaves the old state readable', () => {
+    const store = new JsonFileStore(file);
+    store.set('a', 1);
+    // What a killed process leaves behind: a half-written temp file next to the old one.
+    writeFileSync(path.join(dir, '.vault.json.999.abcdef.tmp'), '{"a": 2, "b"');
+    expect(new JsonFileStore(file).get('a')).toBe(1);
+  });
+
+  it('treats a missing directory as empty and creates it on write', () => {
+    const nested = path.join(dir, 'a', 'b', 'store.json');
+    const store = new JsonFileStore(nested);
+    expect(store.get('x')).toBeUndefined();
+    store.set('x', { y: 1 });
+    expect(new JsonFileStore(nested).get('x')).toEqual({ y: 1 });
+  });
+
+  it('keeps a __proto__ key in the file as plain data', () => {
+    writeFileSync(file, '{"__proto__": {"polluted": true}, "k": 1}');
+    const store = new JsonFileStore(file);
+    expect(store.get('k')).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    store.delete('k');
+    expect(store.get('k')).toBeUndefined();
+  });
+
+  it.skipIf(process.platform === 'win32')('writes the file readable by its owner only', async () => {
+    const { statSync } = await import('node:fs');
+    new JsonFileStore(file).set('k', 1);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
