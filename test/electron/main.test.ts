@@ -251,7 +251,7 @@ describe('deep-link routing', () => {
     const stateParam = authorizeUrl.searchParams.get('state')!;
     expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
 
-    const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer)}`;
+    const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer ?? "")}`;
     app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--original-process-start-time=1', callback], 'C:\\');
     await expect(signIn).rejects.toMatchObject({ code: 'access_denied' });
     expect(handleRedirect()).toHaveBeenCalledTimes(1);

@@ -1,0 +1,78 @@
+/**
+ * The demo API: a resource server that accepts a bearer token only after
+ * asking the provider about it (RFC 7662 introspection), so expired and
+ * revoked tokens are refused exactly as a production API would refuse them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface DemoApiOptions {
+  introspectionUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Only tokens issued to this client are accepted. */
+  audienceClientId: string;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function unauthorized(res: ServerResponse, description: string): void {
+  json(res, 401, { error: 'invalid_token', error_description: description }, {
+    'www-authenticate': `Bearer realm="demo-api", error="invalid_token", error_description="${description}"`,
+  });
+}
+
+interface Introspection {
+  active: boolean;
+  sub?: string;
+  scope?: string;
+  client_id?: string;
+  token_type?: string;
+}
+
+async function introspect(token: string, opts: DemoApiOptions): Promise<Introspection> {
+  const res = await fetch(opts.introspectionUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`introspection answered ${res.status}`);
+  return (await res.json()) as Introspection;
+}
+
+export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return unauthorized(res, 'missing bearer token');
+  let info: Introspection;
+  try {
+    info = await introspect(match[1]!, opts);
+  } catch {
+    return json(res, 503, { error: 'temporarily_unavailable' });
+  }
+  if (!info.active || info.client_id !== opts.audienceClientId || (info.token_type && info.token_type !== 'Bearer')) {
+    return unauthorized(res, 'token is not active');
+  }
+  const scopes = (info.scope ?? '').split(' ');
+  const name = 'Demo User';
+  switch (`${req.method} ${path}`) {
+    case 'GET /api/me':
+      return json(res, 200, {
+        sub: info.sub,
+        name,
+        email: scopes.includes('email') ? 'demo@example.test' : undefined,
+        scope: info.scope,
+        servedAt: new Date().toISOString(),
+      });
+    case 'GET /api/hello':
+      return json(res, 200, { message: `Hello, ${name}!` });
+    default:
+      return json(res, 404, { error: 'not_found' });
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The embedded demo: a real OpenID Provider (panva's oidc-provider, OpenID
+ * Certified) and a demo API on 127.0.0.1, so the app works with no account
+ * and no configuration. The API validates access tokens by RFC 7662 token
+ * introspection against the provider, as a real resource server would, so a
+ * revoked or expired token is refused.
+ *
+ * Loopback only, ephemeral keys, in-memory storage: nothing here is meant to
+ * survive a restart.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { handleDemoApi } from './demo-api';
+import { handleInteraction, DEMO_ACCOUNT } from './interactions';
+import type { Logger } from '../auth/types';
+
+export interface DemoProviderOptions {
+  /** 0 / undefined = an ephemeral port. */
+  port?: number;
+  /** Redirect URIs of the desktop client, e.g. `com.example.desktop:/callback`. */
+  redirectUris: string[];
+  clientId?: string;
+  accessTokenTtlSeconds?: number;
+  logger?: Logger;
+}
+
+export interface DemoCounters {
+  authorizationCode: number;
+  refreshToken: number;
+  revocations: number;
+  apiCalls: number;
+}
+
+export interface DemoProvider {
+  issuer: string;
+  apiBaseUrl: string;
+  clientId: string;
+  credentials: { username: string; password: string };
+  counters: DemoCounters;
+  close(): Promise<void>;
+}
+
+const API_CLIENT_ID = 'demo-api';
+
+export async function startDemoProvider(opts: DemoProviderOptions): Promise<DemoProvider> {
+  const clientId = opts.clientId ?? 'desktop-demo';
+  const apiSecret = randomBytes(24).toString('base64url');
+  const counters: DemoCounters = { authorizationCode: 0, refreshToken: 0, revocations: 0, apiCalls: 0 };
+  const log: Logger = opts.logger ?? (() => {});
+
+  // Listen first: the issuer must carry the real port.
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: clientId,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: opts.redirectUris,
+        post_logout_redirect_uris: opts.redirectUris,
+      },
+      {
+        client_id: API_CLIENT_ID,
+        client_secret: apiSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+    jwks: { keys: [jwk] },
+    cookies: { keys: [randomBytes(32).toString('hex')] },
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    findAccount: async (_ctx, sub) =>
+      sub === DEMO_ACCOUNT.sub
+        ? {
+            accountId: sub,
+            claims: async () => ({ sub, name: DEMO_ACCOUNT.name, email: DEMO_ACCOUNT.email, email_verified: true }),
+          }
+        : undefined,
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: {
+        enabled: true,
+        // A public client may revoke only its own tokens.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        // Only the demo API (a confidential client) may introspect the desktop client's tokens.
+        allowedPolicy: async (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: { enabled: true },
+    },
+    pkce: { required: () => true },
+    // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
+    // rotates them on every use, and does not tie them to the browser session.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    expiresWithSession: async () => false,
+    ttl: {
+      AccessToken: opts.accessTokenTtlSeconds ?? 300,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Interaction: 600,
+      Session: 24 * 3600,
+      Grant: 14 * 24 * 3600,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      const text = String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
+      ctx.body = `<!doctype html><meta charset="utf-8"><title>Error</title><h1>Sign-in error</h1><p>${text}</p>`;
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const grant = ctx.oidc.params?.grant_type;
+    if (grant === 'authorization_code') counters.authorizationCode += 1;
+    if (grant === 'refresh_token') counters.refreshToken += 1;
+  });
+  provider.on('server_error', (_ctx: unknown, err: Error) => log('error', 'demo.server_error', { message: err.message }));
+  const oidc = provider.callback();
+  const introspectionUrl = `${issuer}/token/introspection`;
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/api' || path.startsWith('/api/')) {
+      counters.apiCalls += 1;
+      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId });
+      return;
+    }
+    if (path.startsWith('/interaction/')) {
+      void handleInteraction(provider, req, res).catch((err: unknown) => {
+        log('warn', 'demo.interaction_failed', { message: err instanceof Error ? err.message : 'unknown' });
+        if (!res.headersSent) {
+          res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+          res.end('<!doctype html><meta charset="utf-8"><title>Error</title><p>This sign-in page has expired. Start again from the app.</p>');
+        }
+      });
+      return;
+    }
+    if (req.method === 'POST' && path === '/token/revocation') counters.revocations += 1;
+    void oidc(req, res);
+  });
+
+  let closed: Promise<void> | null = null;
+  return {
+    issuer,
+    apiBaseUrl: `${issuer}/api`,
+    clientId,
+    credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
+    counters,
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The demo provider's own login and consent pages (oidc-provider's
+ * devInteractions are off: they accept any password and warn loudly).
+ * Server-rendered HTML, strict CSP, every echoed value escaped.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+
+export const DEMO_ACCOUNT = {
+  sub: 'demo-user',
+  username: 'demo',
+  password: 'demo',
+  name: 'Demo User',
+  email: 'demo@example.test',
+} as const;
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+const STYLE =
+  'body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#1d2433}' +
+  'label{display:block;margin:.75rem 0 .25rem}input{width:100%;padding:.5rem;box-sizing:border-box}' +
+  'button{margin-top:1rem;padding:.5rem 1.25rem;margin-right:.5rem}.hint{background:#eef4ff;padding:.75rem;border-radius:6px}' +
+  '.error{color:#a40000}';
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function send(res: ServerResponse, status: number, title: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': CSP,
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`);
+}
+
+function loginPage(uid: string, error?: string): string {
+  return `<h1>Sign in to the demo provider</h1>
+<p class="hint">Demo account: username <strong>${DEMO_ACCOUNT.username}</strong>, password <strong>${DEMO_ACCOUNT.password}</strong></p>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
+<label for="username">Username</label><input id="username" name="username" required autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" required>
+<button type="submit">Sign in</button>
+</form>`;
+}
+
+function consentPage(uid: string, clientId: string, scopes: string[]): string {
+  return `<h1>Allow access?</h1>
+<p>The app <strong>${escapeHtml(clientId)}</strong> asks to: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}.</p>
+<form method="post" action="/interaction/${escapeHtml(uid)}/confirm"><button id="allow" type="submit">Allow</button></form>
+<form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button id="deny" type="submit">Deny</button></form>`;
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024) throw new Error('form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** Routes `/interaction/:uid[/login|/confirm|/abort]`. */
+export async function handleInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const [, , uid, action] = path.split('/');
+  if (!uid) return send(res, 404, 'Not found', '<p>Not found.</p>');
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) return send(res, 400, 'Expired', '<p>This sign-in page has expired. Start again from the app.</p>');
+
+  if (req.method === 'GET' && action === undefined) {
+    if (details.prompt.name === 'login') return send(res, 200, 'Sign in', loginPage(uid));
+    const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    return send(res, 200, 'Allow access', consentPage(uid, String(details.params.client_id), scopes));
+  }
+  if (req.method !== 'POST') return send(res, 405, 'Not allowed', '<p>Method not allowed.</p>');
+
+  switch (action) {
+    case 'login': {
+      const form = await readForm(req);
+      if (form.get('username') !== DEMO_ACCOUNT.username || form.get('password') !== DEMO_ACCOUNT.password) {
+        return send(res, 200, 'Sign in', loginPage(uid, 'Wrong username or password. Use the demo account shown above.'));
+      }
+      await provider.interactionFinished(req, res, { login: { accountId: DEMO_ACCOUNT.sub } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    case 'confirm': {
+      const { prompt, params, session, grantId } = details;
+      const accountId = session?.accountId;
+      if (!accountId) throw new Error('no session');
+      const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId, clientId: String(params.client_id) });
+      if (!grant) throw new Error('grant not found');
+      const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const savedGrantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId: savedGrantId } }, { mergeWithLastSubmission: true });
+      return;
+    }
+    case 'abort':
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The person denied access.' },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    default:
+      return send(res, 404, 'Not found', '<p>Not found.</p>');
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A real Chromium playing the person's system browser in tests. `open` is a
+ * UrlOpener: like `shell.openExternal` it returns once the page is opening,
+ * and (with `autoLogin`) a person's steps follow in the background: fill the
+ * login form, allow or deny consent. Every navigation the browser attempts to
+ * one of `captureSchemes` is handed to `onRedirect`, once — as the OS would
+ * hand a deep link to the app. (No `page.route()`: it hides those requests.)
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export interface AutoLogin {
+  username: string;
+  password: string;
+  consent: 'allow' | 'deny';
+}
+
+export interface SystemBrowser {
+  open: (url: string) => Promise<void>;
+  /** Resolves when every background login started by `open` has finished (bounded). */
+  settled(): Promise<void>;
+  lastPage(): Page | undefined;
+  /** Errors of background logins (none expected in a passing test). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchSystemBrowser(opts: {
+  captureSchemes: string[];
+  onRedirect: (url: string) => void;
+  autoLogin?: AutoLogin | false;
+  /** Share one Chromium across harnesses; only a context is created and closed. */
+  browser?: Browser;
+}): Promise<SystemBrowser> {
+  const ownBrowser = !opts.browser;
+  const browser = opts.browser ?? (await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }));
+  const context: BrowserContext = await browser.newContext();
+  const delivered = new Set<string>();
+  const tasks: Promise<void>[] = [];
+  const errors: string[] = [];
+  let last: Page | undefined;
+
+  const capture = (url: string) => {
+    if (!opts.captureSchemes.some((s) => url.toLowerCase().startsWith(s.toLowerCase()))) return false;
+    if (!delivered.has(url)) {
+      delivered.add(url);
+      opts.onRedirect(url);
+    }
+    return true;
+  };
+
+  const personSteps = async (page: Page, url: string, login: AutoLogin) => {
+    let redirected = false;
+    page.on('request', (req) => {
+      if (opts.captureSchemes.some((s) => req.url().toLowerCase().startsWith(s.toLowerCase()))) redirected = true;
+    });
+    await page.goto(url, { timeout: 15_000 }).catch((err: Error) => {
+      // A navigation straight to the custom scheme aborts `goto`; that is the expected end.
+      if (!redirected) throw err;
+    });
+    for (let step = 0; step < 6 && !redirected; step += 1) {
+      const next = page.locator('input[name="username"], #allow, #deny').first();
+      const found = await next.waitFor({ state: 'visible', timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (redirected || !found || page.isClosed()) break;
+      if (await page.locator('input[name="username"]').isVisible()) {
+        await page.fill('input[name="username"]', login.username);
+        await page.fill('input[name="password"]', login.password);
+        await Promise.all([page.waitForLoadState('domcontentloaded').catch(() => {}), page.click('button[type="submit"]')]);
+      } else {
+        await page.click(login.consent === 'allow' ? '#allow' : '#deny').catch(() => {});
+      }
+      await page.waitForTimeout(50);
+    }
+  };
+
+  return {
+    errors,
+    open: async (url: string) => {
+      const page = await context.newPage();
+      last = page;
+      page.on('request', (req) => void capture(req.url()));
+      if (opts.autoLogin) {
+        tasks.push(personSteps(page, url, opts.autoLogin).catch((err: Error) => void errors.push(err.message)));
+      } else {
+        tasks.push(page.goto(url, { timeout: 15_000 }).then(
+          () => undefined,
+          () => undefined,
+        ));
+      }
+    },
+    settled: async () => {
+      await Promise.race([Promise.allSettled(tasks), new Promise((r) => setTimeout(r, 20_000))]);
+    },
+    lastPage: () => last,
+    close: async () => {
+      await Promise.race([Promise.allSettled(tasks), new Promise((r) => setTimeout(r, 2_000))]);
+      await context.close().catch(() => {});
+      if (ownBrowser) await browser.close().catch(() => {});
+    },
+  };
+}
