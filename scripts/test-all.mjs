@@ -52,6 +52,18 @@ if (built) {
     passed += p.stats.expected + (p.stats.flaky ?? 0);
     failed += p.stats.unexpected;
     skipped += p.stats.skipped;
+    // A skipped spec must say why, here where CI output is read.
+    const walk = (suite) => {
+      for (const spec of suite.specs ?? []) {
+        for (const t of spec.tests ?? []) {
+          if (t.status !== 'skipped') continue;
+          const reasons = (t.annotations ?? []).filter((a) => a.type === 'skip').map((a) => a.description).filter(Boolean);
+          console.log(`skipped: ${spec.title} — ${reasons.join('; ') || 'no reason given'}`);
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child);
+    };
+    for (const suite of p.suites ?? []) walk(suite);
   } else {
     failed += 1;
   }
