@@ -20,9 +20,10 @@ import { expect, test, type Page } from '@playwright/test';
 import { demoAppConfig } from '../../main/app-config';
 import { createAuthCore } from '../../main/auth/auth-core';
 import { JsonFileStore } from '../../main/auth/json-file-store';
-import type { AuthCore, SessionState } from '../../main/auth/types';
+import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import type { AuthCore, Cipher, SessionState } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
-import { startDemoProvider } from '../../main/demo/demo-provider';
+import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
 import { forwardSessionChanges, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { createTestCipher } from '../helpers/aes-cipher';
@@ -117,16 +118,19 @@ interface Rig {
  * `shell.openExternal` hands it to the OS and returns); the test decides when
  * the system browser actually opens it, so the waiting state can be observed.
  */
-async function startRig(page: Page, opts: { autoLogin: boolean }): Promise<Rig> {
+async function startRig(
+  page: Page,
+  opts: { autoLogin: boolean; cipher?: Cipher; config?: (demo: DemoProvider) => AppConfig },
+): Promise<Rig> {
   const demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   const dir = mkdtempSync(path.join(tmpdir(), 'renderer-e2e-'));
   const server = await serveStatic(rendererDir);
   const cleanups: Array<() => Promise<void> | void> = [() => demo.close(), () => server.close(), () => rmSync(dir, { recursive: true, force: true })];
   try {
-    const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) });
+    const vault = new Vault({ cipher: opts.cipher ?? createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) });
     const opened: string[] = [];
     const core = await createAuthCore({
-      config: demoAppConfig(demo),
+      config: (opts.config ?? demoAppConfig)(demo),
       vault,
       openUrl: async (url) => {
         opened.push(url);
@@ -303,5 +307,33 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     } finally {
       await foreign.close();
     }
+  });
+
+  test('two providers show a picker, the chosen one is used; no keyring shows the storage notice', async ({ page }) => {
+    const twoProviders = (demo: DemoProvider): AppConfig => {
+      const base = demoAppConfig(demo);
+      const demoProvider = base.providers[0]!;
+      return parseAppConfig({ ...base, providers: [demoProvider, { ...demoProvider, id: 'second', displayName: 'Second demo' }] });
+    };
+    // Linux without a secret service: Electron reports `basic_text`, which protects nothing.
+    rig = await startRig(page, { autoLogin: true, cipher: createTestCipher({ backend: 'basic_text' }), config: twoProviders });
+    const status = page.getByTestId('status');
+    await expect(status).toHaveText('Signed out.');
+    await expect(page.getByTestId('storage-notice')).toBeVisible();
+    await expect(page.getByTestId('storage-notice')).toContainText(/memory only/);
+    const select = page.getByTestId('provider-select');
+    await expect(select).toBeVisible();
+    await expect(select.locator('option')).toHaveText(['Demo provider', 'Second demo']);
+    await select.selectOption('second');
+    await shot(page, 'provider-picker');
+
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    expect(rig.core.getSession()).toMatchObject({ status: 'signed_in', providerId: 'second', storage: { persistent: false } });
+    // Still visible once signed in: the person must know the sign-in will not survive a restart.
+    await expect(page.getByTestId('storage-notice')).toBeVisible();
   });
 });
