@@ -4,6 +4,7 @@
  * and the IPC sender check mean something) and keeps `file://` — which can
  * reach the whole disk — out of the picture.
  */
+import { isTrustedRendererUrl } from '../ipc/handlers';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { protocol } from 'electron';
@@ -19,12 +20,11 @@ export const RENDERER_INDEX_URL = `${RENDERER_ORIGIN}/index.html`;
  * the network only through the preload's IPC bridge.
  */
 export const RENDERER_CSP = [
-  "default-src 'self'",
+  "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
+  "connect-src 'none'",
   "object-src 'none'",
   "frame-src 'none'",
   "base-uri 'none'",
@@ -50,14 +50,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** True only for URLs of the app's own renderer origin. */
+/**
+ * True only for URLs of the app's own renderer origin. The same check as the
+ * IPC sender check, so navigation and IPC agree on what "our renderer" is.
+ */
 export function isRendererUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === `${APP_SCHEME}:` && u.host === RENDERER_HOST;
-  } catch {
-    return false;
-  }
+  return isTrustedRendererUrl(url);
 }
 
 /** Must run before `app` is ready (Electron's rule for privileged schemes). */
