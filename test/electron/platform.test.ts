@@ -215,6 +215,8 @@ describe('app:// protocol', () => {
     ['https://renderer/', false],
     ['file:///index.html', false],
     ['garbage', false],
+    ['app://x@renderer/index.html', false],
+    ['app://renderer:8080/index.html', false],
   ])('isRendererUrl(%s) = %s', (url, expected) => {
     expect(isRendererUrl(url)).toBe(expected);
   });
