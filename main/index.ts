@@ -34,6 +34,10 @@ import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow } from './platform/window';
+import { registerAppImageScheme } from './platform/appimage-scheme';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 
 export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 
@@ -189,6 +193,20 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         }
       });
       void core.restore();
+      // AppImages have no installer: register the scheme for this user on first run.
+      void registerAppImageScheme({
+        env: deps.env,
+        platform: process.platform,
+        scheme,
+        appName: 'OIDC Desktop',
+        desktopId: 'oidc-desktop',
+        homeDir: os.homedir(),
+        readFile: (f) => readFile(f, 'utf8'),
+        writeFile: (f, data) => writeFile(f, data, { mode: 0o644 }),
+        mkdir: async (dir) => void (await mkdir(dir, { recursive: true })),
+        exec: (file, args) => new Promise((resolve, reject) => execFile(file, [...args], { timeout: 5000 }, (err) => (err ? reject(err) : resolve()))),
+        logger: log,
+      });
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });
       return { config: effective, core, window: () => mainWindow };
     } catch (err) {

@@ -1,0 +1,81 @@
+/**
+ * AppImages have no installer, so nothing registers our URI scheme with the
+ * desktop. On first run (and whenever the AppImage moved) this writes a
+ * per-user `.desktop` entry that declares `x-scheme-handler/<scheme>` and
+ * makes it the default handler with `xdg-mime`. It never throws into start-up:
+ * a failure is logged and sign-in falls back to nothing worse than "the
+ * browser could not hand the link back".
+ *
+ * Electron-free: file system and process spawning are passed in.
+ */
+import path from 'node:path';
+import type { Logger } from '../auth/types';
+
+export interface AppImageSchemeDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  platform: string;
+  scheme: string;
+  appName: string;
+  /** File name stem of the desktop entry, e.g. `oidc-desktop`. */
+  desktopId: string;
+  homeDir: string;
+  readFile(file: string): Promise<string>;
+  writeFile(file: string, data: string): Promise<void>;
+  mkdir(dir: string): Promise<void>;
+  /** Runs a program with arguments (no shell). */
+  exec(file: string, args: readonly string[]): Promise<void>;
+  logger: Logger;
+}
+
+export type AppImageSchemeResult = 'registered' | 'already' | 'skipped';
+
+/** Desktop Entry spec: in Exec, `"`, `` ` ``, `$` and `\` must be escaped inside quotes. */
+function quoteExec(file: string): string {
+  return `"${file.replace(/([\\"`$])/g, '\\$1')}"`;
+}
+
+/** Desktop Entry spec string escaping: a newline must not start a new key. */
+function escapeValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+}
+
+export function appImageDesktopEntry(appImagePath: string, scheme: string, appName: string): string {
+  return [
+    '[Desktop Entry]',
+    `Name=${escapeValue(appName)}`,
+    `Exec=${quoteExec(appImagePath)} %u`,
+    'Type=Application',
+    'Terminal=false',
+    'NoDisplay=true',
+    `MimeType=x-scheme-handler/${scheme};`,
+    '',
+  ].join('\n');
+}
+
+export async function registerAppImageScheme(deps: AppImageSchemeDeps): Promise<AppImageSchemeResult> {
+  const appImage = deps.env.APPIMAGE;
+  if (deps.platform !== 'linux' || !appImage) return 'skipped';
+  if (!path.isAbsolute(appImage) || /[\r\n]/.test(appImage)) {
+    deps.logger('warn', 'appimage.scheme_skipped', { reason: 'APPIMAGE is not an absolute path' });
+    return 'skipped';
+  }
+  const dataHome = deps.env.XDG_DATA_HOME && path.isAbsolute(deps.env.XDG_DATA_HOME) ? deps.env.XDG_DATA_HOME : path.join(deps.homeDir, '.local', 'share');
+  const dir = path.join(dataHome, 'applications');
+  const fileName = `${deps.desktopId}-url-handler.desktop`;
+  const file = path.join(dir, fileName);
+  const entry = appImageDesktopEntry(appImage, deps.scheme, deps.appName);
+  try {
+    const existing = await deps.readFile(file).catch(() => null);
+    if (existing === entry) return 'already';
+    await deps.mkdir(dir);
+    await deps.writeFile(file, entry);
+    await deps.exec('xdg-mime', ['default', fileName, `x-scheme-handler/${deps.scheme}`]);
+    // Refreshing the cache is best effort: not every desktop ships the tool.
+    await deps.exec('update-desktop-database', [dir]).catch(() => {});
+    deps.logger('info', 'appimage.scheme_registered', { scheme: deps.scheme });
+    return 'registered';
+  } catch (err) {
+    deps.logger('warn', 'appimage.scheme_skipped', { reason: err instanceof Error ? err.message : 'unknown' });
+    return 'skipped';
+  }
+}
