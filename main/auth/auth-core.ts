@@ -316,12 +316,13 @@ class DesktopAuthCore implements AuthCore {
     const tokens = this.#tokenSet(response);
     const user = await this.#userInfo(provider, config, response, tokens);
 
-    // Replacing an existing session (signing in again): end the old one locally.
-    if (this.#session) this.#endLocally(this.#session, false);
+    // Replacing an existing session (signing in again): end the old one locally. Its vault
+    // entry is overwritten below when it is the same provider, so it is not cleared first.
+    if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
     const session = this.#newSession(provider, user, tokens);
     this.#session = session;
+    // Saving also marks this provider as the one to restore; without a refresh token there is nothing to restore.
     if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user);
-    this.#opts.vault.setLastProviderId(provider.id);
     this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
@@ -421,16 +422,18 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
-  #endLocally(session: TokenSession, emit = true): TokenSet {
+  #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
     const tokens = session.end();
     if (this.#session === session) this.#session = null;
-    try {
-      this.#opts.vault.remove(session.providerId);
-      this.#opts.vault.setLastProviderId(null);
-    } catch (err) {
-      this.#log('warn', 'vault.remove_failed', { errorCode: toErrorPayload(err).code });
+    if (opts.clearVault !== false) {
+      try {
+        this.#opts.vault.remove(session.providerId);
+        this.#opts.vault.setLastProviderId(null);
+      } catch (err) {
+        this.#log('warn', 'vault.remove_failed', { errorCode: toErrorPayload(err).code });
+      }
     }
-    if (emit) this.#emit();
+    if (opts.emit !== false) this.#emit();
     return tokens;
   }
 

@@ -178,6 +178,8 @@ export class Vault {
     }
     const file = this.#readFile();
     file.entries[clean.providerId] = { ciphertext, savedAt: clean.savedAt };
+    // The session just saved is the one to restore next start: one durable write, not two.
+    file.lastProviderId = clean.providerId;
     this.#writeFile(file);
     this.#memory.delete(clean.providerId);
   }

@@ -42,8 +42,18 @@ async function introspect(token: string, opts: DemoApiOptions): Promise<Introspe
     body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
     signal: AbortSignal.timeout(5000),
   });
+  if (res.status === 400) {
+    // oidc-provider refuses to introspect JWT-shaped tokens (e.g. an ID token sent as a
+    // bearer token) with unsupported_token_type: such a token is not one of our access tokens.
+    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
+    if (body.error === 'unsupported_token_type') return { active: false };
+  }
   if (!res.ok) throw new Error(`introspection answered ${res.status}`);
-  return (await res.json()) as Introspection;
+  const body = (await res.json()) as unknown;
+  if (typeof body !== 'object' || body === null || typeof (body as { active?: unknown }).active !== 'boolean') {
+    throw new Error('introspection answered without "active"');
+  }
+  return body as Introspection;
 }
 
 export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {

@@ -15,6 +15,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi } from './demo-api';
 import { handleInteraction, DEMO_ACCOUNT } from './interactions';
+import { createDemoAdapterFactory } from './memory-adapter';
 import type { Logger } from '../auth/types';
 
 export interface DemoProviderOptions {
@@ -63,6 +64,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
   const configuration: Configuration = {
+    adapter: createDemoAdapterFactory(),
     clients: [
       {
         client_id: clientId,

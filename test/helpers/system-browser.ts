@@ -68,13 +68,24 @@ export async function launchSystemBrowser(opts: {
       // A navigation straight to the custom scheme aborts `goto`; that is the expected end.
       if (!redirected) throw err;
     });
-    for (let step = 0; step < 6 && !redirected; step += 1) {
+    // Done once the browser has left the provider for good: a loopback redirect lands on
+    // the app's own server, where there is nothing more for the person to do.
+    const providerOrigin = new URL(url).origin;
+    const leftProvider = () => {
+      const current = page.url();
+      return current.startsWith('http') && new URL(current).origin !== providerOrigin;
+    };
+    const deadline = Date.now() + 15_000;
+    for (let step = 0; step < 6 && !redirected; ) {
+      if (page.isClosed() || leftProvider() || Date.now() > deadline) break;
       const next = page.locator('input[name="username"], #allow, #deny').first();
-      const found = await next.waitFor({ state: 'visible', timeout: 10_000 }).then(
+      const found = await next.waitFor({ state: 'visible', timeout: 250 }).then(
         () => true,
         () => false,
       );
-      if (redirected || !found || page.isClosed()) break;
+      if (redirected || page.isClosed()) break;
+      if (!found) continue;
+      step += 1;
       if (await page.locator('input[name="username"]').isVisible()) {
         await page.fill('input[name="username"]', login.username);
         await page.fill('input[name="password"]', login.password);
