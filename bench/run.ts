@@ -14,7 +14,8 @@ import { parseAppConfig, type AppConfig } from '../main/auth/config';
 import { JsonFileStore } from '../main/auth/json-file-store';
 import type { AuthCore, FetchLike } from '../main/auth/types';
 import { Vault } from '../main/auth/vault';
-import { startDemoProvider, type DemoProvider } from '../main/demo/demo-provider';
+import { fork } from 'node:child_process';
+import type { DemoCounters } from '../main/demo/demo-provider';
 import { registerIpcHandlers } from '../main/ipc/handlers';
 import { createTestCipher } from '../test/helpers/aes-cipher';
 import { InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
@@ -67,7 +68,46 @@ function record(key: string, measured: number[], floor: number[] | null, unit: s
 const round = (v: number, d = 4) => Math.round(v * 10 ** d) / 10 ** d;
 
 /** A fetch that reports how long the provider's endpoints took, so that network time can be subtracted. */
-function timedFetch(provider: DemoProvider): { fetch: FetchLike; spent: { token: number; userinfo: number }; lastBearer: () => string } {
+interface RemoteDemo {
+  issuer: string;
+  apiBaseUrl: string;
+  clientId: string;
+  credentials: { username: string; password: string };
+  counters(): Promise<DemoCounters>;
+  close(): Promise<void>;
+}
+
+async function startRemoteDemo(): Promise<RemoteDemo> {
+  const child = fork(path.join(import.meta.dirname, 'demo-server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo server: no ${type} in time`)), 30_000);
+      const onMessage = (msg: { type: string } & T) => {
+        if (msg.type !== type) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(msg);
+      };
+      child.on('message', onMessage);
+    });
+  const info = await next<{ issuer: string; apiBaseUrl: string; clientId: string; credentials: { username: string; password: string } }>('ready');
+  return {
+    ...info,
+    counters: async () => {
+      const reply = next<{ counters: DemoCounters }>('counters');
+      child.send({ type: 'counters' });
+      return (await reply).counters;
+    },
+    close: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'close' });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      child.kill();
+    },
+  };
+}
+
+function timedFetch(provider: { issuer: string; apiBaseUrl: string }): { fetch: FetchLike; spent: { token: number; userinfo: number }; lastBearer: () => string } {
   const spent = { token: 0, userinfo: 0 };
   let bearer = '';
   const f = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -89,7 +129,7 @@ function timedFetch(provider: DemoProvider): { fetch: FetchLike; spent: { token:
 }
 
 async function main(): Promise<void> {
-  const demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 3600 });
+  const demo = await startRemoteDemo();
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-'));
   try {
     const config: AppConfig = parseAppConfig({
@@ -233,11 +273,11 @@ async function main(): Promise<void> {
     const refreshCounts: number[] = [];
     for (let s = 0; s < storms; s += 1) {
       clockOffset += 2 * 3600 * 1000;
-      const before = demo.counters.refreshToken;
+      const before = (await demo.counters()).refreshToken;
       const t0 = now();
       const answers = await Promise.all(Array.from({ length: 200 }, () => ipc.invoke('api:request', { method: 'GET', path: '/hello' }, TRUSTED_EVENT)));
       stormOurs.push(now() - t0);
-      refreshCounts.push(demo.counters.refreshToken - before);
+      refreshCounts.push((await demo.counters()).refreshToken - before);
       if (!answers.every((a) => (a as { ok: boolean }).ok)) throw new Error('a call failed during the refresh storm');
       const f0 = now();
       const refreshed = await client.refreshTokenGrant(bare, bareRt);
@@ -295,7 +335,7 @@ async function main(): Promise<void> {
     const calls = N(10_000, 1000);
     const refreshes = N(1000, 100);
     const every = Math.floor(calls / refreshes);
-    const refreshBefore = demo.counters.refreshToken;
+    const refreshBefore = (await demo.counters()).refreshToken;
     for (let i = 0; i < calls; i += 1) {
       if (i % every === 0) clockOffset += 2 * 3600 * 1000;
       await viaIpc();
@@ -304,7 +344,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     gc();
     const growth = (process.memoryUsage().heapUsed - heap0) / (1024 * 1024);
-    results.heap_growth_mb = { value: round(growth, 3), floor: null, ratio: null, target: '<= 5', unit: `MB after ${calls} calls and ${demo.counters.refreshToken - refreshBefore} refreshes` };
+    results.heap_growth_mb = { value: round(growth, 3), floor: null, ratio: null, target: '<= 5', unit: `MB after ${calls} calls and ${(await demo.counters()).refreshToken - refreshBefore} refreshes` };
 
     await core.signOut();
     await core.dispose();
