@@ -19,7 +19,7 @@ import type { DemoCounters } from '../main/demo/demo-provider';
 import { registerIpcHandlers } from '../main/ipc/handlers';
 import { createTestCipher } from '../test/helpers/aes-cipher';
 import { InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
-import { loginOverHttp } from './http-login';
+import { loginOverHttp } from '../test/helpers/http-login';
 
 const SCHEME = 'com.example.desktop';
 const REDIRECT = `${SCHEME}:/callback`;
