@@ -99,7 +99,9 @@ export class TokenSession {
       this.refreshCount += 1;
       next = await this.deps.refreshGrant(refreshToken);
     } catch (err) {
-      if (err instanceof AuthError && err.code === 'invalid_grant' && !this.#ended) {
+      // Signed out meanwhile: whatever the provider said (sign-out revokes the token), the answer is "not signed in".
+      if (this.#ended) throw new AuthError('not_signed_in');
+      if (err instanceof AuthError && err.code === 'invalid_grant') {
         this.#ended = true;
         this.deps.logger('info', 'refresh.rejected', { providerId: this.providerId });
         this.deps.onRefreshRejected(err);
