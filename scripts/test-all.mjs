@@ -71,6 +71,20 @@ if (built) {
   failed += 1;
 }
 
+// Static security scan (Electronegativity, installed apart in security/).
+if (!existsSync('security/node_modules/.bin/electronegativity')) run('security install', 'npm', ['ci', '--prefix', 'security', '--no-audit', '--no-fund']);
+console.log('\n=== security scan: node security/electronegativity-gate.mjs');
+const scan = spawnSync('node', ['security/electronegativity-gate.mjs'], { encoding: 'utf8' });
+process.stdout.write(scan.stdout ?? '');
+process.stderr.write(scan.stderr ?? '');
+const scanLine = /electronegativity: (\d+) passed, (\d+) failed/.exec(scan.stdout ?? '');
+if (scanLine) {
+  passed += Number(scanLine[1]);
+  failed += Number(scanLine[2]);
+} else {
+  failed += 1;
+}
+
 if (failedSteps > 0 && failed === 0) failed = failedSteps;
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);

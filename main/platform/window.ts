@@ -32,6 +32,8 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     experimentalFeatures: false,
     navigateOnDragDrop: false,
     spellcheck: false,
+    // Middle-click (auxclick) could open links outside the window-open handler's view.
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 

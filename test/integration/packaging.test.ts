@@ -1,77 +1,119 @@
 /**
  * The packaging configuration, checked where no Electron binary can be
- * downloaded: validated against electron-builder's own schema, then a real
- * `electron-builder --linux dir` against a stub Electron distribution whose
- * "binary" carries a fuse wire, so the test can read back the fuses that
- * electron-builder flipped, open the produced app.asar, and compute the
- * Linux desktop entry with electron-builder's own code.
+ * downloaded: validated against electron-builder's own schema, then real
+ * `electron-builder --linux dir` builds against a stub Electron distribution
+ * whose "binary" carries a fuse wire, so the test can read back the fuses that
+ * electron-builder flipped, open the produced app.asar, load the production
+ * dependencies from it, and compute the Linux desktop entry and the deb/rpm
+ * metadata with electron-builder's own code.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extractFile, listPackage } from '@electron/asar';
+import { extractAll, extractFile, listPackage } from '@electron/asar';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SCHEME } from '../../main/app-config';
+import { FUSE_SENTINEL, FUSES, makeStubElectronDist, readFuses, STUB_ELECTRON_VERSION } from '../helpers/stub-electron-dist';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, '../..');
 const yaml = require('js-yaml') as { load(text: string): unknown };
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
-const config = yaml.load(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
+const semver = require('semver') as { satisfies(version: string, range: string): boolean; validRange(range: string): string | null };
 
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-/** Fuse order of @electron/fuses V1. */
-const FUSES = ['RunAsNode', 'EnableCookieEncryption', 'EnableNodeOptionsEnvironmentVariable', 'EnableNodeCliInspectArguments', 'EnableEmbeddedAsarIntegrityValidation', 'OnlyLoadAppFromAsar', 'LoadBrowserProcessSpecificV8Snapshot', 'GrantFileProtocolExtraPrivileges', 'WasmTrapHandlers'];
+interface PackageJson {
+  name: string;
+  version: string;
+  main?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson & { dependencies: Record<string, string> };
+const configText = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
+const config = yaml.load(configText) as Record<string, unknown>;
 
-let work: string;
-let unpacked: string;
-let asarPath: string;
-let desktopEntry = '';
-
-function makeStubElectron(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  // Electron's defaults: every fuse on ('1') except the ones shipped off ('0').
-  const wire = Buffer.concat([Buffer.from('stub electron binary\0'), Buffer.from(SENTINEL), Buffer.from([1, FUSES.length]), Buffer.from('111101010'), Buffer.from('\0end')]);
-  writeFileSync(path.join(dir, 'electron'), wire);
-  chmodSync(path.join(dir, 'electron'), 0o755);
-  writeFileSync(path.join(dir, 'chrome-sandbox'), 'stub');
-  writeFileSync(path.join(dir, 'LICENSE'), 'stub');
-  writeFileSync(path.join(dir, 'version'), '45.4.1');
+interface DebMeta {
+  name: string;
+  maintainer: string;
+  url: string;
 }
 
-beforeAll(async () => {
-  if (!existsSync(path.join(root, pkg.main))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
-  const stub = path.join(work, 'electron-dist');
-  makeStubElectron(stub);
-  const { build, Platform } = require('electron-builder') as typeof import('electron-builder');
+let work: string;
+let stub: { dir: string; binary: Buffer };
+let unpacked: string;
+let asarPath: string;
+let e2eBinary: string;
+let extracted: string;
+let desktopEntry = '';
+let debMeta: DebMeta | null = null;
+
+type Builder = typeof import('electron-builder');
+
+/** The shipped configuration (electron-builder.yml, loaded by electron-builder itself) plus test-only overrides. */
+async function buildShipped(builder: Builder): Promise<void> {
   const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
     LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string> };
   };
-  await build({
+  const { default: FpmTarget } = require('app-builder-lib/out/targets/FpmTarget') as {
+    default: new (name: string, packager: unknown, helper: unknown, outDir: string) => { checkOptions(): Promise<DebMeta> };
+  };
+  await builder.build({
     projectDir: root,
-    targets: Platform.LINUX.createTarget('dir'),
+    targets: builder.Platform.LINUX.createTarget('dir'),
     publish: 'never',
+    // Merged by electron-builder over electron-builder.yml, which it loads from projectDir.
     config: {
-      ...config,
-      electronDist: stub,
-      electronVersion: '45.4.1',
-      directories: { ...(config.directories as object), output: path.join(work, 'out') },
+      electronDist: stub.dir,
+      electronVersion: STUB_ELECTRON_VERSION,
+      directories: { output: path.join(work, 'out') },
       afterPack: async (context) => {
         const packager = context.packager as unknown as { platformSpecificBuildOptions: unknown };
-        desktopEntry = await new LinuxTargetHelper(packager).computeDesktopEntry(packager.platformSpecificBuildOptions);
+        const helper = new LinuxTargetHelper(packager);
+        // What the deb/rpm/AppImage targets write as the .desktop file (the `dir` target writes none).
+        desktopEntry = await helper.computeDesktopEntry(packager.platformSpecificBuildOptions);
+        // The metadata fpm needs for deb and rpm; electron-builder throws here when it is incomplete.
+        debMeta = await new FpmTarget('deb', packager, helper, context.outDir).checkOptions();
       },
     },
   });
+}
+
+/** build/e2e.electron-builder.yml, loaded through electron-builder's own `extends`. */
+async function buildE2e(builder: Builder): Promise<void> {
+  const configFile = path.join(work, 'e2e-test.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      extends: path.join(root, 'build/e2e.electron-builder.yml'),
+      electronDist: stub.dir,
+      electronVersion: STUB_ELECTRON_VERSION,
+      directories: { output: path.join(work, 'out-e2e') },
+    }),
+  );
+  await builder.build({ projectDir: root, targets: builder.Platform.LINUX.createTarget('dir'), publish: 'never', config: configFile });
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(root, pkg.main ?? 'dist/main/index.js'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
+  stub = makeStubElectronDist(path.join(work, 'electron-dist'));
+  const builder = require('electron-builder') as Builder;
+  await buildShipped(builder);
+  await buildE2e(builder);
   unpacked = path.join(work, 'out', 'linux-unpacked');
   asarPath = path.join(unpacked, 'resources', 'app.asar');
+  e2eBinary = path.join(work, 'out-e2e', 'linux-unpacked', 'oidc-desktop');
+  extracted = path.join(work, 'extracted');
+  extractAll(asarPath, extracted);
 }, 120_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+const asarFiles = () => listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
 
 describe('electron-builder.yml', () => {
   it("is valid against electron-builder's own JSON schema", () => {
@@ -79,69 +121,151 @@ describe('electron-builder.yml', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+    const e2e = yaml.load(readFileSync(path.join(root, 'build/e2e.electron-builder.yml'), 'utf8'));
+    expect(validate(e2e), JSON.stringify(validate.errors)).toBe(true);
   });
 
-  it('declares the sign-in scheme and every installer target', () => {
-    expect(config.protocols).toEqual([{ name: 'OIDC Desktop sign-in', schemes: ['com.example.desktop'] }]);
+  it("declares the app's sign-in scheme and every installer target", () => {
+    expect(config.protocols).toEqual([{ name: 'OIDC Desktop sign-in', schemes: [DEMO_SCHEME] }]);
+    expect(config).toMatchObject({ appId: 'com.example.desktop', productName: 'OIDC Desktop', asar: true });
     const targets = (os: string) => JSON.stringify((config[os] as { target: unknown }).target);
-    expect(targets('mac')).toMatch(/dmg/);
-    expect(targets('mac')).toMatch(/zip/);
-    expect(targets('win')).toMatch(/nsis/);
-    for (const t of ['AppImage', 'deb', 'rpm']) expect(targets('linux')).toContain(t);
+    expect(targets('mac')).toMatch(/"dmg"/);
+    expect(targets('mac')).toMatch(/"zip"/);
+    expect(targets('win')).toMatch(/"nsis"/);
+    for (const t of ['AppImage', 'deb', 'rpm']) expect(targets('linux')).toContain(`"${t}"`);
   });
 
   it('holds no secret: signing and notarization come from the environment', () => {
-    const text = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
-    expect(text).not.toMatch(/^\s*(cscLink|cscKeyPassword|certificatePassword|certificateFile|appleId|appleIdPassword|teamId|password)\s*:/im);
+    expect(configText).not.toMatch(/^\s*(cscLink|cscKeyPassword|certificatePassword|certificateFile|certificateSha1|appleId|appleIdPassword|teamId|password|identity)\s*:/im);
+  });
+
+  it('registers the scheme in the NSIS installer and removes it on uninstall (not on update)', () => {
+    expect((config.nsis as { include?: string }).include).toBe('build/installer.nsh');
+    const nsh = readFileSync(path.join(root, 'build/installer.nsh'), 'utf8');
+    const key = `Software\\Classes\\${DEMO_SCHEME}`;
+    // The values Electron's app.setAsDefaultProtocolClient writes on Windows.
+    expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}" "URL Protocol" ""`);
+    expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}\\shell\\open\\command" "" '"$appExe" "%1"'`);
+    expect(nsh).toMatch(new RegExp(String.raw`!macro customUnInstall\s+[^!]*\$\{ifNot\} \$\{isUpdated\}\s+DeleteRegKey SHELL_CONTEXT "${key.replace(/[\\.]/g, '\\$&')}"`));
   });
 });
 
 describe('linux dir build (stub Electron)', () => {
-  it('flips the fuses in the packaged binary', () => {
+  it('flips the fuses in the packaged binary, and only the fuse bytes', () => {
     const bin = readFileSync(path.join(unpacked, 'oidc-desktop'));
-    const at = bin.indexOf(SENTINEL);
-    expect(at).toBeGreaterThan(0);
-    const wire = bin.subarray(at + SENTINEL.length + 2, at + SENTINEL.length + 2 + FUSES.length).toString('latin1');
-    const state = Object.fromEntries(FUSES.map((name, i) => [name, wire[i]]));
-    expect(state).toMatchObject({
+    expect(readFuses(bin)).toEqual({
       RunAsNode: '0',
+      EnableCookieEncryption: '1',
       EnableNodeOptionsEnvironmentVariable: '0',
       EnableNodeCliInspectArguments: '0',
       EnableEmbeddedAsarIntegrityValidation: '1',
       OnlyLoadAppFromAsar: '1',
+      LoadBrowserProcessSpecificV8Snapshot: '0',
       GrantFileProtocolExtraPrivileges: '0',
+      WasmTrapHandlers: '1',
     });
+    // Every byte outside the fuse wire is the stub's own.
+    const wireAt = stub.binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length + 2;
+    expect(bin.length).toBe(stub.binary.length);
+    expect(bin.subarray(0, wireAt).equals(stub.binary.subarray(0, wireAt))).toBe(true);
+    expect(bin.subarray(wireAt + FUSES.length).equals(stub.binary.subarray(wireAt + FUSES.length))).toBe(true);
+  });
+
+  it('the e2e build differs from the shipped one only in the --inspect fuse', () => {
+    const shipped = readFuses(readFileSync(path.join(unpacked, 'oidc-desktop')));
+    const e2e = readFuses(readFileSync(e2eBinary));
+    expect(e2e).toEqual({ ...shipped, EnableNodeCliInspectArguments: '1' });
+    // Same app inside.
+    const e2eAsar = path.join(path.dirname(e2eBinary), 'resources', 'app.asar');
+    expect(listPackage(e2eAsar, { isPack: false }).length).toBe(asarFiles().length);
   });
 
   it('packs main, preload and renderer into app.asar, and its main entry exists', () => {
-    const files = listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
-    const inner = JSON.parse(extractFile(asarPath, 'package.json').toString('utf8')) as { main: string };
+    const files = asarFiles();
+    const inner = JSON.parse(extractFile(asarPath, 'package.json').toString('utf8')) as PackageJson & { devDependencies?: unknown; scripts?: unknown };
+    expect(inner.main).toBe('dist/main/index.js');
     expect(files).toContain(`/${inner.main}`);
+    expect(inner.devDependencies).toBeUndefined();
     expect(files).toContain('/dist/preload/index.cjs');
     expect(files).toContain('/dist/renderer/index.html');
     expect(files.some((f) => /^\/dist\/renderer\/assets\/.+\.js$/.test(f))).toBe(true);
   });
 
-  it('contains no tests, sources, source maps, env files or example secrets', () => {
-    const own = listPackage(asarPath, { isPack: false })
-      .map((f) => f.replace(/\\/g, '/'))
-      .filter((f) => !f.startsWith('/node_modules/'));
-    const offending = own.filter((f) => /\.map$|\.ts$|(^|\/)\.env|^\/(test|main|preload|renderer|examples|bench|scripts|security)\//.test(f));
-    expect(offending).toEqual([]);
-    const all = listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
-    expect(all.filter((f) => /(^|\/)\.env($|\.)/.test(f))).toEqual([]);
-    expect(all.some((f) => f.startsWith('/node_modules/vitest/') || f.startsWith('/node_modules/electron/'))).toBe(false);
+  it('contains no tests, sources, source maps, env files, build resources or dev dependencies', () => {
+    const files = asarFiles();
+    const own = files.filter((f) => f !== '/node_modules' && !f.startsWith('/node_modules/'));
+    // The app's own part is exactly package.json and the built output.
+    expect(own.filter((f) => !/^\/(package\.json|dist(\/.*)?)$/.test(f))).toEqual([]);
+    expect(own.filter((f) => /\.(map|ts|tsx)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /(^|\/)\.env($|\.)/.test(f))).toEqual([]);
+    // A dev dependency may be inside only because a production package needs it (ajv, via electron-store → conf).
+    const packageRoots = files.filter((f) => /\/node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(f));
+    const wanted = new Set(packageRoots.flatMap((f) => Object.keys((JSON.parse(extractFile(asarPath, f.slice(1)).toString('utf8')) as PackageJson).dependencies ?? {})));
+    const devOnly = Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies).filter((d) => !wanted.has(d));
+    expect(devOnly).toEqual(expect.arrayContaining(['electron', 'electron-builder', 'vitest', 'typescript']));
+    for (const dev of devOnly) expect(files.some((f) => f.startsWith(`/node_modules/${dev}/`)), dev).toBe(false);
   });
 
-  it('ships every production dependency', () => {
-    const files = new Set(listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/')));
-    for (const dep of Object.keys(pkg.dependencies)) {
-      expect(files.has(`/node_modules/${dep}/package.json`), dep).toBe(true);
+  it('every production dependency, direct and transitive, resolves inside the asar to a version that satisfies its range', () => {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    // Node's lookup: <dir>/node_modules/<name>, then each parent directory, up to the asar root.
+    const resolveFrom = (dir: string, name: string): string | null => {
+      for (let d = dir; d.startsWith(extracted); d = path.dirname(d)) {
+        const candidate = path.join(d, 'node_modules', name);
+        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+        if (d === extracted) break;
+      }
+      return null;
+    };
+    const visit = (dir: string, deps: Record<string, string>, optional: Set<string>) => {
+      for (const [name, range] of Object.entries(deps)) {
+        const found = resolveFrom(dir, name);
+        if (!found) {
+          if (!optional.has(name)) problems.push(`${path.relative(extracted, dir) || '<app>'} → ${name} not found`);
+          continue;
+        }
+        const child = JSON.parse(readFileSync(path.join(found, 'package.json'), 'utf8')) as PackageJson;
+        if (semver.validRange(range) && !semver.satisfies(child.version, range)) problems.push(`${name}@${child.version} does not satisfy ${range}`);
+        if (seen.has(found)) continue;
+        seen.add(found);
+        visit(found, { ...child.dependencies, ...child.optionalDependencies }, new Set(Object.keys(child.optionalDependencies ?? {})));
+      }
+    };
+    visit(extracted, pkg.dependencies, new Set());
+    expect(problems).toEqual([]);
+    for (const dep of Object.keys(pkg.dependencies)) expect(seen.has(path.join(extracted, 'node_modules', dep)), dep).toBe(true);
+    expect(seen.size).toBeGreaterThan(Object.keys(pkg.dependencies).length);
+  });
+
+  it('the production dependencies load from the packaged tree', () => {
+    // electron-store needs Electron itself; the others load in plain Node, from the asar's node_modules only.
+    const script = `
+      const names = ['jose', 'openid-client', 'oidc-provider', 'zod'];
+      const out = {};
+      for (const n of names) { const m = await import(n); out[n] = { at: import.meta.resolve(n), exports: Object.keys(m).length }; }
+      process.stdout.write(JSON.stringify(out));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: extracted, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8')) as Record<string, { at: string; exports: number }>;
+    for (const [name, { at, exports }] of Object.entries(out)) {
+      expect(at.startsWith(`file://${path.join(extracted, 'node_modules', name)}/`), `${name} resolved to ${at}`).toBe(true);
+      expect(exports, name).toBeGreaterThan(0);
     }
+    expect(Object.keys(out).sort()).toEqual(['jose', 'oidc-provider', 'openid-client', 'zod']);
   });
 
   it('writes a desktop entry that handles the sign-in scheme', () => {
-    expect(desktopEntry).toMatch(/^MimeType=.*x-scheme-handler\/com\.example\.desktop;/m);
-    expect(desktopEntry).toMatch(/^Exec=.*%U$/m);
+    const lines = desktopEntry.split('\n');
+    expect(lines[0]).toBe('[Desktop Entry]');
+    expect(lines).toContain('Name=OIDC Desktop');
+    expect(lines).toContain('Exec="/opt/OIDC Desktop/oidc-desktop" %U');
+    expect(lines).toContain(`MimeType=x-scheme-handler/${DEMO_SCHEME};`);
+    expect(lines).toContain('Categories=Network;');
+    // Matches package.json desktopName, which Electron uses as the window's app id.
+    expect(lines).toContain('StartupWMClass=oidc-desktop');
+  });
+
+  it('has the metadata deb and rpm require', () => {
+    expect(debMeta).toMatchObject({ name: 'oidc-desktop', maintainer: 'oidc-desktop contributors <noreply@example.com>' });
+    expect(debMeta?.url).toMatch(/^https:\/\//);
   });
 });
