@@ -29,9 +29,16 @@ export interface AppImageSchemeDeps {
 
 export type AppImageSchemeResult = 'registered' | 'already' | 'skipped';
 
-/** Desktop Entry spec: in Exec, `"`, `` ` ``, `$` and `\` must be escaped inside quotes. */
-function quoteExec(file: string): string {
-  return `"${file.replace(/([\\"`$])/g, '\\$1')}"`;
+/**
+ * One Exec argument, quoted. The Desktop Entry spec applies two escapings in
+ * turn: inside double quotes `"`, `` ` ``, `$` and `\` take a backslash, a
+ * literal `%` is `%%` (or it would be a field code), and then the whole value
+ * gets the string escaping of {@link escapeValue}, so a literal backslash ends
+ * up as four.
+ * @see https://specifications.freedesktop.org/desktop-entry-spec/latest/exec-variables.html
+ */
+function quoteExecArg(file: string): string {
+  return escapeValue(`"${file.replace(/([\\"`$])/g, '\\$1').replace(/%/g, '%%')}"`);
 }
 
 /** Desktop Entry spec string escaping: a newline must not start a new key. */
@@ -43,7 +50,7 @@ export function appImageDesktopEntry(appImagePath: string, scheme: string, appNa
   return [
     '[Desktop Entry]',
     `Name=${escapeValue(appName)}`,
-    `Exec=${quoteExec(appImagePath)} %u`,
+    `Exec=${quoteExecArg(appImagePath)} %u`,
     'Type=Application',
     'Terminal=false',
     'NoDisplay=true',
