@@ -9,7 +9,7 @@
 import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
 import { parseCallbackUrl, type CallbackParse } from './callback-url';
-import { redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { AuthError, toErrorPayload } from './errors';
 import { readJsonPath } from './json-path';
 import { noopLogger, redactingLogger } from './log';
@@ -99,6 +99,9 @@ class DesktopAuthCore implements AuthCore {
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
     this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
+    for (const providerId of providersWithSecrets(opts.config)) {
+      this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
+    }
   }
 
   listProviders(): ProviderSummary[] {
@@ -312,7 +315,7 @@ class DesktopAuthCore implements AuthCore {
       ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       expectedState: pending.state,
       ...(openid ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
-    });
+    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
     const tokens = this.#tokenSet(response);
     const user = await this.#userInfo(provider, config, response, tokens);
 

@@ -92,6 +92,8 @@ export const providerConfigSchema = z
     tokenRequest: z
       .object({
         encoding: z.enum(['form', 'json']).optional(),
+        /** Send the authorization response's `state` with the code exchange (some providers require it). */
+        includeState: z.boolean().optional(),
         headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().regex(/^[^\r\n]*$/)).optional(),
         /** Body for the code exchange; `{{code}}`, `{{client_id}}`… are filled in. */
         bodyTemplate: z.record(z.string(), templateValue).optional(),

@@ -1,0 +1,45 @@
+/**
+ * inTandem (seed 004): JSON token request; the code lives only 30 seconds
+ * (configurable so a test can prove an expired code fails); the response is
+ * `{access_token, token_type: 'bearer', expires_in: 631152000, created_at}` —
+ * twenty years from `created_at`, and no refresh token (the document shows
+ * none); userinfo at `/oauth/userinfo`.
+ */
+import { acceptLogin, EMULATOR_USER, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+
+export const INTANDEM_CLIENT = { id: 'intandem-app', secret: 'intandem-test-secret' };
+
+export async function startInTandem(opts: { redirectUri: string; codeTtlMs?: number }): Promise<Emulator & { state: EmulatorState }> {
+  const state = new EmulatorState(opts.codeTtlMs ?? 30_000, 631_152_000_000);
+  const server = await serve((req) => {
+    const path = req.url.pathname;
+    if (req.method === 'GET' && path === '/app/oauth/authorize') {
+      state.counters.authorize += 1;
+      const q = Object.fromEntries(req.url.searchParams);
+      if (q.client_id !== INTANDEM_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Unknown app.</p>');
+      return loginPage(state.holdAuthorizeRequest(q), '/login');
+    }
+    if (req.method === 'POST' && path === '/login') {
+      const q = acceptLogin(state, req);
+      if (isReply(q)) return q;
+      return redirect(withParams(q.redirect_uri!, { code: state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null }), state: q.state }));
+    }
+    if (req.method === 'POST' && path === '/oauth/token') {
+      if (req.bodyKind !== 'json') return json(400, { error: 'invalid_request' });
+      const problem = requireKeys(req.body, ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri']);
+      if (problem) return json(400, { error: 'invalid_request', error_description: problem });
+      if (req.body.client_id !== INTANDEM_CLIENT.id || req.body.client_secret !== INTANDEM_CLIENT.secret) return json(401, { error: 'invalid_client' });
+      const rec = state.consumeCode(req.body.code);
+      if (req.body.grant_type !== 'authorization_code' || !rec) return json(400, { error: 'invalid_grant', error_description: 'code invalid or expired' });
+      state.counters.tokenExchanges += 1;
+      return json(200, { access_token: state.issueAccessToken(), token_type: 'bearer', expires_in: 631152000, created_at: Math.floor(Date.now() / 1000) });
+    }
+    if (path === '/oauth/userinfo' || path === '/platform/v1/business') {
+      state.counters.apiCalls += 1;
+      if (state.checkBearer(req) !== 'ok') return json(401, { error: 'invalid_token' });
+      return json(200, { data: { user: { id: EMULATOR_USER.sub, display_name: EMULATOR_USER.name, email: EMULATOR_USER.email } } });
+    }
+    return json(404, { error: 'not_found' });
+  });
+  return { ...server, counters: state.counters, state };
+}

@@ -1,0 +1,58 @@
+/**
+ * Platform of Trust (seed 000): the login portal wants `grant_type=authorization`,
+ * `response_type=code`, `client_id`, `redirect_uri` and `cancel_url`; the
+ * callback carries `code`, `state`, `subject` and `client_id`; the token
+ * request is form-encoded with `client_secret` AND the `state`; the response
+ * echoes `state`. Refresh (the document is silent): a standard form-encoded
+ * refresh_token grant with the client credentials.
+ */
+import { acceptLogin, EMULATOR_USER, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+
+export const POT_CLIENT = { id: 'cc4a3f95-ad8b-4048-842e-71d6ea810bc9', secret: 'pot-test-secret' };
+
+export async function startPlatformOfTrust(opts: { redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
+  const state = new EmulatorState();
+  const server = await serve((req) => {
+    const path = req.url.pathname;
+    if (req.method === 'GET' && path === '/authorize') {
+      state.counters.authorize += 1;
+      const q = Object.fromEntries(req.url.searchParams);
+      const ok = q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && q.cancel_url && sameRedirect(opts.redirectUri, q.redirect_uri ?? '');
+      if (!ok) return html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>');
+      return loginPage(state.holdAuthorizeRequest(q), '/login', `<a id="cancel" href="${q.cancel_url}">Cancel</a>`);
+    }
+    if (req.method === 'POST' && path === '/login') {
+      const q = acceptLogin(state, req);
+      if (isReply(q)) return q;
+      const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null });
+      return redirect(withParams(q.redirect_uri!, { code, state: q.state, subject: EMULATOR_USER.sub, client_id: q.client_id }));
+    }
+    if (req.method === 'POST' && path === '/api/oauth/token') {
+      if (req.bodyKind !== 'form') return json(400, { error: 'invalid_request', error_description: 'form encoding required' });
+      const b = req.body;
+      if (b.client_id !== POT_CLIENT.id || b.client_secret !== POT_CLIENT.secret) return json(401, { error: 'invalid_client' });
+      if (b.grant_type === 'authorization_code') {
+        // PKCE is not part of this provider; a code_verifier the client adds is ignored.
+        const problem = requireKeys(b, ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state'], ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state', 'code_verifier']);
+        if (problem) return json(400, { error: 'invalid_request', error_description: problem });
+        const rec = state.consumeCode(b.code);
+        if (!rec || rec.redirectUri !== b.redirect_uri || rec.state !== b.state) return json(400, { error: 'invalid_grant' });
+        state.counters.tokenExchanges += 1;
+        return json(200, { access_token: state.issueAccessToken(), expires_in: 86400, token_type: 'Bearer', state: b.state, refresh_token: state.issueRefreshToken() });
+      }
+      if (b.grant_type === 'refresh_token') {
+        if (!state.checkRefreshToken(b.refresh_token, false)) return json(400, { error: 'invalid_grant' });
+        state.counters.refreshes += 1;
+        return json(200, { access_token: state.issueAccessToken(), expires_in: 86400, token_type: 'Bearer' });
+      }
+      return json(400, { error: 'unsupported_grant_type' });
+    }
+    if (path === '/api/v1/me') {
+      state.counters.apiCalls += 1;
+      if (state.checkBearer(req) !== 'ok') return json(401, { error: 'invalid_token' });
+      return json(200, { id: EMULATOR_USER.sub, name: EMULATOR_USER.name });
+    }
+    return json(404, { error: 'not_found' });
+  });
+  return { ...server, counters: state.counters, state };
+}

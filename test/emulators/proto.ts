@@ -1,0 +1,54 @@
+/**
+ * Proto (seed 003): the token request is a JSON body
+ * (`content-type: application/json` required) with `client_secret`; an
+ * expired token is NOT answered with 401 but with 403 and
+ * `{"error":"Session expired"}` — the client must recognise it and refresh.
+ */
+import { acceptLogin, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+
+export const PROTO_CLIENT = { id: 'proto-consumer', secret: 'proto-test-secret' };
+
+export async function startProto(opts: { redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
+  const state = new EmulatorState();
+  const server = await serve((req) => {
+    const path = req.url.pathname;
+    if (req.method === 'GET' && path === '/oauth/authorize') {
+      state.counters.authorize += 1;
+      const q = Object.fromEntries(req.url.searchParams);
+      if (q.client_id !== PROTO_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Unknown consumer or callback URI.</p>');
+      return loginPage(state.holdAuthorizeRequest(q), '/login');
+    }
+    if (req.method === 'POST' && path === '/login') {
+      const q = acceptLogin(state, req);
+      if (isReply(q)) return q;
+      return redirect(withParams(q.redirect_uri!, { code: state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null }), state: q.state }));
+    }
+    if (req.method === 'POST' && path === '/oauth/token') {
+      if (req.bodyKind !== 'json') return json(400, { error: 'invalid_request', error_description: 'content-type must be application/json' });
+      const b = req.body;
+      if (b.client_id !== PROTO_CLIENT.id || b.client_secret !== PROTO_CLIENT.secret) return json(401, { error: 'invalid_client' });
+      if (b.grant_type === 'authorization_code') {
+        const problem = requireKeys(b, ['grant_type', 'code', 'redirect_uri', 'client_id', 'client_secret']);
+        if (problem) return json(400, { error: 'invalid_request', error_description: problem });
+        const rec = state.consumeCode(b.code);
+        if (!rec || rec.redirectUri !== b.redirect_uri) return json(400, { error: 'invalid_grant' });
+        state.counters.tokenExchanges += 1;
+      } else if (b.grant_type === 'refresh_token') {
+        if (!state.checkRefreshToken(b.refresh_token, false)) return json(400, { error: 'invalid_grant' });
+        state.counters.refreshes += 1;
+      } else {
+        return json(400, { error: 'unsupported_grant_type' });
+      }
+      return json(200, { access_token: state.issueAccessToken(), refresh_token: b.grant_type === 'refresh_token' ? b.refresh_token : state.issueRefreshToken(), expires_in: 3600 });
+    }
+    if (path === '/api/me') {
+      state.counters.apiCalls += 1;
+      const check = state.checkBearer(req);
+      if (check === 'expired') return json(403, { error: 'Session expired' });
+      if (check === 'unknown') return json(403, { error: 'Invalid' });
+      return json(200, { site: 'proto', member: 'Seed User' });
+    }
+    return json(404, { error: 'not_found' });
+  });
+  return { ...server, counters: state.counters, state };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
+import { fillBodyTemplate, normalizeTokenResponse, quirksFetch } from '../../main/auth/token-quirks';
+
+function provider(patch: Partial<ProviderConfig>): ProviderConfig {
+  return parseAppConfig({
+    scheme: 'com.example.desktop',
+    providers: [{ id: 'p', displayName: 'P', endpoints: { authorization: 'https://idp.example/a', token: 'https://idp.example/t' }, clientId: 'c', scopes: [], apiBaseUrls: ['https://api.example'], ...patch }],
+  }).providers[0]!;
+}
+
+describe('fillBodyTemplate', () => {
+  const params = new URLSearchParams({ code: 'abc', client_id: 'cid', redirect_uri: 'x:/cb' });
+  it.each([
+    [{ code: '{{code}}' }, { code: 'abc' }],
+    [{ grant_type: 'authorization_code', n: 1, b: true, z: null }, { grant_type: 'authorization_code', n: 1, b: true, z: null }],
+    [{ missing: '{{client_secret}}' }, {}],
+    [{ inline: 'id={{client_id}}&u={{redirect_uri}}' }, { inline: 'id=cid&u=x:/cb' }],
+    [{ inline: 'a{{nope}}b' }, { inline: 'ab' }],
+  ])('%j → %j', (template, expected) => {
+    expect(fillBodyTemplate(template, params)).toEqual(expected);
+  });
+});
+
+describe('normalizeTokenResponse', () => {
+  const now = 1_700_000_000;
+  it.each([
+    ['standard, token_type defaulted', {}, { access_token: 'a', expires_in: 60 }, { access_token: 'a', token_type: 'Bearer', expires_in: 60 }],
+    ['nested paths', { tokenResponse: { accessToken: 'data.t.a', refreshToken: 'data.t.r', expiresIn: 'data.e' } }, { data: { t: { a: 'A', r: 'R' }, e: 30 } }, { access_token: 'A', refresh_token: 'R', expires_in: 30, token_type: 'Bearer' }],
+    ['created_at-relative expiry', { tokenResponse: { createdAt: 'created_at' } }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 100 }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 100 }],
+    ['expiry already past clamps to 0', {}, { access_token: 'a', expires_in: 10, created_at: now - 100 }, { access_token: 'a', expires_in: 0 }],
+    ['$.-prefixed path', { tokenResponse: { accessToken: '$.token' } }, { token: 'T' }, { access_token: 'T' }],
+  ] as const)('%s', (_label, patch, body, expected) => {
+    expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['no access token', {}, { token_type: 'Bearer' }],
+    ['a wrong path', { tokenResponse: { accessToken: 'data.nope' } }, { data: { access: 'x' } }],
+    ['a prototype path', { tokenResponse: { accessToken: '__proto__.toString' } }, { access_token: 'x' }],
+    ['an array body', {}, ['x']],
+    ['a non-string token', {}, { access_token: 42 }],
+  ] as const)('%s → invalid_response', (_label, patch, body) => {
+    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(expect.objectContaining({ code: 'invalid_response' }));
+  });
+});
+
+describe('quirksFetch', () => {
+  it('sends JSON from the template to the refresh URL and maps the answer back to the standard shape', async () => {
+    const seen: Array<{ url: string; body: string; type: string | null }> = [];
+    const base = (async (url: string, init: RequestInit) => {
+      seen.push({ url, body: String(init.body), type: new Headers(init.headers).get('content-type') });
+      return new Response(JSON.stringify({ data: { access: 'A2', refresh: 'R2' } }), { headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    const p = provider({
+      tokenRequest: { encoding: 'json', refreshBodyTemplate: { refresh_token: '{{refresh_token}}', grant_type: 'refresh_token' } },
+      tokenResponse: { accessToken: 'data.access', refreshToken: 'data.refresh' },
+    });
+    const f = quirksFetch(p, 'https://idp.example/t', 'https://idp.example/refresh', base, () => 0);
+    const res = await f('https://idp.example/t', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'R1', client_id: 'c' }) });
+    expect(seen).toEqual([{ url: 'https://idp.example/refresh', body: '{"refresh_token":"R1","grant_type":"refresh_token"}', type: 'application/json' }]);
+    expect(await res.json()).toMatchObject({ access_token: 'A2', refresh_token: 'R2', token_type: 'Bearer' });
+  });
+
+  it('leaves other requests and error answers untouched', async () => {
+    const base = (async () => new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } })) as unknown as typeof fetch;
+    const f = quirksFetch(provider({ tokenRequest: { encoding: 'json' } }), 'https://idp.example/t', undefined, base, () => 0);
+    const res = await f('https://idp.example/t', { method: 'POST', body: 'grant_type=authorization_code&code=x' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_grant' });
+  });
+});
