@@ -59,11 +59,24 @@ export function appImageDesktopEntry(appImagePath: string, scheme: string, appNa
   ].join('\n');
 }
 
+/**
+ * Makes this AppImage the user's handler for `<scheme>:` links. Linux only,
+ * and only when running as an AppImage (`APPIMAGE` set by its runtime).
+ * @returns `'registered'` after writing the entry and running `xdg-mime`,
+ *   `'already'` when the entry is current (nothing run), `'skipped'` when not
+ *   applicable or on any failure (logged as `appimage.scheme_skipped`).
+ */
 export async function registerAppImageScheme(deps: AppImageSchemeDeps): Promise<AppImageSchemeResult> {
   const appImage = deps.env.APPIMAGE;
   if (deps.platform !== 'linux' || !appImage) return 'skipped';
   if (!path.isAbsolute(appImage) || /[\r\n]/.test(appImage)) {
     deps.logger('warn', 'appimage.scheme_skipped', { reason: 'APPIMAGE is not an absolute path' });
+    return 'skipped';
+  }
+  if (appImage.includes('%')) {
+    // The spec's `%%` is not understood by GLib's launcher, which checks the
+    // program path before expanding field codes: the entry would never start.
+    deps.logger('warn', 'appimage.scheme_skipped', { reason: 'the AppImage path contains "%"; move or rename the file' });
     return 'skipped';
   }
   const dataHome = deps.env.XDG_DATA_HOME && path.isAbsolute(deps.env.XDG_DATA_HOME) ? deps.env.XDG_DATA_HOME : path.join(deps.homeDir, '.local', 'share');

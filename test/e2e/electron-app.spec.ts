@@ -17,8 +17,15 @@ import { _electron as electron, expect, test, type ElectronApplication } from '@
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const mainBundle = path.join(repoRoot, 'dist', 'main', 'index.js');
+/**
+ * The packaged app's executable (CI: the build from build/e2e.electron-builder.yml).
+ * Set, the spec runs the app from its app.asar instead of Electron + dist/.
+ * A path that does not exist fails the launch: it is never a skip.
+ */
+const packagedApp = process.env.ELECTRON_APP_PATH?.trim() || undefined;
 
 function findElectronBinary(): { executablePath: string } | { reason: string } {
+  if (packagedApp) return { executablePath: packagedApp };
   try {
     const require = createRequire(import.meta.url);
     const pkgDir = path.dirname(require.resolve('electron/package.json'));
@@ -48,13 +55,14 @@ test.describe('Electron app (real binary)', () => {
 
   test.beforeEach(async () => {
     // A missing build where a binary exists is a failure, not a skip.
-    expect(existsSync(mainBundle), `${mainBundle} must exist: run the build first`).toBe(true);
+    if (!packagedApp) expect(existsSync(mainBundle), `${mainBundle} must exist: run the build first`).toBe(true);
     userData = mkdtempSync(path.join(tmpdir(), 'oidc-desktop-e2e-'));
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OIDC_')) env[k] = v;
     app = await electron.launch({
       executablePath: (found as { executablePath: string }).executablePath,
-      args: [mainBundle, ...(process.platform === 'linux' ? ['--password-store=basic'] : [])],
+      // A packaged app loads its own app.asar; the script path is for the bare Electron binary only.
+      args: [...(packagedApp ? [] : [mainBundle]), ...(process.platform === 'linux' ? ['--password-store=basic'] : [])],
       // No OIDC_* configuration: the app starts its own demo provider on loopback.
       env: { ...env, OIDC_DESKTOP_USER_DATA: userData, OIDC_DESKTOP_LOG: 'debug' },
       timeout: 60_000,

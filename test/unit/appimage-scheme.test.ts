@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appImageDesktopEntry, registerAppImageScheme, type AppImageSchemeDeps } from '../../main/platform/appimage-scheme';
 
+const execFileAsync = promisify(execFile);
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -79,6 +82,7 @@ describe('registerAppImageScheme', () => {
     ['not Linux', { platform: 'darwin' }],
     ['a relative APPIMAGE', { env: { APPIMAGE: 'x.AppImage' } }],
     ['a newline in APPIMAGE', { env: { APPIMAGE: '/a\nExec=evil' } }],
+    ['a % in APPIMAGE (GLib cannot launch it)', { env: { APPIMAGE: '/home/me/100%.AppImage' } }],
   ])('skips when %s', async (_label, patch) => {
     const { d, calls } = deps(patch as Partial<AppImageSchemeDeps>);
     await expect(registerAppImageScheme(d)).resolves.toBe('skipped');
@@ -91,7 +95,48 @@ describe('registerAppImageScheme', () => {
     expect(logs).toContain('appimage.scheme_skipped');
   });
 
-  it('escapes quotes, dollars and backslashes in the Exec path', () => {
-    expect(appImageDesktopEntry('/a "b" $c\\d', 'x.y', 'N')).toContain('Exec="/a \\"b\\" \\$c\\\\d" %u');
+  it('escapes the Exec path for quoting, then for the key file string (a literal backslash becomes four)', () => {
+    expect(appImageDesktopEntry('/a "b" $c\\d `e` 5%', 'x.y', 'N')).toContain('Exec="/a \\\\"b\\\\" \\\\$c\\\\\\\\d \\\\`e\\\\` 5%%" %u');
+  });
+});
+
+/** The real desktop tools, where installed: xdg-utils' xdg-mime and GLib's gio (what GNOME, and Chromium via xdg-open, use). */
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, tool)));
+}
+const desktopTools = onPath('xdg-mime') && onPath('gio');
+
+describe.skipIf(!desktopTools)('registerAppImageScheme with the real xdg-mime and GLib (skipped: xdg-mime or gio not installed)', () => {
+  it('GLib resolves the scheme to our entry and launches the AppImage with the link as its one argument', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'appimage-xdg-'));
+    dirs.push(home);
+    // A path that needs every escaping the Exec key has: space, quotes, dollar, backtick, backslash.
+    const appDir = path.join(home, 'Apps dir');
+    mkdirSync(appDir);
+    const appImage = path.join(appDir, 'OIDC "Desktop" $HOME `x` a\\b.AppImage');
+    const argvFile = path.join(home, 'argv.json');
+    writeFileSync(appImage, `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(1)));\n`);
+    chmodSync(appImage, 0o755);
+    // Isolated XDG directories: nothing from the machine's own desktop set-up is read or changed.
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      XDG_DATA_HOME: path.join(home, 'data'),
+      XDG_CONFIG_HOME: path.join(home, 'config'),
+      XDG_DATA_DIRS: path.join(home, 'no-system-data'),
+      XDG_CONFIG_DIRS: path.join(home, 'no-system-config'),
+    };
+    const run = (file: string, args: readonly string[]) => execFileAsync(file, [...args], { env, timeout: 10_000 });
+    const { d } = deps({ env: { APPIMAGE: appImage, XDG_DATA_HOME: env.XDG_DATA_HOME }, homeDir: home, exec: async (file, args) => void (await run(file, args)) });
+
+    await expect(registerAppImageScheme(d)).resolves.toBe('registered');
+    expect((await run('xdg-mime', ['query', 'default', 'x-scheme-handler/com.example.desktop'])).stdout.trim()).toBe('oidc-desktop-url-handler.desktop');
+    expect((await run('gio', ['mime', 'x-scheme-handler/com.example.desktop'])).stdout).toContain(': oidc-desktop-url-handler.desktop');
+
+    const link = 'com.example.desktop:/callback?code=abc&state=x%20y';
+    await run('gio', ['launch', path.join(env.XDG_DATA_HOME, 'applications', 'oidc-desktop-url-handler.desktop'), link]);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(argvFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(argvFile, 'utf8'))).toEqual([appImage, link]);
   });
 });
