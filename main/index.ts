@@ -57,7 +57,7 @@ export interface MainDeps {
   paths: { preload: string; renderer: string };
   logger: Logger;
   loadConfig: () => AppConfig | null;
-  startDemo: (opts: { redirectUris: string[] }) => Promise<DemoProvider>;
+  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<DemoProvider>;
   createCore: (opts: AuthCoreOptions) => Promise<AuthCore>;
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
@@ -233,7 +233,8 @@ function registerProtocolClient(deps: MainDeps, scheme: string, log: Logger): vo
 }
 
 async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
-  const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI] });
+  // The demo keeps its port and grants in userData, so a saved sign-in survives a restart.
+  const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI], stateFile: path.join(app.getPath('userData'), 'demo-provider.json') });
   cleanups.push(() => demo.close());
   log('info', 'app.demo_provider_started', { issuer: demo.issuer });
   return demoAppConfig(demo);

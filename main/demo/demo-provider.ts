@@ -15,7 +15,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi } from './demo-api';
 import { handleInteraction, DEMO_ACCOUNT } from './interactions';
-import { createDemoAdapterFactory } from './memory-adapter';
+import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
+import { JsonFileStore } from '../auth/json-file-store';
 import type { Logger } from '../auth/types';
 
 export interface DemoProviderOptions {
@@ -26,6 +27,12 @@ export interface DemoProviderOptions {
   clientId?: string;
   accessTokenTtlSeconds?: number;
   logger?: Logger;
+  /**
+   * Where to keep the provider's state (its port and its grants and refresh
+   * tokens) between runs, so a session saved by the app can be restored after
+   * a restart. Without it, everything is in memory and lost on close.
+   */
+  stateFile?: string;
 }
 
 export interface DemoCounters {
@@ -52,19 +59,58 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const counters: DemoCounters = { authorizationCode: 0, refreshToken: 0, revocations: 0, apiCalls: 0 };
   const log: Logger = opts.logger ?? (() => {});
 
-  // Listen first: the issuer must carry the real port.
+  const store = opts.stateFile ? new JsonFileStore(opts.stateFile) : null;
+  const savedPort = Number(store?.get('port'));
+  const savedEntries = store?.get('entries');
+
+  // Listen first: the issuer must carry the real port. The saved port keeps the issuer stable across runs.
   const server: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const wanted = opts.port ?? (Number.isInteger(savedPort) && savedPort > 0 && savedPort < 65536 ? savedPort : 0);
+  try {
+    await listen(wanted);
+  } catch (err) {
+    if (wanted === 0 || opts.port !== undefined) throw err;
+    log('warn', 'demo.saved_port_busy', { port: wanted });
+    await listen(0);
+  }
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `http://127.0.0.1:${port}`;
+  // Grants from a provider on another port belong to another issuer: start clean then.
+  const samePort = port === savedPort;
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  const save = () => {
+    if (!store) return;
+    saveTimer = null;
+    try {
+      store.set('port', port);
+      store.set('entries', adapter.snapshot());
+    } catch (err) {
+      log('warn', 'demo.state_save_failed', { message: err instanceof Error ? err.message : 'unknown' });
+    }
+  };
+  const adapter = createDemoAdapterFactory({
+    initial: samePort ? parseDemoSnapshot(savedEntries) : [],
+    onChange: () => {
+      if (!store || saveTimer) return;
+      saveTimer = setTimeout(save, 100);
+      saveTimer.unref();
+    },
   });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (store) save();
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
   const configuration: Configuration = {
-    adapter: createDemoAdapterFactory(),
+    adapter,
     clients: [
       {
         client_id: clientId,
@@ -171,6 +217,10 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
     counters,
     close: () => {
+      if (saveTimer) {
+        clearTimeout(saveTimer);
+        save();
+      }
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -20,9 +20,37 @@ export interface DemoStoreOptions {
   /** Entries kept at most; the oldest go first once expired ones are swept. */
   maxEntries?: number;
   now?: () => number;
+  /** Entries to start with (a snapshot saved by a previous run). */
+  initial?: readonly DemoSnapshotEntry[];
+  /** Called after every change, so the caller can save a snapshot. */
+  onChange?: () => void;
 }
 
-export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): AdapterFactory {
+export interface DemoSnapshotEntry {
+  key: string;
+  payload: AdapterPayload;
+  /** Epoch ms; null for no expiry (JSON has no Infinity). */
+  expiresAt: number | null;
+}
+
+export interface DemoAdapterFactory extends AdapterFactory {
+  /** The live entries, for saving. */
+  snapshot(): DemoSnapshotEntry[];
+}
+
+/** Keeps only well-formed entries of a snapshot read back from disk. */
+export function parseDemoSnapshot(value: unknown): DemoSnapshotEntry[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (e): e is DemoSnapshotEntry =>
+      typeof e === 'object' && e !== null &&
+      typeof (e as DemoSnapshotEntry).key === 'string' && /^[A-Za-z]+:/.test((e as DemoSnapshotEntry).key) &&
+      typeof (e as DemoSnapshotEntry).payload === 'object' && (e as DemoSnapshotEntry).payload !== null &&
+      ((e as DemoSnapshotEntry).expiresAt === null || typeof (e as DemoSnapshotEntry).expiresAt === 'number'),
+  );
+}
+
+export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): DemoAdapterFactory {
   const maxEntries = opts.maxEntries ?? 10_000;
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -66,7 +94,24 @@ export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): AdapterFa
     }
   };
 
-  return (model: string): Adapter => {
+  const changed = () => opts.onChange?.();
+  const index = (model: string, key: string, payload: AdapterPayload) => {
+    if (model === 'Session' && payload.uid !== undefined) lookups.set(`uid:${payload.uid}`, key);
+    if (payload.userCode !== undefined) lookups.set(`userCode:${payload.userCode}`, key);
+    if (GRANTABLE.has(model) && payload.grantId !== undefined) {
+      const members = grants.get(payload.grantId) ?? new Set<string>();
+      members.add(key);
+      grants.set(payload.grantId, members);
+    }
+  };
+  for (const { key, payload, expiresAt } of opts.initial ?? []) {
+    const at = expiresAt ?? Infinity;
+    if (at <= now()) continue;
+    entries.set(key, { payload, expiresAt: at });
+    index(key.slice(0, key.indexOf(':')), key, payload);
+  }
+
+  const factory = (model: string): Adapter => {
     const keyOf = (id: string) => `${model}:${id}`;
     return {
       async upsert(id, payload, expiresIn) {
@@ -75,13 +120,8 @@ export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): AdapterFa
         makeRoom();
         const expiresAt = typeof expiresIn === 'number' ? now() + expiresIn * 1000 : Infinity;
         entries.set(key, { payload, expiresAt });
-        if (model === 'Session' && payload.uid !== undefined) lookups.set(`uid:${payload.uid}`, key);
-        if (payload.userCode !== undefined) lookups.set(`userCode:${payload.userCode}`, key);
-        if (GRANTABLE.has(model) && payload.grantId !== undefined) {
-          const members = grants.get(payload.grantId) ?? new Set<string>();
-          members.add(key);
-          grants.set(payload.grantId, members);
-        }
+        index(model, key, payload);
+        changed();
       },
       async find(id) {
         return live(keyOf(id));
@@ -95,14 +135,25 @@ export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): AdapterFa
       async consume(id) {
         const payload = live(keyOf(id));
         if (payload) payload.consumed = Math.floor(now() / 1000);
+        changed();
       },
       async destroy(id) {
         remove(keyOf(id));
+        changed();
       },
       async revokeByGrantId(grantId) {
         for (const key of [...(grants.get(grantId) ?? [])]) remove(key);
         grants.delete(grantId);
+        changed();
       },
     };
   };
+  return Object.assign(factory, {
+    snapshot: () => {
+      const t = now();
+      return [...entries]
+        .filter(([, e]) => e.expiresAt > t)
+        .map(([key, e]) => ({ key, payload: e.payload, expiresAt: Number.isFinite(e.expiresAt) ? e.expiresAt : null }));
+    },
+  });
 }

@@ -105,6 +105,12 @@ afterEach(async () => {
   }
 });
 
+/** A promise awaited later: mark it handled now, so a rejection that comes first is not reported as unhandled. */
+function observed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 /** Waits (bounded) until `predicate` holds. */
 async function until(predicate: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -181,7 +187,7 @@ describe('auth core against oidc-provider and Chromium', () => {
   it('a callback with a wrong state is ignored and the genuine sign-in still succeeds', async () => {
     const h = await harness({ deliver: 'manual' });
     const before = demo.counters.authorizationCode;
-    const signingIn = h.core.signIn();
+    const signingIn = observed(h.core.signIn());
     await until(() => h.redirects.length === 1);
     const genuine = new URL(h.redirects[0]!);
     const forged = new URL(genuine.href);
@@ -208,7 +214,7 @@ describe('auth core against oidc-provider and Chromium', () => {
   it('a callback arriving after the sign-in timed out is refused and nothing is exchanged', async () => {
     const h = await harness({ deliver: 'manual', core: { signInTimeoutMs: 1_500 } });
     const before = demo.counters.authorizationCode;
-    const signingIn = h.core.signIn();
+    const signingIn = observed(h.core.signIn());
     await until(() => h.redirects.length === 1);
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_timeout' });
     expect(h.core.handleRedirect(h.redirects[0]!)).toBe(false);
@@ -219,9 +225,9 @@ describe('auth core against oidc-provider and Chromium', () => {
 
   it('a second sign-in supersedes the first: the first is cancelled and its callback refused', async () => {
     const h = await harness({ deliver: 'manual' });
-    const first = h.core.signIn();
+    const first = observed(h.core.signIn());
     await until(() => h.redirects.length === 1);
-    const second = h.core.signIn();
+    const second = observed(h.core.signIn());
     await expect(first).rejects.toMatchObject({ code: 'sign_in_cancelled' });
     await until(() => h.redirects.length === 2);
     const [firstUrl, secondUrl] = h.redirects as [string, string];
@@ -234,7 +240,7 @@ describe('auth core against oidc-provider and Chromium', () => {
 
   it('cancelSignIn ends the waiting sign-in with sign_in_cancelled', async () => {
     const h = await harness({ deliver: 'manual' });
-    const signingIn = h.core.signIn();
+    const signingIn = observed(h.core.signIn());
     await until(() => h.core.getSession().status === 'signing_in' && h.redirects.length === 1);
     h.core.cancelSignIn();
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
@@ -278,5 +284,37 @@ describe('auth core against oidc-provider and Chromium', () => {
     expect(raw).not.toMatch(/ciphertext/);
     expect(raw).not.toContain('demo@example.test');
     await h.core.signOut();
+  });
+});
+
+describe('embedded demo provider across an app restart', () => {
+  it('a session saved with the demo provider is restored silently after both restart', async () => {
+    const stateFile = join(dir, `demo-state-${Date.now()}.json`);
+    const storePath = join(dir, `vault-restart-${Date.now()}.json`);
+    const cipher = createTestCipher();
+    const first = await startDemoProvider({ redirectUris: [REDIRECT], stateFile });
+    const cfg = (d: DemoProvider) =>
+      parseAppConfig({ scheme: SCHEME, providers: [{ id: 'demo', displayName: 'Demo', issuer: d.issuer, clientId: d.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [d.apiBaseUrl] }] });
+    const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (u) => core1.handleRedirect(u), autoLogin: { ...first.credentials, consent: 'allow' } });
+    const core1 = await createAuthCore({ config: cfg(first), vault: new Vault({ cipher, store: new JsonFileStore(storePath) }), openUrl: browser.open });
+    try {
+      await core1.signIn();
+      await core1.dispose();
+    } finally {
+      await browser.close();
+      await first.close();
+    }
+
+    const second = await startDemoProvider({ redirectUris: [REDIRECT], stateFile });
+    try {
+      expect(second.issuer).toBe(first.issuer);
+      const core2 = await createAuthCore({ config: cfg(second), vault: new Vault({ cipher, store: new JsonFileStore(storePath) }), openUrl: async () => {} });
+      await expect(core2.restore()).resolves.toMatchObject({ status: 'signed_in', user: { name: 'Demo User' } });
+      await expect(core2.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
+      await core2.signOut();
+      await core2.dispose();
+    } finally {
+      await second.close();
+    }
   });
 });
