@@ -8,10 +8,10 @@
  * switchable backend name.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 
 export interface FakeEvent {
@@ -116,6 +116,7 @@ export class FakeApp extends EventEmitter {
     this.requestSingleInstanceLock.mockReset().mockReturnValue(true);
     this.quit.mockReset();
     this.setAsDefaultProtocolClient.mockReset().mockReturnValue(true);
+    if (this.userData.startsWith(path.join(tmpdir(), 'fake-electron-userdata-'))) rmSync(this.userData, { recursive: true, force: true });
     this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
     this.#ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
@@ -124,6 +125,8 @@ export class FakeApp extends EventEmitter {
 }
 
 export const app = new FakeApp();
+// Registered in the importing test file's root suite: the last userData dir goes too.
+afterAll(() => rmSync(app.userData, { recursive: true, force: true }));
 
 /** What the code under test asked of Electron; reset per test. */
 export const state = {
