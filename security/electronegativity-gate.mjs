@@ -72,7 +72,7 @@ setTimeout(() => {
   console.error(`electronegativity did not finish within ${TIME_LIMIT_MS / 1000} s`);
   failed += 1;
   finish();
-}, TIME_LIMIT_MS).unref();
+}, TIME_LIMIT_MS);
 
 /** The installed Electron's version (what the app really runs), else the declared range's floor. */
 function electronVersion() {

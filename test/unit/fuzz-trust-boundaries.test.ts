@@ -14,6 +14,13 @@ import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
 
 const RUNS = { numRuns: 10_000 };
+/**
+ * Share of generated inputs that must be *accepted*, so a property cannot
+ * pass by rejecting everything (a generator gone too hostile). Each property
+ * accepts well over this (3–40 %).
+ */
+const MIN_ACCEPTED = 0.02;
+
 const SCHEME = 'com.example.desktop';
 const REDIRECTS = [`${SCHEME}:/callback`, 'http://127.0.0.1:53682/callback'];
 const BASES = ['https://api.example.com/v1', 'http://127.0.0.1:4000/api/'];
@@ -27,6 +34,14 @@ const hostileFragment = fc.constantFrom(
 );
 const hostileString = fc.array(fc.oneof(hostileFragment, fc.string(), fc.webSegment()), { maxLength: 8 }).map((parts) => parts.join(''));
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 function assertTyped(err: unknown): void {
   expect(err).toBeInstanceOf(AuthError);
   expect(AUTH_ERROR_CODES).toContain((err as AuthError).code);
@@ -39,12 +54,18 @@ describe('fuzz: callback URL parser', () => {
     fc.array(param, { maxLength: 6 }),
     hostileString,
   ).map(([base, params, tail]) => `${base}?${params.map(([k, v]) => `${k}=${v}`).join('&')}${tail}`);
+  // One of our exact targets with a state, then hostile extras: mostly accepted.
+  const nearValidCallback = fc
+    .tuple(fc.constantFrom(...REDIRECTS), fc.string({ minLength: 1, maxLength: 40 }), fc.array(param, { maxLength: 3 }), fc.constantFrom('', '#frag', '#state=x'))
+    .map(([base, state, extra, hash]) => `${base}?state=${encodeURIComponent(state)}${extra.map(([k, v]) => `&${k}=${v}`).join('')}${hash}`);
 
   it('never throws, and yields a response only for our exact redirect targets', () => {
+    let responses = 0;
     fc.assert(
-      fc.property(fc.oneof(callbackUrl, hostileString), (raw) => {
+      fc.property(fc.oneof(callbackUrl, nearValidCallback, hostileString), (raw) => {
         const r = parseCallbackUrl(raw, REDIRECTS);
         if (r.kind === 'response') {
+          responses += 1;
           expect(REDIRECTS.map((u) => redirectTarget(new URL(u)))).toContain(redirectTarget(r.url));
           expect(r.state.length).toBeGreaterThan(0);
           expect(r.params.getAll('state')).toHaveLength(1);
@@ -52,6 +73,8 @@ describe('fuzz: callback URL parser', () => {
       }),
       RUNS,
     );
+    // Not vacuous: a fair share of the inputs got far enough to be accepted.
+    expect(responses).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
 
@@ -63,10 +86,12 @@ describe('fuzz: deep-link argv filter', () => {
     hostileString.map((s) => `${SCHEME.toUpperCase()}:${s}`),
   );
   it('returns null or exactly one argv entry that is a URL of our scheme', () => {
+    let links = 0;
     fc.assert(
       fc.property(fc.array(arg, { maxLength: 6 }), (argv) => {
         const link = extractDeepLink(argv, SCHEME);
         if (link === null) return;
+        links += 1;
         expect(argv).toContain(link);
         expect(link.toLowerCase().startsWith(`${SCHEME}:`)).toBe(true);
         expect(new URL(link).protocol).toBe(`${SCHEME}:`);
@@ -74,6 +99,7 @@ describe('fuzz: deep-link argv filter', () => {
       }),
       RUNS,
     );
+    expect(links).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
 
@@ -103,19 +129,59 @@ describe('fuzz: IPC payload validators', () => {
     },
     { requiredKeys: [] },
   );
+  // Mostly valid requests with hostile values where values are allowed, so
+  // many are accepted and the invariants on an accepted request get tested.
+  const nearValidRequest = fc.record(
+    {
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+      path: fc.oneof(fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)), hostileString.map((s) => `/${s}`)),
+      api: fc.integer({ min: 0, max: 3 }),
+      query: fc.dictionary(fc.oneof(fc.string({ maxLength: 20 }), hostileFragment), fc.oneof(fc.string({ maxLength: 40 }), hostileString), { maxKeys: 4 }),
+      headers: fc.dictionary(
+        fc.oneof(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.constantFrom('authorization', 'Cookie', 'Host', 'Proxy-Authorization', 'content-length', 'Transfer-Encoding', 'x-ok')),
+        fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('a\r\nX-Injected: 1', 'v\u0000', 'ok')),
+        { maxKeys: 3 },
+      ),
+      body: fc.oneof(fc.string(), hostileString),
+    },
+    { requiredKeys: ['method', 'path'] },
+  );
   // JSON.parse creates a real own `__proto__` key, as a payload from another realm would.
-  const protoPayload = fc.constantFrom('{"__proto__":{"polluted":1},"method":"GET","path":"/x"}', '{"method":"GET","path":"/x","headers":{"__proto__":{"a":"b"}}}', '{"method":"GET","path":"/x","query":{"constructor":"y"}}').map((t) => JSON.parse(t) as unknown);
+  const protoPayload = fc
+    .constantFrom(
+      '{"__proto__":{"polluted":1},"method":"GET","path":"/x"}',
+      '{"method":"GET","path":"/x","headers":{"__proto__":{"a":"b"}}}',
+      '{"method":"GET","path":"/x","query":{"constructor":"y"}}',
+      '{"method":"GET","path":"/x","query":{"__proto__":"y"}}',
+      '{"providerId":"demo","__proto__":{"polluted":1}}',
+    )
+    .map((t) => JSON.parse(t) as unknown);
+  const channelAndPayload = fc.oneof(
+    fc.tuple(fc.constantFrom(...INVOKE_CHANNELS), fc.oneof(jsonish, requestLike, protoPayload)),
+    fc.tuple(fc.constant('request' as const), fc.oneof(nearValidRequest, protoPayload)),
+  );
 
   it('every channel: returns a typed payload or throws invalid_request, nothing else', () => {
+    let acceptedRequests = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...INVOKE_CHANNELS), fc.oneof(jsonish, requestLike, protoPayload), (channel, payload) => {
+      fc.property(channelAndPayload, ([channel, payload]) => {
         try {
           const out = validatePayload(channel, payload) as unknown;
           if (channel === 'request') {
-            const req = out as { path: string; method: string; headers?: Record<string, string> };
+            acceptedRequests += 1;
+            const req = out as { path: string; method: string; headers?: Record<string, string>; query?: Record<string, string> };
             expect(req.path.startsWith('/')).toBe(true);
+            expect(req.path.startsWith('//')).toBe(false);
+            expect(req.path).not.toMatch(/[\\\u0000-\u001f\u007f]/);
             expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(req.method);
-            for (const name of Object.keys(req.headers ?? {})) expect(['authorization', 'cookie', 'host']).not.toContain(name.toLowerCase());
+            for (const [name, value] of Object.entries(req.headers ?? {})) {
+              expect(['authorization', 'cookie', 'host', 'content-length', 'transfer-encoding']).not.toContain(name.toLowerCase());
+              expect(name.toLowerCase().startsWith('proxy-')).toBe(false);
+              expect(value).not.toMatch(/[\r\n\u0000]/);
+            }
+            for (const bag of [req.headers, req.query]) {
+              for (const key of Object.keys(bag ?? {})) expect(['__proto__', 'constructor', 'prototype']).not.toContain(key);
+            }
           }
         } catch (err) {
           assertTyped(err);
@@ -125,11 +191,14 @@ describe('fuzz: IPC payload validators', () => {
       }),
       RUNS,
     );
+    // Not vacuous: a good share of requests passed validation and met the invariants.
+    expect(acceptedRequests).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
 
 describe('fuzz: API URL resolver', () => {
   it('never leaves the allow-listed base (origin and path prefix, no userinfo), never throws untyped', () => {
+    let resolved = 0;
     fc.assert(
       fc.property(
         fc.oneof(hostileString, hostileString.map((s) => `/${s}`), fc.webUrl(), fc.webPath()),
@@ -138,10 +207,19 @@ describe('fuzz: API URL resolver', () => {
         (p, query, api) => {
           try {
             const url = resolveApiUrl(BASES, p, query, api);
+            resolved += 1;
             const base = new URL(BASES[api]!);
             expect(isWithinBase(url, base)).toBe(true);
+            // An oracle independent of the resolver's own helper: same origin,
+            // no userinfo, under the base path, and no dot segment even after
+            // the decoding a proxy or server might apply (twice).
             expect(url.origin).toBe(base.origin);
             expect(url.username + url.password).toBe('');
+            const prefix = base.pathname.replace(/\/+$/, '');
+            expect(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)).toBe(true);
+            let decoded = url.pathname;
+            for (let i = 0; i < 2; i += 1) decoded = safeDecode(decoded);
+            expect(decoded.split(/[\\/]/)).not.toContain('..');
           } catch (err) {
             assertTyped(err);
             expect((err as AuthError).code).toBe('host_not_allowed');
@@ -150,5 +228,6 @@ describe('fuzz: API URL resolver', () => {
       ),
       RUNS,
     );
+    expect(resolved).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
