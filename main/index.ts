@@ -33,7 +33,7 @@ import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform
 import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
-import { createMainWindow } from './platform/window';
+import { createMainWindow, hardenWebContents } from './platform/window';
 import { registerAppImageScheme } from './platform/appimage-scheme';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -152,6 +152,9 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
 
   const cleanups: (() => Promise<void> | void)[] = [];
   installQuitCleanup(cleanups, log);
+  // Every web contents, not only the main window's: should anything ever create another
+  // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { openExternal: deps.openUrl, logger: log }));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

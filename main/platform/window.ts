@@ -38,7 +38,12 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
 }
 
 /** Keeps `contents` on the app's origin; anything else is refused (and https opened externally). */
+const hardened = new WeakSet<WebContents>();
+
 export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'openExternal' | 'logger'> = {}): void {
+  // Called for the main window and again from `web-contents-created` for every contents: once is enough.
+  if (hardened.has(contents)) return;
+  hardened.add(contents);
   const log = opts.logger ?? (() => {});
   const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
     if (isRendererUrl(event.url)) return;

@@ -310,3 +310,16 @@ describe('IPC and the window', () => {
     expect(text).not.toContain('xyz');
   });
 });
+
+describe('every web contents is hardened', () => {
+  it('contents created later (not the main window) get the navigation and window-open rules', async () => {
+    await boot();
+    const { FakeWebContents } = await import('./fake-electron');
+    const other = new FakeWebContents();
+    app.emit('web-contents-created', fakeEvent(), other);
+    expect(other.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    const nav = fakeEvent('https://evil.example/');
+    other.emit('will-navigate', nav);
+    expect(nav.defaultPrevented).toBe(true);
+  });
+});

@@ -162,6 +162,28 @@ describe('callback', () => {
   });
 });
 
+describe('iss (RFC 9207, mix-up defence)', () => {
+  it.each([
+    ['another issuer', (cb: URL) => cb.searchParams.set('iss', 'https://evil.example')],
+    ['no iss although the provider promises one', (cb: URL) => cb.searchParams.delete('iss')],
+  ])('a callback with %s → iss_mismatch, nothing exchanged, nothing stored', async (_label, tamper) => {
+    const r = await rig({
+      core: {
+        openUrl: async (url) => {
+          const cb = new URL(await loginOverHttp(url, demo.credentials, SCHEME));
+          tamper(cb);
+          expect(core.handleRedirect(cb.href)).toBe(true);
+        },
+      },
+    });
+    const core = r.core;
+    await expect(core.signIn()).rejects.toMatchObject({ code: 'iss_mismatch' });
+    expect(tokenFault.seen).toHaveLength(0);
+    expect(r.vault.load('demo')).toBeNull();
+    expect(core.getSession().status).toBe('signed_out');
+  });
+});
+
 describe('token endpoint', () => {
   it.each([
     ['status500', 'server_error'],
