@@ -1,0 +1,64 @@
+/**
+ * Starts bench/demo-server.ts (the real demo provider and API) in a child
+ * process and talks to it over Node IPC: its address, its counters, close.
+ */
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import type { DemoCounters } from '../main/demo/demo-provider';
+
+export interface RemoteDemo {
+  issuer: string;
+  apiBaseUrl: string;
+  clientId: string;
+  credentials: { username: string; password: string };
+  counters(): Promise<DemoCounters>;
+  close(): Promise<void>;
+}
+
+type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials'>;
+
+export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> {
+  const child = fork(path.join(import.meta.dirname, 'demo-server.ts'), [redirectUri], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const next = <T>(type: string, timeoutMs = 30_000) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (msg: { type: string } & T) => {
+        if (msg.type !== type) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(msg);
+      };
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        reject(new Error(`demo server: no ${type} message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.on('message', onMessage);
+    });
+  let ready: Ready;
+  try {
+    ready = await next<Ready>('ready');
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  return {
+    issuer: ready.issuer,
+    apiBaseUrl: ready.apiBaseUrl,
+    clientId: ready.clientId,
+    credentials: ready.credentials,
+    async counters() {
+      const reply = next<{ counters: DemoCounters }>('counters', 5_000);
+      child.send({ type: 'counters' });
+      return (await reply).counters;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'close' });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}

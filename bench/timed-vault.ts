@@ -1,0 +1,53 @@
+/**
+ * The real vault behind the core's `SessionVault` interface, with the time
+ * spent reading (and decrypting) and writing it added up, so a measurement
+ * can say how much of it was the vault.
+ */
+import type { SessionVault } from '../main/auth/auth-core';
+import type { Vault } from '../main/auth/vault';
+
+export interface TimedVault {
+  vault: SessionVault;
+  readonly readMs: number;
+  readonly writeMs: number;
+  reset(): void;
+}
+
+export function timedVault(inner: Vault): TimedVault {
+  let readMs = 0;
+  let writeMs = 0;
+  const timed = <T>(fn: () => T, add: (dt: number) => void): T => {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      add(performance.now() - t0);
+    }
+  };
+  const read = (dt: number) => {
+    readMs += dt;
+  };
+  const write = (dt: number) => {
+    writeMs += dt;
+  };
+  return {
+    vault: {
+      status: () => inner.status(),
+      load: (id) => timed(() => inner.load(id), read),
+      lastProviderId: () => timed(() => inner.lastProviderId(), read),
+      save: (session) => timed(() => inner.save(session), write),
+      remove: (id) => timed(() => inner.remove(id), write),
+      setLastProviderId: (id) => timed(() => inner.setLastProviderId(id), write),
+    },
+    get readMs() {
+      return readMs;
+    },
+    get writeMs() {
+      return writeMs;
+    },
+    reset() {
+      readMs = 0;
+      writeMs = 0;
+    },
+  };
+}
