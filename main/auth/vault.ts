@@ -111,7 +111,11 @@ export class Vault {
     // Entries on disk are left alone while the storage is untrustworthy: the
     // keychain may be locked only for now, and a weak entry cannot be trusted.
     if (!this.status().persistent) return null;
-    const file = this.#readFile();
+    return this.#decode(this.#readFile(), providerId);
+  }
+
+  /** Decodes one entry of an already-read file (dropping it when it is unusable). */
+  #decode(file: VaultFile, providerId: string): StoredSession | null {
     if (!Object.hasOwn(file.entries, providerId)) return null;
     const raw = file.entries[providerId];
 
@@ -138,11 +142,13 @@ export class Vault {
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
   loadAll(): StoredSession[] {
-    const ids = new Set<string>(this.#memory.keys());
-    if (this.status().persistent) for (const id of Object.keys(this.#readFile().entries)) ids.add(id);
-    const out: StoredSession[] = [];
-    for (const id of ids) {
-      const session = this.load(id);
+    const out: StoredSession[] = [...this.#memory.keys()].map((id) => this.load(id)!).filter(Boolean);
+    if (!this.status().persistent) return out;
+    // One read of the file for all entries: start-up cost grows linearly with the number of accounts.
+    const file = this.#readFile();
+    for (const id of Object.keys(file.entries)) {
+      if (this.#memory.has(id)) continue;
+      const session = this.#decode(file, id);
       if (session) out.push(session);
     }
     return out;
