@@ -104,7 +104,15 @@ async function toApiResponse(response: Response, maxBytes: number): Promise<ApiR
     throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
   }
   let text = '';
-  if (response.body) {
+  if (response.body && response.headers.has('content-length')) {
+    // Length declared and within bounds (checked above): read it in one go.
+    try {
+      text = await response.text();
+    } catch (err) {
+      throw new AuthError('network_error', undefined, { cause: err });
+    }
+    if (text.length > maxBytes) throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
+  } else if (response.body) {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let total = 0;
