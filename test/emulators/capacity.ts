@@ -5,7 +5,7 @@
  * `{"refresh_token", "grant_type"}`, and tokens nested in the response so the
  * client needs extraction paths: `{ data: { tokens: { access, refresh }, expires_in } }`.
  */
-import { acceptLogin, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+import { EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const CAPACITY_CLIENT = { id: 'capacity-app', secret: 'capacity-test-secret' };
 
@@ -16,20 +16,15 @@ export async function startCapacity(opts: { redirectUri: string; omitAccessToken
   });
   const server = await serve((req) => {
     const path = req.url.pathname;
-    if (req.method === 'GET' && path === '/oauth/authorize') {
-      state.counters.authorize += 1;
-      const q = Object.fromEntries(req.url.searchParams);
+    const login = loginFlow(state, req, {
+      authorizePath: '/oauth/authorize',
       // The link URL's fixed parameters.
-      if (q.client_id !== CAPACITY_CLIENT.id || q.response_type !== 'code' || q.access_type !== 'offline' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) {
-        return html(400, '<p>Invalid link URL.</p>');
-      }
-      return loginPage(state.holdAuthorizeRequest(q), '/login');
-    }
-    if (req.method === 'POST' && path === '/login') {
-      const q = acceptLogin(state, req);
-      if (isReply(q)) return q;
-      return redirect(withParams(q.redirect_uri!, { code: state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null }), state: q.state }));
-    }
+      accept: (q) =>
+        q.client_id !== CAPACITY_CLIENT.id || q.response_type !== 'code' || q.access_type !== 'offline' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
+          ? html(400, '<p>Invalid link URL.</p>')
+          : null,
+    });
+    if (login) return login;
     if (req.method === 'POST' && path === '/oauth/token') {
       if (req.bodyKind !== 'json') return json(400, { error: 'invalid_request', error_description: 'JSON body required' });
       const problem = requireKeys(req.body, ['grant_type', 'redirect_uri', 'code', 'client_id', 'client_secret']);

@@ -6,7 +6,7 @@
  * redirect is a loopback URI: any port on 127.0.0.1 (RFC 8252 §7.3).
  */
 import { createHash } from 'node:crypto';
-import { acceptLogin, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator, loginFlow } from './toolkit';
 
 export const HUB_CLIENT_ID = 'desktop-app';
 
@@ -15,19 +15,15 @@ export async function startIdentityHub(opts: { tenant: string; redirectUri: stri
   const server = await serve((req) => {
     const m = /^\/([^/]+)\/oauth2\/v1\/(auth|token)\/$/.exec(req.url.pathname);
     if (m && m[1] !== opts.tenant) return html(404, '<p>Unknown tenant.</p>');
-    if (m && m[2] === 'auth' && req.method === 'GET') {
-      state.counters.authorize += 1;
-      const q = Object.fromEntries(req.url.searchParams);
-      if (q.client_id !== HUB_CLIENT_ID || q.response_type !== 'code' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Invalid request.</p>');
-      if (q.code_challenge_method !== 'S256' || !q.code_challenge) return redirect(withParams(q.redirect_uri!, { error: 'invalid_request', error_description: 'PKCE S256 required', state: q.state }));
-      return loginPage(state.holdAuthorizeRequest(q), '/login');
-    }
-    if (req.method === 'POST' && req.url.pathname === '/login') {
-      const q = acceptLogin(state, req);
-      if (isReply(q)) return q;
-      const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: q.code_challenge! });
-      return redirect(withParams(q.redirect_uri!, { code, state: q.state }));
-    }
+    const login = loginFlow(state, req, {
+      authorizePath: `/${opts.tenant}/oauth2/v1/auth/`,
+      accept: (q) => {
+        if (q.client_id !== HUB_CLIENT_ID || q.response_type !== 'code' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Invalid request.</p>');
+        if (q.code_challenge_method !== 'S256' || !q.code_challenge) return redirect(withParams(q.redirect_uri!, { error: 'invalid_request', error_description: 'PKCE S256 required', state: q.state }));
+        return null;
+      },
+    });
+    if (login) return login;
     if (m && m[2] === 'token' && req.method === 'POST') {
       if (req.bodyKind !== 'form') return json(400, { error: 'invalid_request' });
       const b = req.body;

@@ -5,7 +5,7 @@
  * twenty years from `created_at`, and no refresh token (the document shows
  * none); userinfo at `/oauth/userinfo`.
  */
-import { acceptLogin, EMULATOR_USER, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+import { EMULATOR_USER, EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const INTANDEM_CLIENT = { id: 'intandem-app', secret: 'intandem-test-secret' };
 
@@ -13,17 +13,11 @@ export async function startInTandem(opts: { redirectUri: string; codeTtlMs?: num
   const state = new EmulatorState(opts.codeTtlMs ?? 30_000, 631_152_000_000);
   const server = await serve((req) => {
     const path = req.url.pathname;
-    if (req.method === 'GET' && path === '/app/oauth/authorize') {
-      state.counters.authorize += 1;
-      const q = Object.fromEntries(req.url.searchParams);
-      if (q.client_id !== INTANDEM_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Unknown app.</p>');
-      return loginPage(state.holdAuthorizeRequest(q), '/login');
-    }
-    if (req.method === 'POST' && path === '/login') {
-      const q = acceptLogin(state, req);
-      if (isReply(q)) return q;
-      return redirect(withParams(q.redirect_uri!, { code: state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null }), state: q.state }));
-    }
+    const login = loginFlow(state, req, {
+      authorizePath: '/app/oauth/authorize',
+      accept: (q) => (q.client_id !== INTANDEM_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '') ? html(400, '<p>Unknown app.</p>') : null),
+    });
+    if (login) return login;
     if (req.method === 'POST' && path === '/oauth/token') {
       if (req.bodyKind !== 'json') return json(400, { error: 'invalid_request' });
       const problem = requireKeys(req.body, ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri']);

@@ -6,7 +6,7 @@
  * echoes `state`. Refresh (the document is silent): a standard form-encoded
  * refresh_token grant with the client credentials.
  */
-import { acceptLogin, EMULATOR_USER, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+import { EMULATOR_USER, EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const POT_CLIENT = { id: 'cc4a3f95-ad8b-4048-842e-71d6ea810bc9', secret: 'pot-test-secret' };
 
@@ -14,19 +14,16 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
   const state = new EmulatorState();
   const server = await serve((req) => {
     const path = req.url.pathname;
-    if (req.method === 'GET' && path === '/authorize') {
-      state.counters.authorize += 1;
-      const q = Object.fromEntries(req.url.searchParams);
-      const ok = q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && q.cancel_url && sameRedirect(opts.redirectUri, q.redirect_uri ?? '');
-      if (!ok) return html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>');
-      return loginPage(state.holdAuthorizeRequest(q), '/login', `<a id="cancel" href="${q.cancel_url}">Cancel</a>`);
-    }
-    if (req.method === 'POST' && path === '/login') {
-      const q = acceptLogin(state, req);
-      if (isReply(q)) return q;
-      const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null });
-      return redirect(withParams(q.redirect_uri!, { code, state: q.state, subject: EMULATOR_USER.sub, client_id: q.client_id }));
-    }
+    const login = loginFlow(state, req, {
+      authorizePath: '/authorize',
+      accept: (q) =>
+        q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && q.cancel_url && sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
+          ? null
+          : html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>'),
+      loginExtra: (q) => `<a id="cancel" href="${q.cancel_url}">Cancel</a>`,
+      callbackParams: (q) => ({ subject: EMULATOR_USER.sub, client_id: q.client_id }),
+    });
+    if (login) return login;
     if (req.method === 'POST' && path === '/api/oauth/token') {
       if (req.bodyKind !== 'form') return json(400, { error: 'invalid_request', error_description: 'form encoding required' });
       const b = req.body;

@@ -4,7 +4,7 @@
  * expired token is NOT answered with 401 but with 403 and
  * `{"error":"Session expired"}` — the client must recognise it and refresh.
  */
-import { acceptLogin, EmulatorState, html, isReply, json, loginPage, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator } from './toolkit';
+import { EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const PROTO_CLIENT = { id: 'proto-consumer', secret: 'proto-test-secret' };
 
@@ -12,17 +12,11 @@ export async function startProto(opts: { redirectUri: string }): Promise<Emulato
   const state = new EmulatorState();
   const server = await serve((req) => {
     const path = req.url.pathname;
-    if (req.method === 'GET' && path === '/oauth/authorize') {
-      state.counters.authorize += 1;
-      const q = Object.fromEntries(req.url.searchParams);
-      if (q.client_id !== PROTO_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Unknown consumer or callback URI.</p>');
-      return loginPage(state.holdAuthorizeRequest(q), '/login');
-    }
-    if (req.method === 'POST' && path === '/login') {
-      const q = acceptLogin(state, req);
-      if (isReply(q)) return q;
-      return redirect(withParams(q.redirect_uri!, { code: state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: null }), state: q.state }));
-    }
+    const login = loginFlow(state, req, {
+      authorizePath: '/oauth/authorize',
+      accept: (q) => (q.client_id !== PROTO_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '') ? html(400, '<p>Unknown consumer or callback URI.</p>') : null),
+    });
+    if (login) return login;
     if (req.method === 'POST' && path === '/oauth/token') {
       if (req.bodyKind !== 'json') return json(400, { error: 'invalid_request', error_description: 'content-type must be application/json' });
       const b = req.body;

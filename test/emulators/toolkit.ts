@@ -232,3 +232,35 @@ export function requireKeys(body: Record<string, unknown>, required: readonly st
   for (const k of Object.keys(body)) if (!allowed.includes(k)) return `unexpected ${k}`;
   return null;
 }
+
+/**
+ * The authorize page and the login form post, shared by the emulators: the
+ * authorize request is checked by `accept` (a refusal page otherwise), held
+ * while the person logs in, and answered with a redirect carrying a new code.
+ * Returns null for any other route.
+ */
+export function loginFlow(
+  state: EmulatorState,
+  req: Request,
+  opts: {
+    authorizePath: string;
+    accept(q: Record<string, string>): Reply | null;
+    /** Extra parameters on the callback (beyond code and state). */
+    callbackParams?(q: Record<string, string>): Record<string, string | undefined>;
+    loginExtra?(q: Record<string, string>): string;
+  },
+): Reply | null {
+  const path = req.url.pathname;
+  if (req.method === 'GET' && path === opts.authorizePath) {
+    state.counters.authorize += 1;
+    const q = Object.fromEntries(req.url.searchParams);
+    return opts.accept(q) ?? loginPage(state.holdAuthorizeRequest(q), '/login', opts.loginExtra?.(q));
+  }
+  if (req.method === 'POST' && path === '/login') {
+    const q = acceptLogin(state, req);
+    if (isReply(q)) return q;
+    const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: q.code_challenge ?? null });
+    return redirect(withParams(q.redirect_uri!, { code, state: q.state, ...opts.callbackParams?.(q) }));
+  }
+  return null;
+}
