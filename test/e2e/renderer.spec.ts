@@ -68,7 +68,12 @@ async function serveStatic(root: string): Promise<{ origin: string; close(): Pro
   const { port } = server.address() as { port: number };
   return {
     origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // The page under test may still hold a keep-alive connection.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -178,7 +183,8 @@ async function startRig(
       ipcTraffic,
       openInBrowser: (url) => browser.open(url),
       close: async () => {
-        for (const cleanup of cleanups) await cleanup();
+        // Each step bounded: a stuck cleanup must not eat the test's whole time budget.
+        for (const cleanup of cleanups) await Promise.race([Promise.resolve(cleanup()), new Promise((r) => setTimeout(r, 10_000))]);
       },
     };
   } catch (err) {

@@ -118,8 +118,9 @@ export async function launchSystemBrowser(opts: {
     lastPage: () => last,
     close: async () => {
       await Promise.race([Promise.allSettled(tasks), new Promise((r) => setTimeout(r, 2_000))]);
-      await context.close().catch(() => {});
-      if (ownBrowser) await browser.close().catch(() => {});
+      const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+      await bounded(context.close());
+      if (ownBrowser) await bounded(browser.close());
     },
   };
 }
