@@ -28,7 +28,10 @@ export function codeForOAuthError(error: string | undefined, status?: number): A
     case 'invalid_request':
       return 'invalid_config';
     default:
-      return status !== undefined && status >= 500 ? 'server_error' : 'invalid_response';
+      if (status !== undefined && status >= 500) return 'server_error';
+      // The endpoint does not exist (wrong URL or tenant): a configuration mistake.
+      if (status === 404 || status === 405) return 'invalid_config';
+      return 'invalid_response';
   }
 }
 
@@ -54,6 +57,9 @@ export function toAuthError(err: unknown, context: string): AuthError {
     // A non-conforming response with a 5xx status is the server failing, not lying.
     const cause = err.cause;
     if (cause instanceof Response && cause.status >= 500) return new AuthError('server_error', undefined, { cause: err });
+    if (cause instanceof Response && (cause.status === 404 || cause.status === 405)) {
+      return new AuthError('invalid_config', `${context}: the provider has no such endpoint (HTTP ${cause.status}). Check the provider's URLs.`, { cause: err });
+    }
     if (isNetworkFailure(cause)) return new AuthError('network_error', undefined, { cause: err });
     return new AuthError('invalid_response', `${context}: the server's response was not valid.`, { cause: err });
   }

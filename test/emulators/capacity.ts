@@ -47,7 +47,7 @@ export async function startCapacity(opts: { redirectUri: string; omitAccessToken
       state.counters.apiCalls += 1;
       return state.checkBearer(req) === 'ok' ? json(200, { app: 'capacity', ok: true }) : json(401, { error: 'invalid_token' });
     }
-    return json(404, { error: 'not_found' });
+    return state.notFound();
   });
   return { ...server, counters: state.counters, state };
 }

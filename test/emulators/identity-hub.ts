@@ -3,7 +3,9 @@
  * `/{tenant}/oauth2/v1/auth/` and `/{tenant}/oauth2/v1/token/` (an unknown
  * tenant is a 404), PKCE S256 enforced, JSON responses, and refresh tokens
  * rotated on every refresh (the old one is then refused). The registered
- * redirect is a loopback URI: any port on 127.0.0.1 (RFC 8252 §7.3).
+ * redirect is a loopback URI: any port on 127.0.0.1 (RFC 8252 §7.3). The
+ * desktop app is registered as a public client: the "App's credentials" the
+ * document asks for are its client_id, and PKCE binds the code.
  */
 import { createHash } from 'node:crypto';
 import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator, loginFlow } from './toolkit';
@@ -14,7 +16,7 @@ export async function startIdentityHub(opts: { tenant: string; redirectUri: stri
   const state = new EmulatorState();
   const server = await serve((req) => {
     const m = /^\/([^/]+)\/oauth2\/v1\/(auth|token)\/$/.exec(req.url.pathname);
-    if (m && m[1] !== opts.tenant) return html(404, '<p>Unknown tenant.</p>');
+    if (m && m[1] !== opts.tenant) return state.refuse(html(404, '<p>Unknown tenant.</p>'));
     const login = loginFlow(state, req, {
       authorizePath: `/${opts.tenant}/oauth2/v1/auth/`,
       accept: (q) => {
@@ -48,7 +50,7 @@ export async function startIdentityHub(opts: { tenant: string; redirectUri: stri
       state.counters.apiCalls += 1;
       return state.checkBearer(req) === 'ok' ? json(200, { tenant: opts.tenant, user: 'Seed User' }) : json(401, { error: 'invalid_token' });
     }
-    return json(404, { error: 'not_found' });
+    return state.notFound();
   });
   return { ...server, counters: state.counters, state };
 }

@@ -33,7 +33,7 @@ export async function startInTandem(opts: { redirectUri: string; codeTtlMs?: num
       if (state.checkBearer(req) !== 'ok') return json(401, { error: 'invalid_token' });
       return json(200, { data: { user: { id: EMULATOR_USER.sub, display_name: EMULATOR_USER.name, email: EMULATOR_USER.email } } });
     }
-    return json(404, { error: 'not_found' });
+    return state.notFound();
   });
   return { ...server, counters: state.counters, state };
 }

@@ -3,12 +3,24 @@
  * `response_type=code`, `client_id`, `redirect_uri` and `cancel_url`; the
  * callback carries `code`, `state`, `subject` and `client_id`; the token
  * request is form-encoded with `client_secret` AND the `state`; the response
- * echoes `state`. Refresh (the document is silent): a standard form-encoded
- * refresh_token grant with the client credentials.
+ * echoes `state`. The login page's Cancel sends the browser to `cancel_url`
+ * unchanged. Refresh (the document is silent): a standard form-encoded
+ * refresh_token grant with the client credentials; the refresh token is not
+ * rotated (the answer carries none, so the client keeps the one it has).
  */
-import { EMULATOR_USER, EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
+import { EMULATOR_USER, EmulatorState, escapeHtml, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const POT_CLIENT = { id: 'cc4a3f95-ad8b-4048-842e-71d6ea810bc9', secret: 'pot-test-secret' };
+
+function isUrl(v: string | undefined): boolean {
+  if (!v) return false;
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function startPlatformOfTrust(opts: { redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();
@@ -17,10 +29,11 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
     const login = loginFlow(state, req, {
       authorizePath: '/authorize',
       accept: (q) =>
-        q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && q.cancel_url && sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
+        q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && isUrl(q.cancel_url) && sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
           ? null
           : html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>'),
-      loginExtra: (q) => `<a id="cancel" href="${q.cancel_url}">Cancel</a>`,
+      // Declining sends the browser to cancel_url as given: the document adds nothing to it.
+      loginExtra: (q) => `<p><a id="cancel" href="${escapeHtml(q.cancel_url!)}">Cancel</a></p>`,
       callbackParams: (q) => ({ subject: EMULATOR_USER.sub, client_id: q.client_id }),
     });
     if (login) return login;
@@ -49,7 +62,7 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
       if (state.checkBearer(req) !== 'ok') return json(401, { error: 'invalid_token' });
       return json(200, { id: EMULATOR_USER.sub, name: EMULATOR_USER.name });
     }
-    return json(404, { error: 'not_found' });
+    return state.notFound();
   });
   return { ...server, counters: state.counters, state };
 }

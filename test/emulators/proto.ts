@@ -1,14 +1,23 @@
 /**
  * Proto (seed 003): the token request is a JSON body
  * (`content-type: application/json` required) with `client_secret`; an
- * expired token is NOT answered with 401 but with 403 and
- * `{"error":"Session expired"}` — the client must recognise it and refresh.
+ * expired token is NOT answered with 401 but with "a Session expired or
+ * Invalid response error": here 403 `{"error":"Session expired"}` by default
+ * (`expiredAnswer` picks the other form, 400 `{"error":"Invalid"}`, which is
+ * also the answer for a token it never issued). The client must recognise
+ * either and refresh. Refresh: a JSON refresh_token grant with the consumer
+ * credentials (the document names no body); the refresh token is reused.
  */
 import { EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const PROTO_CLIENT = { id: 'proto-consumer', secret: 'proto-test-secret' };
 
-export async function startProto(opts: { redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
+export type ProtoExpiredAnswer = 'Session expired' | 'Invalid';
+
+const ERROR_STATUS: Record<ProtoExpiredAnswer, number> = { 'Session expired': 403, Invalid: 400 };
+
+export async function startProto(opts: { redirectUri: string; expiredAnswer?: ProtoExpiredAnswer }): Promise<Emulator & { state: EmulatorState }> {
+  const expired = opts.expiredAnswer ?? 'Session expired';
   const state = new EmulatorState();
   const server = await serve((req) => {
     const path = req.url.pathname;
@@ -28,6 +37,8 @@ export async function startProto(opts: { redirectUri: string }): Promise<Emulato
         if (!rec || rec.redirectUri !== b.redirect_uri) return json(400, { error: 'invalid_grant' });
         state.counters.tokenExchanges += 1;
       } else if (b.grant_type === 'refresh_token') {
+        const problem = requireKeys(b, ['grant_type', 'refresh_token', 'client_id', 'client_secret']);
+        if (problem) return json(400, { error: 'invalid_request', error_description: problem });
         if (!state.checkRefreshToken(b.refresh_token, false)) return json(400, { error: 'invalid_grant' });
         state.counters.refreshes += 1;
       } else {
@@ -38,11 +49,11 @@ export async function startProto(opts: { redirectUri: string }): Promise<Emulato
     if (path === '/api/me') {
       state.counters.apiCalls += 1;
       const check = state.checkBearer(req);
-      if (check === 'expired') return json(403, { error: 'Session expired' });
-      if (check === 'unknown') return json(403, { error: 'Invalid' });
+      if (check === 'expired') return json(ERROR_STATUS[expired], { error: expired });
+      if (check === 'unknown') return json(ERROR_STATUS.Invalid, { error: 'Invalid' });
       return json(200, { site: 'proto', member: 'Seed User' });
     }
-    return json(404, { error: 'not_found' });
+    return state.notFound();
   });
   return { ...server, counters: state.counters, state };
 }

@@ -16,7 +16,10 @@ export interface Counters {
   tokenExchanges: number;
   refreshes: number;
   apiCalls: number;
+  /** Authorize requests refused for not following the document (400 page, 404 tenant…). */
   rejected: number;
+  /** Requests to a path the document does not have (discovery, revocation…): a strict client makes none. */
+  unmatched: number;
 }
 
 export interface CodeRecord {
@@ -47,7 +50,7 @@ export const html = (status: number, text: string): Reply => ({
   body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Emulator</title></head><body>${text}</body></html>`,
 });
 
-const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The login page: same field names and button as the demo provider's. */
 export function loginPage(pendingId: string, action: string, extra = ''): Reply {
@@ -76,7 +79,9 @@ export interface Emulator {
 }
 
 export class EmulatorState {
-  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0 };
+  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0, unmatched: 0 };
+  /** The refresh token issued last: what a client's vault must hold after a rotation. */
+  lastRefreshToken: string | null = null;
   readonly #codes = new Map<string, CodeRecord>();
   readonly #pending = new Map<string, Record<string, string>>();
   readonly #access = new Map<string, number>();
@@ -120,6 +125,7 @@ export class EmulatorState {
   issueRefreshToken(): string {
     const token = randomBytes(24).toString('base64url');
     this.#refresh.add(token);
+    this.lastRefreshToken = token;
     return token;
   }
 
@@ -142,6 +148,18 @@ export class EmulatorState {
   /** What a provider-side expiry looks like: every access token issued so far is now past its lifetime. */
   expireAllAccessTokens(): void {
     for (const k of this.#access.keys()) this.#access.set(k, 0);
+  }
+
+  /** A refusal of something the document does not allow, counted. */
+  refuse(reply: Reply): Reply {
+    this.counters.rejected += 1;
+    return reply;
+  }
+
+  /** The answer for a path the provider does not have, counted. */
+  notFound(): Reply {
+    this.counters.unmatched += 1;
+    return json(404, { error: 'not_found' });
   }
 }
 
@@ -254,7 +272,9 @@ export function loginFlow(
   if (req.method === 'GET' && path === opts.authorizePath) {
     state.counters.authorize += 1;
     const q = Object.fromEntries(req.url.searchParams);
-    return opts.accept(q) ?? loginPage(state.holdAuthorizeRequest(q), '/login', opts.loginExtra?.(q));
+    const refusal = opts.accept(q);
+    if (refusal) return state.refuse(refusal);
+    return loginPage(state.holdAuthorizeRequest(q), '/login', opts.loginExtra?.(q));
   }
   if (req.method === 'POST' && path === '/login') {
     const q = acceptLogin(state, req);

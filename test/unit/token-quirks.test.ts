@@ -17,6 +17,12 @@ describe('fillBodyTemplate', () => {
     [{ missing: '{{client_secret}}' }, {}],
     [{ inline: 'id={{client_id}}&u={{redirect_uri}}' }, { inline: 'id=cid&u=x:/cb' }],
     [{ inline: 'a{{nope}}b' }, { inline: 'ab' }],
+    // Capacity's documented request body, as its profile writes it.
+    [
+      { grant_type: 'authorization_code', redirect_uri: '{{redirect_uri}}', code: '{{code}}', client_id: '{{client_id}}', client_secret: '{{client_secret}}' },
+      { grant_type: 'authorization_code', redirect_uri: 'x:/cb', code: 'abc', client_id: 'cid' },
+    ],
+    [{ '{{code}}': 'keys are not templates' }, { '{{code}}': 'keys are not templates' }],
   ])('%j → %j', (template, expected) => {
     expect(fillBodyTemplate(template, params)).toEqual(expected);
   });
@@ -30,12 +36,40 @@ describe('normalizeTokenResponse', () => {
     ['created_at-relative expiry', { tokenResponse: { createdAt: 'created_at' } }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 100 }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 100 }],
     ['expiry already past clamps to 0', {}, { access_token: 'a', expires_in: 10, created_at: now - 100 }, { access_token: 'a', expires_in: 0 }],
     ['$.-prefixed path', { tokenResponse: { accessToken: '$.token' } }, { token: 'T' }, { access_token: 'T' }],
+    ['expires_in as a numeric string', {}, { access_token: 'a', expires_in: '3600' }, { access_token: 'a', expires_in: 3600 }],
+    [
+      'Platform of Trust: state echoed, Bearer kept',
+      {},
+      { access_token: 'a', expires_in: 86400, token_type: 'Bearer', state: 's', refresh_token: 'r' },
+      { access_token: 'a', expires_in: 86400, token_type: 'Bearer', refresh_token: 'r' },
+    ],
+    [
+      'Capacity: nested tokens and lifetime',
+      { tokenResponse: { accessToken: 'data.tokens.access', refreshToken: 'data.tokens.refresh', expiresIn: 'data.expires_in', tokenType: 'data.token_type' } },
+      { data: { tokens: { access: 'A', refresh: 'R' }, expires_in: 3600, token_type: 'Bearer' } },
+      { access_token: 'A', refresh_token: 'R', expires_in: 3600, token_type: 'Bearer' },
+    ],
+    [
+      'inTandem: 20 years from created_at, issued 10 years ago',
+      { tokenResponse: { createdAt: 'created_at' } },
+      { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 315576000 },
+      { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 315576000 },
+    ],
   ] as const)('%s', (_label, patch, body, expected) => {
     expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toMatchObject(expected);
   });
 
   it.each([
+    ['no expires_in: none invented', {}, { access_token: 'a', expires_in: 'soon' }, 'expires_in'],
+    ['no refresh token at the configured path: none kept from the top level', { tokenResponse: { refreshToken: 'data.r' } }, { access_token: 'a', refresh_token: 'top', data: {} }, 'refresh_token'],
+  ] as const)('%s', (_label, patch, body, absent) => {
+    expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).not.toHaveProperty(absent);
+  });
+
+  it.each([
     ['no access token', {}, { token_type: 'Bearer' }],
+    ['an empty access token', {}, { access_token: '' }],
+    ['a null body', {}, null],
     ['a wrong path', { tokenResponse: { accessToken: 'data.nope' } }, { data: { access: 'x' } }],
     ['a prototype path', { tokenResponse: { accessToken: '__proto__.toString' } }, { access_token: 'x' }],
     ['an array body', {}, ['x']],
@@ -68,5 +102,60 @@ describe('quirksFetch', () => {
     const res = await f('https://idp.example/t', { method: 'POST', body: 'grant_type=authorization_code&code=x' });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid_grant' });
+  });
+});
+
+describe('quirksFetch: the code exchange', () => {
+  function recorder(reply: () => Response) {
+    const seen: Array<{ url: string; body: string; headers: Headers }> = [];
+    const base = (async (url: string, init: RequestInit) => {
+      seen.push({ url, body: String(init.body), headers: new Headers(init.headers) });
+      return reply();
+    }) as unknown as typeof fetch;
+    return { seen, base };
+  }
+  const exchange = new URLSearchParams({ grant_type: 'authorization_code', code: 'C', redirect_uri: 'x:/cb', client_id: 'c', client_secret: 's', code_verifier: 'v' });
+
+  it.each([
+    [
+      'JSON from the template, with the profile headers',
+      { tokenRequest: { encoding: 'json', headers: { Accept: 'application/json' }, bodyTemplate: { grant_type: 'authorization_code', code: '{{code}}', client_id: '{{client_id}}', client_secret: '{{client_secret}}' } } },
+      '{"grant_type":"authorization_code","code":"C","client_id":"c","client_secret":"s"}',
+      'application/json',
+    ],
+    [
+      'JSON without a template: every standard parameter',
+      { tokenRequest: { encoding: 'json' } },
+      '{"grant_type":"authorization_code","code":"C","redirect_uri":"x:/cb","client_id":"c","client_secret":"s","code_verifier":"v"}',
+      'application/json',
+    ],
+    [
+      'form from a template: null values left out',
+      { tokenRequest: { bodyTemplate: { grant_type: 'authorization_code', code: '{{code}}', audience: null } } },
+      'grant_type=authorization_code&code=C',
+      'application/x-www-form-urlencoded;charset=UTF-8',
+    ],
+  ] as const)('%s', async (_label, patch, body, type) => {
+    const { seen, base } = recorder(() => new Response('{"access_token":"A"}', { headers: { 'content-type': 'application/json' } }));
+    const f = quirksFetch(provider(patch as Partial<ProviderConfig>), 'https://idp.example/t', undefined, base, () => 0);
+    await f('https://idp.example/t', { method: 'POST', body: exchange });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toBe('https://idp.example/t');
+    expect(seen[0]!.body).toBe(body);
+    expect(seen[0]!.headers.get('content-type')).toBe(type);
+    if ('headers' in patch.tokenRequest) expect(seen[0]!.headers.get('accept')).toBe('application/json');
+  });
+
+  it('a non-JSON success answer is passed through for openid-client to refuse', async () => {
+    const { base } = recorder(() => new Response('<html>not found</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    const f = quirksFetch(provider({ tokenRequest: { encoding: 'json' } }), 'https://idp.example/t', undefined, base, () => 0);
+    const res = await f('https://idp.example/t', { method: 'POST', body: exchange });
+    expect(await res.text()).toBe('<html>not found</html>');
+  });
+
+  it('a JSON answer that is not JSON → invalid_response', async () => {
+    const { base } = recorder(() => new Response('{nope', { headers: { 'content-type': 'application/json' } }));
+    const f = quirksFetch(provider({}), 'https://idp.example/t', undefined, base, () => 0);
+    await expect(f('https://idp.example/t', { method: 'POST', body: exchange })).rejects.toMatchObject({ code: 'invalid_response' });
   });
 });
