@@ -5,22 +5,28 @@
  * whose "binary" carries a fuse wire, so the test can read back the fuses that
  * electron-builder flipped, open the produced app.asar, load the production
  * dependencies from it, and compute the Linux desktop entry and the deb/rpm
- * metadata with electron-builder's own code.
+ * metadata with electron-builder's own code. The same configuration is also
+ * packed for macOS and Windows (`dir`, x64) from stub distributions: that
+ * proves the Info.plist URL types, the asar integrity hashes recorded for
+ * Electron to check, and the fuses on those platforms too.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extractAll, extractFile, listPackage } from '@electron/asar';
+import { extractAll, extractFile, getRawHeader, listPackage } from '@electron/asar';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCHEME } from '../../main/app-config';
-import { FUSE_SENTINEL, FUSES, makeStubElectronDist, readFuses, STUB_ELECTRON_VERSION } from '../helpers/stub-electron-dist';
+import { FUSE_SENTINEL, FUSES, makeStubElectronDist, makeStubElectronMacDist, makeStubElectronWinDist, readFuses, readWinResources, STUB_ELECTRON_VERSION } from '../helpers/stub-electron-dist';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, '../..');
 const yaml = require('js-yaml') as { load(text: string): unknown };
+// electron-builder's own plist library (a dependency of app-builder-lib).
+const plist = require('plist') as { parse(xml: string): unknown };
 const semver = require('semver') as { satisfies(version: string, range: string): boolean; validRange(range: string): string | null };
 
 interface PackageJson {
@@ -48,6 +54,9 @@ let e2eBinary: string;
 let extracted: string;
 let desktopEntry = '';
 let debMeta: DebMeta | null = null;
+let macApp: string;
+let codesignLog: string;
+let winUnpacked: string;
 
 type Builder = typeof import('electron-builder');
 
@@ -95,6 +104,48 @@ async function buildE2e(builder: Builder): Promise<void> {
   await builder.build({ projectDir: root, targets: builder.Platform.LINUX.createTarget('dir'), publish: 'never', config: configFile });
 }
 
+/** The same configuration packed for macOS (x64, not universal: merging needs lipo) from a stub Electron.app. */
+async function buildMac(builder: Builder): Promise<void> {
+  const dist = makeStubElectronMacDist(path.join(work, 'electron-dist-mac')).dir;
+  // codesign exists only on macOS. A recording stand-in on PATH shows that the
+  // bundle is re-signed ad hoc after the fuse flip (resetAdHocDarwinSignature);
+  // electron-builder's own signing step skips itself off macOS.
+  const bin = path.join(work, 'bin');
+  mkdirSync(bin);
+  codesignLog = path.join(work, 'codesign.log');
+  writeFileSync(path.join(bin, 'codesign'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${codesignLog}'\n`);
+  chmodSync(path.join(bin, 'codesign'), 0o755);
+  const savedPath = process.env.PATH;
+  // Vitest runs each test file in its own process: PATH is changed for this build only.
+  process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ''}`;
+  try {
+    await builder.build({
+      projectDir: root,
+      targets: builder.Platform.MAC.createTarget('dir', builder.Arch.x64),
+      publish: 'never',
+      config: { electronDist: dist, electronVersion: STUB_ELECTRON_VERSION, directories: { output: path.join(work, 'out-mac') } },
+    });
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  macApp = path.join(work, 'out-mac', 'mac', 'OIDC Desktop.app');
+}
+
+/** The same configuration packed for Windows (x64 `dir`; the NSIS step needs makensis, downloaded at build time). */
+async function buildWin(builder: Builder): Promise<void> {
+  const dist = makeStubElectronWinDist(path.join(work, 'electron-dist-win')).dir;
+  await builder.build({
+    projectDir: root,
+    targets: builder.Platform.WINDOWS.createTarget('dir', builder.Arch.x64),
+    publish: 'never',
+    config: { electronDist: dist, electronVersion: STUB_ELECTRON_VERSION, directories: { output: path.join(work, 'out-win') } },
+  });
+  winUnpacked = path.join(work, 'out-win', 'win-unpacked');
+}
+
+/** What Electron checks at start-up: the SHA-256 of the asar header. */
+const asarHeaderHash = (file: string) => createHash('sha256').update(getRawHeader(file).headerString).digest('hex');
+
 beforeAll(async () => {
   if (!existsSync(path.join(root, pkg.main ?? 'dist/main/index.js'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
@@ -102,6 +153,8 @@ beforeAll(async () => {
   const builder = require('electron-builder') as Builder;
   await buildShipped(builder);
   await buildE2e(builder);
+  await buildMac(builder);
+  await buildWin(builder);
   unpacked = path.join(work, 'out', 'linux-unpacked');
   asarPath = path.join(unpacked, 'resources', 'app.asar');
   e2eBinary = path.join(work, 'out-e2e', 'linux-unpacked', 'oidc-desktop');
@@ -113,7 +166,19 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const asarFiles = () => listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
+const listAsar = (file: string) => listPackage(file, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
+const asarFiles = () => listAsar(asarPath);
+const SHIPPED_FUSES = {
+  RunAsNode: '0',
+  EnableCookieEncryption: '1',
+  EnableNodeOptionsEnvironmentVariable: '0',
+  EnableNodeCliInspectArguments: '0',
+  EnableEmbeddedAsarIntegrityValidation: '1',
+  OnlyLoadAppFromAsar: '1',
+  LoadBrowserProcessSpecificV8Snapshot: '0',
+  GrantFileProtocolExtraPrivileges: '0',
+  WasmTrapHandlers: '1',
+};
 
 describe('electron-builder.yml', () => {
   it("is valid against electron-builder's own JSON schema", () => {
@@ -153,17 +218,7 @@ describe('electron-builder.yml', () => {
 describe('linux dir build (stub Electron)', () => {
   it('flips the fuses in the packaged binary, and only the fuse bytes', () => {
     const bin = readFileSync(path.join(unpacked, 'oidc-desktop'));
-    expect(readFuses(bin)).toEqual({
-      RunAsNode: '0',
-      EnableCookieEncryption: '1',
-      EnableNodeOptionsEnvironmentVariable: '0',
-      EnableNodeCliInspectArguments: '0',
-      EnableEmbeddedAsarIntegrityValidation: '1',
-      OnlyLoadAppFromAsar: '1',
-      LoadBrowserProcessSpecificV8Snapshot: '0',
-      GrantFileProtocolExtraPrivileges: '0',
-      WasmTrapHandlers: '1',
-    });
+    expect(readFuses(bin)).toEqual(SHIPPED_FUSES);
     // Every byte outside the fuse wire is the stub's own.
     const wireAt = stub.binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length + 2;
     expect(bin.length).toBe(stub.binary.length);
@@ -267,5 +322,41 @@ describe('linux dir build (stub Electron)', () => {
   it('has the metadata deb and rpm require', () => {
     expect(debMeta).toMatchObject({ name: 'oidc-desktop', maintainer: 'oidc-desktop contributors <noreply@example.com>' });
     expect(debMeta?.url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('macOS dir build (stub Electron.app)', () => {
+  const infoPlist = () => plist.parse(readFileSync(path.join(macApp, 'Contents', 'Info.plist'), 'utf8')) as Record<string, unknown>;
+
+  it('declares the sign-in scheme in CFBundleURLTypes, under the app id', () => {
+    const info = infoPlist();
+    expect(info.CFBundleURLTypes).toEqual([{ CFBundleURLName: 'OIDC Desktop sign-in', CFBundleTypeRole: 'Editor', CFBundleURLSchemes: [DEMO_SCHEME] }]);
+    expect(info).toMatchObject({ CFBundleIdentifier: 'com.example.desktop', CFBundleExecutable: 'OIDC Desktop', CFBundleShortVersionString: pkg.version });
+  });
+
+  it('records the hash of app.asar that the integrity fuse makes Electron check', () => {
+    const asar = path.join(macApp, 'Contents', 'Resources', 'app.asar');
+    expect(infoPlist().ElectronAsarIntegrity).toEqual({ 'Resources/app.asar': { algorithm: 'SHA256', hash: asarHeaderHash(asar) } });
+    expect(listAsar(asar)).toEqual(asarFiles());
+  });
+
+  it('flips the fuses in Electron Framework, then re-signs the bundle ad hoc', () => {
+    expect(readFuses(readFileSync(path.join(macApp, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework')))).toEqual(SHIPPED_FUSES);
+    expect(readFileSync(codesignLog, 'utf8').trimEnd().split('\n')).toEqual(['--sign', '-', '--force', '--preserve-metadata=entitlements,requirements,flags,runtime', '--deep', macApp]);
+  });
+});
+
+describe('Windows dir build (stub electron.exe)', () => {
+  const exe = () => path.join(winUnpacked, 'OIDC Desktop.exe');
+
+  it('embeds the hash of app.asar that the integrity fuse makes Electron check', () => {
+    const asar = path.join(winUnpacked, 'resources', 'app.asar');
+    expect(readWinResources(exe()).integrity).toEqual([{ file: 'resources\\app.asar', alg: 'SHA256', value: asarHeaderHash(asar) }]);
+    expect(listAsar(asar)).toEqual(asarFiles());
+  });
+
+  it('flips the fuses and brands the executable', () => {
+    expect(readFuses(readFileSync(exe()))).toEqual(SHIPPED_FUSES);
+    expect(readWinResources(exe()).strings).toMatchObject({ ProductName: 'OIDC Desktop', FileDescription: 'OIDC Desktop', FileVersion: pkg.version });
   });
 });
