@@ -29,6 +29,7 @@ import { forwardSessionChanges, registerIpcHandlers, type IpcInvokeEventLike } f
 import { createTestCipher } from '../helpers/aes-cipher';
 import { InMemoryIpcMain } from '../helpers/ipc-harness';
 import { launchSystemBrowser } from '../helpers/system-browser';
+import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const rendererDir = path.join(repoRoot, 'dist', 'renderer');
@@ -193,14 +194,6 @@ async function startRig(
   }
 }
 
-async function until(predicate: () => boolean, what: string, ms = UI_TIMEOUT): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function shot(page: Page, state: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${state}.png`), fullPage: true });
@@ -237,7 +230,7 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await page.getByTestId('sign-in').click();
     await expect(status).toHaveText('Finish signing in in your browser.');
     await expect(page.getByTestId('cancel')).toBeVisible();
-    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
     await shot(page, 'waiting');
 
     const authorizeUrl = new URL(rig.opened[0]!);
@@ -286,7 +279,7 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
 
     await page.getByTestId('sign-in').click();
     await expect(status).toHaveText('Finish signing in in your browser.');
-    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
     // The provider's login page is really open in the browser, unanswered.
     await rig.openInBrowser(rig.opened[0]!);
 
@@ -334,7 +327,7 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await shot(page, 'provider-picker');
 
     await page.getByTestId('sign-in').click();
-    await until(() => rig!.opened.length === 1, 'the authorization URL');
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
     await rig.openInBrowser(rig.opened[0]!);
     await expect(status).toHaveText('Signed in.');
     await expect(page.getByTestId('user-name')).toHaveText('Demo User');

@@ -18,6 +18,7 @@ import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+import { until } from '../helpers/until';
 
 const SCHEME = 'com.example.desktop';
 const REDIRECT = `${SCHEME}:/callback`;
@@ -109,15 +110,6 @@ afterEach(async () => {
 function observed<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
   return p;
-}
-
-/** Waits (bounded) until `predicate` holds. */
-async function until(predicate: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function meStatus(h: Harness): Promise<{ status: number; body: Record<string, unknown> }> {

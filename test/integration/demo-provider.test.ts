@@ -13,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { CHROMIUM_ARGS, launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
+import { until } from '../helpers/until';
 
 const SCHEME = 'com.example.desktop';
 const REDIRECT = `${SCHEME}:/callback`;
@@ -44,15 +45,6 @@ function relyingParty(provider: DemoProvider): Promise<client.Configuration> {
   return client.discovery(new URL(provider.issuer), provider.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
     execute: [client.allowInsecureRequests],
   });
-}
-
-/** Waits (bounded) until `predicate` holds. */
-async function until(predicate: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 interface Attempt {

@@ -26,6 +26,7 @@ import { startProto, PROTO_CLIENT, type ProtoExpiredAnswer } from '../emulators/
 import { EMULATOR_USER, type Counters, type EmulatorState } from '../emulators/toolkit';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 import { CHROMIUM_ARGS, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+import { until } from '../helpers/until';
 
 const SCHEME = 'com.example.desktop';
 const REDIRECT = `${SCHEME}:/callback`;
@@ -148,15 +149,6 @@ async function rig(
       }
     },
   };
-}
-
-/** Waits (bounded) until `predicate` holds. */
-async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** An emulator or the demo provider, seen the same way by the full-flow table. */
@@ -346,10 +338,10 @@ describe('seed providers: sign in → API → expiry → refresh → API → sig
     const r = await rig(p, { autoLogin: false });
     const signIn = r.core.signIn();
     signIn.catch(() => {});
-    await until(() => r.system.lastPage() !== undefined);
+    await until(() => r.system.lastPage() !== undefined, 10_000);
     const page = r.system.lastPage()!;
     await page.locator('#cancel').click({ timeout: 10_000 });
-    await until(() => r.deliveries.length === 1);
+    await until(() => r.deliveries.length === 1, 10_000);
     // The portal adds nothing to cancel_url (no state), so it cannot end a sign-in by itself:
     // the OS brings the app forward, and the person's Cancel there ends it.
     expect(r.deliveries).toEqual([{ url: p.authorizeParams!.cancel_url, accepted: false }]);
