@@ -58,7 +58,7 @@ export interface MainDeps {
   logger: Logger;
   loadConfig: () => AppConfig | null;
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<DemoProvider>;
-  createCore: (opts: AuthCoreOptions) => Promise<AuthCore>;
+  createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
   openUrl: UrlOpener;

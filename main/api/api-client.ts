@@ -5,8 +5,8 @@
  * only while they stay inside the allow-list.
  */
 import { AuthError } from '../auth/errors';
-import type { BearerToken } from '../auth/token-session';
-import type { ApiRequest, ApiResponse, FetchLike, Logger } from '../auth/types';
+import type { ApiRequest, ApiResponse, BearerToken, FetchLike, Logger } from '../auth/types';
+import { authorizationHeader, isForbiddenHeaderName } from './request-rules';
 import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
 
 export interface ApiClientDeps {
@@ -29,6 +29,12 @@ const EXPOSED_HEADERS = ['content-type', 'content-language', 'cache-control', 'e
 const MAX_REDIRECTS = 3;
 
 export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
+  // Refused rather than stripped: a caller that sets Cookie or Proxy-Authorization
+  // expects it to be sent, and silently dropping it would hide the mistake.
+  const forbidden = Object.keys(req.headers ?? {}).find(isForbiddenHeaderName);
+  if (forbidden !== undefined) {
+    throw new AuthError('invalid_request', 'A request header is set by the app and may not be chosen by the caller (credential, routing or framing header).');
+  }
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, req.api ?? 0);
   let bearer = await deps.accessToken();
   const maxBytes = deps.maxResponseBytes ?? 5 * 1024 * 1024;
@@ -53,9 +59,7 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
   let body = req.body;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const headers = new Headers(req.headers ?? {});
-    // Normalise the scheme casing: some providers answer `bearer`, RFC 6750 says `Bearer`.
-    const scheme = /^bearer$/i.test(bearer.type) ? 'Bearer' : bearer.type;
-    headers.set('authorization', `${scheme} ${bearer.token}`);
+    headers.set('authorization', authorizationHeader(bearer));
     if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     let response: Response;
     try {

@@ -11,13 +11,14 @@ import { apiRequest } from '../api/api-client';
 import { parseCallbackUrl, type CallbackParse } from './callback-url';
 import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { AuthError, toErrorPayload } from './errors';
-import { readJsonPath } from './json-path';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
-import { PendingSignIns, type PendingSignIn } from './pending-sign-ins';
+import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
 import { resolveProvider } from './provider-client';
+import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
+import { resolveUserInfo } from './userinfo';
 import type {
   ApiRequest,
   ApiResponse,
@@ -74,7 +75,7 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
 
 type Completed = SessionState;
 
-export async function createAuthCore(options: AuthCoreOptions): Promise<AuthCore> {
+export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
 }
 
@@ -166,9 +167,9 @@ class DesktopAuthCore implements AuthCore {
       const config = await this.#config(provider);
       const usePkce = provider.pkce !== false;
       const openid = provider.scopes.includes('openid');
-      const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : '';
+      const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : NO_PKCE;
       const state = client.randomState();
-      const nonce = openid ? client.randomNonce() : '';
+      const nonce = openid ? client.randomNonce() : undefined;
       if (provider.redirect === 'loopback') {
         loopback = await openLoopbackRedirect({ onCallback: (u) => this.handleRedirect(u), logger: this.#log });
       }
@@ -180,9 +181,9 @@ class DesktopAuthCore implements AuthCore {
         ...extra,
         redirect_uri: redirectUri,
         ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
-        ...(usePkce ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
+        ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
-        ...(openid ? { nonce } : {}),
+        ...(nonce !== undefined ? { nonce } : {}),
       });
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
@@ -266,7 +267,7 @@ class DesktopAuthCore implements AuthCore {
     }
     const tokens = this.#endLocally(session);
     const provider = this.#providers.get(session.providerId);
-    if (provider) await this.#revokeAndEndSession(provider, tokens);
+    if (provider) await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
     return this.getSession();
   }
 
@@ -310,14 +311,17 @@ class DesktopAuthCore implements AuthCore {
     // The exact redirect_uri of the authorization request, with the response's parameters.
     const currentUrl = new URL(pending.redirectUri);
     currentUrl.search = parsed.url.search;
-    const openid = provider.scopes.includes('openid');
     const response = await client.authorizationCodeGrant(config, currentUrl, {
-      ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
+      ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       expectedState: pending.state,
-      ...(openid ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
+      ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
     const tokens = this.#tokenSet(response);
-    const user = await this.#userInfo(provider, config, response, tokens);
+    const user = await resolveUserInfo(provider, config, response, tokens, {
+      fetch: this.#fetch,
+      logger: this.#log,
+      timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
+    });
 
     // Replacing an existing session (signing in again): end the old one locally. Its vault
     // entry is overwritten below when it is the same provider, so it is not cleared first.
@@ -343,53 +347,6 @@ class DesktopAuthCore implements AuthCore {
       ...(expiresIn !== undefined ? { expiresAt: this.#clock() + expiresIn * 1000 } : {}),
       ...(typeof response.refresh_token === 'string' ? { refreshToken: response.refresh_token } : {}),
       ...(typeof response.id_token === 'string' ? { idToken: response.id_token } : {}),
-    };
-  }
-
-  /** The person's name and email: from userinfo when the provider has it, else the ID token. */
-  async #userInfo(
-    provider: ProviderConfig,
-    config: client.Configuration,
-    response: client.TokenEndpointResponseHelpers,
-    tokens: TokenSet,
-  ): Promise<UserInfo> {
-    const claims = response.claims();
-    let source: Record<string, unknown> = claims ? { ...claims } : {};
-    const endpoint = config.serverMetadata().userinfo_endpoint;
-    // The ID token already says who it is: one network round trip fewer.
-    const complete = typeof source.name === 'string' && typeof source.email === 'string';
-    if (endpoint && tokens.accessToken && !complete) {
-      try {
-        if (provider.scopes.includes('openid')) {
-          source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck)) };
-        } else {
-          source = { ...source, ...(await this.#plainUserInfo(provider, endpoint, tokens)) };
-        }
-      } catch (err) {
-        this.#log('warn', 'userinfo.failed', { providerId: provider.id, errorCode: toAuthError(err, 'Userinfo').code });
-      }
-    }
-    const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : typeof v === 'number' ? String(v) : undefined);
-    const sub = str(source.sub) ?? str(source.id) ?? 'unknown';
-    const name = str(source.name) ?? str(source.preferred_username);
-    const email = str(source.email);
-    return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };
-  }
-
-  /** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
-  async #plainUserInfo(provider: ProviderConfig, endpoint: string, tokens: TokenSet): Promise<Record<string, unknown>> {
-    const res = await this.#fetch(endpoint, {
-      headers: { authorization: `${/^bearer$/i.test(tokens.tokenType) ? 'Bearer' : tokens.tokenType} ${tokens.accessToken}`, accept: 'application/json' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout((this.#opts.providerTimeoutSeconds ?? 15) * 1000),
-    });
-    if (!res.ok) throw new AuthError(res.status >= 500 ? 'server_error' : 'invalid_response');
-    const body: unknown = await res.json();
-    const map = provider.userInfo ?? {};
-    return {
-      sub: readJsonPath(body, map.sub ?? 'sub') ?? readJsonPath(body, 'id'),
-      name: readJsonPath(body, map.name ?? 'name'),
-      email: readJsonPath(body, map.email ?? 'email'),
     };
   }
 
@@ -440,44 +397,6 @@ class DesktopAuthCore implements AuthCore {
     }
     if (opts.emit !== false) this.#emit();
     return tokens;
-  }
-
-  /** RFC 7009 revocation where supported, then the end-session page when configured. Never throws. */
-  async #revokeAndEndSession(provider: ProviderConfig, tokens: TokenSet): Promise<void> {
-    let config: client.Configuration;
-    try {
-      config = await this.#config(provider);
-    } catch {
-      this.#log('warn', 'sign_out.revoke_skipped', { providerId: provider.id, why: 'provider unreachable' });
-      return;
-    }
-    const metadata = config.serverMetadata();
-    if (metadata.revocation_endpoint) {
-      const toRevoke: Array<[string | undefined, string]> = [
-        [tokens.refreshToken, 'refresh_token'],
-        [tokens.accessToken, 'access_token'],
-      ];
-      for (const [token, hint] of toRevoke) {
-        if (!token) continue;
-        try {
-          await client.tokenRevocation(config, token, { token_type_hint: hint });
-          this.#log('info', 'sign_out.revoked', { providerId: provider.id, hint });
-        } catch (err) {
-          this.#log('warn', 'sign_out.revoke_failed', { providerId: provider.id, hint, errorCode: toAuthError(err, 'Revocation').code });
-        }
-      }
-    }
-    if (provider.endSessionInBrowser && metadata.end_session_endpoint) {
-      try {
-        const url = client.buildEndSessionUrl(config, {
-          ...(tokens.idToken ? { id_token_hint: tokens.idToken } : {}),
-          ...(provider.postLogoutRedirectUri ? { post_logout_redirect_uri: provider.postLogoutRedirectUri } : {}),
-        });
-        await this.#opts.openUrl(url.href);
-      } catch (err) {
-        this.#log('warn', 'sign_out.end_session_failed', { providerId: provider.id, errorCode: toErrorPayload(err).code });
-      }
-    }
   }
 
   #emit(): void {

@@ -5,11 +5,15 @@
  */
 import { AuthError } from './errors';
 
+/** Names "this sign-in sends no PKCE" (a profile with `pkce: false`) instead of overloading `''`. */
+export const NO_PKCE: unique symbol = Symbol('no PKCE');
+
 export interface PendingSignIn<T> {
   readonly state: string;
   readonly providerId: string;
-  readonly codeVerifier: string;
-  readonly nonce: string;
+  readonly codeVerifier: string | typeof NO_PKCE;
+  /** Absent when the sign-in is not OpenID Connect (no `openid` scope): no ID token, no nonce. */
+  readonly nonce: string | undefined;
   readonly redirectUri: string;
   readonly promise: Promise<T>;
 }

@@ -4,7 +4,9 @@
  * in-flight refresh; a rotated refresh token is persisted before it is used.
  */
 import { AuthError } from './errors';
-import type { Clock, Logger, UserInfo } from './types';
+import type { BearerToken, Clock, Logger, UserInfo } from './types';
+
+export type { BearerToken } from './types';
 
 export interface TokenSet {
   accessToken?: string;
@@ -13,11 +15,6 @@ export interface TokenSet {
   expiresAt?: number;
   refreshToken?: string;
   idToken?: string;
-}
-
-export interface BearerToken {
-  token: string;
-  type: string;
 }
 
 export interface TokenSessionDeps {

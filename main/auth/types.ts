@@ -40,6 +40,12 @@ export type Logger = (level: LogLevel, event: string, fields?: Record<string, un
 
 export type FetchLike = typeof fetch;
 
+/** An access token and the scheme it is sent with (`token_type`). */
+export interface BearerToken {
+  token: string;
+  type: string;
+}
+
 export interface UserInfo {
   sub: string;
   name?: string;

@@ -9,6 +9,7 @@
  * no business in logs or on screen.
  */
 import { z } from 'zod';
+import { isForbiddenHeaderName } from '../api/request-rules';
 import { AuthError } from '../auth/errors';
 import type { IpcContract } from './contract-types';
 
@@ -34,34 +35,8 @@ const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f]/;
 
-/**
- * Headers the renderer may not set. The main process owns credentials
- * (`authorization`, `cookie`), routing (`host`, `proxy-*`) and framing
- * (`content-length`, `transfer-encoding` and the hop-by-hop headers): letting
- * the page choose them would allow token substitution or request smuggling.
- */
-const FORBIDDEN_HEADERS = new Set([
-  'authorization',
-  'cookie',
-  'cookie2',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-]);
-
 /** Keys that reach `Object.prototype` when assigned, or shadow it. */
 const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-export function isForbiddenHeaderName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-');
-}
 
 const providerId = z.string().regex(PROVIDER_ID_RE, 'must be 1-64 lower-case letters, digits, "-" or "_"');
 

@@ -173,6 +173,10 @@ describe('auth core against oidc-provider and Chromium', () => {
     expect(demo.counters.refreshToken - refreshesBefore).toBe(1);
     expect((await meStatus(second)).status).toBe(200);
     await expect(second.core.request({ method: 'GET', path: 'https://evil.example/steal' })).rejects.toMatchObject({ code: 'host_not_allowed' });
+    // The library path applies the same header rule as the IPC validator (request-rules.ts).
+    for (const name of ['Cookie', 'Proxy-Authorization', 'Authorization', 'Host']) {
+      await expect(second.core.request({ method: 'GET', path: '/me', headers: { [name]: 'x' } })).rejects.toMatchObject({ code: 'invalid_request' });
+    }
     await second.core.signOut();
   });
 

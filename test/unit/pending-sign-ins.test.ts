@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
 import { PendingSignIns } from '../../main/auth/pending-sign-ins';
 
-const base = { providerId: 'p', codeVerifier: 'v', nonce: 'n', redirectUri: 'com.example.desktop:/callback' };
+const base = { providerId: 'p', codeVerifier: 'v' as string, nonce: 'n' as string | undefined, redirectUri: 'com.example.desktop:/callback' };
 
 afterEach(() => vi.useRealTimers());
 

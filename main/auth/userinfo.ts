@@ -1,0 +1,76 @@
+/**
+ * Who signed in: from the ID token's claims, completed by the userinfo
+ * endpoint in one of two dialects — OIDC (`fetchUserInfo`, with the `sub`
+ * check against the ID token) or a provider's plain JSON endpoint read by the
+ * profile's paths. A failing userinfo call never fails the sign-in.
+ *
+ * @see OpenID Connect Core 1.0 §5.3 (UserInfo endpoint)
+ */
+import * as client from 'openid-client';
+import { authorizationHeader } from '../api/request-rules';
+import type { ProviderConfig } from './config';
+import { AuthError } from './errors';
+import { readJsonPath } from './json-path';
+import { toAuthError } from './protocol-errors';
+import type { TokenSet } from './token-session';
+import type { FetchLike, Logger, UserInfo } from './types';
+
+export interface UserInfoDeps {
+  fetch: FetchLike;
+  logger: Logger;
+  /** Upper bound for the userinfo request, in seconds. */
+  timeoutSeconds: number;
+}
+
+/** The person's id, name and email: from userinfo when the provider has it, else the ID token. */
+export async function resolveUserInfo(
+  provider: ProviderConfig,
+  config: client.Configuration,
+  response: client.TokenEndpointResponseHelpers,
+  tokens: TokenSet,
+  deps: UserInfoDeps,
+): Promise<UserInfo> {
+  const claims = response.claims();
+  let source: Record<string, unknown> = claims ? { ...claims } : {};
+  const endpoint = config.serverMetadata().userinfo_endpoint;
+  // The ID token already says who it is: one network round trip fewer.
+  const complete = typeof source.name === 'string' && typeof source.email === 'string';
+  if (endpoint && tokens.accessToken && !complete) {
+    try {
+      if (provider.scopes.includes('openid')) {
+        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck)) };
+      } else {
+        source = { ...source, ...(await plainUserInfo(provider, endpoint, tokens, deps)) };
+      }
+    } catch (err) {
+      deps.logger('warn', 'userinfo.failed', { providerId: provider.id, errorCode: toAuthError(err, 'Userinfo').code });
+    }
+  }
+  return userFromClaims(source);
+}
+
+/** Picks the displayable fields; anything that is not a short string (or a numeric id) is left out. */
+export function userFromClaims(source: Record<string, unknown>): UserInfo {
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : typeof v === 'number' ? String(v) : undefined);
+  const sub = str(source.sub) ?? str(source.id) ?? 'unknown';
+  const name = str(source.name) ?? str(source.preferred_username);
+  const email = str(source.email);
+  return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };
+}
+
+/** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
+async function plainUserInfo(provider: ProviderConfig, endpoint: string, tokens: TokenSet, deps: UserInfoDeps): Promise<Record<string, unknown>> {
+  const res = await deps.fetch(endpoint, {
+    headers: { authorization: authorizationHeader({ token: tokens.accessToken!, type: tokens.tokenType }), accept: 'application/json' },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(deps.timeoutSeconds * 1000),
+  });
+  if (!res.ok) throw new AuthError(res.status >= 500 ? 'server_error' : 'invalid_response');
+  const body: unknown = await res.json();
+  const map = provider.userInfo ?? {};
+  return {
+    sub: readJsonPath(body, map.sub ?? 'sub') ?? readJsonPath(body, 'id'),
+    name: readJsonPath(body, map.name ?? 'name'),
+    email: readJsonPath(body, map.email ?? 'email'),
+  };
+}
