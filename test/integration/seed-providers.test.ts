@@ -306,7 +306,7 @@ describe('seed providers: sign in → API → expiry → refresh → API → sig
     cleanups.push(() => emu.close());
     const r = await rig(seedProfile('identity-hub', emu.baseUrl));
     await r.core.signIn();
-    const first = r.vault.load('identity-hub')!.refreshToken;
+    const first = r.vault.load('identity-hub')!.refreshToken!;
     r.advance(2 * HOUR);
     await expect(r.core.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
     // The emulator really rotates: the first refresh token is now dead.
