@@ -18,8 +18,9 @@ export interface ApiClientDeps {
   timeoutMs?: number;
   maxResponseBytes?: number;
   /**
-   * For APIs that answer an expired token with 400/403 and a message rather
-   * than 401: a body matching this means "refresh and retry once" too.
+   * For APIs that answer an expired token with another error status and a
+   * message rather than 401: an error body matching this means "refresh and
+   * retry once" too.
    */
   expiredTokenPattern?: RegExp;
 }
@@ -43,7 +44,8 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   let expired = first.status === 401;
   if (!expired) {
     result = await toApiResponse(first, maxBytes);
-    expired = deps.expiredTokenPattern !== undefined && [400, 403].includes(result.status) && deps.expiredTokenPattern.test(result.body);
+    // Any error status the API chooses (400, 403, 500…), never a success: retrying a request that succeeded could repeat its effect.
+    expired = deps.expiredTokenPattern !== undefined && result.status >= 400 && deps.expiredTokenPattern.test(result.body);
   } else {
     await first.body?.cancel().catch(() => {});
   }

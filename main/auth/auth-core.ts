@@ -8,8 +8,8 @@
  */
 import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
-import { parseCallbackUrl, type CallbackParse } from './callback-url';
-import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { parseCallbackUrl, redirectTarget } from './callback-url';
+import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { AuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
@@ -19,6 +19,7 @@ import { resolveProvider } from './provider-client';
 import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo } from './userinfo';
+import type { StoredSession } from './vault';
 import type {
   ApiRequest,
   ApiResponse,
@@ -36,8 +37,8 @@ import type {
 /** What the core needs from the vault (`Vault` in vault.ts satisfies it). */
 export interface SessionVault {
   status(): StorageStatus;
-  load(providerId: string): { providerId: string; refreshToken: string; user: UserInfo; savedAt: number } | null;
-  save(session: { providerId: string; refreshToken: string; user: UserInfo; savedAt: number }): void;
+  load(providerId: string): StoredSession | null;
+  save(session: StoredSession): void;
   remove(providerId: string): void;
   lastProviderId(): string | null;
   setLastProviderId(id: string | null): void;
@@ -75,6 +76,13 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
 
 type Completed = SessionState;
 
+/** A callback accepted for a pending sign-in; `stateless` when it carried no `state` (declared by the profile). */
+interface AcceptedCallback {
+  url: URL;
+  params: URLSearchParams;
+  stateless: boolean;
+}
+
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
 }
@@ -88,6 +96,8 @@ class DesktopAuthCore implements AuthCore {
   readonly #discovered = new Map<string, Promise<client.Configuration>>();
   readonly #pending: PendingSignIns<Completed>;
   readonly #listeners = new Set<(state: SessionState) => void>();
+  /** Profile-named callback parameters (code, identity): like `code`, each may appear only once. */
+  readonly #callbackParams: string[];
   #session: TokenSession | null = null;
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
@@ -100,6 +110,9 @@ class DesktopAuthCore implements AuthCore {
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
     this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
+    this.#callbackParams = [
+      ...new Set(opts.config.providers.flatMap((p) => [p.callback?.codeParam, ...Object.values(p.callback?.identity ?? {})].filter((n): n is string => typeof n === 'string'))),
+    ];
     for (const providerId of providersWithSecrets(opts.config)) {
       this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
     }
@@ -137,7 +150,15 @@ class DesktopAuthCore implements AuthCore {
       vault.setLastProviderId(null);
       return this.getSession();
     }
-    const session = this.#newSession(provider, stored.user, { tokenType: 'Bearer', refreshToken: stored.refreshToken });
+    const tokens = this.#storedTokens(stored);
+    if (!tokens) {
+      // A long-lived access token (no refresh token) past its expiry: nothing left to use.
+      vault.remove(providerId);
+      vault.setLastProviderId(null);
+      this.#log('info', 'restore.access_token_expired', { providerId });
+      return this.getSession();
+    }
+    const session = this.#newSession(provider, stored.user, tokens);
     this.#session = session;
     this.#emit();
     try {
@@ -171,11 +192,14 @@ class DesktopAuthCore implements AuthCore {
       const state = client.randomState();
       const nonce = openid ? client.randomNonce() : undefined;
       if (provider.redirect === 'loopback') {
-        loopback = await openLoopbackRedirect({ onCallback: (u) => this.handleRedirect(u), logger: this.#log });
+        // The listener knows its sign-in: what arrives there is bound to it even without `state`.
+        loopback = await openLoopbackRedirect({ onCallback: (u) => this.#acceptCallback(u, state), logger: this.#log });
       }
       const redirectUri = loopback ? loopback.redirectUri : redirectUriFor(this.#opts.config, provider);
       const extra = Object.fromEntries(
-        Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
+        Object.entries(provider.authorizeParams ?? {})
+          .filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k))
+          .map(([k, v]) => [k, fillAuthorizeParam(v, { redirect_uri: redirectUri, state })]),
       );
       const url = client.buildAuthorizationUrl(config, {
         ...extra,
@@ -187,7 +211,7 @@ class DesktopAuthCore implements AuthCore {
       });
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
-      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
+      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri, stateEchoed: provider.callback?.stateEchoed !== false });
       this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
       try {
         await this.#opts.openUrl(url.href);
@@ -218,21 +242,43 @@ class DesktopAuthCore implements AuthCore {
   }
 
   handleRedirect(url: string): boolean {
+    return this.#acceptCallback(url);
+  }
+
+  /**
+   * `listenerState`: the URL arrived at the one-time loopback listener opened
+   * for that sign-in. Only there, or at a private-use redirect whose sign-in
+   * sends PKCE, may a callback without `state` complete a sign-in whose
+   * provider is declared not to echo it.
+   */
+  #acceptCallback(url: string, listenerState?: string): boolean {
     const redirectUris = [
       ...this.#opts.config.providers.filter((p) => p.redirect !== 'loopback').map((p) => redirectUriFor(this.#opts.config, p)),
       ...this.#pending.redirectUris(),
     ];
-    const parsed = parseCallbackUrl(url, redirectUris);
+    const stateless = this.#pending
+      .stateless()
+      .filter((e) => (listenerState !== undefined ? e.state === listenerState : this.#providers.get(e.providerId)?.redirect !== 'loopback'));
+    const parsed = parseCallbackUrl(url, redirectUris, { statelessRedirectUris: stateless.map((e) => e.redirectUri), singleValued: this.#callbackParams });
     if (parsed.kind === 'ignored') {
       this.#log('debug', 'callback.ignored', { reason: parsed.reason });
       return false;
     }
-    const taken = this.#pending.take(parsed.state);
+    let state: string | undefined;
+    if (parsed.kind === 'stateless') {
+      // A shared (private-use) redirect has at most one such sign-in: a newer one replaces it.
+      const hits = stateless.filter((e) => redirectTarget(new URL(e.redirectUri)) === parsed.target);
+      state = hits.length === 1 ? hits[0]!.state : undefined;
+    } else {
+      state = parsed.state;
+    }
+    const taken = state === undefined ? undefined : this.#pending.take(state);
     if (!taken) {
       this.#log('warn', 'callback.unknown_state', {});
       return false;
     }
-    void this.#complete(taken, parsed).then(
+    const accepted: AcceptedCallback = { url: parsed.url, params: parsed.params, stateless: parsed.kind === 'stateless' };
+    void this.#complete(taken, accepted).then(
       (value) => taken.settle({ value }),
       (err: unknown) => taken.settle({ error: toAuthError(err, 'Sign-in') }),
     );
@@ -294,11 +340,19 @@ class DesktopAuthCore implements AuthCore {
    * code → token exchange (state, PKCE, nonce and ID token checks by openid-client).
    * The code is exchanged at once: some providers let it live only 30 seconds.
    */
-  async #complete(pending: PendingSignIn<Completed>, parsed: Extract<CallbackParse, { kind: 'response' }>): Promise<Completed> {
+  async #complete(pending: PendingSignIn<Completed>, parsed: AcceptedCallback): Promise<Completed> {
     const provider = this.#providers.get(pending.providerId)!;
     const config = await this.#config(provider);
     const metadata = config.serverMetadata();
-    const { params } = parsed;
+    const params = new URLSearchParams(parsed.params);
+    const codeParam = provider.callback?.codeParam;
+    if (codeParam !== undefined && codeParam !== 'code') {
+      // The profile names the provider's own code parameter: hand openid-client the standard shape.
+      params.delete('code');
+      const value = params.get(codeParam);
+      if (value !== null) params.set('code', value);
+      params.delete(codeParam);
+    }
 
     const iss = params.get('iss');
     if ((metadata.authorization_response_iss_parameter_supported && !iss) || (iss !== null && iss !== metadata.issuer)) {
@@ -310,26 +364,40 @@ class DesktopAuthCore implements AuthCore {
 
     // The exact redirect_uri of the authorization request, with the response's parameters.
     const currentUrl = new URL(pending.redirectUri);
-    currentUrl.search = parsed.url.search;
+    currentUrl.search = params.toString();
     const response = await client.authorizationCodeGrant(config, currentUrl, {
       ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
-      expectedState: pending.state,
+      // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
+      // that carried no state and was bound to this sign-in by its own loopback listener or by PKCE
+      // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
+      expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
     const tokens = this.#tokenSet(response);
-    const user = await resolveUserInfo(provider, config, response, tokens, {
-      fetch: this.#fetch,
-      logger: this.#log,
-      timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
-    });
+    const user = await resolveUserInfo(
+      provider,
+      config,
+      response,
+      tokens,
+      {
+        fetch: this.#fetch,
+        logger: this.#log,
+        timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
+      },
+      params,
+    );
 
     // Replacing an existing session (signing in again): end the old one locally. Its vault
     // entry is overwritten below when it is the same provider, so it is not cleared first.
     if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
     const session = this.#newSession(provider, user, tokens);
     this.#session = session;
-    // Saving also marks this provider as the one to restore; without a refresh token there is nothing to restore.
-    if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user);
+    // Saving also marks this provider as the one to restore. Without a refresh token the access
+    // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
+    if (tokens.refreshToken) this.#persist(provider.id, { refreshToken: tokens.refreshToken }, user);
+    else if (tokens.accessToken) {
+      this.#persist(provider.id, { accessToken: { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) } }, user);
+    }
     this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
@@ -363,7 +431,7 @@ class DesktopAuthCore implements AuthCore {
           throw toAuthError(err, 'Refresh');
         }
       },
-      persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user),
+      persistRefreshToken: (refreshToken) => this.#persist(provider.id, { refreshToken }, user),
       onRefreshRejected: (err) => {
         if (this.#session !== session) return;
         this.#endLocally(session);
@@ -374,9 +442,20 @@ class DesktopAuthCore implements AuthCore {
     return session;
   }
 
-  #persist(providerId: string, refreshToken: string, user: UserInfo): void {
+  /**
+   * The tokens a stored session starts with: its refresh token, or else its
+   * long-lived access token while it is still valid (null once expired).
+   */
+  #storedTokens(stored: StoredSession): TokenSet | null {
+    if (stored.refreshToken) return { tokenType: 'Bearer', refreshToken: stored.refreshToken };
+    const at = stored.accessToken;
+    if (!at || (at.expiresAt !== undefined && at.expiresAt - (this.#opts.refreshSkewMs ?? 60_000) <= this.#clock())) return null;
+    return { accessToken: at.token, tokenType: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) };
+  }
+
+  #persist(providerId: string, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, user: UserInfo): void {
     try {
-      this.#opts.vault.save({ providerId, refreshToken, user, savedAt: this.#clock() });
+      this.#opts.vault.save({ providerId, ...secret, user, savedAt: this.#clock() });
     } catch (err) {
       // The session goes on in memory; the person will sign in again next start.
       this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });

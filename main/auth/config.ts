@@ -33,8 +33,56 @@ const jsonPath = z
   .string()
   .regex(/^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a response path is dot-separated keys, e.g. "data.access_token"');
 
+/**
+ * Names a body template may use: the parameters of the standard token request
+ * openid-client builds (plus the client secret). `{{name}}` is a string;
+ * `{{name|number}}` / `{{name|boolean}}` as the whole value become a JSON
+ * number / boolean (for documents whose templates show unquoted placeholders).
+ */
+export const BODY_TEMPLATE_NAMES = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'client_id', 'client_secret', 'refresh_token', 'state', 'scope'] as const;
+export const BODY_PLACEHOLDER_RE = /\{\{([A-Za-z0-9_]+)(?:\|([a-z]+))?\}\}/g;
+const BODY_TYPES = new Set(['number', 'boolean']);
+
 /** A value in a request body template: a literal, or `{{name}}` taken from the standard request. */
-const templateValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
+const templateValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]).superRefine((value, ctx) => {
+  if (typeof value !== 'string') return;
+  for (const m of value.matchAll(BODY_PLACEHOLDER_RE)) {
+    const [whole, name, type] = m;
+    if (!(BODY_TEMPLATE_NAMES as readonly string[]).includes(name!)) {
+      ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: use one of ${BODY_TEMPLATE_NAMES.map((n) => `{{${n}}}`).join(', ')}` });
+    } else if (type !== undefined && !BODY_TYPES.has(type)) {
+      ctx.addIssue({ code: 'custom', message: `unknown placeholder type "|${type}": use {{${name}|number}} or {{${name}|boolean}}` });
+    } else if (type !== undefined && whole !== value) {
+      ctx.addIssue({ code: 'custom', message: `a typed placeholder ({{${name}|${type}}}) must be the whole value, not part of a string` });
+    }
+  }
+});
+
+/**
+ * Placeholders an `authorizeParams` value may use, filled per sign-in: the
+ * redirect URI as is, the state percent-encoded. E.g. a cancel URL that comes
+ * back to the app as this sign-in's own error response:
+ * `{{redirect_uri}}?state={{state}}&error=access_denied`.
+ */
+export const AUTHORIZE_PLACEHOLDERS = ['redirect_uri', 'state'] as const;
+const AUTHORIZE_PLACEHOLDER_RE = /\{\{([^{}]*)\}\}/g;
+
+const authorizeParamValue = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    for (const m of value.matchAll(AUTHORIZE_PLACEHOLDER_RE)) {
+      if (!(AUTHORIZE_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${m[1]}}}: authorizeParams may use {{redirect_uri}} and {{state}}` });
+      }
+    }
+  });
+
+/** A callback (authorization response) query parameter name. */
+const callbackParam = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a callback parameter name is 1-64 letters, digits, "_", "." or "-"');
+
+/** Parameters whose meaning the protocol fixes: a profile may not read the person or the code from them. */
+const PROTOCOL_CALLBACK_PARAMS = new Set(['state', 'error', 'error_description', 'error_uri', 'iss']);
 
 const endpointsSchema = z
   .object({
@@ -87,7 +135,23 @@ export const providerConfigSchema = z
     /** Base URLs the renderer's `request` may reach with this provider's token. */
     apiBaseUrls: z.array(httpsOrLoopback('each apiBaseUrls entry')).min(1, 'apiBaseUrls needs at least one API base URL'),
     /** Extra authorization request parameters (e.g. `prompt`, `cancel_url`, `grant_type`). */
-    authorizeParams: z.record(z.string(), z.string()).optional(),
+    authorizeParams: z.record(z.string(), authorizeParamValue).optional(),
+    /** What the provider's callback (authorization response) looks like, when it is not standard. */
+    callback: z
+      .object({
+        /**
+         * `false` for a provider that does not echo `state` (its callback is
+         * `redirect?code=…`). The callback is then bound to its sign-in by the
+         * loopback listener of that sign-in, or by PKCE: one of them is required.
+         */
+        stateEchoed: z.boolean().optional(),
+        /** The query parameter that carries the authorization code (default `code`). */
+        codeParam: callbackParam.optional(),
+        /** Callback parameters naming the person, used when neither the ID token nor userinfo does. */
+        identity: z.object({ sub: callbackParam.optional(), name: callbackParam.optional(), email: callbackParam.optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** How token requests are sent. */
     tokenRequest: z
       .object({
@@ -112,14 +176,21 @@ export const providerConfigSchema = z
         tokenType: jsonPath.optional(),
         /** Epoch seconds the token was issued at: the expiry is `created_at + expires_in`. */
         createdAt: jsonPath.optional(),
+        /**
+         * Match each key of the paths without regard to case (an exact match
+         * wins): for documents that write `Access_token` where the wire may say
+         * `access_token`.
+         */
+        ignoreCase: z.boolean().optional(),
       })
       .strict()
       .optional(),
     /** Where to find the person in a non-OIDC userinfo response. */
     userInfo: z.object({ sub: jsonPath.optional(), name: jsonPath.optional(), email: jsonPath.optional() }).strict().optional(),
     /**
-     * Some APIs answer an expired token with 400/403 and a message instead of
-     * 401. A regular expression on the response body that means "token expired".
+     * Some APIs answer an expired token with an error status other than 401
+     * (400, 403, 500…) and a message. A regular expression on the body of an
+     * error response (4xx/5xx) that means "token expired".
      */
     expiredTokenPattern: z.string().max(200).optional(),
     /** Where the provider's end-session endpoint should send the browser after sign-out. */
@@ -153,6 +224,25 @@ export const providerConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['expiredTokenPattern'], message: 'not a valid regular expression' });
       }
     }
+    const cb = p.callback;
+    if (cb?.stateEchoed === false && p.redirect !== 'loopback' && p.pkce === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callback', 'stateEchoed'],
+        message:
+          'a provider that does not echo "state" needs another way to tie its callback to the sign-in: set "redirect": "loopback" (a one-time listener per sign-in) or keep PKCE on (remove "pkce": false)',
+      });
+    }
+    for (const [field, name] of Object.entries({ codeParam: cb?.codeParam, ...Object.fromEntries(Object.entries(cb?.identity ?? {}).map(([k, v]) => [`identity.${k}`, v])) })) {
+      if (typeof name === 'string' && PROTOCOL_CALLBACK_PARAMS.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['callback', ...field.split('.')], message: `"${name}" is a protocol parameter of the callback; name the provider's own parameter` });
+      }
+    }
+    for (const [name, value] of Object.entries(p.tokenRequest?.bodyTemplate ?? {})) {
+      if (value === '{{client_id|number}}' && !Number.isFinite(Number(p.clientId))) {
+        ctx.addIssue({ code: 'custom', path: ['tokenRequest', 'bodyTemplate', name], message: 'clientId is not a number, so {{client_id|number}} cannot be sent; use "{{client_id}}"' });
+      }
+    }
     if (p.scopes.length === 0 && !p.endpoints) {
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'an OIDC provider needs at least the "openid" scope' });
     }
@@ -165,6 +255,15 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
     if (value === undefined) throw new Error(`the URL uses {${name}} but templateVars has no "${name}"`);
     return encodeURIComponent(value);
   });
+}
+
+/**
+ * Fills `{{redirect_uri}}` (as is: it is the base of a URL) and `{{state}}`
+ * (percent-encoded: it goes into a query) in an `authorizeParams` value. The
+ * whole value is then encoded once more as a parameter of the authorization URL.
+ */
+export function fillAuthorizeParam(value: string, vars: { redirect_uri: string; state: string }): string {
+  return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) => (name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m));
 }
 
 export const appConfigSchema = z

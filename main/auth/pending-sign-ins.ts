@@ -15,6 +15,11 @@ export interface PendingSignIn<T> {
   /** Absent when the sign-in is not OpenID Connect (no `openid` scope): no ID token, no nonce. */
   readonly nonce: string | undefined;
   readonly redirectUri: string;
+  /**
+   * False when the provider does not echo `state` (profile `callback.stateEchoed`):
+   * a callback without it may then complete this sign-in, bound by loopback or PKCE.
+   */
+  readonly stateEchoed?: boolean;
   readonly promise: Promise<T>;
 }
 
@@ -36,6 +41,11 @@ export class PendingSignIns<T> {
   /** Redirect URIs of the sign-ins still waiting (loopback ones are per sign-in). */
   redirectUris(): string[] {
     return [...this.#entries.values()].map((e) => e.redirectUri);
+  }
+
+  /** Waiting sign-ins whose provider does not echo `state`: candidates for a callback without one. */
+  stateless(): Array<Pick<PendingSignIn<T>, 'state' | 'providerId' | 'redirectUri'>> {
+    return [...this.#entries.values()].filter((e) => e.stateEchoed === false).map(({ state, providerId, redirectUri }) => ({ state, providerId, redirectUri }));
   }
 
   add(init: Omit<PendingSignIn<T>, 'promise'>): PendingSignIn<T> {

@@ -1,5 +1,7 @@
 /**
- * The vault: the refresh token (and who it belongs to) encrypted at rest.
+ * The vault: the refresh token (and who it belongs to) encrypted at rest — or,
+ * for a provider that issues no refresh token, its long-lived access token and
+ * that token's expiry.
  *
  * What reaches the store, under one key (`vault`):
  *
@@ -9,8 +11,9 @@
  *   "lastProviderId": "<providerId>" }
  * ```
  *
- * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`:
- * the token AND the person's name and email exist only inside it. The provider
+ * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`,
+ * or `{ accessToken: { token, type, expiresAt }, user }` when there is no
+ * refresh token: the token AND the person's name and email exist only inside it. The provider
  * id, the save time and the last-used provider id are the only plaintext.
  *
  * Honesty about weak storage: when the OS offers no encryption, or Linux
@@ -28,9 +31,19 @@ import { z } from 'zod';
 import { AuthError } from './errors';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
+/** An access token kept because the provider gave no refresh token (e.g. a 20-year token). */
+export interface StoredAccessToken {
+  token: string;
+  type: string;
+  /** Epoch ms; absent when the provider gave no lifetime. */
+  expiresAt?: number;
+}
+
+/** One of `refreshToken` / `accessToken` is present; with a refresh token, no access token is stored. */
 export interface StoredSession {
   providerId: string;
-  refreshToken: string;
+  refreshToken?: string;
+  accessToken?: StoredAccessToken;
   user: UserInfo;
   savedAt: number;
 }
@@ -68,8 +81,15 @@ const userSchema = z.object({
   email: z.string().optional(),
 });
 
-/** What is inside the ciphertext. */
-const secretSchema = z.object({ refreshToken: z.string().min(1), user: userSchema }).strict();
+const accessTokenSchema = z
+  .object({ token: z.string().min(1), type: z.string().min(1).max(64), expiresAt: z.number().int().nonnegative().optional() })
+  .strict();
+
+/** What is inside the ciphertext. Entries written before access tokens were kept have only `refreshToken`. */
+const secretSchema = z
+  .object({ refreshToken: z.string().min(1).optional(), accessToken: accessTokenSchema.optional(), user: userSchema })
+  .strict()
+  .refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined);
 
 type VaultFile = z.infer<typeof fileSchema>;
 
@@ -137,7 +157,12 @@ export class Vault {
     } catch {
       return this.#drop(providerId, 'invalid_secret');
     }
-    return { providerId, refreshToken: secret.refreshToken, user: secret.user, savedAt: entry.data.savedAt };
+    return {
+      providerId,
+      ...(secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : { accessToken: secret.accessToken! }),
+      user: secret.user,
+      savedAt: entry.data.savedAt,
+    };
   }
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
@@ -163,7 +188,7 @@ export class Vault {
   save(session: StoredSession): void {
     const clean: StoredSession = {
       providerId: session.providerId,
-      refreshToken: session.refreshToken,
+      ...pickSecret(session),
       user: pickUser(session.user),
       savedAt: session.savedAt,
     };
@@ -176,7 +201,7 @@ export class Vault {
     }
     let ciphertext: string;
     try {
-      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken: clean.refreshToken, user: clean.user }));
+      const bytes = this.#cipher.encrypt(JSON.stringify({ ...pickSecret(clean), user: clean.user }));
       ciphertext = Buffer.from(bytes).toString('base64');
     } catch (err) {
       this.#log('error', 'vault.encrypt_failed', { providerId: clean.providerId });
@@ -266,6 +291,14 @@ export class Vault {
       return 'unknown';
     }
   }
+}
+
+/** The refresh token, or else the access token: never both (with a refresh token, access tokens stay in memory). */
+function pickSecret(session: StoredSession): Pick<StoredSession, 'refreshToken' | 'accessToken'> {
+  if (session.refreshToken) return { refreshToken: session.refreshToken };
+  const at = session.accessToken;
+  if (!at) throw new AuthError('internal_error', 'There is no token to save.');
+  return { accessToken: { token: at.token, type: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) } };
 }
 
 /** Only the fields the vault knows about go into the ciphertext. */

@@ -20,6 +20,8 @@ export interface Counters {
   rejected: number;
   /** Requests to a path the document does not have (discovery, revocation…): a strict client makes none. */
   unmatched: number;
+  /** Times the person pressed Decline. */
+  declined: number;
 }
 
 export interface CodeRecord {
@@ -52,13 +54,17 @@ export const html = (status: number, text: string): Reply => ({
 
 export const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The login page: same field names and button as the demo provider's. */
+/**
+ * The login page: same field names and button as the demo provider's, and a
+ * Decline link (`#decline`): the person refuses to authorize the app.
+ */
 export function loginPage(pendingId: string, action: string, extra = ''): Reply {
   return html(
     200,
     `<h1>Sign in</h1><p>Use ${EMULATOR_USER.username} / ${EMULATOR_USER.password}</p>
 <form method="post" action="${escapeHtml(action)}"><input type="hidden" name="pending" value="${escapeHtml(pendingId)}">
-<input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>${extra}`,
+<input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>
+<p><a id="decline" href="/decline?pending=${encodeURIComponent(pendingId)}">Decline</a></p>${extra}`,
   );
 }
 
@@ -79,7 +85,7 @@ export interface Emulator {
 }
 
 export class EmulatorState {
-  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0, unmatched: 0 };
+  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0, unmatched: 0, declined: 0 };
   /** The refresh token issued last: what a client's vault must hold after a rotation. */
   lastRefreshToken: string | null = null;
   readonly #codes = new Map<string, CodeRecord>();
@@ -266,8 +272,15 @@ export function loginFlow(
     /** Extra parameters on the callback (beyond code and state). */
     callbackParams?(q: Record<string, string>): Record<string, string | undefined>;
     loginExtra?(q: Record<string, string>): string;
+    /** False for a provider whose callback carries no `state` (Proto: `callback-URI?code=…`). */
+    echoState?: boolean;
+    /** The callback parameter carrying the code (default `code`). */
+    codeParam?: string;
+    /** Where Decline sends the browser; default: the redirect URI with `error=access_denied` (RFC 6749 §4.1.2.1). */
+    declineUrl?(q: Record<string, string>): string;
   },
 ): Reply | null {
+  const echoed = (q: Record<string, string>) => (opts.echoState === false ? undefined : q.state);
   const path = req.url.pathname;
   if (req.method === 'GET' && path === opts.authorizePath) {
     state.counters.authorize += 1;
@@ -280,7 +293,13 @@ export function loginFlow(
     const q = acceptLogin(state, req);
     if (isReply(q)) return q;
     const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: q.code_challenge ?? null });
-    return redirect(withParams(q.redirect_uri!, { code, state: q.state, ...opts.callbackParams?.(q) }));
+    return redirect(withParams(q.redirect_uri!, { [opts.codeParam ?? 'code']: code, state: echoed(q), ...opts.callbackParams?.(q) }));
+  }
+  if (req.method === 'GET' && path === '/decline') {
+    const q = state.takeAuthorizeRequest(req.url.searchParams.get('pending') ?? '');
+    if (!q) return html(400, '<p>This sign-in page has expired.</p>');
+    state.counters.declined += 1;
+    return redirect(opts.declineUrl?.(q) ?? withParams(q.redirect_uri!, { error: 'access_denied', state: echoed(q) }));
   }
   return null;
 }

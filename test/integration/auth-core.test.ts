@@ -144,7 +144,7 @@ describe('auth core against oidc-provider and Chromium', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => meStatus(h)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(demo.counters.refreshToken - refreshesBefore).toBe(1);
-    const rotated = h.vault.load('demo')!.refreshToken;
+    const rotated = h.vault.load('demo')!.refreshToken!;
     expect(rotated).not.toBe(stored!.refreshToken);
 
     const out = await h.core.signOut();
@@ -247,7 +247,7 @@ describe('auth core against oidc-provider and Chromium', () => {
   it('a refresh token revoked at the provider signs out cleanly and tells the listener why', async () => {
     const h = await harness();
     await h.core.signIn();
-    const rt = h.vault.load('demo')!.refreshToken;
+    const rt = h.vault.load('demo')!.refreshToken!;
     const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
       execute: [client.allowInsecureRequests],
     });

@@ -225,7 +225,7 @@ describe('refresh', () => {
     await r.core.signIn();
     const sentTokens: string[] = [];
     for (let round = 0; round < 3; round += 1) {
-      const stored = r.vault.load('demo')!.refreshToken;
+      const stored = r.vault.load('demo')!.refreshToken!;
       r.advance(3600_000);
       await r.core.request({ method: 'GET', path: '/hello' });
       const body = new URLSearchParams(refreshGrantsSeen().at(-1)!.body);
@@ -356,7 +356,7 @@ describe('secrets never leak', () => {
     await call('api:request', { method: 'GET', path: '/me' });
     tokenFault.mode = 'pass';
     const vaultPlain = readFileSync(r.storePath, 'utf8');
-    const refreshToken = r.vault.load('demo')!.refreshToken;
+    const refreshToken = r.vault.load('demo')!.refreshToken!;
     await call('auth:sign-out');
 
     const secrets = new Set<string>([refreshToken]);

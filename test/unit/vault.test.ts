@@ -117,6 +117,42 @@ describe('Vault with a real cipher and a real file', () => {
     });
   });
 
+  it('a long-lived access token (no refresh token) round-trips with its expiry, encrypted like a refresh token', () => {
+    const cipher = createTestCipher();
+    const AT = 'at_74639aa91e5726dc4d90ca82621aeebe028923bd';
+    const longLived: StoredSession = { providerId: 'intandem', accessToken: { token: AT, type: 'bearer', expiresAt: 2_196_000_000_000 }, user: { sub: 'u' }, savedAt: 5 };
+    new Vault({ cipher, store: new JsonFileStore(file), logger }).save(longLived);
+    expect(raw()).not.toContain(AT);
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('intandem')).toEqual(longLived);
+  });
+
+  it('with a refresh token only the refresh token is stored, never an access token beside it', () => {
+    const cipher = createTestCipher();
+    const both = { ...session(), accessToken: { token: 'at-not-stored', type: 'Bearer' } };
+    new Vault({ cipher, store: new JsonFileStore(file), logger }).save(both);
+    const entry = JSON.parse(raw()).vault.entries.demo as { ciphertext: string };
+    expect(cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))).not.toContain('at-not-stored');
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
+  });
+
+  it('an entry written before access tokens were kept ({ refreshToken, user } only) still loads', () => {
+    const cipher = createTestCipher();
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: TOKEN, user: { sub: 'user-1', name: NAME, email: EMAIL } }))).toString('base64');
+    writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 1_700_000_000_000 } }, lastProviderId: 'demo' } }));
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
+  });
+
+  it.each([
+    ['neither a refresh nor an access token', { user: { sub: 'x' } }],
+    ['an access token without its type', { accessToken: { token: 't' }, user: { sub: 'x' } }],
+    ['a negative expiry', { accessToken: { token: 't', type: 'Bearer', expiresAt: -1 }, user: { sub: 'x' } }],
+  ])('a ciphertext with %s is dropped', (_label, secret) => {
+    const cipher = createTestCipher();
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify(secret))).toString('base64');
+    writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 5 } } } }));
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toBeNull();
+  });
+
   it('a ciphertext whose plaintext is the wrong shape is dropped', () => {
     const cipher = createTestCipher();
     const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: '', user: { sub: 'x' } }))).toString('base64');
