@@ -1,14 +1,22 @@
 /**
  * The main process: `main/index.ts` → `dist/main/index.js` (ESM, Node 20).
- * Only our own code is bundled. `electron`, Node's built-ins and every
- * runtime dependency stay external and load from node_modules, where
- * electron-builder packs them (bundling oidc-provider or electron-store
- * would break their own file lookups and licences' attribution).
+ * `electron`, Node's built-ins and every runtime dependency (package.json
+ * `dependencies`) stay external and load from node_modules, where
+ * electron-builder packs them.
+ *
+ * The demo provider (main/demo/, loaded by dynamic import only when the app
+ * has no configuration) goes into its own chunk, dist/main/demo/, with
+ * oidc-provider, koa and their dependencies bundled in: they are dev
+ * dependencies, so electron-builder never packs them, and a build for a real
+ * provider leaves dist/main/demo/ out (electron-builder.js). Whatever
+ * third-party code is bundled is listed, with its licence text, in
+ * dist/main/THIRD_PARTY_NOTICES.txt.
  */
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { thirdPartyNotices } from './scripts/third-party-notices';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -33,9 +41,15 @@ export default defineConfig({
     minify: false,
     rollupOptions: {
       external: isExternal,
-      output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      output: {
+        format: 'es',
+        entryFileNames: 'index.js',
+        // Everything only the demo reaches lands under demo/, which a real-provider package excludes.
+        chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js'),
+      },
     },
   },
+  plugins: [thirdPartyNotices('THIRD_PARTY_NOTICES.txt')],
   ssr: {
     target: 'node',
     // Decide externals ourselves (above), not by vite's node_modules heuristic.
