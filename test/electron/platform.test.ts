@@ -73,7 +73,8 @@ describe('user-data key-value store (real file on disk, fake app paths)', () => 
     const kv = createUserDataStore({ name: 'vault' });
     expect(kv.get('vault')).toEqual(previous.vault);
     kv.set('other', 1);
-    expect(statSync(path.join(app.userData, 'vault.json')).mode & 0o777).toBe(0o600);
+    // Windows has no POSIX modes (the file inherits the user profile's ACL).
+    if (process.platform !== 'win32') expect(statSync(path.join(app.userData, 'vault.json')).mode & 0o777).toBe(0o600);
   });
 
   it('writes <userData>/vault.json and reads it back in a new instance', () => {
