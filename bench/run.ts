@@ -5,7 +5,10 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,bundle,memory]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,bundle,memory,start,package]
+ *
+ * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
+ * provider: bench/main-start.ts and bench/package-size.ts.
  *
  * Measured and floor runs are interleaved (ABBA) so drift hits both alike.
  */
@@ -16,6 +19,8 @@ import { parseAppConfig } from '../main/auth/config';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
+import { mainStart } from './main-start';
+import { packageSize } from './package-size';
 import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
 import type { Metric } from './stats';
@@ -23,7 +28,7 @@ import type { Metric } from './stats';
 const SCHEME = 'com.example.desktop';
 const REDIRECT_URI = `${SCHEME}:/callback`;
 const SCOPE = 'openid profile email offline_access';
-const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory'] as const;
+const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -36,7 +41,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
 }
 
 /** The order of the issue's list, so the table reads the same every run. */
-const ORDER = ['api_call', 'refresh_storm', 'sign_in', 'restore', 'vault_load_all', 'renderer', 'heap'];
+const ORDER = ['api_call', 'refresh_storm', 'sign_in', 'restore', 'vault_load_all', 'renderer', 'heap', 'main_start', 'asar'];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
   return i === -1 ? ORDER.length : i;
@@ -52,7 +57,15 @@ async function main(): Promise<void> {
   let harness: CoreHarness | undefined;
   try {
     if (only.has('bundle')) Object.assign(results, rendererBundle(path.join(import.meta.dirname, '..', 'dist', 'renderer')));
-    const network = [...only].some((s) => s !== 'bundle');
+    if (only.has('start')) {
+      progress('main process start-up (fresh processes)');
+      Object.assign(results, await mainStart(mkdtempSync(path.join(dir, 'start-')), quick ? 20 : 30));
+    }
+    if (only.has('package')) {
+      progress('package size (electron-builder --linux dir, stub Electron)');
+      Object.assign(results, await packageSize(mkdtempSync(path.join(dir, 'package-'))));
+    }
+    const network = [...only].some((s) => s !== 'bundle' && s !== 'start' && s !== 'package');
     if (network) {
       demo = await startRemoteDemo(REDIRECT_URI);
       const config = parseAppConfig({

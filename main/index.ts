@@ -26,11 +26,10 @@ import { jsonLinesLogger } from './auth/log';
 import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import { Vault } from './auth/vault';
 import { DeepLinkInbox, extractDeepLink } from './deep-link';
-import { startDemoProvider } from './demo/demo-provider';
 import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
 import { IPC_CHANNELS } from './ipc/contract-types';
 import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
-import { createElectronStoreKv } from './platform/electron-store-kv';
+import { createUserDataStore } from './platform/user-data-store';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
@@ -89,12 +88,16 @@ function defaultDeps(): MainDeps {
     // The build puts the bundle in dist/main, the preload in dist/preload, the renderer in dist/renderer.
     paths: { preload: path.join(here, '../preload/index.cjs'), renderer: path.join(here, '../renderer') },
     logger,
-    // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override.
-    loadConfig: () => loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData') }),
-    startDemo: startDemoProvider,
+    // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override. The packaged
+    // configuration is written by the build (scripts/build-app-config.ts) next to dist/main.
+    loadConfig: () =>
+      loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData'), packagedConfigPath: path.join(here, '../config/app.config.json') }),
+    // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
+    // built for a real provider does not contain them (dist/main/demo/ is left out).
+    startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
     createCore: createAuthCore,
     createCipher: () => createSafeStorageCipher(),
-    createStore: () => createElectronStoreKv({ name: 'vault' }),
+    createStore: () => createUserDataStore({ name: 'vault' }),
     openUrl: createShellOpener(),
   };
 }

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Runs every test runner (build, typecheck, vitest, Playwright) and prints one
-// summary line `tests: N passed, N failed` that sums them all.
+// Runs every test runner (build, typecheck, vitest, Playwright, the GitHub
+// workflow validator, the security scan) and prints one summary line
+// `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// npm and npx are .cmd scripts on Windows, which only a shell starts.
+const shell = process.platform === 'win32';
 
 mkdirSync('test-results', { recursive: true });
 let failedSteps = 0;
 
 function run(label, cmd, args) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env, shell });
   if (r.status !== 0) {
     console.log(`=== ${label} exited with ${r.status ?? r.signal}`);
     failedSteps += 1;
@@ -69,6 +74,16 @@ if (built) {
   }
 } else {
   failed += 1;
+}
+
+// Every GitHub workflow against the workflow schema (action-validator, WASM from npm):
+// a broken workflow fails here, not on the first push. One test per file.
+const workflowDir = path.join('.github', 'workflows');
+const workflows = existsSync(workflowDir) ? readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)) : [];
+if (workflows.length === 0) failed += 1;
+for (const file of workflows) {
+  if (run(`workflow ${file}`, 'npx', ['--no-install', 'action-validator', path.join(workflowDir, file)])) passed += 1;
+  else failed += 1;
 }
 
 // Static security scan (Electronegativity, installed apart in security/).

@@ -41,7 +41,7 @@ const UI_TIMEOUT = 15_000;
 test.use({
   browserName: 'chromium',
   launchOptions: {
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     timeout: 30_000,
   },

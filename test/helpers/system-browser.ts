@@ -8,6 +8,9 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
+/** Debian's Chromium here; CI runners on macOS and Windows point CHROMIUM_PATH at Playwright's (.github/workflows/ci.yml). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
+
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -43,7 +46,7 @@ export async function launchSystemBrowser(opts: {
   browser?: Browser;
 }): Promise<SystemBrowser> {
   const ownBrowser = !opts.browser;
-  const browser = opts.browser ?? (await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }));
+  const browser = opts.browser ?? (await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }));
   const context: BrowserContext = await browser.newContext();
   const delivered = new Set<string>();
   const tasks: Promise<void>[] = [];

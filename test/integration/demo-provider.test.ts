@@ -12,7 +12,7 @@ import * as client from 'openid-client';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { CHROMIUM_ARGS, launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const SCHEME = 'com.example.desktop';
@@ -26,7 +26,7 @@ let rp: client.Configuration;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   demo = await startDemoProvider({ redirectUris: [REDIRECT, LOOPBACK_REDIRECT] });
   rp = await relyingParty(demo);
 });

@@ -25,7 +25,7 @@ import { startPlatformOfTrust, POT_CLIENT } from '../emulators/platform-of-trust
 import { startProto, PROTO_CLIENT, type ProtoExpiredAnswer } from '../emulators/proto';
 import { EMULATOR_USER, type Counters, type EmulatorState } from '../emulators/toolkit';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
-import { CHROMIUM_ARGS, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const SCHEME = 'com.example.desktop';
@@ -41,7 +41,7 @@ let dir: string;
 let cleanups: Array<() => Promise<unknown> | unknown> = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   dir = mkdtempSync(path.join(tmpdir(), 'seeds-'));
 });
 
