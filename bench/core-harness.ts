@@ -2,7 +2,9 @@
  * The real auth core as the app composes it, wired for measuring: a vault
  * (JSON file store + AES-GCM test cipher) whose writes are timed, the IPC
  * handlers registered on an in-memory ipcMain with the app's own sender
- * check, a movable clock, and a system browser played over plain HTTP.
+ * check (`createSenderCheck` from `main/ipc/renderer-window.ts`, given a
+ * stand-in window whose web contents sends `TRUSTED_EVENT`), a movable clock,
+ * and a system browser played over plain HTTP.
  */
 import { serialize, deserialize } from 'node:v8';
 import path from 'node:path';
@@ -12,13 +14,17 @@ import { JsonFileStore } from '../main/auth/json-file-store';
 import type { AuthCore } from '../main/auth/types';
 import { Vault } from '../main/auth/vault';
 import { IPC_CHANNELS } from '../main/ipc/contract-types';
-import { isTrustedRendererSender, registerIpcHandlers } from '../main/ipc/handlers';
+import { registerIpcHandlers } from '../main/ipc/handlers';
+import { createSenderCheck } from '../main/ipc/renderer-window';
 import { createTestCipher } from '../test/helpers/aes-cipher';
 import { loginOverHttp } from '../test/helpers/http-login';
 import { InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
 import { providerTimer, type ProviderTimer } from './provider-timer';
 import type { RemoteDemo } from './remote-demo';
 import { timedVault } from './timed-vault';
+
+/** The app's window as the sender check sees it: `TRUSTED_EVENT` comes from its web contents. */
+const WINDOW = { isDestroyed: () => false, webContents: { id: TRUSTED_EVENT.sender.id, send: () => {} } };
 
 export const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
 
@@ -69,7 +75,7 @@ export async function startCoreHarness(demo: RemoteDemo, config: AppConfig, dir:
     },
   });
   const ipc = new InMemoryIpcMain();
-  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: isTrustedRendererSender });
+  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: createSenderCheck(() => WINDOW) });
 
   return {
     core,

@@ -26,10 +26,11 @@ import { jsonLinesLogger } from './auth/log';
 import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import { Vault } from './auth/vault';
 import { DeepLinkInbox, extractDeepLink } from './deep-link';
-import { startDemoProvider } from './demo/demo-provider';
-import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
-import { IPC_CHANNELS } from './ipc/contract-types';
-import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
+import { startDemoProvider, type DemoProvider } from './demo/demo-provider';
+import { registerIpcHandlers } from './ipc/handlers';
+import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
+import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window';
+import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
@@ -41,13 +42,6 @@ import os from 'node:os';
 
 export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 
-interface DemoProvider {
-  issuer: string;
-  apiBaseUrl: string;
-  clientId: string;
-  close(): Promise<void> | void;
-}
-
 export interface MainDeps {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
@@ -57,7 +51,7 @@ export interface MainDeps {
   paths: { preload: string; renderer: string };
   logger: Logger;
   loadConfig: () => AppConfig | null;
-  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<DemoProvider>;
+  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   createCore: (opts: AuthCoreOptions) => Promise<AuthCore>;
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
@@ -167,9 +161,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log });
       cleanups.push(() => core.dispose());
 
-      const isTrustedSender = (event: IpcInvokeEventLike) =>
-        isTrustedRendererUrl(event.senderFrame?.url ?? '') && mainWindow !== null && !mainWindow.isDestroyed() && event.sender.id === mainWindow.webContents.id;
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender }));
+      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
@@ -182,10 +174,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         if (mainWindow === null) openWindow();
       });
 
-      const unsubscribe = core.onSessionChanged((state) => {
-        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_CHANNELS.sessionChanged, state);
-      });
-      cleanups.push(unsubscribe);
+      cleanups.push(forwardSessionChanges(core, () => mainWindow));
 
       inbox.attach((url) => {
         try {

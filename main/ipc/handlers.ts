@@ -11,7 +11,7 @@
  * outcome is returned as an `IpcResult`, errors through `toErrorPayload`.
  */
 import { toErrorPayload } from '../auth/errors';
-import type { AuthCore, SessionState } from '../auth/types';
+import type { AuthCore } from '../auth/types';
 import { INVOKE_CHANNELS, validatePayload, type ChannelRequest, type InvokeChannel } from './contract';
 import { IPC_CHANNELS, type IpcContract, type IpcResult } from './contract-types';
 
@@ -25,45 +25,6 @@ export interface IpcInvokeEventLike {
 export interface IpcMainLike {
   handle(channel: string, listener: (event: IpcInvokeEventLike, payload: unknown) => Promise<unknown>): void;
   removeHandler(channel: string): void;
-}
-
-/**
- * The renderer's origin. Kept here rather than imported from
- * `platform/app-protocol.ts`, which imports `electron`; the two must agree.
- */
-const RENDERER_PROTOCOL = 'app:';
-const RENDERER_HOST = 'renderer';
-
-/**
- * True only for URLs on exactly `app://renderer`: no user info, no port, no
- * look-alike host (`app://renderer.evil/`, `app://renderer@evil/`,
- * `app://x@renderer/`). Parsed with `URL`, never compared as text.
- */
-export function isTrustedRendererUrl(url: string): boolean {
-  if (typeof url !== 'string') return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  return (
-    parsed.protocol === RENDERER_PROTOCOL &&
-    parsed.host === RENDERER_HOST &&
-    parsed.hostname === RENDERER_HOST &&
-    parsed.port === '' &&
-    parsed.username === '' &&
-    parsed.password === ''
-  );
-}
-
-/**
- * The default sender check for the app: the message must come from a frame
- * (null once the frame navigated away or was destroyed) on the renderer origin.
- */
-export function isTrustedRendererSender(event: IpcInvokeEventLike): boolean {
-  const frame = event.senderFrame;
-  return frame !== null && typeof frame === 'object' && isTrustedRendererUrl(frame.url);
 }
 
 export interface RegisterIpcHandlersDeps {
@@ -117,20 +78,4 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
   return () => {
     for (const channel of registered.splice(0)) ipcMain.removeHandler(channel);
   };
-}
-
-/**
- * Pushes every session change to the renderer on `IPC_CHANNELS.sessionChanged`.
- * `send` is e.g. `(channel, state) => win.webContents.send(channel, state)`;
- * a failing send (window gone) is swallowed so the core's other listeners
- * still run. Returns the unsubscribe function.
- */
-export function forwardSessionChanges(core: AuthCore, send: (channel: string, state: SessionState) => void): () => void {
-  return core.onSessionChanged((state) => {
-    try {
-      send(IPC_CHANNELS.sessionChanged, state);
-    } catch {
-      // The window may be closing; the next getSession() call resynchronises it.
-    }
-  });
 }

@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
 import type { Logger, UrlOpener } from '../auth/types';
-import { isRendererUrl } from './app-protocol';
+import { isRendererUrl } from '../ipc/renderer-origin';
 
 export interface MainWindowOptions {
   preloadPath: string;
