@@ -9,14 +9,13 @@
  * no business in logs or on screen.
  */
 import { z } from 'zod';
+import { PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
+import { HTTP_METHODS } from '../auth/types';
 import type { IpcContract } from './contract-types';
 
 export type InvokeChannel = keyof IpcContract;
 export type ChannelRequest<C extends InvokeChannel> = IpcContract[C]['request'];
-
-/** Same rule as a provider id in the configuration (`config.ts`). */
-const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export const MAX_PATH_CHARS = 2048;
 export const MAX_QUERY_PARAMS = 50;
@@ -63,7 +62,7 @@ export function isForbiddenHeaderName(name: string): boolean {
   return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-');
 }
 
-const providerId = z.string().regex(PROVIDER_ID_RE, 'must be 1-64 lower-case letters, digits, "-" or "_"');
+const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
 
 const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
 
@@ -109,7 +108,7 @@ const body = z
   .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
 
 const requestSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  method: z.enum(HTTP_METHODS),
   path: apiPath,
   api: z.number().int().min(0).max(15).optional(),
   query: query.optional(),
