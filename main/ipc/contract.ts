@@ -12,10 +12,7 @@ import { z } from 'zod';
 import { PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
 import { HTTP_METHODS } from '../auth/types';
-import type { IpcContract } from './contract-types';
-
-export type InvokeChannel = keyof IpcContract;
-export type ChannelRequest<C extends InvokeChannel> = IpcContract[C]['request'];
+import type { ChannelRequest, InvokeChannel } from './contract-types';
 
 export const MAX_PATH_CHARS = 2048;
 export const MAX_QUERY_PARAMS = 50;
@@ -116,6 +113,7 @@ const requestSchema = z.strictObject({
   body: body.optional(),
 });
 
+/** Mapped over the contract: a message without a validator does not compile. */
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>, unknown> } = {
   getSession: noPayloadSchema,
   listProviders: noPayloadSchema,

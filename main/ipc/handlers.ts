@@ -12,8 +12,8 @@
  */
 import { toErrorPayload } from '../auth/errors';
 import type { AuthCore } from '../auth/types';
-import { INVOKE_CHANNELS, validatePayload, type ChannelRequest, type InvokeChannel } from './contract';
-import { IPC_CHANNELS, type IpcContract, type IpcResult } from './contract-types';
+import { INVOKE_CHANNELS, validatePayload } from './contract';
+import { IPC_CHANNELS, type ChannelRequest, type ChannelResponse, type InvokeChannel, type IpcResult } from './contract-types';
 
 /** The part of an `IpcMainInvokeEvent` the handlers look at. */
 export interface IpcInvokeEventLike {
@@ -33,7 +33,8 @@ export interface RegisterIpcHandlersDeps {
   isTrustedSender: (event: IpcInvokeEventLike) => boolean;
 }
 
-type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest<C>) => Promise<IpcContract[C]['response']> };
+/** Mapped over the contract: a message without a responder does not compile. */
+type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest<C>) => Promise<ChannelResponse<C>> };
 
 /** What each channel asks of the core. */
 const RESPONDERS: Responders = {
@@ -63,7 +64,7 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
     registered.push(channel);
   }
 
-  async function handle<C extends InvokeChannel>(key: C, event: IpcInvokeEventLike, payload: unknown): Promise<IpcResult<IpcContract[C]['response']>> {
+  async function handle<C extends InvokeChannel>(key: C, event: IpcInvokeEventLike, payload: unknown): Promise<IpcResult<ChannelResponse<C>>> {
     try {
       if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_request', message: NOT_ALLOWED } };
       const input = validatePayload(key, payload);
