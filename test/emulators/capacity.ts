@@ -1,5 +1,5 @@
 /**
- * Capacity Dev Platform (seed 002): a configured link URL (the authorize URL
+ * Capacity Dev Platform (`examples/profiles/capacity.json`): a configured link URL (the authorize URL
  * with fixed query parameters), a token request whose JSON body follows the
  * document's template exactly, a SEPARATE refresh URL taking
  * `{"refresh_token", "grant_type"}`, and tokens nested in the response so the

@@ -1,5 +1,5 @@
 /**
- * The Identity Hub (seed 001): tenant-templated paths
+ * The Identity Hub (`examples/profiles/identity-hub.json`): tenant-templated paths
  * `/{tenant}/oauth2/v1/auth/` and `/{tenant}/oauth2/v1/token/` (an unknown
  * tenant is a 404), PKCE S256 enforced, JSON responses, and refresh tokens
  * rotated on every refresh (the old one is then refused). The registered

@@ -1,5 +1,5 @@
 /**
- * Proto (seed 003): the token request is a JSON body
+ * Proto (`examples/profiles/proto.json`): the token request is a JSON body
  * (`content-type: application/json` required) with `client_secret`; an
  * expired token is NOT answered with 401 but with "a Session expired or
  * Invalid response error": here 403 `{"error":"Session expired"}` by default

@@ -3,7 +3,7 @@
  * login page with the same markup as the demo provider (so the test system
  * browser can log in), single-use authorization codes with a lifetime, bearer
  * tokens with expiry, and request-body parsing. Each emulator (one file per
- * seed document) adds its own strict rules on top.
+ * provider profile in examples/profiles/) adds its own strict rules on top.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

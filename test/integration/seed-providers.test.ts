@@ -1,6 +1,6 @@
 /**
- * The five non-standard seed providers (../shared/seeds) and a standard OIDC
- * provider, each signed in to through the real auth core with real Chromium
+ * The five non-standard providers of examples/profiles/ (each described in
+ * examples/README.md) and a standard OIDC provider, each signed in to through the real auth core with real Chromium
  * as the system browser, driven by the example profile in examples/profiles
  * (only its origins rebased onto the emulator's loopback port, and the
  * placeholder secret replaced). Every emulator is strict: a request that does
