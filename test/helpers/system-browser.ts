@@ -6,7 +6,31 @@
  * one of `captureSchemes` is handed to `onRedirect`, once — as the OS would
  * hand a deep link to the app. (No `page.route()`: it hides those requests.)
  */
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { beforeEach } from 'vitest';
+
+/** The Chromium that plays the system browser: `CHROMIUM_PATH`, or Debian's package. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
+
+/** Why the Chromium suites cannot run here, or null when they can. */
+export const CHROMIUM_MISSING: string | null = existsSync(CHROMIUM_PATH)
+  ? null
+  : `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
+
+/**
+ * Skips every test of the calling file, with the reason, where there is no
+ * Chromium. (Its `beforeAll` should return early on `CHROMIUM_MISSING`.)
+ */
+export function skipWithoutChromium(): void {
+  beforeEach((ctx) => {
+    if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -43,7 +67,7 @@ export async function launchSystemBrowser(opts: {
   browser?: Browser;
 }): Promise<SystemBrowser> {
   const ownBrowser = !opts.browser;
-  const browser = opts.browser ?? (await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }));
+  const browser = opts.browser ?? (await launchChromium());
   const context: BrowserContext = await browser.newContext();
   const delivered = new Set<string>();
   const tasks: Promise<void>[] = [];
