@@ -29,21 +29,23 @@ import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/han
 import { forwardSessionChanges } from '../../main/ipc/renderer-window';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { InMemoryIpcMain } from '../helpers/ipc-harness';
+import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH } from '../helpers/chromium';
+import { REDIRECT_URI, SCHEME } from '../helpers/core-rig';
 import { launchSystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const rendererDir = path.join(repoRoot, 'dist', 'renderer');
 const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
-const SCHEME = 'com.example.desktop';
-const REDIRECT_URI = `${SCHEME}:/callback`;
 const UI_TIMEOUT = 15_000;
+
+test.skip(CHROMIUM_MISSING !== null, CHROMIUM_MISSING ?? '');
 
 test.use({
   browserName: 'chromium',
   launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
     timeout: 30_000,
   },
   actionTimeout: UI_TIMEOUT,

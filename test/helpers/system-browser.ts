@@ -6,42 +6,8 @@
  * one of `captureSchemes` is handed to `onRedirect`, once — as the OS would
  * hand a deep link to the app. (No `page.route()`: it hides those requests.)
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { beforeEach } from 'vitest';
-
-/** The Chromium that plays the system browser: `CHROMIUM_PATH`, or Debian's package. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
-
-/** Why the Chromium suites cannot run here, or null when they can. */
-export const CHROMIUM_MISSING: string | null = existsSync(CHROMIUM_PATH)
-  ? null
-  : `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
-
-/**
- * Skips every test of the calling file, with the reason, where there is no
- * Chromium. (Its `beforeAll` should return early on `CHROMIUM_MISSING`.)
- */
-export function skipWithoutChromium(): void {
-  beforeEach((ctx) => {
-    if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
-  });
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 
 export interface AutoLogin {
   username: string;

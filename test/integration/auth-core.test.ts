@@ -16,7 +16,9 @@ import type { AuthCore } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
-import { CHROMIUM_MISSING, launchSystemBrowser, skipWithoutChromium, type SystemBrowser } from '../helpers/system-browser';
+import { CHROMIUM_MISSING } from '../helpers/chromium';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
+import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 skipWithoutChromium();

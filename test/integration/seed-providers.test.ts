@@ -9,14 +9,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore } from '../../main/auth/auth-core';
 import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import type { AuthErrorCode } from '../../main/auth/errors';
-import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
 import { startDemoProvider } from '../../main/demo/demo-provider';
 import { startCapacity, CAPACITY_CLIENT } from '../emulators/capacity';
 import { startIdentityHub } from '../emulators/identity-hub';
@@ -24,12 +21,15 @@ import { startInTandem, INTANDEM_CLIENT } from '../emulators/intandem';
 import { startPlatformOfTrust, POT_CLIENT } from '../emulators/platform-of-trust';
 import { startProto, PROTO_CLIENT, type ProtoExpiredAnswer } from '../emulators/proto';
 import { EMULATOR_USER, type Counters, type EmulatorState } from '../emulators/toolkit';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
-import { CHROMIUM_ARGS, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+import type { TestCipher } from '../helpers/aes-cipher';
+import { CHROMIUM_MISSING, launchChromium } from '../helpers/chromium';
+import { REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
+import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+skipWithoutChromium();
+
 /** The Identity Hub registers a loopback redirect: any port on 127.0.0.1 (RFC 8252 §7.3). */
 const LOOPBACK = 'http://127.0.0.1/callback';
 const HOUR = 3600_000;
@@ -41,7 +41,8 @@ let dir: string;
 let cleanups: Array<() => Promise<unknown> | unknown> = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  if (CHROMIUM_MISSING) return;
+  browser = await launchChromium();
   dir = mkdtempSync(path.join(tmpdir(), 'seeds-'));
 });
 
@@ -64,7 +65,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function profile(name: string): ProviderConfig {
@@ -87,68 +88,44 @@ function seedProfile(name: string, baseUrl: string, secret?: string, patch: Part
   return rebase(profile(name), baseUrl, { ...(secret ? { clientAuth: { method: 'client_secret_post', secret } } : {}), ...patch });
 }
 
-interface Rig {
-  core: AuthCore;
-  vault: Vault;
+interface Rig extends CoreRig {
   system: SystemBrowser;
-  storePath: string;
-  cipher: TestCipher;
   /** Every custom-scheme URL the browser tried to open, with what `handleRedirect` answered. */
   deliveries: Array<{ url: string; accepted: boolean }>;
-  advance(ms: number): void;
-  /** The vault file as written to disk. */
-  rawVault(): string;
 }
 
 async function rig(
   provider: ProviderConfig,
   opts: { signInTimeoutMs?: number; deliverDelayMs?: number; autoLogin?: boolean; storePath?: string; cipher?: TestCipher } = {},
 ): Promise<Rig> {
-  let offset = 0;
-  const storePath = opts.storePath ?? path.join(dir, `${provider.id}-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
   const deliveries: Rig['deliveries'] = [];
-  let core!: AuthCore;
-  const deliver = (url: string) => deliveries.push({ url, accepted: core.handleRedirect(url) });
+  let core: AuthCore | undefined;
+  const deliver = (url: string) => deliveries.push({ url, accepted: core?.handleRedirect(url) ?? false });
   const system = await launchSystemBrowser({
     browser,
     captureSchemes: [`${SCHEME}:`],
     onRedirect: (url) => (opts.deliverDelayMs ? setTimeout(() => deliver(url), opts.deliverDelayMs) : deliver(url)),
     autoLogin: opts.autoLogin === false ? false : { username: EMULATOR_USER.username, password: EMULATOR_USER.password, consent: 'allow' },
   });
-  core = await createAuthCore({
+  const base = await startCoreRig({
+    dir,
+    storePath: opts.storePath,
+    cipher: opts.cipher,
     config: parseAppConfig({ scheme: SCHEME, providers: [provider] }),
-    vault,
     openUrl: system.open,
-    clock: () => Date.now() + offset,
     // Short enough that a browser which never calls back fails as sign_in_timeout, not as a test timeout.
     signInTimeoutMs: opts.signInTimeoutMs ?? 15_000,
   });
+  core = base.core;
   // Run last-in first-out: dispose the core, then close the page (a refusal page has no
   // login form; closing it stops the person's steps at once), then the context. A page
   // closed mid-navigation can leave page.close() pending until the context goes: bounded.
   cleanups.push(
     () => system.close(),
     () => Promise.race([system.lastPage()?.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]),
-    () => core.dispose(),
+    () => base.core.dispose(),
   );
-  return {
-    core,
-    vault,
-    system,
-    storePath,
-    cipher,
-    deliveries,
-    advance: (ms) => (offset += ms),
-    rawVault: () => {
-      try {
-        return readFileSync(storePath, 'utf8');
-      } catch {
-        return '';
-      }
-    },
-  };
+  return { ...base, system, deliveries };
 }
 
 /** An emulator or the demo provider, seen the same way by the full-flow table. */
