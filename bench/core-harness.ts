@@ -75,7 +75,9 @@ export async function startCoreHarness(demo: RemoteDemo, config: AppConfig, dir:
   return {
     core,
     timer,
-    expireAccessToken: () => rig.advance(2 * 3600 * 1000),
+    expireAccessToken: () => {
+      rig.advance(2 * 3600 * 1000);
+    },
     callApi: async () => serialize(await ipc.invoke(IPC_CHANNELS.request, API_PAYLOAD, TRUSTED_EVENT)),
     signIn: async () => {
       const state = await core.signIn();

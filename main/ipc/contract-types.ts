@@ -11,11 +11,11 @@ export type { ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionSta
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
-  getSession: { request: void; response: SessionState };
-  listProviders: { request: void; response: ProviderSummary[] };
+  getSession: { request: undefined; response: SessionState };
+  listProviders: { request: undefined; response: ProviderSummary[] };
   signIn: { request: SignInInput | undefined; response: SessionState };
-  cancelSignIn: { request: void; response: null };
-  signOut: { request: void; response: SessionState };
+  cancelSignIn: { request: undefined; response: null };
+  signOut: { request: undefined; response: SessionState };
   request: { request: ApiRequest; response: ApiResponse };
 }
 
@@ -50,7 +50,7 @@ export interface SignInInput {
 }
 
 /** A message without input takes no argument; one whose input may be absent takes an optional one. */
-type InvokeArgs<R> = [R] extends [void] ? [] : undefined extends R ? [input?: Exclude<R, undefined>] : [input: R];
+type InvokeArgs<R> = [R] extends [undefined] ? [] : undefined extends R ? [input?: Exclude<R, undefined>] : [input: R];
 
 /** The renderer's function for one invokable message. */
 export type Invoker<C extends InvokeChannel> = (...args: InvokeArgs<ChannelRequest<C>>) => Promise<IpcResult<ChannelResponse<C>>>;

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
+/** An empty `CHROMIUM_PATH` counts as unset. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
 
 /** Why the Chromium suites cannot run here, or null when they can. */

@@ -9,10 +9,10 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The parsed root tsconfig.json (main, preload, test, bench, scripts). */
 export function readRootConfig(): ts.ParsedCommandLine {
-  const file = ts.findConfigFile(ROOT, ts.sys.fileExists, 'tsconfig.json');
-  if (!file) throw new Error('tsconfig.json not found');
-  const { config } = ts.readConfigFile(file, ts.sys.readFile);
-  return ts.parseJsonConfigFileContent(config, ts.sys, ROOT);
+  const file = path.join(ROOT, 'tsconfig.json');
+  const read = ts.readConfigFile(file, (f) => ts.sys.readFile(f));
+  if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
+  return ts.parseJsonConfigFileContent(read.config as object, ts.sys, ROOT);
 }
 
 /**

@@ -54,17 +54,18 @@ async function harness(opts: {
   core?: Partial<AuthCoreOptions>;
 } = {}): Promise<Harness> {
   const redirects: string[] = [];
-  let core: AuthCore | undefined;
+  // The browser needs the core (to deliver redirects) and the core the browser (to open URLs).
+  const late: { core?: AuthCore } = {};
   const browser = await launchSystemBrowser({
     captureSchemes: [`${SCHEME}:`],
     onRedirect: (url) => {
       redirects.push(url);
-      if (opts.deliver !== 'manual') core?.handleRedirect(url);
+      if (opts.deliver !== 'manual') late.core?.handleRedirect(url);
     },
     autoLogin: { ...demo.credentials, consent: opts.consent ?? 'allow' },
   });
   const rig = await startCoreRig({ dir, config, openUrl: browser.open, storePath: opts.storePath, cipher: opts.cipher, ...opts.core });
-  core = rig.core;
+  late.core = rig.core;
   const h: Harness = { ...rig, browser, redirects };
   open.push(h);
   return h;

@@ -92,7 +92,7 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
   }) as FetchLike;
   const logger = jsonLinesLogger('debug', (line) => logs.push(line));
   const callbacks: string[] = [];
-  let core: AuthCore | undefined;
+  const late: { core?: AuthCore } = {};
   const base = await startCoreRig({
     dir,
     storePath: opts.storePath,
@@ -104,11 +104,11 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
     openUrl: async (url) => {
       const cb = await loginOverHttp(url, demo.credentials, SCHEME);
       callbacks.push(cb);
-      core?.handleRedirect(cb);
+      late.core?.handleRedirect(cb);
     },
     ...opts.core,
   });
-  core = base.core;
+  late.core = base.core;
   Object.assign(r, base, { logs, callbacks, sent });
   rigs.push(r);
   return r;

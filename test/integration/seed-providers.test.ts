@@ -99,8 +99,8 @@ async function rig(
   opts: { signInTimeoutMs?: number; deliverDelayMs?: number; autoLogin?: boolean; storePath?: string; cipher?: TestCipher } = {},
 ): Promise<Rig> {
   const deliveries: Rig['deliveries'] = [];
-  let core: AuthCore | undefined;
-  const deliver = (url: string) => deliveries.push({ url, accepted: core?.handleRedirect(url) ?? false });
+  const late: { core?: AuthCore } = {};
+  const deliver = (url: string) => deliveries.push({ url, accepted: late.core?.handleRedirect(url) ?? false });
   const system = await launchSystemBrowser({
     browser,
     captureSchemes: [`${SCHEME}:`],
@@ -116,7 +116,7 @@ async function rig(
     // Short enough that a browser which never calls back fails as sign_in_timeout, not as a test timeout.
     signInTimeoutMs: opts.signInTimeoutMs ?? 15_000,
   });
-  core = base.core;
+  late.core = base.core;
   // Run last-in first-out: dispose the core, then close the page (a refusal page has no
   // login form; closing it stops the person's steps at once), then the context. A page
   // closed mid-navigation can leave page.close() pending until the context goes: bounded.

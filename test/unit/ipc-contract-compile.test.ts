@@ -20,7 +20,7 @@ test('a new message in IpcContract alone fails in the preload, the validators, t
   const source = readFileSync(CONTRACT, 'utf8');
   const anchor = 'export interface IpcContract {\n';
   expect(source).toContain(anchor);
-  const errors = typeErrors(FILES, { [CONTRACT]: source.replace(anchor, `${anchor}  ping: { request: void; response: null };\n`) });
+  const errors = typeErrors(FILES, { [CONTRACT]: source.replace(anchor, `${anchor}  ping: { request: undefined; response: null };\n`) });
   const failing = new Set(errors.filter((e) => e.includes('ping')).map((e) => e.split(':')[0]));
   expect([...failing].sort()).toEqual(['main/ipc/contract-types.ts', 'main/ipc/contract.ts', 'main/ipc/handlers.ts', 'preload/index.ts']);
 }, 60_000);

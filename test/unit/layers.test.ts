@@ -99,18 +99,17 @@ describe('layers', () => {
   });
 
   test('no import climbs back up', () => {
-    const climbing = LOCAL.filter((e) => !mayImport(layerOf(e.from), layerOf(e.to))).map(
-      (e) => `${e.from} (${layerOf(e.from)}) -> ${e.to} (${layerOf(e.to)})`,
-    );
+    const climbing = LOCAL.filter((e) => !mayImport(layerOf(e.from), layerOf(e.to))).map((e) => `${e.from} (${layerOf(e.from)}) -> ${e.to} (${layerOf(e.to)})`);
     expect(climbing).toEqual([]);
   });
 
   test('main/api/ imports only main/api/ and the shared auth files', () => {
-    const wrong = LOCAL.filter((e) => e.from.startsWith('main/api/') && !e.to.startsWith('main/api/') && !SHARED.has(e.to)).map(
-      (e) => `${e.from} -> ${e.to}`,
-    );
+    const wrong = LOCAL.filter((e) => e.from.startsWith('main/api/') && !e.to.startsWith('main/api/') && !SHARED.has(e.to)).map((e) => `${e.from} -> ${e.to}`);
     expect(wrong.filter((w) => !PENDING.has(w))).toEqual([]);
-    expect([...PENDING].filter((p) => !wrong.includes(p)), 'a pending exemption no longer happens: delete it').toEqual([]);
+    expect(
+      [...PENDING].filter((p) => !wrong.includes(p)),
+      'a pending exemption no longer happens: delete it',
+    ).toEqual([]);
   });
 
   test('electron is imported only by adapters, the composition root and the preload', () => {
