@@ -19,7 +19,7 @@ import { providerTimer, type ProviderTimer } from './provider-timer';
 import type { RemoteDemo } from './remote-demo';
 import { timedVault, type TimedVault } from './timed-vault';
 
-export const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
+const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
 
 export interface SignInTiming {
   /** Callback handed to the core → `signIn()` resolved with the session persisted. */

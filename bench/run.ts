@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEMO_SCOPES, demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
+import { DEFAULT_SCOPES } from '../main/app-config';
+import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
@@ -20,7 +21,7 @@ import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
 import type { Metric } from './stats';
 
-const SCOPE = DEMO_SCOPES.join(' ');
+const SCOPE = DEFAULT_SCOPES.join(' ');
 const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 

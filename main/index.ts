@@ -40,7 +40,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
-export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
+const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 
 export interface MainDeps {
   argv: readonly string[];
@@ -93,7 +93,7 @@ function defaultDeps(): MainDeps {
   };
 }
 
-export function logLevelFrom(value: string | undefined): LogLevel {
+function logLevelFrom(value: string | undefined): LogLevel {
   return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
 }
 

@@ -65,7 +65,7 @@ const clientAuthSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('client_secret_basic'), secret: z.string().min(1) }).strict(),
 ]);
 
-export const providerConfigSchema = z
+const providerConfigSchema = z
   .object({
     id: z
       .string()
@@ -178,7 +178,7 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
   });
 }
 
-export const appConfigSchema = z
+const appConfigSchema = z
   .object({
     /** The private-use URI scheme registered with the OS, reverse-DNS (e.g. `com.example.desktop`). */
     scheme: z.string().regex(SCHEME_RE, 'scheme must be a reverse-DNS name such as "com.example.desktop" (RFC 8252 §7.1)'),

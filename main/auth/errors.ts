@@ -55,10 +55,6 @@ export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }
 
-export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
-  return typeof value === 'string' && (AUTH_ERROR_CODES as readonly string[]).includes(value);
-}
-
 export interface ErrorPayload {
   code: AuthErrorCode;
   message: string;
@@ -72,8 +68,4 @@ export interface ErrorPayload {
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (isAuthError(err)) return { code: err.code, message: err.message };
   return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
-}
-
-export function defaultMessage(code: AuthErrorCode): string {
-  return DEFAULT_MESSAGES[code];
 }

@@ -5,8 +5,8 @@
  * and the platform adapters (which import `electron`) sit above it.
  */
 export const APP_SCHEME = 'app';
-export const RENDERER_HOST = 'renderer';
-export const RENDERER_ORIGIN = `${APP_SCHEME}://${RENDERER_HOST}`;
+const RENDERER_HOST = 'renderer';
+const RENDERER_ORIGIN = `${APP_SCHEME}://${RENDERER_HOST}`;
 export const RENDERER_INDEX_URL = `${RENDERER_ORIGIN}/index.html`;
 
 /**

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator, loginFlow } from './toolkit';
 
-export const HUB_CLIENT_ID = 'desktop-app';
+const HUB_CLIENT_ID = 'desktop-app';
 
 export async function startIdentityHub(opts: { tenant: string; redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();

@@ -212,7 +212,7 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
 }
 
 /** Login form submission shared by every emulator: on success, the held authorize request. */
-export function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
+function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
   const pending = state.takeAuthorizeRequest(String(req.body.pending ?? ''));
   if (!pending) return html(400, '<p>This sign-in page has expired.</p>');
   if (req.body.username !== EMULATOR_USER.username || req.body.password !== EMULATOR_USER.password) {
@@ -222,7 +222,7 @@ export function acceptLogin(state: EmulatorState, req: Request): Record<string, 
   return pending;
 }
 
-export function isReply(v: unknown): v is Reply {
+function isReply(v: unknown): v is Reply {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }
 

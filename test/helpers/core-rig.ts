@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_SCHEME } from '../../main/app-config';
+import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
 import { createAuthCore, type AuthCoreOptions, type SessionVault } from '../../main/auth/auth-core';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
 import { JsonFileStore } from '../../main/auth/json-file-store';
@@ -17,13 +17,12 @@ import { createTestCipher, type TestCipher } from './aes-cipher';
 /** The app's default private-use scheme, also used by the example profiles. */
 export const SCHEME = DEMO_SCHEME;
 export const REDIRECT_URI = `${SCHEME}:/callback`;
-export const DEMO_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
 /** One provider `demo` for a running demo provider (or its child-process twin in the bench). */
 export function demoTestConfig(demo: { issuer: string; clientId: string; apiBaseUrl: string }): AppConfig {
   return parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: DEMO_SCOPES, apiBaseUrls: [demo.apiBaseUrl] }],
+    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: DEFAULT_SCOPES, apiBaseUrls: [demo.apiBaseUrl] }],
   });
 }
 

@@ -11,7 +11,7 @@ type Listener = (event: IpcInvokeEventLike, payload: unknown) => Promise<unknown
 export const TRUSTED_EVENT: IpcInvokeEventLike = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: 1 } };
 
 /** The app's window as the IPC layer sees it: `TRUSTED_EVENT` comes from its web contents. */
-export const TRUSTED_WINDOW: RendererWindowLike = {
+const TRUSTED_WINDOW: RendererWindowLike = {
   isDestroyed: () => false,
   webContents: {
     id: TRUSTED_EVENT.sender.id,

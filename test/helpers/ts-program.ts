@@ -8,7 +8,7 @@ import ts from 'typescript';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The parsed root tsconfig.json (main, preload, test, bench, scripts). */
-export function readRootConfig(): ts.ParsedCommandLine {
+function readRootConfig(): ts.ParsedCommandLine {
   const file = path.join(ROOT, 'tsconfig.json');
   const read = ts.readConfigFile(file, (f) => ts.sys.readFile(f));
   if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
