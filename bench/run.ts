@@ -15,7 +15,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAppConfig } from '../main/auth/config';
+import { DEFAULT_SCOPES } from '../main/app-config';
+import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
@@ -25,9 +26,7 @@ import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
 import type { Metric } from './stats';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT_URI = `${SCHEME}:/callback`;
-const SCOPE = 'openid profile email offline_access';
+const SCOPE = DEFAULT_SCOPES.join(' ');
 const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -68,11 +67,7 @@ async function main(): Promise<void> {
     const network = [...only].some((s) => s !== 'bundle' && s !== 'start' && s !== 'package');
     if (network) {
       demo = await startRemoteDemo(REDIRECT_URI);
-      const config = parseAppConfig({
-        scheme: SCHEME,
-        providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPE.split(' '), apiBaseUrls: [demo.apiBaseUrl] }],
-      });
-      harness = await startCoreHarness(demo, config, dir, SCHEME);
+      harness = await startCoreHarness(demo, demoTestConfig(demo), dir, SCHEME);
       const bare = await startBareClient(demo, REDIRECT_URI, SCHEME);
       const env: BenchEnv = { demo, harness, bare, n: (full, q) => (quick ? q : full), dir, scheme: SCHEME, scope: SCOPE, progress };
       // Every section after sign-in needs a signed-in core.

@@ -26,10 +26,12 @@ import { jsonLinesLogger } from './auth/log';
 import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import { Vault } from './auth/vault';
 import { DeepLinkInbox, extractDeepLink } from './deep-link';
-import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
-import { IPC_CHANNELS } from './ipc/contract-types';
-import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
-import { createUserDataStore } from './platform/user-data-store';
+import type { DemoProvider } from './demo/demo-provider';
+import { registerIpcHandlers } from './ipc/handlers';
+import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
+import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window';
+import { registerAppScheme, serveRenderer } from './platform/app-protocol';
+import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
@@ -38,14 +40,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
-export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
-
-interface DemoProvider {
-  issuer: string;
-  apiBaseUrl: string;
-  clientId: string;
-  close(): Promise<void> | void;
-}
+const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 
 export interface MainDeps {
   argv: readonly string[];
@@ -56,7 +51,7 @@ export interface MainDeps {
   paths: { preload: string; renderer: string };
   logger: Logger;
   loadConfig: () => AppConfig | null;
-  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<DemoProvider>;
+  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
@@ -97,12 +92,12 @@ function defaultDeps(): MainDeps {
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
     createCore: createAuthCore,
     createCipher: () => createSafeStorageCipher(),
-    createStore: () => createUserDataStore({ name: 'vault' }),
+    createStore: () => createElectronStoreKv({ name: 'vault' }),
     openUrl: createShellOpener(),
   };
 }
 
-export function logLevelFrom(value: string | undefined): LogLevel {
+function logLevelFrom(value: string | undefined): LogLevel {
   return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
 }
 
@@ -170,9 +165,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log });
       cleanups.push(() => core.dispose());
 
-      const isTrustedSender = (event: IpcInvokeEventLike) =>
-        isTrustedRendererUrl(event.senderFrame?.url ?? '') && mainWindow !== null && !mainWindow.isDestroyed() && event.sender.id === mainWindow.webContents.id;
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender }));
+      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
@@ -185,10 +178,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         if (mainWindow === null) openWindow();
       });
 
-      const unsubscribe = core.onSessionChanged((state) => {
-        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_CHANNELS.sessionChanged, state);
-      });
-      cleanups.push(unsubscribe);
+      cleanups.push(forwardSessionChanges(core, () => mainWindow));
 
       inbox.attach((url) => {
         try {

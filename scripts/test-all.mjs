@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs every test runner (build, typecheck, vitest, Playwright, the GitHub
-// workflow validator, the security scan) and prints one summary line
-// `tests: N passed, N failed` that sums them all.
+// Runs every test runner (build, typecheck, lint, format, vitest, Playwright,
+// the GitHub workflow validator, the security scan) and prints one summary
+// line `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +37,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
+// ESLint (typescript-eslint, strict and type-aware) and Prettier each count as one test.
+for (const [label, script] of [
+  ['eslint', 'lint'],
+  ['prettier', 'format:check'],
+]) {
+  if (run(label, 'npm', ['run', '--silent', script])) passed += 1;
+  else failed += 1;
+}
+
 run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
 const v = readJson('test-results/vitest.json');
 if (v) {
@@ -62,7 +71,10 @@ if (built) {
       for (const spec of suite.specs ?? []) {
         for (const t of spec.tests ?? []) {
           if (t.status !== 'skipped') continue;
-          const reasons = (t.annotations ?? []).filter((a) => a.type === 'skip').map((a) => a.description).filter(Boolean);
+          const reasons = (t.annotations ?? [])
+            .filter((a) => a.type === 'skip')
+            .map((a) => a.description)
+            .filter(Boolean);
           console.log(`skipped: ${spec.title} — ${reasons.join('; ') || 'no reason given'}`);
         }
       }

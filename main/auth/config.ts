@@ -8,6 +8,10 @@ import { AuthError } from './errors';
 /** RFC 8252 §7.1: a private-use scheme is a reverse-DNS name, so it contains a dot. */
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
 
+/** A provider id: also what the renderer may name in `signIn` (checked again at the IPC boundary). */
+export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const PROVIDER_ID_RULE = 'must be 1-64 lower-case letters, digits, "-" or "_"';
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for http(s) URLs on the loopback interface (where plain http is acceptable). */
@@ -15,12 +19,19 @@ export function isLoopbackUrl(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
 }
 
+/**
+ * `https:`, or `http:` on the loopback interface (a local provider): the
+ * rule for configured endpoints and for what the system browser may open.
+ */
+export function isHttpsOrLoopbackUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+}
+
 const httpsOrLoopback = (what: string) =>
   z.string().refine(
     (value) => {
       try {
-        const url = new URL(value);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+        return isHttpsOrLoopbackUrl(new URL(value));
       } catch {
         return false;
       }
@@ -102,11 +113,11 @@ const clientAuthSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('client_secret_basic'), secret: z.string().min(1) }).strict(),
 ]);
 
-export const providerConfigSchema = z
+const providerConfigSchema = z
   .object({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'id must be 1-64 lower-case letters, digits, "-" or "_"'),
+      .regex(PROVIDER_ID_RE, `id ${PROVIDER_ID_RULE}`),
     displayName: z.string().min(1).max(100),
     /**
      * OIDC / RFC 8414 issuer. Without `endpoints`, its discovery document is
@@ -266,7 +277,7 @@ export function fillAuthorizeParam(value: string, vars: { redirect_uri: string; 
   return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) => (name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m));
 }
 
-export const appConfigSchema = z
+const appConfigSchema = z
   .object({
     /** The private-use URI scheme registered with the OS, reverse-DNS (e.g. `com.example.desktop`). */
     scheme: z.string().regex(SCHEME_RE, 'scheme must be a reverse-DNS name such as "com.example.desktop" (RFC 8252 §7.1)'),

@@ -32,7 +32,7 @@ function clientAuthentication(provider: ProviderConfig): { method: string; auth:
 }
 
 /** Fills `{tenant}`-style placeholders in the profile's explicit endpoints. */
-export function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig['endpoints']> | undefined {
+function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig['endpoints']> | undefined {
   const e = provider.endpoints;
   if (!e) return undefined;
   const vars = provider.templateVars ?? {};

@@ -71,7 +71,9 @@ export interface StorageStatus {
   notice?: string;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** The methods the renderer may ask for (validated at the IPC boundary from this list). */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** A request the renderer asks the main process to make with the person's token. */
 export interface ApiRequest {

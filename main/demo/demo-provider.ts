@@ -5,8 +5,9 @@
  * introspection against the provider, as a real resource server would, so a
  * revoked or expired token is refused.
  *
- * Loopback only, ephemeral keys, in-memory storage: nothing here is meant to
- * survive a restart.
+ * Loopback only, with signing keys made fresh at each start. Grants and
+ * refresh tokens live in memory; with `stateFile` (as the app uses it) they
+ * and the port are also saved there, so a saved sign-in survives a restart.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -25,24 +25,27 @@ import type { AuthCore, Cipher, SessionState } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
-import { forwardSessionChanges, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { forwardSessionChanges } from '../../main/ipc/renderer-window';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { InMemoryIpcMain } from '../helpers/ipc-harness';
+import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH } from '../helpers/chromium';
+import { REDIRECT_URI, SCHEME } from '../helpers/core-rig';
 import { launchSystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const rendererDir = path.join(repoRoot, 'dist', 'renderer');
 const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
-const SCHEME = 'com.example.desktop';
-const REDIRECT_URI = `${SCHEME}:/callback`;
 const UI_TIMEOUT = 15_000;
+
+test.skip(CHROMIUM_MISSING !== null, CHROMIUM_MISSING ?? '');
 
 test.use({
   browserName: 'chromium',
   launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
     timeout: 30_000,
   },
   actionTimeout: UI_TIMEOUT,
@@ -167,12 +170,19 @@ async function startRig(
       return result;
     });
     cleanups.unshift(
-      forwardSessionChanges(core, (_channel, state: SessionState) => {
-        ipcTraffic.push(JSON.stringify(state));
-        page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state).catch(() => {
-          // The page may be navigating or closed; it re-reads the session on load.
-        });
-      }),
+      // The app's own push, with the page standing in for the window's web contents.
+      forwardSessionChanges(core, () => ({
+        isDestroyed: () => page.isClosed(),
+        webContents: {
+          id: 1,
+          send: (_channel, state) => {
+            ipcTraffic.push(JSON.stringify(state));
+            page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state as SessionState).catch(() => {
+              // The page may be navigating or closed; it re-reads the session on load.
+            });
+          },
+        },
+      })),
     );
     await page.addInitScript(installBridge, IPC_CHANNELS);
     await page.goto(`${server.origin}/index.html`);

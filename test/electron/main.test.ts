@@ -19,9 +19,9 @@ import { startDemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
 import { createTestCipher } from '../helpers/aes-cipher';
+import { SCHEME } from '../helpers/core-rig';
 import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
 
-const SCHEME = 'com.example.desktop';
 const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 
 let tmp: string;

@@ -1,5 +1,5 @@
 /**
- * Capacity Dev Platform (seed 002), literally:
+ * Capacity Dev Platform (`examples/profiles/capacity.json`; the document lines are traced in examples/README.md), literally:
  * - "Link url: The authorization url along with query parameters": the authorize
  *   URL carries a fixed query parameter (`access_type=offline`, an example).
  * - "Extraction path auth code": the callback's code parameter is configurable

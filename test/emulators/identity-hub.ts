@@ -1,5 +1,5 @@
 /**
- * The Identity Hub (seed 001): tenant-templated paths
+ * The Identity Hub (`examples/profiles/identity-hub.json`): tenant-templated paths
  * `/{tenant}/oauth2/v1/auth/` and `/{tenant}/oauth2/v1/token/` (an unknown
  * tenant is a 404), PKCE S256 enforced, JSON responses, and refresh tokens
  * rotated on every refresh (the old one is then refused). The registered
@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator, loginFlow } from './toolkit';
 
-export const HUB_CLIENT_ID = 'desktop-app';
+const HUB_CLIENT_ID = 'desktop-app';
 
 export async function startIdentityHub(opts: { tenant: string; redirectUri: string; /** Test-only: a hub that did not echo state (PKCE then binds). */ echoState?: boolean }): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();

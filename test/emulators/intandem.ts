@@ -1,5 +1,5 @@
 /**
- * inTandem (seed 004): JSON token request; the code lives only 30 seconds
+ * inTandem (`examples/profiles/intandem.json`): JSON token request; the code lives only 30 seconds
  * (configurable so a test can prove an expired code fails); the response is
  * `{access_token, token_type: 'bearer', expires_in: 631152000, created_at}` —
  * twenty years from `created_at`, and no refresh token (the document shows

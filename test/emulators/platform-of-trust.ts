@@ -1,5 +1,5 @@
 /**
- * Platform of Trust (seed 000): the login portal wants `grant_type=authorization`,
+ * Platform of Trust (`examples/profiles/platform-of-trust.json`): the login portal wants `grant_type=authorization`,
  * `response_type=code`, `client_id`, `redirect_uri` and `cancel_url`; the
  * callback carries `code`, `state`, `subject` and `client_id`; the token
  * request is form-encoded with `client_secret` AND the `state`; the response

@@ -1,5 +1,5 @@
 /**
- * Proto (seed 003): "the callback URI is structured as follows:
+ * Proto (`examples/profiles/proto.json`; document lines in examples/README.md): "the callback URI is structured as follows:
  * callback-URI?code=[authorization-code]" — no `state` in the callback (nor in
  * a decline), and no PKCE; "The server will then return an Access_Token,
  * Refresh_Token and an expires_in value" — those keys, as written. The callback

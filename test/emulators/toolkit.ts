@@ -3,7 +3,7 @@
  * login page with the same markup as the demo provider (so the test system
  * browser can log in), single-use authorization codes with a lifetime, bearer
  * tokens with expiry, and request-body parsing. Each emulator (one file per
- * seed document) adds its own strict rules on top.
+ * provider profile in examples/profiles/) adds its own strict rules on top.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -218,7 +218,7 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
 }
 
 /** Login form submission shared by every emulator: on success, the held authorize request. */
-export function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
+function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
   const pending = state.takeAuthorizeRequest(String(req.body.pending ?? ''));
   if (!pending) return html(400, '<p>This sign-in page has expired.</p>');
   if (req.body.username !== EMULATOR_USER.username || req.body.password !== EMULATOR_USER.password) {
@@ -228,7 +228,7 @@ export function acceptLogin(state: EmulatorState, req: Request): Record<string, 
   return pending;
 }
 
-export function isReply(v: unknown): v is Reply {
+function isReply(v: unknown): v is Reply {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }
 

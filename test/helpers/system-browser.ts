@@ -6,21 +6,8 @@
  * one of `captureSchemes` is handed to `onRedirect`, once — as the OS would
  * hand a deep link to the app. (No `page.route()`: it hides those requests.)
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-/** Debian's Chromium here; CI runners on macOS and Windows point CHROMIUM_PATH at Playwright's (.github/workflows/ci.yml). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 
 export interface AutoLogin {
   username: string;
@@ -46,7 +33,7 @@ export async function launchSystemBrowser(opts: {
   browser?: Browser;
 }): Promise<SystemBrowser> {
   const ownBrowser = !opts.browser;
-  const browser = opts.browser ?? (await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }));
+  const browser = opts.browser ?? (await launchChromium());
   const context: BrowserContext = await browser.newContext();
   const delivered = new Set<string>();
   const tasks: Promise<void>[] = [];

@@ -1,6 +1,6 @@
 /**
- * The five non-standard seed providers (../shared/seeds) and a standard OIDC
- * provider, each signed in to through the real auth core with real Chromium
+ * The five non-standard providers of examples/profiles/ (each described in
+ * examples/README.md) and a standard OIDC provider, each signed in to through the real auth core with real Chromium
  * as the system browser, driven by the example profile in examples/profiles
  * (only its origins rebased onto the emulator's loopback port, and the
  * placeholder secret replaced). Every emulator is strict: a request that does
@@ -9,9 +9,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore } from '../../main/auth/auth-core';
 import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import type { AuthErrorCode } from '../../main/auth/errors';
 import { JsonFileStore } from '../../main/auth/json-file-store';
@@ -25,11 +24,14 @@ import { startPlatformOfTrust, POT_CLIENT } from '../emulators/platform-of-trust
 import { startProto, PROTO_CLIENT, type ProtoExpiredAnswer } from '../emulators/proto';
 import { EMULATOR_USER, type Counters, type EmulatorState } from '../emulators/toolkit';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
+import { CHROMIUM_MISSING, launchChromium } from '../helpers/chromium';
+import { REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
+import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+skipWithoutChromium();
+
 /** The Identity Hub registers a loopback redirect: any port on 127.0.0.1 (RFC 8252 §7.3). */
 const LOOPBACK = 'http://127.0.0.1/callback';
 const HOUR = 3600_000;
@@ -41,7 +43,8 @@ let dir: string;
 let cleanups: Array<() => Promise<unknown> | unknown> = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  if (CHROMIUM_MISSING) return;
+  browser = await launchChromium();
   dir = mkdtempSync(path.join(tmpdir(), 'seeds-'));
 });
 
@@ -64,7 +67,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function profile(name: string): ProviderConfig {
@@ -87,68 +90,44 @@ function seedProfile(name: string, baseUrl: string, secret?: string, patch: Part
   return rebase(profile(name), baseUrl, { ...(secret ? { clientAuth: { method: 'client_secret_post', secret } } : {}), ...patch });
 }
 
-interface Rig {
-  core: AuthCore;
-  vault: Vault;
+interface Rig extends CoreRig {
   system: SystemBrowser;
-  storePath: string;
-  cipher: TestCipher;
   /** Every custom-scheme URL the browser tried to open, with what `handleRedirect` answered. */
   deliveries: Array<{ url: string; accepted: boolean }>;
-  advance(ms: number): void;
-  /** The vault file as written to disk. */
-  rawVault(): string;
 }
 
 async function rig(
   provider: ProviderConfig,
   opts: { signInTimeoutMs?: number; deliverDelayMs?: number; autoLogin?: boolean; storePath?: string; cipher?: TestCipher } = {},
 ): Promise<Rig> {
-  let offset = 0;
-  const storePath = opts.storePath ?? path.join(dir, `${provider.id}-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
   const deliveries: Rig['deliveries'] = [];
-  let core!: AuthCore;
-  const deliver = (url: string) => deliveries.push({ url, accepted: core.handleRedirect(url) });
+  const late: { core?: AuthCore } = {};
+  const deliver = (url: string) => deliveries.push({ url, accepted: late.core?.handleRedirect(url) ?? false });
   const system = await launchSystemBrowser({
     browser,
     captureSchemes: [`${SCHEME}:`],
     onRedirect: (url) => (opts.deliverDelayMs ? setTimeout(() => deliver(url), opts.deliverDelayMs) : deliver(url)),
     autoLogin: opts.autoLogin === false ? false : { username: EMULATOR_USER.username, password: EMULATOR_USER.password, consent: 'allow' },
   });
-  core = await createAuthCore({
+  const base = await startCoreRig({
+    dir,
+    storePath: opts.storePath,
+    cipher: opts.cipher,
     config: parseAppConfig({ scheme: SCHEME, providers: [provider] }),
-    vault,
     openUrl: system.open,
-    clock: () => Date.now() + offset,
     // Short enough that a browser which never calls back fails as sign_in_timeout, not as a test timeout.
     signInTimeoutMs: opts.signInTimeoutMs ?? 15_000,
   });
+  late.core = base.core;
   // Run last-in first-out: dispose the core, then close the page (a refusal page has no
   // login form; closing it stops the person's steps at once), then the context. A page
   // closed mid-navigation can leave page.close() pending until the context goes: bounded.
   cleanups.push(
     () => system.close(),
     () => Promise.race([system.lastPage()?.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]),
-    () => core.dispose(),
+    () => base.core.dispose(),
   );
-  return {
-    core,
-    vault,
-    system,
-    storePath,
-    cipher,
-    deliveries,
-    advance: (ms) => (offset += ms),
-    rawVault: () => {
-      try {
-        return readFileSync(storePath, 'utf8');
-      } catch {
-        return '';
-      }
-    },
-  };
+  return { ...base, system, deliveries };
 }
 
 /** An emulator or the demo provider, seen the same way by the full-flow table. */

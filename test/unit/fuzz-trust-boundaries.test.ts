@@ -12,6 +12,7 @@ import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
 import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
+import { SCHEME } from '../helpers/core-rig';
 
 const RUNS = { numRuns: 10_000 };
 /**
@@ -21,7 +22,6 @@ const RUNS = { numRuns: 10_000 };
  */
 const MIN_ACCEPTED = 0.02;
 
-const SCHEME = 'com.example.desktop';
 const REDIRECTS = [`${SCHEME}:/callback`, 'http://127.0.0.1:53682/callback'];
 const BASES = ['https://api.example.com/v1', 'http://127.0.0.1:4000/api/'];
 
