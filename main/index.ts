@@ -29,7 +29,7 @@ import { DeepLinkInbox, extractDeepLink } from './deep-link';
 import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
 import { IPC_CHANNELS } from './ipc/contract-types';
 import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
-import { createUserDataStore } from './platform/user-data-store';
+import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
@@ -97,7 +97,7 @@ function defaultDeps(): MainDeps {
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
     createCore: createAuthCore,
     createCipher: () => createSafeStorageCipher(),
-    createStore: () => createUserDataStore({ name: 'vault' }),
+    createStore: () => createElectronStoreKv({ name: 'vault' }),
     openUrl: createShellOpener(),
   };
 }
