@@ -2,8 +2,8 @@
  * The main process: `main/index.ts` → `dist/main/index.js` (ESM, Node 20).
  * `electron`, Node's built-ins and any package in package.json
  * `dependencies` stay external (electron-builder would pack those into
- * node_modules). There are none today: openid-client, oauth4webapi and zod
- * are small pure-JS dev dependencies bundled in, because one file loads in a
+ * node_modules). There are none today: openid-client, oauth4webapi, zod and
+ * electron-store (with conf) are small pure-JS dev dependencies bundled in, because one file loads in a
  * fraction of the time of hundreds (bench `main_start_ratio`) and the package
  * then needs no node_modules at all (`asar_bytes`).
  *
@@ -58,6 +58,16 @@ export default defineConfig({
         },
       },
     },
+  },
+  resolve: {
+    // electron-store's conf imports a JSON-schema validator it uses only for stores with a
+    // schema; ours has none (scripts/bundle/no-json-schema.mjs says why and fails loudly otherwise).
+    alias: [
+      { find: /^ajv\/dist\/2020\.js$/, replacement: here('./scripts/bundle/no-json-schema.mjs') },
+      { find: /^ajv-formats$/, replacement: here('./scripts/bundle/no-json-schema.mjs') },
+      // Likewise semver, used by conf only for version migrations, which the vault does not use.
+      { find: /^semver$/, replacement: here('./scripts/bundle/no-semver.mjs') },
+    ],
   },
   plugins: [thirdPartyNotices('THIRD_PARTY_NOTICES.txt')],
   ssr: {

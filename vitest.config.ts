@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers and Chromium: keep the 2-core machine calm.
     maxWorkers: 2,
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

@@ -52,9 +52,7 @@ function prepare(work: string): StartDir {
   mkdirSync(modules);
   for (const name of readdirSync(path.join(root, 'node_modules'))) {
     if (name === 'electron' || name.startsWith('.')) continue;
-    // A link resolves from its real path, where `electron` is the real package: copy the one dependency that imports it.
-    if (name === 'electron-store') cpSync(path.join(root, 'node_modules', name), path.join(modules, name), { recursive: true });
-    else symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
+    symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
   }
   mkdirSync(path.join(modules, 'electron'));
   cpSync(path.join(import.meta.dirname, 'electron-stub.mjs'), path.join(modules, 'electron', 'index.mjs'));

@@ -17,7 +17,7 @@ export interface Cipher {
   decrypt(ciphertext: Uint8Array): string;
 }
 
-/** A small persistent key-value store. In Electron: electron-store. */
+/** A small persistent key-value store. In Electron: electron-store (bundled into dist/main). */
 export interface KeyValueStore {
   get(key: string): unknown;
   set(key: string, value: unknown): void;

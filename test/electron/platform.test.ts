@@ -14,7 +14,7 @@ import {
   resolveRendererPath,
   serveRenderer,
 } from '../../main/platform/app-protocol';
-import { createUserDataStore } from '../../main/platform/user-data-store';
+import { createElectronStoreKv } from '../../main/platform/electron-store-kv';
 import { createSafeStorageCipher } from '../../main/platform/safe-storage-cipher';
 import { assertBrowserUrl, createShellOpener } from '../../main/platform/shell-opener';
 import { app, resetFakeElectron, shell, state } from './fake-electron';
@@ -45,7 +45,7 @@ describe('safe-storage cipher', () => {
   it('a vault over safeStorage on basic_text keeps the session in memory only', () => {
     state.platformBackend = 'basic_text';
     const file = path.join(app.userData, 'vault.json');
-    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createUserDataStore({ name: 'vault' }) });
+    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) });
     expect(vault.status().persistent).toBe(false);
     vault.save({ providerId: 'demo', refreshToken: 'rt-basic-text-should-not-be-on-disk', user: { sub: 's', email: 'p@example.org' }, savedAt: 1 });
     let onDisk = '';
@@ -60,16 +60,16 @@ describe('safe-storage cipher', () => {
 
   it('encryption unavailable (before ready / no keystore) → vault not persistent', () => {
     state.cipher.available = false;
-    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createUserDataStore({ name: 'vault' }) });
+    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) });
     expect(vault.status()).toMatchObject({ persistent: false });
   });
 });
 
-describe('user-data key-value store (real file on disk, fake app paths)', () => {
-  it('reads a vault.json written by the electron-store version (same place, same format), mode 0600 on write', () => {
+describe('electron-store key-value store (real conf on disk, fake app paths)', () => {
+  it('reads an existing <userData>/vault.json, mode 0600 on write', () => {
     const previous = { vault: { version: 1, entries: { demo: { ct: 'AAAA' } } } };
     writeFileSync(path.join(app.userData, 'vault.json'), JSON.stringify(previous, null, '\t'));
-    const kv = createUserDataStore({ name: 'vault' });
+    const kv = createElectronStoreKv({ name: 'vault' });
     expect(kv.get('vault')).toEqual(previous.vault);
     kv.set('other', 1);
     // Windows has no POSIX modes (the file inherits the user profile's ACL).
@@ -77,28 +77,28 @@ describe('user-data key-value store (real file on disk, fake app paths)', () => 
   });
 
   it('writes <userData>/vault.json and reads it back in a new instance', () => {
-    const kv = createUserDataStore({ name: 'vault' });
+    const kv = createElectronStoreKv({ name: 'vault' });
     kv.set('vault', { version: 1, entries: {} });
     kv.set('a.b', 1);
     expect(JSON.parse(readFileSync(path.join(app.userData, 'vault.json'), 'utf8'))).toEqual({ vault: { version: 1, entries: {} }, 'a.b': 1 });
-    const again = createUserDataStore({ name: 'vault' });
+    const again = createElectronStoreKv({ name: 'vault' });
     expect(again.get('vault')).toEqual({ version: 1, entries: {} });
     again.delete('vault');
-    expect(createUserDataStore({ name: 'vault' }).get('vault')).toBeUndefined();
+    expect(createElectronStoreKv({ name: 'vault' }).get('vault')).toBeUndefined();
   });
 
   it('a corrupt file is treated as empty instead of crashing start-up', () => {
     writeFileSync(path.join(app.userData, 'vault.json'), '{"vault": {"version": 1, "entr');
-    const kv = createUserDataStore({ name: 'vault' });
+    const kv = createElectronStoreKv({ name: 'vault' });
     expect(kv.get('vault')).toBeUndefined();
   });
 
   it('a vault over it stores only ciphertext', () => {
-    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createUserDataStore({ name: 'vault' }) });
+    const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) });
     vault.save({ providerId: 'demo', refreshToken: 'rt-must-be-encrypted-0001', user: { sub: 's', name: 'Grace Hopper', email: 'grace@example.org' }, savedAt: 2 });
     const onDisk = readFileSync(path.join(app.userData, 'vault.json'), 'utf8');
     for (const secret of ['rt-must-be-encrypted-0001', 'grace@example.org', 'Grace Hopper']) expect(onDisk).not.toContain(secret);
-    expect(new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createUserDataStore({ name: 'vault' }) }).load('demo')?.refreshToken).toBe(
+    expect(new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) }).load('demo')?.refreshToken).toBe(
       'rt-must-be-encrypted-0001',
     );
   });
