@@ -16,8 +16,10 @@ import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
 import { resolveProvider } from './provider-client';
-import { revokeAndEndSession } from './sign-out';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
+import type { PendingRevocation } from './vault';
 import { resolveUserInfo } from './userinfo';
 import type {
   ApiRequest,
@@ -27,6 +29,7 @@ import type {
   FetchLike,
   Logger,
   ProviderSummary,
+  RevocationState,
   SessionState,
   StorageStatus,
   UrlOpener,
@@ -41,6 +44,10 @@ export interface SessionVault {
   remove(providerId: string): void;
   lastProviderId(): string | null;
   setLastProviderId(id: string | null): void;
+  /** Failed revocations kept for a retry (optional: without them a failed revocation is only reported). */
+  keepRevocation?(pending: PendingRevocation): void;
+  pendingRevocations?(): PendingRevocation[];
+  removeRevocation?(id: string): void;
 }
 
 export interface AuthCoreOptions {
@@ -59,6 +66,15 @@ export interface AuthCoreOptions {
   providerTimeoutSeconds?: number;
   /** Upper bound for each API request, in ms. Default 30 s. */
   apiTimeoutMs?: number;
+  /**
+   * Backoff for the core's own retries (refresh while the provider is
+   * unreachable, failed revocations). Default 2 s doubling to 5 minutes, jittered.
+   */
+  backoff?: Partial<BackoffPolicy>;
+  /** How long a failed revocation is retried. Default 7 days. */
+  revocationRetryWindowMs?: number;
+  /** How many times a failed revocation is retried at most. Default 50. */
+  revocationMaxAttempts?: number;
 }
 
 /** Authorization parameters the core owns; a profile may not override them. */
@@ -92,6 +108,16 @@ class DesktopAuthCore implements AuthCore {
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
+  /** How the person's last sign-out went at the provider (shown while signed out). */
+  #revocation: RevocationState | undefined;
+  readonly #backoff: BackoffPolicy;
+  /** Background retry of the refresh while the provider is unreachable. */
+  #recoveryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Background retry of failed revocations. */
+  #revocationTimer: ReturnType<typeof setTimeout> | null = null;
+  #revocationFailures = 0;
+  #revocationRun: Promise<void> | null = null;
+  #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
     this.#opts = opts;
@@ -100,6 +126,7 @@ class DesktopAuthCore implements AuthCore {
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
     this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
+    this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     for (const providerId of providersWithSecrets(opts.config)) {
       this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
     }
@@ -112,12 +139,16 @@ class DesktopAuthCore implements AuthCore {
   getSession(): SessionState {
     const storage = this.#opts.vault.status();
     if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId };
-    if (this.#session) return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user } };
+    if (this.#session) {
+      const connectivity = this.#session.offline ? 'offline' : 'online';
+      return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user }, connectivity };
+    }
     return {
       status: 'signed_out',
       storage,
       providerId: null,
       ...(this.#endReason ? { reason: this.#endReason } : {}),
+      ...(this.#revocation ? { revocation: { ...this.#revocation } } : {}),
     };
   }
 
@@ -128,6 +159,12 @@ class DesktopAuthCore implements AuthCore {
 
   async restore(): Promise<SessionState> {
     const { vault } = this.#opts;
+    // Revocations that failed in an earlier run are retried now, in the background,
+    // and the signed-out window says so until they are settled.
+    if ((vault.pendingRevocations?.().length ?? 0) > 0) {
+      this.#revocation = { outcome: 'failed', retrying: true };
+      this.#retryRevocationsSoon(0);
+    }
     const providerId = vault.lastProviderId();
     if (!providerId) return this.getSession();
     const provider = this.#providers.get(providerId);
@@ -144,8 +181,8 @@ class DesktopAuthCore implements AuthCore {
       await session.accessToken();
       this.#log('info', 'restore.done', { providerId });
     } catch (err) {
-      // invalid_grant has already signed out through onRefreshRejected; anything
-      // else (offline, provider down) keeps the session: it refreshes on first use.
+      // A refusal has already ended the session through onRefreshRejected; anything
+      // else (offline, provider down) keeps it, shown as offline, retried in the background.
       this.#log('warn', 'restore.refresh_failed', { providerId, errorCode: toErrorPayload(err).code });
     }
     return this.getSession();
@@ -160,6 +197,7 @@ class DesktopAuthCore implements AuthCore {
     const marker = { state: '', providerId: provider.id };
     this.#signingIn = marker;
     this.#endReason = undefined;
+    this.#revocation = undefined;
     this.#emit();
     let entry: PendingSignIn<Completed> | undefined;
     let loopback: LoopbackRedirect | undefined;
@@ -265,15 +303,39 @@ class DesktopAuthCore implements AuthCore {
       this.#emit();
       return this.getSession();
     }
+    this.#revocation = undefined;
     const tokens = this.#endLocally(session);
     const provider = this.#providers.get(session.providerId);
-    if (provider) await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+    if (provider) {
+      const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+      const keep = outcome === 'failed' && this.#opts.vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined;
+      if (keep) {
+        this.#opts.vault.keepRevocation!({
+          id: client.randomState().slice(0, 32),
+          providerId: provider.id,
+          tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
+          firstFailedAt: this.#clock(),
+          attempts: 1,
+        });
+        this.#revocationFailures = 0;
+        this.#retryRevocationsSoon();
+      }
+      // Unless someone signed in meanwhile, the signed-out state says how the provider took it.
+      if (!this.#session && !this.#signingIn) {
+        this.#revocation = { outcome, retrying: keep };
+        this.#emit();
+      }
+    }
     return this.getSession();
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
     this.#listeners.clear();
+    this.#clearRecovery();
+    if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
+    this.#revocationTimer = null;
   }
 
   // --- internals -----------------------------------------------------------
@@ -356,7 +418,15 @@ class DesktopAuthCore implements AuthCore {
       logger: this.#log,
       refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
       refreshGrant: async (refreshToken) => {
-        const config = await this.#config(provider);
+        let config: client.Configuration;
+        try {
+          config = await this.#config(provider);
+        } catch (err) {
+          // Discovery is not the token endpoint: whatever it answered (a captive portal's 403, an
+          // outage) says nothing about the refresh token, so the cause is cut and it counts as transient.
+          const mapped = toAuthError(err, 'Refresh');
+          throw new AuthError(mapped.code, mapped.message);
+        }
         try {
           return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
         } catch (err) {
@@ -364,14 +434,108 @@ class DesktopAuthCore implements AuthCore {
         }
       },
       persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user),
+      backoff: this.#backoff,
       onRefreshRejected: (err) => {
         if (this.#session !== session) return;
+        this.#clearRecovery();
         this.#endLocally(session);
         this.#endReason = { code: err.code, message: err.message };
+        this.#revocation = undefined;
+        this.#emit();
+      },
+      onConnectivity: (offline, retryInMs) => {
+        if (this.#session !== session) return;
+        this.#clearRecovery();
+        if (offline && retryInMs !== null) this.#scheduleRecovery(session, retryInMs);
+        if (!offline) this.#retryRevocationsSoon(0);
         this.#emit();
       },
     });
     return session;
+  }
+
+  /**
+   * While the provider is unreachable, one timer retries the refresh after the
+   * session's backoff delay; success flips the state back to online, a refusal
+   * ends the session, another failure schedules the next (longer) attempt.
+   * Unref'd, so it never keeps a process alive; cleared on sign-out and dispose.
+   */
+  #scheduleRecovery(session: TokenSession, delayMs: number): void {
+    if (this.#disposed) return;
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = null;
+      if (this.#session !== session || this.#disposed) return;
+      session.retryNow().then(
+        () => this.#log('info', 'refresh.recovered', { providerId: session.providerId }),
+        () => {},
+      );
+    }, delayMs);
+    this.#recoveryTimer.unref?.();
+  }
+
+  #clearRecovery(): void {
+    if (this.#recoveryTimer) clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = null;
+  }
+
+  /** Schedules a retry of the kept failed revocations (backoff delay unless `delayMs` is given). */
+  #retryRevocationsSoon(delayMs?: number): void {
+    const vault = this.#opts.vault;
+    if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
+    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, this.#backoff);
+    this.#revocationTimer = setTimeout(() => {
+      this.#revocationTimer = null;
+      this.#revocationRun = this.#retryRevocations().finally(() => {
+        this.#revocationRun = null;
+      });
+    }, delay);
+    this.#revocationTimer.unref?.();
+  }
+
+  /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
+  async #retryRevocations(): Promise<void> {
+    const vault = this.#opts.vault;
+    const pending = vault.pendingRevocations?.() ?? [];
+    if (pending.length === 0) return;
+    const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
+    const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
+    let stillFailing = false;
+    let settled: RevocationState['outcome'] | 'gave_up' | undefined;
+    for (const item of pending) {
+      if (this.#disposed) return;
+      const provider = this.#providers.get(item.providerId);
+      if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
+        vault.removeRevocation?.(item.id);
+        this.#log('warn', 'revocation.given_up', { providerId: item.providerId, attempts: item.attempts });
+        settled = 'gave_up';
+        continue;
+      }
+      let outcome: RevocationState['outcome'];
+      try {
+        outcome = await revokeTokens(provider, await this.#config(provider), item.tokens, this.#log);
+      } catch {
+        outcome = 'failed';
+      }
+      if (outcome === 'failed') {
+        stillFailing = true;
+        vault.keepRevocation?.({ ...item, attempts: item.attempts + 1 });
+      } else {
+        vault.removeRevocation?.(item.id);
+        this.#log('info', 'revocation.retried', { providerId: item.providerId, outcome });
+        settled ??= outcome;
+      }
+    }
+    if (stillFailing) {
+      this.#revocationFailures += 1;
+      this.#retryRevocationsSoon();
+    } else {
+      this.#revocationFailures = 0;
+    }
+    // The window still showing that sign-out learns how it ended.
+    if (settled && this.#revocation?.retrying && !stillFailing && !this.#session) {
+      this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
+      this.#emit();
+    }
   }
 
   #persist(providerId: string, refreshToken: string, user: UserInfo): void {
@@ -386,7 +550,10 @@ class DesktopAuthCore implements AuthCore {
   /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
   #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
     const tokens = session.end();
-    if (this.#session === session) this.#session = null;
+    if (this.#session === session) {
+      this.#session = null;
+      this.#clearRecovery();
+    }
     if (opts.clearVault !== false) {
       try {
         this.#opts.vault.remove(session.providerId);

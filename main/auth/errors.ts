@@ -23,6 +23,10 @@ export const AUTH_ERROR_CODES = [
   'invalid_config',
   'invalid_request',
   'internal_error',
+  'session_ended',
+  'tls_untrusted',
+  'proxy_auth_required',
+  'clock_skew',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -45,6 +49,11 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   invalid_config: 'The provider configuration is not valid.',
   invalid_request: 'The request was not valid.',
   internal_error: 'Something went wrong inside the app.',
+  session_ended: 'Your sign-in was ended by the provider. Sign in again.',
+  tls_untrusted:
+    "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
+  proxy_auth_required: 'The network proxy asked for a user name and password. Check your proxy settings or ask IT, then try again.',
+  clock_skew: "The identity provider's answer was dated too far from this computer's time. Check the computer's clock, date and time zone, then try again.",
 };
 
 export class AuthError extends Error {
