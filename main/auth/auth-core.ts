@@ -485,24 +485,30 @@ class DesktopAuthCore implements AuthCore {
     const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, this.#backoff);
     this.#revocationTimer = setTimeout(() => {
       this.#revocationTimer = null;
-      this.#revocationRun = this.#retryRevocations().finally(() => {
-        this.#revocationRun = null;
-      });
+      this.#revocationRun = this.#retryRevocations().then(
+        (stillFailing) => {
+          this.#revocationRun = null;
+          if (stillFailing) this.#retryRevocationsSoon();
+        },
+        () => {
+          this.#revocationRun = null;
+        },
+      );
     }, delay);
     this.#revocationTimer.unref?.();
   }
 
   /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
-  async #retryRevocations(): Promise<void> {
+  async #retryRevocations(): Promise<boolean> {
     const vault = this.#opts.vault;
     const pending = vault.pendingRevocations?.() ?? [];
-    if (pending.length === 0) return;
+    if (pending.length === 0) return false;
     const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
     const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
     let stillFailing = false;
     let settled: RevocationState['outcome'] | 'gave_up' | undefined;
     for (const item of pending) {
-      if (this.#disposed) return;
+      if (this.#disposed) return false;
       const provider = this.#providers.get(item.providerId);
       if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
         vault.removeRevocation?.(item.id);
@@ -525,17 +531,13 @@ class DesktopAuthCore implements AuthCore {
         settled ??= outcome;
       }
     }
-    if (stillFailing) {
-      this.#revocationFailures += 1;
-      this.#retryRevocationsSoon();
-    } else {
-      this.#revocationFailures = 0;
-    }
+    this.#revocationFailures = stillFailing ? this.#revocationFailures + 1 : 0;
     // The window still showing that sign-out learns how it ended.
     if (settled && this.#revocation?.retrying && !stillFailing && !this.#session) {
       this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
       this.#emit();
     }
+    return stillFailing;
   }
 
   #persist(providerId: string, refreshToken: string, user: UserInfo): void {

@@ -9,6 +9,11 @@
  *   "lastProviderId": "<providerId>" }
  * ```
  *
+ * A revocation that failed at sign-out is kept under a second key,
+ * `revocations` (`{ "version": 1, "entries": [{ id, providerId, ciphertext,
+ * firstFailedAt, attempts }] }`, the tokens only inside the ciphertext), so a
+ * vault written before it existed loads unchanged.
+ *
  * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`:
  * the token AND the person's name and email exist only inside it. The provider
  * id, the save time and the last-used provider id are the only plaintext.
