@@ -89,6 +89,39 @@ export function toErrorPayload(err: unknown): ErrorPayload {
   return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
 }
 
+/** Node's / OpenSSL's codes for "the certificate chain does not end at a CA this process trusts". */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/**
+ * Recognises the two failures of a corporate network that deserve their own
+ * words rather than "could not be reached": a certificate from an authority
+ * this computer does not trust (a TLS-inspecting firewall, a private CA), and
+ * a proxy that wants a password. Walks the `cause` chain: undici reports
+ * `TypeError: fetch failed` with the real error as its cause; Electron's
+ * `net.fetch` reports Chromium's `net::ERR_…` names. Returns null for anything else.
+ */
+export function transportFailure(err: unknown): AuthError | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    const message = current instanceof Error ? current.message : '';
+    if ((typeof code === 'string' && UNTRUSTED_CERT_CODES.has(code)) || /net::ERR_CERT_AUTHORITY_INVALID/.test(message)) {
+      return new AuthError('tls_untrusted', undefined, { cause: err });
+    }
+    // undici's ProxyAgent: "Proxy response (407) !== 200 when HTTP Tunneling"; Chromium: ERR_PROXY_AUTH_*.
+    if (/\(407\)|net::ERR_PROXY_AUTH/.test(message)) return new AuthError('proxy_auth_required', undefined, { cause: err });
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 export function defaultMessage(code: AuthErrorCode): string {
   return DEFAULT_MESSAGES[code];
 }

@@ -4,7 +4,7 @@
  * message is never shown: it can quote response bodies.
  */
 import { AuthorizationResponseError, ClientError, ResponseBodyError } from 'openid-client';
-import { AuthError, isAuthError, type AuthErrorCode } from './errors';
+import { AuthError, isAuthError, transportFailure, type AuthErrorCode } from './errors';
 
 /** OAuth `error` values (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6) to our codes. */
 export function codeForOAuthError(error: string | undefined, status?: number): AuthErrorCode {
@@ -52,6 +52,8 @@ export function toAuthError(err: unknown, context: string): AuthError {
     const code = codeForOAuthError(err.error);
     return new AuthError(code, messageFor(code, context), { cause: err });
   }
+  const transport = transportFailure(err);
+  if (transport) return transport;
   if (isNetworkFailure(err)) return new AuthError('network_error', undefined, { cause: err });
   if (err instanceof ClientError) {
     // A non-conforming response with a 5xx status is the server failing, not lying.

@@ -89,6 +89,7 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
       });
     } catch (err) {
       const mapped = toAuthError(err, 'Provider discovery');
+      if (mapped.code === 'tls_untrusted' || mapped.code === 'proxy_auth_required') throw mapped;
       if (mapped.code === 'network_error') {
         throw new AuthError('network_error', `Could not reach the identity provider at ${issuer.origin}. Check your connection and try again.`, { cause: err });
       }

@@ -37,10 +37,18 @@ function httpAnswer(err: unknown): { status: number; oauthError?: string; respon
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
     if (current instanceof ResponseBodyError) return { status: current.status, oauthError: current.error, response: current.response };
     if (current instanceof WWWAuthenticateChallengeError) return { status: current.status, response: current.response };
-    if (current instanceof Response) return { status: current.status, response: current };
+    // Duck-typed: a host may inject a fetch whose Response is not this realm's (undici from npm, Electron's net).
+    if (isResponseLike(current)) return { status: current.status, response: current };
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function isResponseLike(value: unknown): value is Response {
+  if (value instanceof Response) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { status?: unknown; headers?: { get?: unknown } };
+  return typeof v.status === 'number' && typeof v.headers?.get === 'function';
 }
 
 export function classifyRefreshFailure(err: unknown, now: number): RefreshVerdict {
