@@ -15,7 +15,7 @@ import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
-import { resolveProvider } from './provider-client';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
@@ -71,6 +71,12 @@ export interface AuthCoreOptions {
    * unreachable, failed revocations). Default 2 s doubling to 5 minutes, jittered.
    */
   backoff?: Partial<BackoffPolicy>;
+  /**
+   * Allowed difference between this computer's clock and the provider's when
+   * checking ID token times, in seconds. Default 600 (10 minutes); beyond it
+   * sign-in fails with `clock_skew`.
+   */
+  clockToleranceSeconds?: number;
   /** How long a failed revocation is retried. Default 7 days. */
   revocationRetryWindowMs?: number;
   /** How many times a failed revocation is retried at most. Default 50. */
@@ -343,7 +349,12 @@ class DesktopAuthCore implements AuthCore {
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
     if (!p) {
-      p = resolveProvider(provider, { fetch: this.#fetch, clock: this.#clock, timeoutSeconds: this.#opts.providerTimeoutSeconds });
+      p = resolveProvider(provider, {
+        fetch: this.#fetch,
+        clock: this.#clock,
+        timeoutSeconds: this.#opts.providerTimeoutSeconds,
+        ...(this.#opts.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#opts.clockToleranceSeconds } : {}),
+      });
       // A failed discovery is retried on the next attempt instead of being cached.
       p.catch(() => this.#discovered.delete(provider.id));
       this.#discovered.set(provider.id, p);
@@ -378,6 +389,7 @@ class DesktopAuthCore implements AuthCore {
       expectedState: pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
+    this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
     const user = await resolveUserInfo(provider, config, response, tokens, {
       fetch: this.#fetch,
@@ -396,6 +408,18 @@ class DesktopAuthCore implements AuthCore {
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
     return this.getSession();
+  }
+
+  /**
+   * openid-client checks `exp` (and `nbf`) against its tolerance, but not an
+   * `iat` in the future: a computer whose clock is far behind the provider's
+   * would sign in with times that make no sense. Same tolerance, same code.
+   * @see OpenID Connect Core 1.0 §3.1.3.7 (12)
+   */
+  #assertIssuedNotInFuture(response: client.TokenEndpointResponseHelpers): void {
+    const iat = response.claims()?.iat;
+    const tolerance = this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (typeof iat === 'number' && iat > this.#clock() / 1000 + tolerance) throw new AuthError('clock_skew');
   }
 
   #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {

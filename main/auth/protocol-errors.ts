@@ -52,6 +52,8 @@ export function toAuthError(err: unknown, context: string): AuthError {
     const code = codeForOAuthError(err.error);
     return new AuthError(code, messageFor(code, context), { cause: err });
   }
+  // An ID token dated in the future or already expired by this computer's clock.
+  if ((err as { code?: unknown } | null)?.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return new AuthError('clock_skew', undefined, { cause: err });
   const transport = transportFailure(err);
   if (transport) return transport;
   if (isNetworkFailure(err)) return new AuthError('network_error', undefined, { cause: err });
