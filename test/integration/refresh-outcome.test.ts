@@ -236,6 +236,38 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     await expect(r.core.request({ method: 'GET', path: '/hello' })).resolves.toMatchObject({ status: 200 });
   });
 
+  it('the whole provider unreachable at start (connection refused, even discovery): the person from the vault, signed in but offline', async () => {
+    const saved = await savedSession();
+    const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
+    // Everything goes to a port nothing listens on: a laptop waking up without a network.
+    const nowhere: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      url.port = '9';
+      return fetch(url, init);
+    }) as FetchLike;
+    const core = createAuthCore({ config, vault, fetch: nowhere, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    try {
+      await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline', user: { name: 'Demo User', email: 'demo@example.test' } });
+      await expect(core.request({ method: 'GET', path: '/hello' })).rejects.toMatchObject({ code: 'network_error' });
+      expect(vault.load('demo')).not.toBeNull();
+    } finally {
+      await core.dispose();
+    }
+  });
+
+  it('a captive portal answering discovery with HTML at start: kept, offline (discovery says nothing about the token)', async () => {
+    const saved = await savedSession();
+    const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
+    const portal: FetchLike = (async () => new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } })) as unknown as FetchLike;
+    const core = createAuthCore({ config, vault, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    try {
+      await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });
+      expect(vault.load('demo')).not.toBeNull();
+    } finally {
+      await core.dispose();
+    }
+  });
+
   it('sign-out stops the background retry: no refresh request afterwards', async () => {
     const saved = await savedSession();
     tokenFault.mode = 'status500';
