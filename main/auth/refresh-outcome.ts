@@ -9,6 +9,7 @@
  * |-----------------------------------------------------------|-----------|
  * | answered 4xx (not 408/429), JSON or not, any `error` value | ended     |
  * | answered 429 or 408                                        | kept, retried after Retry-After / backoff |
+ * | a proxy answered 407 (not the provider)                     | kept, `proxy_auth_required`, retried |
  * | answered 5xx                                               | kept, retried with backoff |
  * | could not be reached, timed out, TLS or proxy failure       | kept, retried with backoff |
  * | answered 2xx/3xx with something unusable (captive portal)   | kept, retried with backoff |
@@ -63,6 +64,10 @@ export function classifyRefreshFailure(err: unknown, now: number): RefreshVerdic
     return { kind: 'transient', error: mapped };
   }
   const { status } = answer;
+  if (status === 407) {
+    // The proxy between us and the provider wants credentials: the provider has not said anything.
+    return { kind: 'transient', error: new AuthError('proxy_auth_required', undefined, { cause: err }) };
+  }
   if (status === 429 || status === 408) {
     const retryAfterMs = parseRetryAfter(answer.response?.headers.get('retry-after'), now);
     return {

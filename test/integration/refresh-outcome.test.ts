@@ -126,6 +126,8 @@ const KEEPS: Row[] = [
   ['429 JSON with Retry-After', { status: 429, body: json({ error: 'slow_down' }), contentType: 'application/json', headers: { 'retry-after': '120' } }, 'server_error'],
   ['429 empty', { status: 429, body: '' }, 'server_error'],
   ['408 empty', { status: 408, body: '' }, 'server_error'],
+  // The Fetch standard turns a 407 into a network error (undici does); Electron's net.fetch may hand it over: see the unit table.
+  ['407 from a proxy (not the provider)', { status: 407, body: '', headers: { 'proxy-authenticate': 'Basic realm="corp"' } }, 'network_error'],
   ['200 HTML (a captive portal)', { status: 200, body: '<html>Log in to the Wi-Fi</html>', contentType: 'text/html' }, 'invalid_response'],
 ];
 

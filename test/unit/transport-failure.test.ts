@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transportFailure } from '../../main/auth/errors';
+import { toAuthError } from '../../main/auth/protocol-errors';
 
 /** What undici (Node) and Chromium (Electron's net.fetch) throw, as they throw it. */
 function undiciFailure(cause: Error): TypeError {
@@ -28,6 +29,15 @@ describe('transportFailure', () => {
     ['not an error', 'fetch failed'],
   ])('%s → null (left to the general mapping)', (_label, err) => {
     expect(transportFailure(err)).toBeNull();
+  });
+
+  it.each([
+    ['net::ERR_INTERNET_DISCONNECTED', 'network_error'],
+    ['net::ERR_CONNECTION_REFUSED', 'network_error'],
+    ['net::ERR_NAME_NOT_RESOLVED', 'network_error'],
+    ['net::ERR_CERT_AUTHORITY_INVALID', 'tls_untrusted'],
+  ])('Electron net.fetch rejecting with %s → %s through the protocol mapping', (message, code) => {
+    expect(toAuthError(new Error(message), 'Sign-in').code).toBe(code);
   });
 
   it('a cyclic cause chain ends', () => {
