@@ -97,6 +97,9 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
 
 type Completed = SessionState;
 
+/** Longest wait between two retries of a failed revocation. */
+const REVOCATION_MAX_DELAY_MS = 60 * 60_000;
+
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
 }
@@ -506,13 +509,16 @@ class DesktopAuthCore implements AuthCore {
   #retryRevocationsSoon(delayMs?: number): void {
     const vault = this.#opts.vault;
     if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
-    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, this.#backoff);
+    // Slower than the refresh retry (up to an hour): the attempts must stretch over days of being offline.
+    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
     this.#revocationTimer = setTimeout(() => {
       this.#revocationTimer = null;
       this.#revocationRun = this.#retryRevocations().then(
-        (stillFailing) => {
+        ({ stillFailing, seen }) => {
           this.#revocationRun = null;
-          if (stillFailing) this.#retryRevocationsSoon();
+          // Also when one was kept (a sign-out) while this pass ran.
+          const keptMeanwhile = (vault.pendingRevocations?.() ?? []).some((p) => !seen.has(p.id));
+          if (stillFailing || keptMeanwhile) this.#retryRevocationsSoon();
         },
         () => {
           this.#revocationRun = null;
@@ -523,16 +529,17 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
-  async #retryRevocations(): Promise<boolean> {
+  async #retryRevocations(): Promise<{ stillFailing: boolean; seen: Set<string> }> {
     const vault = this.#opts.vault;
     const pending = vault.pendingRevocations?.() ?? [];
-    if (pending.length === 0) return false;
+    const seen = new Set(pending.map((p) => p.id));
+    if (pending.length === 0) return { stillFailing: false, seen };
     const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
     const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
     let stillFailing = false;
     let settled: RevocationState['outcome'] | 'gave_up' | undefined;
     for (const item of pending) {
-      if (this.#disposed) return false;
+      if (this.#disposed) return { stillFailing: false, seen };
       const provider = this.#providers.get(item.providerId);
       if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
         vault.removeRevocation?.(item.id);
@@ -561,7 +568,7 @@ class DesktopAuthCore implements AuthCore {
       this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
       this.#emit();
     }
-    return stillFailing;
+    return { stillFailing, seen };
   }
 
   #persist(providerId: string, refreshToken: string, user: UserInfo): void {

@@ -164,6 +164,22 @@ describe('revocation outcome in the signed-out state', () => {
     expect(await stillValid(rt)).toBe(false);
   });
 
+  it('two failed sign-outs in a row: both kept, both revoked once the provider answers', async () => {
+    const r = await rig();
+    fault.mode = 'status500';
+    await r.core.signIn();
+    const first = r.vault.load('demo')!.refreshToken;
+    await r.core.signOut();
+    await r.core.signIn();
+    const second = r.vault.load('demo')!.refreshToken;
+    await r.core.signOut();
+    expect(r.vault.pendingRevocations().length).toBe(2);
+    fault.mode = 'pass';
+    await until(() => r.vault.pendingRevocations().length === 0, 10_000, 'both revoked');
+    expect(await stillValid(first)).toBe(false);
+    expect(await stillValid(second)).toBe(false);
+  });
+
   it('retries are bounded: after the maximum number of attempts the kept revocation is given up and the window says failed', async () => {
     const r = await rig({ core: { revocationMaxAttempts: 3 } });
     await r.core.signIn();
