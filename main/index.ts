@@ -23,7 +23,7 @@ import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
-import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
+import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import { Vault } from './auth/vault';
 import { DeepLinkInbox, extractDeepLink } from './deep-link';
 import type { DemoProvider } from './demo/demo-provider';
@@ -35,6 +35,7 @@ import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
+import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
 import { registerAppImageScheme } from './platform/appimage-scheme';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -56,6 +57,8 @@ export interface MainDeps {
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
   openUrl: UrlOpener;
+  /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
+  createFetch: () => FetchLike;
 }
 
 /** What a running app is made of (returned for tests and for orderly shutdown). */
@@ -94,6 +97,7 @@ function defaultDeps(): MainDeps {
     createCipher: () => createSafeStorageCipher(),
     createStore: () => createElectronStoreKv({ name: 'vault' }),
     openUrl: createShellOpener(),
+    createFetch: () => createNetFetch(),
   };
 }
 
@@ -162,7 +166,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       serveRenderer(deps.paths.renderer);
       const effective = config ?? (await startDemo(deps, cleanups, log));
       const vault = new Vault({ cipher: deps.createCipher(), store: deps.createStore(), allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
-      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log });
+      cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
+      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
       cleanups.push(() => core.dispose());
 
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));

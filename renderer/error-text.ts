@@ -20,6 +20,10 @@ const HEADINGS: Record<ErrorPayload['code'], string> = {
   invalid_config: 'The app is not configured correctly',
   invalid_request: 'The app sent a request that was not valid',
   internal_error: 'Something went wrong',
+  session_ended: 'Signed out by the provider',
+  tls_untrusted: 'The connection is not trusted',
+  proxy_auth_required: 'The proxy needs a password',
+  clock_skew: "Check the computer's clock",
 };
 
 export function errorHeading(code: string): string {

@@ -16,6 +16,8 @@ function el<T extends HTMLElement>(selector: string): T {
 const ui = {
   status: el<HTMLParagraphElement>('[data-testid="status"]'),
   notice: el<HTMLParagraphElement>('[data-testid="storage-notice"]'),
+  connectivity: el<HTMLParagraphElement>('[data-testid="connectivity-notice"]'),
+  revocation: el<HTMLParagraphElement>('[data-testid="revocation-notice"]'),
   error: el<HTMLDivElement>('[data-testid="error"]'),
   errorTitle: el<HTMLElement>('.error-title'),
   errorMessage: el<HTMLElement>('.error-message'),
@@ -62,7 +64,9 @@ function render(): void {
       : mode === 'waiting'
         ? 'Finish signing in in your browser.'
         : mode === 'signed_in'
-          ? 'Signed in.'
+          ? session?.status === 'signed_in' && session.connectivity === 'offline'
+            ? 'Signed in — offline.'
+            : 'Signed in.'
           : 'Signed out.';
   ui.signedOut.hidden = mode !== 'signed_out';
   ui.waiting.hidden = mode !== 'waiting';
@@ -71,6 +75,13 @@ function render(): void {
   const notice = session?.storage.notice;
   ui.notice.hidden = !notice;
   ui.notice.textContent = notice ?? '';
+
+  const offline = mode === 'signed_in' && session?.status === 'signed_in' && session.connectivity === 'offline' ? OFFLINE_TEXT : '';
+  ui.connectivity.hidden = !offline;
+  ui.connectivity.textContent = offline;
+  const revocation = mode === 'signed_out' && session?.status === 'signed_out' ? revocationText(session.revocation) : '';
+  ui.revocation.hidden = !revocation;
+  ui.revocation.textContent = revocation;
 
   ui.providerField.hidden = view.providers.length <= 1;
   ui.signIn.disabled = view.busy || view.providers.length === 0;
@@ -89,11 +100,29 @@ function render(): void {
   }
 }
 
+const OFFLINE_TEXT =
+  'The identity provider cannot be reached right now. You are still signed in; the app keeps trying and reconnects by itself when the network is back.';
+
+/** What the person should know about the provider's side of their sign-out, in plain words ('' = nothing to say). */
+function revocationText(revocation: Extract<SessionState, { status: 'signed_out' }>['revocation']): string {
+  if (!revocation) return '';
+  switch (revocation.outcome) {
+    case 'revoked':
+      return '';
+    case 'not_offered':
+      return 'Signed out on this computer. This provider offers no way to cancel the sign-in remotely; it ends by itself when it expires.';
+    case 'failed':
+      return revocation.retrying
+        ? 'Signed out on this computer, but the identity provider could not be told yet. The app keeps trying (for up to 7 days) to cancel your sign-in there.'
+        : 'Signed out on this computer, but the identity provider could not be told. Your sign-in stays valid there until it expires.';
+  }
+}
+
 function setSession(state: SessionState): void {
   const previous = view.session;
   view.session = state;
-  // A session ended by the app (e.g. the sign-in was revoked) says why.
-  if (state.status === 'signed_out' && state.reason && previous?.status === 'signed_in') showError(state.reason);
+  // A session ended by the app or the provider says why, also when the window opens after it happened.
+  if (state.status === 'signed_out' && state.reason && previous?.status !== 'signed_out') showError(state.reason);
   render();
 }
 

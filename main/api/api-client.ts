@@ -4,7 +4,7 @@
  * one refresh and one retry, never a loop; redirects are followed by hand and
  * only while they stay inside the allow-list.
  */
-import { AuthError } from '../auth/errors';
+import { AuthError, transportFailure } from '../auth/errors';
 import type { ApiRequest, ApiResponse, BearerToken, FetchLike, Logger } from '../auth/types';
 import { authorizationHeader, isForbiddenHeaderName } from './request-rules';
 import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
@@ -73,7 +73,7 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
         signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new AuthError('network_error', undefined, { cause: err });
+      throw transportFailure(err) ?? new AuthError('network_error', undefined, { cause: err });
     }
     if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
     const location = response.headers.get('location');

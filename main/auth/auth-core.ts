@@ -15,9 +15,11 @@ import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
-import { resolveProvider } from './provider-client';
-import { revokeAndEndSession } from './sign-out';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
+import type { PendingRevocation } from './vault';
 import { resolveUserInfo } from './userinfo';
 import type { StoredSession } from './vault';
 import type {
@@ -28,6 +30,7 @@ import type {
   FetchLike,
   Logger,
   ProviderSummary,
+  RevocationState,
   SessionState,
   StorageStatus,
   UrlOpener,
@@ -42,6 +45,10 @@ export interface SessionVault {
   remove(providerId: string): void;
   lastProviderId(): string | null;
   setLastProviderId(id: string | null): void;
+  /** Failed revocations kept for a retry (optional: without them a failed revocation is only reported). */
+  keepRevocation?(pending: PendingRevocation): void;
+  pendingRevocations?(): PendingRevocation[];
+  removeRevocation?(id: string): void;
 }
 
 export interface AuthCoreOptions {
@@ -60,6 +67,21 @@ export interface AuthCoreOptions {
   providerTimeoutSeconds?: number;
   /** Upper bound for each API request, in ms. Default 30 s. */
   apiTimeoutMs?: number;
+  /**
+   * Backoff for the core's own retries (refresh while the provider is
+   * unreachable, failed revocations). Default 2 s doubling to 5 minutes, jittered.
+   */
+  backoff?: Partial<BackoffPolicy>;
+  /**
+   * Allowed difference between this computer's clock and the provider's when
+   * checking ID token times, in seconds. Default 600 (10 minutes); beyond it
+   * sign-in fails with `clock_skew`.
+   */
+  clockToleranceSeconds?: number;
+  /** How long a failed revocation is retried. Default 7 days. */
+  revocationRetryWindowMs?: number;
+  /** How many times a failed revocation is retried at most. Default 50. */
+  revocationMaxAttempts?: number;
 }
 
 /** Authorization parameters the core owns; a profile may not override them. */
@@ -82,6 +104,8 @@ interface AcceptedCallback {
   params: URLSearchParams;
   stateless: boolean;
 }
+/** Longest wait between two retries of a failed revocation. */
+const REVOCATION_MAX_DELAY_MS = 60 * 60_000;
 
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
@@ -102,6 +126,16 @@ class DesktopAuthCore implements AuthCore {
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
+  /** How the person's last sign-out went at the provider (shown while signed out). */
+  #revocation: RevocationState | undefined;
+  readonly #backoff: BackoffPolicy;
+  /** Background retry of the refresh while the provider is unreachable. */
+  #recoveryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Background retry of failed revocations. */
+  #revocationTimer: ReturnType<typeof setTimeout> | null = null;
+  #revocationFailures = 0;
+  #revocationRun: Promise<void> | null = null;
+  #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
     this.#opts = opts;
@@ -113,6 +147,7 @@ class DesktopAuthCore implements AuthCore {
     this.#callbackParams = [
       ...new Set(opts.config.providers.flatMap((p) => [p.callback?.codeParam, ...Object.values(p.callback?.identity ?? {})].filter((n): n is string => typeof n === 'string'))),
     ];
+    this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     for (const providerId of providersWithSecrets(opts.config)) {
       this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
     }
@@ -125,12 +160,16 @@ class DesktopAuthCore implements AuthCore {
   getSession(): SessionState {
     const storage = this.#opts.vault.status();
     if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId };
-    if (this.#session) return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user } };
+    if (this.#session) {
+      const connectivity = this.#session.offline ? 'offline' : 'online';
+      return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user }, connectivity };
+    }
     return {
       status: 'signed_out',
       storage,
       providerId: null,
       ...(this.#endReason ? { reason: this.#endReason } : {}),
+      ...(this.#revocation ? { revocation: { ...this.#revocation } } : {}),
     };
   }
 
@@ -141,6 +180,12 @@ class DesktopAuthCore implements AuthCore {
 
   async restore(): Promise<SessionState> {
     const { vault } = this.#opts;
+    // Revocations that failed in an earlier run are retried now, in the background,
+    // and the signed-out window says so until they are settled.
+    if ((vault.pendingRevocations?.().length ?? 0) > 0) {
+      this.#revocation = { outcome: 'failed', retrying: true };
+      this.#retryRevocationsSoon(0);
+    }
     const providerId = vault.lastProviderId();
     if (!providerId) return this.getSession();
     const provider = this.#providers.get(providerId);
@@ -165,8 +210,8 @@ class DesktopAuthCore implements AuthCore {
       await session.accessToken();
       this.#log('info', 'restore.done', { providerId });
     } catch (err) {
-      // invalid_grant has already signed out through onRefreshRejected; anything
-      // else (offline, provider down) keeps the session: it refreshes on first use.
+      // A refusal has already ended the session through onRefreshRejected; anything
+      // else (offline, provider down) keeps it, shown as offline, retried in the background.
       this.#log('warn', 'restore.refresh_failed', { providerId, errorCode: toErrorPayload(err).code });
     }
     return this.getSession();
@@ -181,6 +226,7 @@ class DesktopAuthCore implements AuthCore {
     const marker = { state: '', providerId: provider.id };
     this.#signingIn = marker;
     this.#endReason = undefined;
+    this.#revocation = undefined;
     this.#emit();
     let entry: PendingSignIn<Completed> | undefined;
     let loopback: LoopbackRedirect | undefined;
@@ -311,15 +357,39 @@ class DesktopAuthCore implements AuthCore {
       this.#emit();
       return this.getSession();
     }
+    this.#revocation = undefined;
     const tokens = this.#endLocally(session);
     const provider = this.#providers.get(session.providerId);
-    if (provider) await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+    if (provider) {
+      const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+      const keep = outcome === 'failed' && this.#opts.vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined;
+      if (keep) {
+        this.#opts.vault.keepRevocation!({
+          id: client.randomState().slice(0, 32),
+          providerId: provider.id,
+          tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
+          firstFailedAt: this.#clock(),
+          attempts: 1,
+        });
+        this.#revocationFailures = 0;
+        this.#retryRevocationsSoon();
+      }
+      // Unless someone signed in meanwhile, the signed-out state says how the provider took it.
+      if (!this.#session && !this.#signingIn) {
+        this.#revocation = { outcome, retrying: keep };
+        this.#emit();
+      }
+    }
     return this.getSession();
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
     this.#listeners.clear();
+    this.#clearRecovery();
+    if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
+    this.#revocationTimer = null;
   }
 
   // --- internals -----------------------------------------------------------
@@ -327,7 +397,12 @@ class DesktopAuthCore implements AuthCore {
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
     if (!p) {
-      p = resolveProvider(provider, { fetch: this.#fetch, clock: this.#clock, timeoutSeconds: this.#opts.providerTimeoutSeconds });
+      p = resolveProvider(provider, {
+        fetch: this.#fetch,
+        clock: this.#clock,
+        timeoutSeconds: this.#opts.providerTimeoutSeconds,
+        ...(this.#opts.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#opts.clockToleranceSeconds } : {}),
+      });
       // A failed discovery is retried on the next attempt instead of being cached.
       p.catch(() => this.#discovered.delete(provider.id));
       this.#discovered.set(provider.id, p);
@@ -373,6 +448,7 @@ class DesktopAuthCore implements AuthCore {
       expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
+    this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
     const user = await resolveUserInfo(
       provider,
@@ -404,6 +480,18 @@ class DesktopAuthCore implements AuthCore {
     return this.getSession();
   }
 
+  /**
+   * openid-client checks `exp` (and `nbf`) against its tolerance, but not an
+   * `iat` in the future: a computer whose clock is far behind the provider's
+   * would sign in with times that make no sense. Same tolerance, same code.
+   * @see OpenID Connect Core 1.0 §3.1.3.7 (12)
+   */
+  #assertIssuedNotInFuture(response: client.TokenEndpointResponseHelpers): void {
+    const iat = response.claims()?.iat;
+    const tolerance = this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (typeof iat === 'number' && iat > this.#clock() / 1000 + tolerance) throw new AuthError('clock_skew');
+  }
+
   #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {
     if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
       throw new AuthError('invalid_response', 'The identity provider did not return an access token.');
@@ -424,7 +512,15 @@ class DesktopAuthCore implements AuthCore {
       logger: this.#log,
       refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
       refreshGrant: async (refreshToken) => {
-        const config = await this.#config(provider);
+        let config: client.Configuration;
+        try {
+          config = await this.#config(provider);
+        } catch (err) {
+          // Discovery is not the token endpoint: whatever it answered (a captive portal's 403, an
+          // outage) says nothing about the refresh token, so the cause is cut and it counts as transient.
+          const mapped = toAuthError(err, 'Refresh');
+          throw new AuthError(mapped.code, mapped.message);
+        }
         try {
           return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
         } catch (err) {
@@ -432,10 +528,20 @@ class DesktopAuthCore implements AuthCore {
         }
       },
       persistRefreshToken: (refreshToken) => this.#persist(provider.id, { refreshToken }, user),
+      backoff: this.#backoff,
       onRefreshRejected: (err) => {
         if (this.#session !== session) return;
+        this.#clearRecovery();
         this.#endLocally(session);
         this.#endReason = { code: err.code, message: err.message };
+        this.#revocation = undefined;
+        this.#emit();
+      },
+      onConnectivity: (offline, retryInMs) => {
+        if (this.#session !== session) return;
+        this.#clearRecovery();
+        if (offline && retryInMs !== null) this.#scheduleRecovery(session, retryInMs);
+        if (!offline) this.#retryRevocationsSoon(0);
         this.#emit();
       },
     });
@@ -453,6 +559,96 @@ class DesktopAuthCore implements AuthCore {
     return { accessToken: at.token, tokenType: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) };
   }
 
+  /**
+   * While the provider is unreachable, one timer retries the refresh after the
+   * session's backoff delay; success flips the state back to online, a refusal
+   * ends the session, another failure schedules the next (longer) attempt.
+   * Unref'd, so it never keeps a process alive; cleared on sign-out and dispose.
+   */
+  #scheduleRecovery(session: TokenSession, delayMs: number): void {
+    if (this.#disposed) return;
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = null;
+      if (this.#session !== session || this.#disposed) return;
+      session.retryNow().then(
+        () => this.#log('info', 'refresh.recovered', { providerId: session.providerId }),
+        () => {},
+      );
+    }, delayMs);
+    this.#recoveryTimer.unref?.();
+  }
+
+  #clearRecovery(): void {
+    if (this.#recoveryTimer) clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = null;
+  }
+
+  /** Schedules a retry of the kept failed revocations (backoff delay unless `delayMs` is given). */
+  #retryRevocationsSoon(delayMs?: number): void {
+    const vault = this.#opts.vault;
+    if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
+    // Slower than the refresh retry (up to an hour): the attempts must stretch over days of being offline.
+    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
+    this.#revocationTimer = setTimeout(() => {
+      this.#revocationTimer = null;
+      this.#revocationRun = this.#retryRevocations().then(
+        ({ stillFailing, seen }) => {
+          this.#revocationRun = null;
+          // Also when one was kept (a sign-out) while this pass ran.
+          const keptMeanwhile = (vault.pendingRevocations?.() ?? []).some((p) => !seen.has(p.id));
+          if (stillFailing || keptMeanwhile) this.#retryRevocationsSoon();
+        },
+        () => {
+          this.#revocationRun = null;
+        },
+      );
+    }, delay);
+    this.#revocationTimer.unref?.();
+  }
+
+  /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
+  async #retryRevocations(): Promise<{ stillFailing: boolean; seen: Set<string> }> {
+    const vault = this.#opts.vault;
+    const pending = vault.pendingRevocations?.() ?? [];
+    const seen = new Set(pending.map((p) => p.id));
+    if (pending.length === 0) return { stillFailing: false, seen };
+    const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
+    const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
+    let stillFailing = false;
+    let settled: RevocationState['outcome'] | 'gave_up' | undefined;
+    for (const item of pending) {
+      if (this.#disposed) return { stillFailing: false, seen };
+      const provider = this.#providers.get(item.providerId);
+      if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
+        vault.removeRevocation?.(item.id);
+        this.#log('warn', 'revocation.given_up', { providerId: item.providerId, attempts: item.attempts });
+        settled = 'gave_up';
+        continue;
+      }
+      let outcome: RevocationState['outcome'];
+      try {
+        outcome = await revokeTokens(provider, await this.#config(provider), item.tokens, this.#log);
+      } catch {
+        outcome = 'failed';
+      }
+      if (outcome === 'failed') {
+        stillFailing = true;
+        vault.keepRevocation?.({ ...item, attempts: item.attempts + 1 });
+      } else {
+        vault.removeRevocation?.(item.id);
+        this.#log('info', 'revocation.retried', { providerId: item.providerId, outcome });
+        settled ??= outcome;
+      }
+    }
+    this.#revocationFailures = stillFailing ? this.#revocationFailures + 1 : 0;
+    // The window still showing that sign-out learns how it ended.
+    if (settled && this.#revocation?.retrying && !stillFailing && !this.#session) {
+      this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
+      this.#emit();
+    }
+    return { stillFailing, seen };
+  }
+
   #persist(providerId: string, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, user: UserInfo): void {
     try {
       this.#opts.vault.save({ providerId, ...secret, user, savedAt: this.#clock() });
@@ -465,7 +661,10 @@ class DesktopAuthCore implements AuthCore {
   /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
   #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
     const tokens = session.end();
-    if (this.#session === session) this.#session = null;
+    if (this.#session === session) {
+      this.#session = null;
+      this.#clearRecovery();
+    }
     if (opts.clearVault !== false) {
       try {
         this.#opts.vault.remove(session.providerId);

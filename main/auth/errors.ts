@@ -20,6 +20,10 @@ export const AUTH_ERROR_CODES = [
   'invalid_config',
   'invalid_request',
   'internal_error',
+  'session_ended',
+  'tls_untrusted',
+  'proxy_auth_required',
+  'clock_skew',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -39,6 +43,11 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   invalid_config: 'The provider configuration is not valid.',
   invalid_request: 'The request was not valid.',
   internal_error: 'Something went wrong inside the app.',
+  session_ended: 'Your sign-in was ended by the provider. Sign in again.',
+  tls_untrusted:
+    "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
+  proxy_auth_required: 'The network proxy asked for a user name and password. Check your proxy settings or ask IT, then try again.',
+  clock_skew: "The identity provider's answer was dated too far from this computer's time. Check the computer's clock, date and time zone, then try again.",
 };
 
 export class AuthError extends Error {
@@ -68,4 +77,37 @@ export interface ErrorPayload {
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (isAuthError(err)) return { code: err.code, message: err.message };
   return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
+}
+
+/** Node's / OpenSSL's codes for "the certificate chain does not end at a CA this process trusts". */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/**
+ * Recognises the two failures of a corporate network that deserve their own
+ * words rather than "could not be reached": a certificate from an authority
+ * this computer does not trust (a TLS-inspecting firewall, a private CA), and
+ * a proxy that wants a password. Walks the `cause` chain: undici reports
+ * `TypeError: fetch failed` with the real error as its cause; Electron's
+ * `net.fetch` reports Chromium's `net::ERR_…` names. Returns null for anything else.
+ */
+export function transportFailure(err: unknown): AuthError | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    const message = current instanceof Error ? current.message : '';
+    if ((typeof code === 'string' && UNTRUSTED_CERT_CODES.has(code)) || /net::ERR_CERT_AUTHORITY_INVALID/.test(message)) {
+      return new AuthError('tls_untrusted', undefined, { cause: err });
+    }
+    // undici's ProxyAgent: "Proxy response (407) !== 200 when HTTP Tunneling"; Chromium: ERR_PROXY_AUTH_*.
+    if (/\(407\)|net::ERR_PROXY_AUTH/.test(message)) return new AuthError('proxy_auth_required', undefined, { cause: err });
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
 }

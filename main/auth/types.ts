@@ -60,9 +60,34 @@ export type SessionState =
       providerId: string | null;
       /** Why the session ended when it was not the person's own sign-out (e.g. refresh token revoked). */
       reason?: { code: string; message: string };
+      /** After the person's own sign-out: whether the provider was told (RFC 7009). */
+      revocation?: RevocationState;
     }
   | { status: 'signing_in'; storage: StorageStatus; providerId: string }
-  | { status: 'signed_in'; storage: StorageStatus; providerId: string; user: UserInfo };
+  | {
+      status: 'signed_in';
+      storage: StorageStatus;
+      providerId: string;
+      user: UserInfo;
+      /**
+       * `offline`: still signed in, but the provider could not be reached at the
+       * last attempt (network, 5xx, 429); the core retries by itself with backoff
+       * and switches back to `online` when a refresh succeeds.
+       */
+      connectivity: 'online' | 'offline';
+    };
+
+/**
+ * `revoked`: the provider confirmed; `not_offered`: it has no revocation
+ * endpoint (the sign-in ends when its tokens expire); `failed`: it refused or
+ * could not be reached. With `retrying`, the token is kept encrypted and the
+ * revocation retried (at start-up and when the network returns) until it
+ * succeeds or the retry window ends.
+ */
+export interface RevocationState {
+  outcome: 'revoked' | 'not_offered' | 'failed';
+  retrying: boolean;
+}
 
 export interface StorageStatus {
   /** True when the refresh token is kept encrypted on disk. */

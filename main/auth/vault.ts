@@ -11,6 +11,11 @@
  *   "lastProviderId": "<providerId>" }
  * ```
  *
+ * A revocation that failed at sign-out is kept under a second key,
+ * `revocations` (`{ "version": 1, "entries": [{ id, providerId, ciphertext,
+ * firstFailedAt, attempts }] }`, the tokens only inside the ciphertext), so a
+ * vault written before it existed loads unchanged.
+ *
  * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`,
  * or `{ accessToken: { token, type, expiresAt }, user }` when there is no
  * refresh token: the token AND the person's name and email exist only inside it. The provider
@@ -62,6 +67,36 @@ export const VAULT_STORE_KEY = 'vault';
 const MAX_CIPHERTEXT_CHARS = 64 * 1024;
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * Failed revocations waiting for a retry live under their own key, so a vault
+ * written before they existed loads unchanged and the session entries' format
+ * is untouched.
+ */
+export const REVOCATIONS_STORE_KEY = 'revocations';
+const MAX_PENDING_REVOCATIONS = 20;
+
+/** A revocation that failed at sign-out, kept to be retried (tokens only inside the ciphertext). */
+export interface PendingRevocation {
+  id: string;
+  providerId: string;
+  tokens: { refreshToken?: string; accessToken?: string };
+  firstFailedAt: number;
+  attempts: number;
+}
+
+const revocationEntrySchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    providerId: z.string().min(1).max(64),
+    ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
+    firstFailedAt: z.number().int().nonnegative(),
+    attempts: z.number().int().nonnegative(),
+  })
+  .strict();
+const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()).max(MAX_PENDING_REVOCATIONS * 2) });
+const revocationSecretSchema = z.object({ refreshToken: z.string().min(1).optional(), accessToken: z.string().min(1).optional() }).strict();
+
+
 const entrySchema = z
   .object({
     ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
@@ -92,6 +127,7 @@ const secretSchema = z
   .refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined);
 
 type VaultFile = z.infer<typeof fileSchema>;
+type RevocationEntry = z.infer<typeof revocationEntrySchema>;
 
 const NOTICE_NO_ENCRYPTION =
   'This system offers no secure storage for your sign-in, so it is kept in memory only: you will need to sign in again after restarting the app.';
@@ -274,6 +310,72 @@ export class Vault {
       this.#log('error', 'vault.store_write_failed');
       throw new AuthError('storage_error', undefined, { cause: err });
     }
+  }
+
+  // --- failed revocations kept for a retry ---------------------------------
+
+  readonly #memoryRevocations = new Map<string, PendingRevocation>();
+
+  /** Keeps a failed revocation (encrypted, or in memory only when storage is untrustworthy). Never throws. */
+  keepRevocation(pending: PendingRevocation): void {
+    if (!this.status().persistent) {
+      this.#memoryRevocations.set(pending.id, structuredClone(pending));
+      return;
+    }
+    try {
+      const ciphertext = Buffer.from(this.#cipher.encrypt(JSON.stringify(pending.tokens))).toString('base64');
+      const entries = this.#readRevocations().filter((e) => e.id !== pending.id);
+      entries.push({ id: pending.id, providerId: pending.providerId, ciphertext, firstFailedAt: pending.firstFailedAt, attempts: pending.attempts });
+      this.#writeRevocations(entries.slice(-MAX_PENDING_REVOCATIONS));
+    } catch {
+      this.#log('warn', 'vault.revocation_keep_failed', { providerId: pending.providerId });
+      this.#memoryRevocations.set(pending.id, structuredClone(pending));
+    }
+  }
+
+  /** Every kept revocation that still decrypts (others are dropped). Never throws. */
+  pendingRevocations(): PendingRevocation[] {
+    const out = [...this.#memoryRevocations.values()].map((p) => structuredClone(p));
+    if (!this.status().persistent) return out;
+    for (const entry of this.#readRevocations()) {
+      try {
+        const tokens = revocationSecretSchema.parse(JSON.parse(this.#cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))));
+        out.push({ id: entry.id, providerId: entry.providerId, tokens, firstFailedAt: entry.firstFailedAt, attempts: entry.attempts });
+      } catch {
+        this.#log('warn', 'vault.revocation_dropped', { providerId: entry.providerId, reason: 'decrypt_failed' });
+      }
+    }
+    return out;
+  }
+
+  removeRevocation(id: string): void {
+    this.#memoryRevocations.delete(id);
+    try {
+      const entries = this.#readRevocations();
+      if (entries.some((e) => e.id === id)) this.#writeRevocations(entries.filter((e) => e.id !== id));
+    } catch {
+      this.#log('warn', 'vault.revocation_remove_failed');
+    }
+  }
+
+  #readRevocations(): RevocationEntry[] {
+    let raw: unknown;
+    try {
+      raw = this.#store.get(REVOCATIONS_STORE_KEY);
+    } catch {
+      return [];
+    }
+    const file = revocationFileSchema.safeParse(raw);
+    if (!file.success) return [];
+    return file.data.entries.flatMap((e) => {
+      const parsed = revocationEntrySchema.safeParse(e);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  #writeRevocations(entries: RevocationEntry[]): void {
+    if (entries.length === 0) this.#store.delete(REVOCATIONS_STORE_KEY);
+    else this.#store.set(REVOCATIONS_STORE_KEY, { version: 1, entries });
   }
 
   #safeIsEncryptionAvailable(): boolean {

@@ -11,6 +11,8 @@ export interface DemoApiOptions {
   clientSecret: string;
   /** Only tokens issued to this client are accepted. */
   audienceClientId: string;
+  /** For introspection; default the global fetch (a provider with a private CA needs one that trusts it). */
+  fetch?: typeof fetch;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -33,7 +35,7 @@ interface Introspection {
 }
 
 async function introspect(token: string, opts: DemoApiOptions): Promise<Introspection> {
-  const res = await fetch(opts.introspectionUrl, {
+  const res = await (opts.fetch ?? fetch)(opts.introspectionUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -34,6 +35,14 @@ export interface DemoProviderOptions {
    * a restart. Without it, everything is in memory and lost on close.
    */
   stateFile?: string;
+  /**
+   * Serve over HTTPS with this key and certificate (PEM) instead of plain
+   * HTTP, e.g. a certificate from a private CA to play a corporate identity
+   * provider in tests. The issuer becomes `https://127.0.0.1:<port>`.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** The fetch the demo API introspects with (one that trusts `tls.cert`'s CA). */
+  apiFetch?: typeof fetch;
 }
 
 export interface DemoCounters {
@@ -65,7 +74,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const savedEntries = store?.get('entries');
 
   // Listen first: the issuer must carry the real port. The saved port keeps the issuer stable across runs.
-  const server: Server = createServer();
+  const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }) : createServer();
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -83,7 +92,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     await listen(0);
   }
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   // Grants from a provider on another port belong to another issuer: start clean then.
   const samePort = port === savedPort;
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -193,7 +202,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api' || path.startsWith('/api/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId });
+      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId, ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}) });
       return;
     }
     if (path.startsWith('/interaction/')) {

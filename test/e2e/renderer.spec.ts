@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { demoAppConfig } from '../../main/app-config';
-import { createAuthCore } from '../../main/auth/auth-core';
+import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore, Cipher, SessionState } from '../../main/auth/types';
+import type { AuthCore, Cipher, FetchLike, SessionState } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
@@ -129,7 +129,7 @@ interface Rig {
  */
 async function startRig(
   page: Page,
-  opts: { autoLogin: boolean; cipher?: Cipher; config?: (demo: DemoProvider) => AppConfig },
+  opts: { autoLogin: boolean; cipher?: Cipher; config?: (demo: DemoProvider) => AppConfig; core?: Partial<AuthCoreOptions> },
 ): Promise<Rig> {
   const demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   const dir = mkdtempSync(path.join(tmpdir(), 'renderer-e2e-'));
@@ -145,6 +145,7 @@ async function startRig(
         opened.push(url);
       },
       signInTimeoutMs: 60_000,
+      ...opts.core,
     });
     cleanups.unshift(() => core.dispose());
 
@@ -344,5 +345,111 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     expect(rig.core.getSession()).toMatchObject({ status: 'signed_in', providerId: 'second', storage: { persistent: false } });
     // Still visible once signed in: the person must know the sign-in will not survive a restart.
     await expect(page.getByTestId('storage-notice')).toBeVisible();
+  });
+
+  test('the provider becomes unreachable: "Signed in — offline" in plain words, back to "Signed in" by itself when it returns', async ({ page }) => {
+    // The network between the app and the provider, switchable: down = what undici reports for a dead link.
+    let down = false;
+    let offset = 0;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) =>
+      down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset, backoff: { baseMs: 300, maxMs: 600 } } });
+    const status = page.getByTestId('status');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+    await expect(page.getByTestId('connectivity-notice')).toBeHidden();
+
+    down = true;
+    offset = 3600_000; // the access token has expired: the next call must refresh, and cannot
+    await page.getByTestId('call-api').click();
+    await expect(status).toHaveText('Signed in — offline.');
+    await expect(page.getByTestId('connectivity-notice')).toBeVisible();
+    await expect(page.getByTestId('connectivity-notice')).toContainText('cannot be reached right now. You are still signed in');
+    await expect(page.getByTestId('error')).toContainText(/Could not reach the server/);
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await shot(page, 'signed-in-offline');
+
+    down = false;
+    // No click: the core's background retry finds the provider again and the window follows.
+    await expect(status).toHaveText('Signed in.', { timeout: UI_TIMEOUT });
+    await expect(page.getByTestId('connectivity-notice')).toBeHidden();
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    await shot(page, 'back-online');
+  });
+
+  test('sign-out while the provider refuses revocation: the window says it could not be told, then that it was, by itself', async ({ page }) => {
+    let refuse = true;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (refuse && url.endsWith('/token/revocation')) {
+        return Promise.resolve(new Response(JSON.stringify({ error: 'invalid_client' }), { status: 401, headers: { 'content-type': 'application/json' } }));
+      }
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, backoff: { baseMs: 1_500, maxMs: 1_500 } } });
+    const status = page.getByTestId('status');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+
+    await page.getByTestId('sign-out').click();
+    await expect(status).toHaveText('Signed out.');
+    const notice = page.getByTestId('revocation-notice');
+    await expect(notice).toBeVisible();
+    await expect(notice).toContainText('the identity provider could not be told yet');
+    expect(rig.core.getSession()).toMatchObject({ status: 'signed_out', revocation: { outcome: 'failed', retrying: true } });
+    expect(rig.vault.pendingRevocations()).toHaveLength(1);
+    await shot(page, 'signed-out-revocation-failed');
+
+    refuse = false;
+    await expect(notice).toBeHidden({ timeout: UI_TIMEOUT });
+    expect(rig.core.getSession()).toMatchObject({ status: 'signed_out', revocation: { outcome: 'revoked', retrying: false } });
+    expect(rig.vault.pendingRevocations()).toEqual([]);
+  });
+
+  test('the provider refuses the refresh with a bare 400 (no JSON): signed out, the reason in plain words', async ({ page }) => {
+    let refuse = false;
+    let offset = 0;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
+      if (refuse && body.includes('grant_type=refresh_token')) return Promise.resolve(new Response('', { status: 400 }));
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset } });
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed in.');
+    refuse = true;
+    offset = 3600_000;
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('status')).toHaveText('Signed out.');
+    await expect(page.getByTestId('error')).toContainText('Your sign-in was ended by the provider. Sign in again.');
+    expect(rig.vault.load('demo')).toBeNull();
+    await shot(page, 'session-ended-by-provider');
+  });
+
+  test('a provider without a revocation endpoint: the window says the sign-in ends when it expires', async ({ page }) => {
+    const noRevocation = (demo: DemoProvider): AppConfig => {
+      const base = demoAppConfig(demo);
+      const p = base.providers[0]!;
+      return parseAppConfig({
+        ...base,
+        providers: [{ ...p, endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } }],
+      });
+    };
+    rig = await startRig(page, { autoLogin: true, config: noRevocation });
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed in.');
+    await page.getByTestId('sign-out').click();
+    await expect(page.getByTestId('status')).toHaveText('Signed out.');
+    await expect(page.getByTestId('revocation-notice')).toContainText('offers no way to cancel the sign-in remotely');
+    await shot(page, 'signed-out-revocation-not-offered');
   });
 });

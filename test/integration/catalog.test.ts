@@ -233,6 +233,8 @@ describe('refresh', () => {
     expect(r.core.getSession().status).toBe('signed_in');
     expect(r.vault.load('demo')!.refreshToken).toBe(stored);
     tokenFault.mode = 'pass';
+    // Past the backoff window (at most 5 minutes) the next call refreshes again.
+    r.advance(6 * 60_000);
     await expect(r.core.request({ method: 'GET', path: '/hello' })).resolves.toMatchObject({ status: 200 });
   });
 

@@ -9,7 +9,7 @@ import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
 
 const STORAGE = { persistent: true };
 const SIGNED_OUT: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null };
-const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' } };
+const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' }, connectivity: 'online' };
 
 /**
  * A hand-written AuthCore that records calls. `failWith` makes every call

@@ -253,6 +253,57 @@ describe('Vault with a real cipher and a real file', () => {
   });
 });
 
+describe('Vault: failed revocations kept for a retry', () => {
+  const pending = { id: 'rev-1', providerId: 'demo', tokens: { refreshToken: TOKEN, accessToken: 'at_secret_value' }, firstFailedAt: 1_700_000_000_000, attempts: 1 };
+
+  it('a vault written before revocations existed still loads, with nothing pending', () => {
+    const cipher = createTestCipher();
+    const before = new Vault({ cipher, store: new JsonFileStore(file) });
+    before.save(session());
+    // Exactly the format of the released version: one key, version 1, no revocations.
+    const onDisk = JSON.parse(raw()) as Record<string, unknown>;
+    expect(Object.keys(onDisk)).toEqual([VAULT_STORE_KEY]);
+    const after = new Vault({ cipher, store: new JsonFileStore(file) });
+    expect(after.load('demo')).toMatchObject({ refreshToken: TOKEN });
+    expect(after.pendingRevocations()).toEqual([]);
+  });
+
+  it('keeps them encrypted beside the sessions, across a restart, and removes them', () => {
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    vault.save(session());
+    vault.keepRevocation(pending);
+    expect(raw()).not.toContain(TOKEN);
+    expect(raw()).not.toContain('at_secret_value');
+    const again = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(again.pendingRevocations()).toEqual([pending]);
+    expect(again.load('demo')).toMatchObject({ refreshToken: TOKEN });
+    again.keepRevocation({ ...pending, attempts: 2 });
+    expect(again.pendingRevocations()).toEqual([{ ...pending, attempts: 2 }]);
+    again.removeRevocation('rev-1');
+    expect(again.pendingRevocations()).toEqual([]);
+    expectNoSecretsInLogs();
+  });
+
+  it('an entry that no longer decrypts (keychain reset) is skipped, and garbage is ignored', () => {
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    vault.keepRevocation(pending);
+    cipher.failDecrypt = true;
+    expect(vault.pendingRevocations()).toEqual([]);
+    cipher.failDecrypt = false;
+    writeFileSync(file, JSON.stringify({ revocations: { version: 1, entries: [{ id: '../x', providerId: 'demo', ciphertext: '!!', firstFailedAt: -1, attempts: 0 }, 42] } }));
+    expect(vault.pendingRevocations()).toEqual([]);
+  });
+
+  it('without real encryption nothing is written: kept in memory for this process only', () => {
+    const vault = new Vault({ cipher: createTestCipher({ backend: 'basic_text' }), store: new JsonFileStore(file) });
+    vault.keepRevocation(pending);
+    expect(raw()).toBe('');
+    expect(vault.pendingRevocations()).toEqual([pending]);
+  });
+});
+
 describe('JsonFileStore', () => {
   it('writes atomically: no temp files left, the file is replaced whole', () => {
     const store = new JsonFileStore(file);
