@@ -34,6 +34,8 @@ export const app = Object.assign(emitterish(), {
 export const protocol = { registerSchemesAsPrivileged: noop, handle: noop, unhandle: noop };
 export const ipcMain = { handle: noop, removeHandler: noop, on: noop, removeListener: noop };
 export const dialog = { showErrorBox: noop };
+// Chromium's network stack stands in as Node's fetch (main/platform/net-fetch.ts).
+export const net = { fetch: (input, init) => globalThis.fetch(input, init) };
 export const shell = { openExternal: async () => {} };
 export const safeStorage = {
   isEncryptionAvailable: () => true,
@@ -65,4 +67,4 @@ export class BrowserWindow extends EventEmitter {
   static getAllWindows = () => [];
 }
 
-export default { app, protocol, ipcMain, dialog, shell, safeStorage, BrowserWindow, session: { defaultSession: session } };
+export default { app, protocol, ipcMain, dialog, net, shell, safeStorage, BrowserWindow, session: { defaultSession: session } };
