@@ -10,11 +10,13 @@ import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
 import { parseCallbackUrl, type CallbackParse } from './callback-url';
 import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { DpopKey, type DpopPrivateJwk } from './dpop';
 import { AuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
+import { protocolFeatures } from './protocol-features';
 import { resolveProvider } from './provider-client';
 import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
@@ -36,8 +38,8 @@ import type {
 /** What the core needs from the vault (`Vault` in vault.ts satisfies it). */
 export interface SessionVault {
   status(): StorageStatus;
-  load(providerId: string): { providerId: string; refreshToken: string; user: UserInfo; savedAt: number } | null;
-  save(session: { providerId: string; refreshToken: string; user: UserInfo; savedAt: number }): void;
+  load(providerId: string): { providerId: string; refreshToken: string; user: UserInfo; savedAt: number; dpopKey?: DpopPrivateJwk } | null;
+  save(session: { providerId: string; refreshToken: string; user: UserInfo; savedAt: number; dpopKey?: DpopPrivateJwk }): void;
   remove(providerId: string): void;
   lastProviderId(): string | null;
   setLastProviderId(id: string | null): void;
@@ -71,6 +73,8 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
   'code_challenge',
   'code_challenge_method',
   'scope',
+  'request_uri',
+  'dpop_jkt',
 ]);
 
 type Completed = SessionState;
@@ -89,6 +93,8 @@ class DesktopAuthCore implements AuthCore {
   readonly #pending: PendingSignIns<Completed>;
   readonly #listeners = new Set<(state: SessionState) => void>();
   #session: TokenSession | null = null;
+  /** Each session's DPoP key (RFC 9449), when its tokens are bound to one. Never leaves the main process. */
+  readonly #dpopKeys = new WeakMap<TokenSession, DpopKey>();
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
@@ -137,7 +143,19 @@ class DesktopAuthCore implements AuthCore {
       vault.setLastProviderId(null);
       return this.getSession();
     }
-    const session = this.#newSession(provider, stored.user, { tokenType: 'Bearer', refreshToken: stored.refreshToken });
+    let dpopKey: DpopKey | undefined;
+    if (stored.dpopKey) {
+      try {
+        dpopKey = await DpopKey.fromJwk(stored.dpopKey);
+      } catch {
+        // A key that does not import cannot prove anything: the bound refresh token is useless.
+        this.#log('warn', 'restore.dpop_key_unusable', { providerId });
+        vault.remove(providerId);
+        vault.setLastProviderId(null);
+        return this.getSession();
+      }
+    }
+    const session = this.#newSession(provider, stored.user, { tokenType: 'Bearer', refreshToken: stored.refreshToken }, dpopKey);
     this.#session = session;
     this.#emit();
     try {
@@ -165,6 +183,9 @@ class DesktopAuthCore implements AuthCore {
     let loopback: LoopbackRedirect | undefined;
     try {
       const config = await this.#config(provider);
+      const features = protocolFeatures(provider, config.serverMetadata());
+      // A new key on every fresh sign-in: nothing bound to an earlier session carries over.
+      const dpopKey = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
       const usePkce = provider.pkce !== false;
       const openid = provider.scopes.includes('openid');
       const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : NO_PKCE;
@@ -177,18 +198,36 @@ class DesktopAuthCore implements AuthCore {
       const extra = Object.fromEntries(
         Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
       );
-      const url = client.buildAuthorizationUrl(config, {
+      const params: Record<string, string> = {
         ...extra,
         redirect_uri: redirectUri,
         ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
         ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
         ...(nonce !== undefined ? { nonce } : {}),
-      });
+      };
+      let url: URL;
+      if (features.par) {
+        // RFC 9126: the parameters go to the provider directly; the browser URL carries only
+        // client_id and request_uri. With DPoP, the PAR proof binds the code to the key.
+        try {
+          url = await client.buildAuthorizationUrlWithPAR(config, params, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined);
+        } catch (err) {
+          throw toAuthError(err, 'Pushed authorization request');
+        }
+      } else {
+        // RFC 9449 §10: without PAR, dpop_jkt binds the authorization code to the key.
+        url = client.buildAuthorizationUrl(config, dpopKey ? { ...params, dpop_jkt: await dpopKey.thumbprint() } : params);
+      }
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
-      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
-      this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
+      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri, dpopKey, pushed: features.par });
+      this.#log('info', 'sign_in.started', {
+        providerId: provider.id,
+        redirect: loopback ? 'loopback' : 'scheme',
+        sender: dpopKey ? 'dpop' : 'bearer',
+        pushed: features.par,
+      });
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
@@ -252,6 +291,7 @@ class DesktopAuthCore implements AuthCore {
         timeoutMs: this.#opts.apiTimeoutMs,
         ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
         accessToken: (rejected) => session.accessToken(rejected),
+        ...(this.#dpopKeys.has(session) ? { dpop: this.#dpopKeys.get(session)!.resourceProofs } : {}),
       },
       req,
     );
@@ -305,31 +345,39 @@ class DesktopAuthCore implements AuthCore {
       throw new AuthError('iss_mismatch');
     }
     const error = params.get('error');
+    if (error === 'invalid_request_uri' && pending.pushed) {
+      // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
+      throw new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.');
+    }
     if (error !== null) throw new AuthError(codeForOAuthError(error));
     if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
     // The exact redirect_uri of the authorization request, with the response's parameters.
     const currentUrl = new URL(pending.redirectUri);
     currentUrl.search = parsed.url.search;
+    const dpop = pending.dpopKey?.handle(config);
     const response = await client.authorizationCodeGrant(config, currentUrl, {
       ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       expectedState: pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
-    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
+    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined, dpop ? { DPoP: dpop } : undefined);
     const tokens = this.#tokenSet(response);
     const user = await resolveUserInfo(provider, config, response, tokens, {
       fetch: this.#fetch,
       logger: this.#log,
       timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
+      ...(dpop ? { dpop } : {}),
     });
 
     // Replacing an existing session (signing in again): end the old one locally. Its vault
     // entry is overwritten below when it is the same provider, so it is not cleared first.
     if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
-    const session = this.#newSession(provider, user, tokens);
+    // A key the provider did not bind anything to (it issued Bearer tokens) is not kept.
+    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
+    const session = this.#newSession(provider, user, tokens, dpopKey);
     this.#session = session;
     // Saving also marks this provider as the one to restore; without a refresh token there is nothing to restore.
-    if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user);
+    if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user, dpopKey);
     this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
@@ -350,20 +398,23 @@ class DesktopAuthCore implements AuthCore {
     };
   }
 
-  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet): TokenSession {
+  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, dpopKey?: DpopKey): TokenSession {
+    let dpop: { config: client.Configuration; handle: client.DPoPHandle } | undefined;
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
       logger: this.#log,
       refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
       refreshGrant: async (refreshToken) => {
         const config = await this.#config(provider);
+        // One handle per session and configuration: it remembers the provider's DPoP nonce.
+        if (dpopKey && dpop?.config !== config) dpop = { config, handle: dpopKey.handle(config) };
         try {
-          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
+          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken, undefined, dpop ? { DPoP: dpop.handle } : undefined));
         } catch (err) {
           throw toAuthError(err, 'Refresh');
         }
       },
-      persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user),
+      persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user, dpopKey),
       onRefreshRejected: (err) => {
         if (this.#session !== session) return;
         this.#endLocally(session);
@@ -371,12 +422,13 @@ class DesktopAuthCore implements AuthCore {
         this.#emit();
       },
     });
+    if (dpopKey) this.#dpopKeys.set(session, dpopKey);
     return session;
   }
 
-  #persist(providerId: string, refreshToken: string, user: UserInfo): void {
+  #persist(providerId: string, refreshToken: string, user: UserInfo, dpopKey?: DpopKey): void {
     try {
-      this.#opts.vault.save({ providerId, refreshToken, user, savedAt: this.#clock() });
+      this.#opts.vault.save({ providerId, refreshToken, user, savedAt: this.#clock(), ...(dpopKey ? { dpopKey: dpopKey.privateJwk } : {}) });
     } catch (err) {
       // The session goes on in memory; the person will sign in again next start.
       this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });
@@ -386,6 +438,8 @@ class DesktopAuthCore implements AuthCore {
   /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
   #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
     const tokens = session.end();
+    // The key goes with the session (its vault entry, which holds it, is removed below).
+    this.#dpopKeys.delete(session);
     if (this.#session === session) this.#session = null;
     if (opts.clearVault !== false) {
       try {

@@ -3,6 +3,7 @@
  * timeout and a cancellation; whoever settles it first removes it, so a second
  * delivery of the same callback finds nothing and exchanges nothing.
  */
+import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 
 /** Names "this sign-in sends no PKCE" (a profile with `pkce: false`) instead of overloading `''`. */
@@ -15,6 +16,10 @@ export interface PendingSignIn<T> {
   /** Absent when the sign-in is not OpenID Connect (no `openid` scope): no ID token, no nonce. */
   readonly nonce: string | undefined;
   readonly redirectUri: string;
+  /** The session's DPoP key, made for this sign-in; absent when the tokens are not DPoP-bound. */
+  readonly dpopKey?: DpopKey;
+  /** The parameters were pushed (RFC 9126): the browser got only a `request_uri`. */
+  readonly pushed?: boolean;
   readonly promise: Promise<T>;
 }
 

@@ -9,8 +9,9 @@
  *   "lastProviderId": "<providerId>" }
  * ```
  *
- * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`:
- * the token AND the person's name and email exist only inside it. The provider
+ * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user, dpopKey? }))`:
+ * the token, the DPoP private key it is bound to (when the provider offers
+ * DPoP) AND the person's name and email exist only inside it. The provider
  * id, the save time and the last-used provider id are the only plaintext.
  *
  * Honesty about weak storage: when the OS offers no encryption, or Linux
@@ -25,6 +26,7 @@
  * Electron-free: the cipher and the store are passed in.
  */
 import { z } from 'zod';
+import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
@@ -33,6 +35,8 @@ export interface StoredSession {
   refreshToken: string;
   user: UserInfo;
   savedAt: number;
+  /** The DPoP private key the refresh token is bound to (RFC 9449); absent for unbound tokens and older entries. */
+  dpopKey?: DpopPrivateJwk;
 }
 
 export interface VaultDeps {
@@ -69,7 +73,7 @@ const userSchema = z.object({
 });
 
 /** What is inside the ciphertext. */
-const secretSchema = z.object({ refreshToken: z.string().min(1), user: userSchema }).strict();
+const secretSchema = z.object({ refreshToken: z.string().min(1), user: userSchema, dpopKey: dpopPrivateJwkSchema.optional() }).strict();
 
 type VaultFile = z.infer<typeof fileSchema>;
 
@@ -137,7 +141,13 @@ export class Vault {
     } catch {
       return this.#drop(providerId, 'invalid_secret');
     }
-    return { providerId, refreshToken: secret.refreshToken, user: secret.user, savedAt: entry.data.savedAt };
+    return {
+      providerId,
+      refreshToken: secret.refreshToken,
+      user: secret.user,
+      savedAt: entry.data.savedAt,
+      ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
+    };
   }
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
@@ -166,6 +176,7 @@ export class Vault {
       refreshToken: session.refreshToken,
       user: pickUser(session.user),
       savedAt: session.savedAt,
+      ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}),
     };
     if (!this.status().persistent) {
       this.#memory.set(clean.providerId, clean);
@@ -176,7 +187,8 @@ export class Vault {
     }
     let ciphertext: string;
     try {
-      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken: clean.refreshToken, user: clean.user }));
+      // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
+      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken: clean.refreshToken, user: clean.user, ...(clean.dpopKey ? { dpopKey: clean.dpopKey } : {}) }));
       ciphertext = Buffer.from(bytes).toString('base64');
     } catch (err) {
       this.#log('error', 'vault.encrypt_failed', { providerId: clean.providerId });
