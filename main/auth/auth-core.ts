@@ -95,6 +95,8 @@ class DesktopAuthCore implements AuthCore {
   #session: TokenSession | null = null;
   /** Each session's DPoP key (RFC 9449), when its tokens are bound to one. Never leaves the main process. */
   readonly #dpopKeys = new WeakMap<TokenSession, DpopKey>();
+  /** Issuers of the providers whose configuration has been resolved (for `iss` checks outside a pending entry). */
+  readonly #issuers = new Map<string, string>();
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
@@ -183,7 +185,10 @@ class DesktopAuthCore implements AuthCore {
     let loopback: LoopbackRedirect | undefined;
     try {
       const config = await this.#config(provider);
-      const features = protocolFeatures(provider, config.serverMetadata());
+      const metadata = config.serverMetadata();
+      const features = protocolFeatures(provider, metadata);
+      // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
+      if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
       // A new key on every fresh sign-in: nothing bound to an earlier session carries over.
       const dpopKey = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
       const usePkce = provider.pkce !== false;
@@ -263,6 +268,7 @@ class DesktopAuthCore implements AuthCore {
     ];
     const parsed = parseCallbackUrl(url, redirectUris);
     if (parsed.kind === 'ignored') {
+      if (parsed.reason === 'no_state' && this.#expiredPushedRequest(url)) return true;
       this.#log('debug', 'callback.ignored', { reason: parsed.reason });
       return false;
     }
@@ -317,6 +323,41 @@ class DesktopAuthCore implements AuthCore {
   }
 
   // --- internals -----------------------------------------------------------
+
+  /**
+   * RFC 9126: a pushed request lives briefly (60 s at oidc-provider). Opened
+   * later, the provider can only answer `error=invalid_request_uri` without
+   * `state` (the state was inside the expired request). Such an answer ends the
+   * waiting pushed sign-ins of that provider with a clear message instead of
+   * leaving the person waiting for the timeout. It must carry the provider's
+   * exact `iss` (RFC 9207) and match a pushed sign-in; it carries no code, so
+   * the most a forged one can do is what "Cancel" does (see SECURITY.md).
+   */
+  #expiredPushedRequest(raw: string): boolean {
+    let params: URLSearchParams;
+    try {
+      params = new URL(raw).searchParams;
+    } catch {
+      return false;
+    }
+    if (params.get('error') !== 'invalid_request_uri' || params.getAll('iss').length !== 1) return false;
+    const iss = params.get('iss');
+    const states = this.#pending.statesWhere((p) => {
+      if (!p.pushed) return false;
+      const issuer = this.#discoveredIssuer(p.providerId);
+      return issuer !== undefined && issuer === iss;
+    });
+    for (const state of states) {
+      this.#pending.fail(state, new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.'));
+    }
+    if (states.length > 0) this.#log('info', 'sign_in.pushed_request_expired', { count: states.length });
+    return states.length > 0;
+  }
+
+  /** The issuer of an already-resolved provider configuration (the pending sign-in resolved it). */
+  #discoveredIssuer(providerId: string): string | undefined {
+    return this.#issuers.get(providerId);
+  }
 
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
@@ -399,17 +440,14 @@ class DesktopAuthCore implements AuthCore {
   }
 
   #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, dpopKey?: DpopKey): TokenSession {
-    let dpop: { config: client.Configuration; handle: client.DPoPHandle } | undefined;
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
       logger: this.#log,
       refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
       refreshGrant: async (refreshToken) => {
         const config = await this.#config(provider);
-        // One handle per session and configuration: it remembers the provider's DPoP nonce.
-        if (dpopKey && dpop?.config !== config) dpop = { config, handle: dpopKey.handle(config) };
         try {
-          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken, undefined, dpop ? { DPoP: dpop.handle } : undefined));
+          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken, undefined, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined));
         } catch (err) {
           throw toAuthError(err, 'Refresh');
         }

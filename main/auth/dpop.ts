@@ -57,6 +57,8 @@ export class DpopKey {
   readonly keyPair: CryptoKeyPair;
   readonly #publicJwk: JWK;
   readonly #nonces = new Map<string, string>();
+  /** One handle per configuration: the handle remembers the provider's nonce from PAR to exchange to refresh. */
+  readonly #handles = new WeakMap<client.Configuration, client.DPoPHandle>();
   #thumbprint: string | undefined;
 
   private constructor(privateJwk: DpopPrivateJwk, keyPair: CryptoKeyPair, publicJwk: JWK) {
@@ -102,6 +104,15 @@ export class DpopKey {
 
   /** openid-client's handle for requests to the authorization server (it signs with this key). */
   handle(config: client.Configuration): client.DPoPHandle {
+    let handle = this.#handles.get(config);
+    if (!handle) {
+      handle = this.#newHandle(config);
+      this.#handles.set(config, handle);
+    }
+    return handle;
+  }
+
+  #newHandle(config: client.Configuration): client.DPoPHandle {
     // oauth4webapi names an Ed25519 key's algorithm `Ed25519`; a server that knows only `EdDSA` gets that name.
     const options: client.ModifyAssertionOptions | undefined =
       this.alg === 'EdDSA'

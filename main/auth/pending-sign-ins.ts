@@ -74,6 +74,11 @@ export class PendingSignIns<T> {
     };
   }
 
+  /** States of the waiting sign-ins that satisfy `pred`. */
+  statesWhere(pred: (entry: PendingSignIn<T>) => boolean): string[] {
+    return [...this.#entries.values()].filter(pred).map((e) => e.state);
+  }
+
   /** Ends one sign-in with an error (timeout, cancel, supersede). */
   fail(state: string, error: AuthError): boolean {
     const taken = this.take(state);
