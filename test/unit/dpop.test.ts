@@ -28,7 +28,7 @@ const provider = (extra: Partial<ProviderConfig> = {}): ProviderConfig =>
     providers: [{ id: 'acme', displayName: 'Acme ID', issuer: 'https://id.acme.test', clientId: 'c', scopes: ['openid'], apiBaseUrls: ['https://api.acme.test'], ...extra }],
   }).providers[0]!;
 
-const meta = (extra: Partial<client.ServerMetadata> = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra });
+const meta = (extra: object = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra }) as client.ServerMetadata;
 
 describe('profile switches dpop / par', () => {
   it('are validated: only auto, required, off', () => {
