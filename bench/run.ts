@@ -5,7 +5,7 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,bundle,memory]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,bundle,memory]
  *
  * Measured and floor runs are interleaved (ABBA) so drift hits both alike.
  */
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseAppConfig } from '../main/auth/config';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
+import { apiCallsDpop } from './dpop';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
 import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
@@ -23,7 +24,7 @@ import type { Metric } from './stats';
 const SCHEME = 'com.example.desktop';
 const REDIRECT_URI = `${SCHEME}:/callback`;
 const SCOPE = 'openid profile email offline_access';
-const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory'] as const;
+const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'bundle', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
       demo = await startRemoteDemo(REDIRECT_URI);
       const config = parseAppConfig({
         scheme: SCHEME,
-        providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPE.split(' '), apiBaseUrls: [demo.apiBaseUrl] }],
+        // The Bearer path (its floor re-sends the same header); DPoP has its own section with its own floor.
+        providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPE.split(' '), apiBaseUrls: [demo.apiBaseUrl], dpop: 'off' }],
       });
       harness = await startCoreHarness(demo, config, dir, SCHEME);
       const bare = await startBareClient(demo, REDIRECT_URI, SCHEME);
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       await harness.signIn();
       if (only.has('sign-in')) Object.assign(results, await signInOverhead(env));
       if (only.has('api')) Object.assign(results, await apiCalls(env));
+      if (only.has('dpop')) Object.assign(results, await apiCallsDpop(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));
       if (only.has('restore')) Object.assign(results, await startupRestore(env));
       if (only.has('memory')) Object.assign(results, await heapGrowth(env));

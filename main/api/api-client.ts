@@ -46,7 +46,7 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   let first = await send(deps, req, url, bearer);
   if (first.status === 401 && isDpopToken(bearer) && deps.dpop && isUseDpopNonceChallenge(first.headers.get('www-authenticate'))) {
     // RFC 9449 §9: the nonce came with this answer and is remembered by now; one retry, never a loop.
-    await first.body?.cancel().catch(() => {});
+    await drainSmall(first);
     deps.logger('debug', 'api.dpop_nonce_retry', {});
     first = await send(deps, req, url, bearer);
   }
@@ -62,6 +62,17 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   deps.logger('info', 'api.token_rejected_retry', { status: first.status });
   bearer = await deps.accessToken(bearer.token);
   return toApiResponse(await send(deps, req, url, bearer), maxBytes);
+}
+
+/**
+ * Reads a small error body to its end so the connection goes back to the
+ * keep-alive pool for the retry (cancelling it may close the socket); a large
+ * or unsized one is cancelled.
+ */
+async function drainSmall(response: Response): Promise<void> {
+  const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared <= 16 * 1024) await response.arrayBuffer().catch(() => {});
+  else await response.body?.cancel().catch(() => {});
 }
 
 async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {

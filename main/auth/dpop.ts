@@ -60,6 +60,7 @@ export class DpopKey {
   /** One handle per configuration: the handle remembers the provider's nonce from PAR to exchange to refresh. */
   readonly #handles = new WeakMap<client.Configuration, client.DPoPHandle>();
   #thumbprint: string | undefined;
+  #ath: { token: string; value: string } | undefined;
 
   private constructor(privateJwk: DpopPrivateJwk, keyPair: CryptoKeyPair, publicJwk: JWK) {
     this.privateJwk = privateJwk;
@@ -137,7 +138,11 @@ export class DpopKey {
 
   async #proof(htm: string, url: URL, accessToken: string): Promise<string> {
     const nonce = this.#nonces.get(url.origin);
-    const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))).toString('base64url');
+    // ath is the same for every request with one access token: computed once per token.
+    if (this.#ath?.token !== accessToken) {
+      this.#ath = { token: accessToken, value: Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))).toString('base64url') };
+    }
+    const ath = this.#ath.value;
     return new SignJWT({
       htm,
       // RFC 9449 §4.2: the target URI without query and fragment.
