@@ -23,6 +23,7 @@ import type { AuthCore, FetchLike } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider, type DemoProviderOptions } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import { loginOverHttp } from '../helpers/http-login';
 import { CHROMIUM_ARGS, launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
@@ -272,6 +273,38 @@ describe('DPoP-bound session with the demo provider (DPoP on, PAR offered)', () 
     r.advance(20 * 60_000);
     expect((await r.core.request({ method: 'GET', path: '/me' })).status).toBe(200);
     expect(tokenCalls(r, demo, 'refresh_token').at(-1)!.status).toBe(200);
+    await r.core.signOut();
+  });
+});
+
+describe('authorization code bound to the key', () => {
+  it('an intercepted code redeemed with another key is refused (invalid_grant), with PAR and with dpop_jkt; the core sends dpop_jkt when it does not push', async () => {
+    const demo = await demoWith('default');
+    const rp = await relyingParty(demo);
+    const owner = await DpopKey.generate('ES256');
+    const thief = await DpopKey.generate('ES256');
+    for (const pushed of [true, false]) {
+      const authorize = async () => {
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        const params = { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state };
+        const url = pushed
+          ? await client.buildAuthorizationUrlWithPAR(rp, params, { DPoP: owner.handle(rp) })
+          : client.buildAuthorizationUrl(rp, { ...params, dpop_jkt: await owner.thumbprint() });
+        return { callback: new URL(await loginOverHttp(url.href, demo.credentials, SCHEME)), checks: { pkceCodeVerifier: verifier, expectedState: state } };
+      };
+      // Even with the verifier (the PKCE defence gone), the code does not work with the thief's key.
+      const stolen = await authorize();
+      await expect(client.authorizationCodeGrant(rp, stolen.callback, stolen.checks, undefined, { DPoP: thief.handle(rp) })).rejects.toMatchObject({ error: 'invalid_grant' });
+      // The control: an identical request redeemed with the bound key works, so the refusal was the binding.
+      const own = await authorize();
+      await expect(client.authorizationCodeGrant(rp, own.callback, own.checks, undefined, { DPoP: owner.handle(rp) })).resolves.toMatchObject({ token_type: 'dpop' });
+    }
+
+    const r = await rig(demo, { profile: { par: 'off' } });
+    await r.core.signIn();
+    const jkt = new URL(r.opened[0]!).searchParams.get('dpop_jkt');
+    expect(jkt).toBe(await proofThumbprint(tokenCalls(r, demo, 'authorization_code').at(-1)!.dpop!));
     await r.core.signOut();
   });
 });
