@@ -403,18 +403,19 @@ class DesktopAuthCore implements AuthCore {
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
     }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined, dpop ? { DPoP: dpop } : undefined);
     const tokens = this.#tokenSet(response);
+    // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
+    // issued Bearer tokens, which are sent as Bearer, and the unused key is not kept.
+    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
     const user = await resolveUserInfo(provider, config, response, tokens, {
       fetch: this.#fetch,
       logger: this.#log,
       timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
-      ...(dpop ? { dpop } : {}),
+      ...(dpop && dpopKey ? { dpop } : {}),
     });
 
     // Replacing an existing session (signing in again): end the old one locally. Its vault
     // entry is overwritten below when it is the same provider, so it is not cleared first.
     if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
-    // A key the provider did not bind anything to (it issued Bearer tokens) is not kept.
-    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
     const session = this.#newSession(provider, user, tokens, dpopKey);
     this.#session = session;
     // Saving also marks this provider as the one to restore; without a refresh token there is nothing to restore.
