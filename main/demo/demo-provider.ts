@@ -42,7 +42,7 @@ export interface DemoProviderOptions {
    * DPoP at the provider and the API. On by default; `requireNonce` makes both
    * servers ask for a nonce (`use_dpop_nonce`); `false` turns DPoP off.
    */
-  dpop?: { requireNonce?: boolean } | false;
+  dpop?: { requireNonce?: boolean; signingAlgs?: Array<'ES256' | 'Ed25519' | 'EdDSA'> } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
    * other authorization request; `ttlSeconds` shortens the request_uri's life
@@ -163,6 +163,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       },
     ],
     jwks: { keys: [jwk] },
+    ...(opts.dpop && opts.dpop.signingAlgs ? { enabledJWA: { dPoPSigningAlgValues: opts.dpop.signingAlgs } } : {}),
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },

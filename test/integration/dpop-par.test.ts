@@ -309,6 +309,44 @@ describe('authorization code bound to the key', () => {
   });
 });
 
+describe('Ed25519 keys (for a provider that prefers EdDSA)', () => {
+  it.each(['Ed25519', 'EdDSA'] as const)('%s: the provider binds the tokens and the API accepts the proofs', async (alg) => {
+    const demo = await demoWith('default');
+    const rp = await relyingParty(demo);
+    const key = await DpopKey.generate(alg);
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = await client.buildAuthorizationUrlWithPAR(
+      rp,
+      { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state },
+      { DPoP: key.handle(rp) },
+    );
+    const callback = new URL(await loginOverHttp(url.href, demo.credentials, SCHEME));
+    const tokens = await client.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP: key.handle(rp) });
+    expect(tokens.token_type).toBe('dpop');
+    const api = new URL(`${demo.apiBaseUrl}/me`);
+    const proof = await key.resourceProofs.proof('GET', api, tokens.access_token);
+    expect(decodeProtectedHeader(proof).alg).toBe(alg);
+    expect((await fetch(api, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: proof } })).status).toBe(200);
+  });
+});
+
+describe('a provider that offers only EdDSA', () => {
+  it('the core makes an Ed25519 key, signs as EdDSA at both servers, and restores with it', async () => {
+    const demo = await demoWith('eddsa', { dpop: { signingAlgs: ['EdDSA'] } });
+    expect((await relyingParty(demo)).serverMetadata().dpop_signing_alg_values_supported).toEqual(['EdDSA']);
+    const r = await rig(demo);
+    await r.core.signIn();
+    expect(r.vault.load('demo')!.dpopKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+    expect((await r.core.request({ method: 'GET', path: '/me' })).status).toBe(200);
+    expect(r.sent.filter((s) => s.dpop).every((s) => decodeProtectedHeader(s.dpop!).alg === 'EdDSA')).toBe(true);
+    const again = await rig(demo, { storePath: r.storePath, cipher: r.cipher });
+    await expect(again.core.restore()).resolves.toMatchObject({ status: 'signed_in' });
+    expect(tokenCalls(again, demo, 'refresh_token').at(-1)!.status).toBe(200);
+    await again.core.signOut();
+  });
+});
+
 describe('DPoP nonces (both servers require them)', () => {
   it('the provider and the API each challenge once (use_dpop_nonce); the retry with the nonce succeeds and the nonce is remembered', async () => {
     const demo = await demoWith('nonce', { dpop: { requireNonce: true } });
