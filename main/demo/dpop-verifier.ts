@@ -36,10 +36,21 @@ export class DemoDpopVerifier {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** The nonce proofs must carry now; it changes every five minutes, or on `rotateNonce()`. */
+  /**
+   * The nonce to hand out now; it changes every five minutes, or on `rotateNonce()`.
+   * The previous window's is still accepted, so a change between a challenge and its retry is not a second challenge.
+   */
   currentNonce(): string {
-    const window = Math.floor(this.#now() / 300_000);
+    return this.#nonceAt(Math.floor(this.#now() / 300_000));
+  }
+
+  #nonceAt(window: number): string {
     return createHmac('sha256', this.#secret).update(`${window}:${this.#rotation}`).digest('base64url');
+  }
+
+  #acceptsNonce(nonce: unknown): boolean {
+    const window = Math.floor(this.#now() / 300_000);
+    return typeof nonce === 'string' && (nonce === this.#nonceAt(window) || nonce === this.#nonceAt(window - 1));
   }
 
   /** Invalidates the current nonce (tests and the benchmark use it to force a challenge). */
@@ -67,7 +78,7 @@ export class DemoDpopVerifier {
     if (typeof payload.jti !== 'string' || payload.jti.length < 8 || payload.jti.length > 256) {
       return { ok: false, error: 'invalid_dpop_proof', description: 'DPoP proof jti missing' };
     }
-    if (this.requireNonce && payload.nonce !== this.currentNonce()) {
+    if (this.requireNonce && !this.#acceptsNonce(payload.nonce)) {
       return { ok: false, error: 'use_dpop_nonce', description: 'Authorization server requires nonce in DPoP proof' };
     }
     // Checked last, so that a proof refused for its nonce does not burn its jti.
