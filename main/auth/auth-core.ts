@@ -342,21 +342,12 @@ class DesktopAuthCore implements AuthCore {
     }
     if (params.get('error') !== 'invalid_request_uri' || params.getAll('iss').length !== 1) return false;
     const iss = params.get('iss');
-    const states = this.#pending.statesWhere((p) => {
-      if (!p.pushed) return false;
-      const issuer = this.#discoveredIssuer(p.providerId);
-      return issuer !== undefined && issuer === iss;
-    });
+    const states = this.#pending.statesWhere((p) => p.pushed === true && this.#issuers.get(p.providerId) === iss);
     for (const state of states) {
       this.#pending.fail(state, new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.'));
     }
     if (states.length > 0) this.#log('info', 'sign_in.pushed_request_expired', { count: states.length });
     return states.length > 0;
-  }
-
-  /** The issuer of an already-resolved provider configuration (the pending sign-in resolved it). */
-  #discoveredIssuer(providerId: string): string | undefined {
-    return this.#issuers.get(providerId);
   }
 
   #config(provider: ProviderConfig): Promise<client.Configuration> {
