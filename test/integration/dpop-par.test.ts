@@ -374,6 +374,26 @@ describe('DPoP nonces (both servers require them)', () => {
     await r.core.signOut();
   });
 
+  it('a provider whose nonce never arrives gets exactly one retry (openid-client), never a loop', async () => {
+    const demo = await demoWith('nonce', { dpop: { requireNonce: true } });
+    const exchanges: number[] = [];
+    // The DPoP-Nonce header is lost on the way back: every proof the provider sees lacks a valid nonce.
+    const noNonce: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const res = await fetch(input, init);
+      if (url !== `${demo.issuer}/token`) return res;
+      exchanges.push(res.status);
+      const headers = new Headers(res.headers);
+      headers.delete('dpop-nonce');
+      return new Response(await res.arrayBuffer(), { status: res.status, headers });
+    }) as FetchLike;
+    const r = await rig(demo, { profile: { par: 'off' }, core: { fetch: noNonce } });
+    await expect(r.core.signIn()).rejects.toMatchObject({ code: 'invalid_response' });
+    expect(exchanges).toEqual([400, 400]);
+    expect(r.core.getSession().status).toBe('signed_out');
+    expect(r.vault.load('demo')).toBeNull();
+  });
+
   it('an API that challenges every proof gets exactly one nonce retry, never a loop', async () => {
     const demo = await demoWith('nonce', { dpop: { requireNonce: true } });
     const r = await rig(demo);
