@@ -104,6 +104,8 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
         name,
         email: scopes.includes('email') ? 'demo@example.test' : undefined,
         scope: info.scope,
+        // What the person sees in the demo window: whether the token was sender-constrained.
+        tokenBinding: jkt !== undefined ? 'DPoP (RFC 9449): bound to a key only the app holds' : 'Bearer',
         servedAt: new Date().toISOString(),
       });
     case 'GET /api/hello':

@@ -192,6 +192,7 @@ describe('DPoP-bound session with the demo provider (DPoP on, PAR offered)', () 
     // API call: DPoP scheme, proof for this method and URL without the query, bound to this token.
     const res = await r.core.request({ method: 'GET', path: '/me', query: { q: 'x' } });
     expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ tokenBinding: expect.stringMatching(/^DPoP/) });
     const call = apiCalls(r, demo).at(-1)!;
     expect(call.authorization).toMatch(/^DPoP /);
     const accessToken = call.authorization!.slice(5);
@@ -507,7 +508,9 @@ describe('a provider that offers neither (auto keeps working; required fails cle
     await expect(r.core.signIn()).resolves.toMatchObject({ status: 'signed_in' });
     expect(new URL(r.opened[0]!).searchParams.get('code_challenge')).toBeTruthy();
     expect(r.sent.every((s) => s.dpop === null)).toBe(true);
-    expect((await r.core.request({ method: 'GET', path: '/me' })).status).toBe(200);
+    const me = await r.core.request({ method: 'GET', path: '/me' });
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body)).toMatchObject({ tokenBinding: 'Bearer' });
     expect(apiCalls(r, demo).at(-1)!.authorization).toMatch(/^Bearer /);
     expect(r.vault.load('demo')!.dpopKey).toBeUndefined();
     r.advance(20 * 60_000);
