@@ -545,6 +545,24 @@ describe('a provider that offers neither (auto keeps working; required fails cle
   });
 });
 
+describe('a stored key that cannot be used', () => {
+  it('restore drops the entry and starts signed out (the bound refresh token is useless without it)', async () => {
+    const demo = await demoWith('default');
+    const r = await rig(demo);
+    await r.core.signIn();
+    const stored = r.vault.load('demo')!;
+    const other = await DpopKey.generate('ES256');
+    // Well-formed, but x and y no longer describe a point of the curve with this d.
+    r.vault.save({ ...stored, dpopKey: { ...stored.dpopKey!, y: (other.privateJwk as { y: string }).y } });
+    await r.core.dispose();
+    const again = await rig(demo, { storePath: r.storePath, cipher: r.cipher });
+    await expect(again.core.restore()).resolves.toMatchObject({ status: 'signed_out' });
+    expect(again.vault.load('demo')).toBeNull();
+    expect(again.logs.some((l) => l.includes('restore.dpop_key_unusable'))).toBe(true);
+    expect(tokenCalls(again, demo)).toEqual([]);
+  });
+});
+
 describe('no key material outside the vault ciphertext', () => {
   it('the private key (d) appears in no log line and not in the vault file; the file holds only ciphertext', async () => {
     const demo = await demoWith('default');
