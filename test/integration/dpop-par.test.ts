@@ -553,7 +553,8 @@ describe('a stored key that cannot be used', () => {
     const stored = r.vault.load('demo')!;
     const other = await DpopKey.generate('ES256');
     // Well-formed, but x and y no longer describe a point of the curve with this d.
-    r.vault.save({ ...stored, dpopKey: { ...stored.dpopKey!, y: (other.privateJwk as { y: string }).y } });
+    const broken = { ...stored.dpopKey!, y: (other.privateJwk as { y: string }).y } as typeof stored.dpopKey;
+    r.vault.save({ ...stored, dpopKey: broken });
     await r.core.dispose();
     const again = await rig(demo, { storePath: r.storePath, cipher: r.cipher });
     await expect(again.core.restore()).resolves.toMatchObject({ status: 'signed_out' });

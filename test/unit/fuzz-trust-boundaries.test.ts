@@ -272,7 +272,8 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
     fc.assert(
       fc.property(fc.array(challenge, { minLength: 1, maxLength: 4 }), fc.constantFrom(', ', ',', ' ,  '), (challenges, sep) => {
         const header = challenges.map((c) => c.text).join(sep);
-        const expected = challenges.some((c) => c.asks);
+        // Beyond 8 KiB nothing is parsed (a bound, not a grammar rule): no challenge is read then.
+        const expected = header.length <= 8 * 1024 && challenges.some((c) => c.asks);
         expect(isUseDpopNonceChallenge(header)).toBe(expected);
         if (expected) asked += 1;
       }),
