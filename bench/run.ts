@@ -5,7 +5,7 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,bundle,memory,start,package]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,bundle,memory,start,package]
  *
  * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
  * provider: bench/main-start.ts and bench/package-size.ts.
@@ -19,6 +19,7 @@ import { DEFAULT_SCOPES } from '../main/app-config';
 import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
+import { apiCallsDpop } from './dpop';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
 import { mainStart } from './main-start';
 import { packageSize } from './package-size';
@@ -27,7 +28,7 @@ import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, sta
 import type { Metric } from './stats';
 
 const SCOPE = DEFAULT_SCOPES.join(' ');
-const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory', 'start', 'package'] as const;
+const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -67,13 +68,17 @@ async function main(): Promise<void> {
     const network = [...only].some((s) => s !== 'bundle' && s !== 'start' && s !== 'package');
     if (network) {
       demo = await startRemoteDemo(REDIRECT_URI);
-      harness = await startCoreHarness(demo, demoTestConfig(demo), dir, SCHEME);
+      // The Bearer path (its floor re-sends the same header); DPoP has its own section with its own floor.
+      const base = demoTestConfig(demo);
+      const config = { ...base, providers: base.providers.map((p) => ({ ...p, dpop: 'off' as const })) };
+      harness = await startCoreHarness(demo, config, dir, SCHEME);
       const bare = await startBareClient(demo, REDIRECT_URI, SCHEME);
       const env: BenchEnv = { demo, harness, bare, n: (full, q) => (quick ? q : full), dir, scheme: SCHEME, scope: SCOPE, progress };
       // Every section after sign-in needs a signed-in core.
       await harness.signIn();
       if (only.has('sign-in')) Object.assign(results, await signInOverhead(env));
       if (only.has('api')) Object.assign(results, await apiCalls(env));
+      if (only.has('dpop')) Object.assign(results, await apiCallsDpop(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));
       if (only.has('restore')) Object.assign(results, await startupRestore(env));
       if (only.has('memory')) Object.assign(results, await heapGrowth(env));

@@ -66,6 +66,9 @@ export function demoAppConfig(demo: { issuer: string; apiBaseUrl: string; client
         apiBaseUrls: [demo.apiBaseUrl],
         // oidc-provider issues a refresh token only with offline_access AND prompt=consent.
         authorizeParams: { prompt: 'consent' },
+        // The demo offers both: the app shows sender-constrained tokens (RFC 9449) and pushed requests (RFC 9126).
+        dpop: 'required',
+        par: 'required',
       },
     ],
   });

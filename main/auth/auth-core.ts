@@ -10,6 +10,7 @@ import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { DpopKey } from './dpop';
 import { AuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
@@ -17,6 +18,7 @@ import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins'
 import { codeForOAuthError, toAuthError } from './protocol-errors';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { protocolFeatures } from './protocol-features';
 import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import type { PendingRevocation } from './vault';
@@ -94,6 +96,8 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
   'code_challenge',
   'code_challenge_method',
   'scope',
+  'request_uri',
+  'dpop_jkt',
 ]);
 
 type Completed = SessionState;
@@ -123,6 +127,10 @@ class DesktopAuthCore implements AuthCore {
   /** Profile-named callback parameters (code, identity): like `code`, each may appear only once. */
   readonly #callbackParams: string[];
   #session: TokenSession | null = null;
+  /** Each session's DPoP key (RFC 9449), when its tokens are bound to one. Never leaves the main process. */
+  readonly #dpopKeys = new WeakMap<TokenSession, DpopKey>();
+  /** Issuers of the providers whose configuration has been resolved (for `iss` checks outside a pending entry). */
+  readonly #issuers = new Map<string, string>();
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
@@ -203,7 +211,19 @@ class DesktopAuthCore implements AuthCore {
       this.#log('info', 'restore.access_token_expired', { providerId });
       return this.getSession();
     }
-    const session = this.#newSession(provider, stored.user, tokens);
+    let dpopKey: DpopKey | undefined;
+    if (stored.dpopKey) {
+      try {
+        dpopKey = await DpopKey.fromJwk(stored.dpopKey);
+      } catch {
+        // A key that does not import cannot prove anything: the bound token is useless.
+        this.#log('warn', 'restore.dpop_key_unusable', { providerId });
+        vault.remove(providerId);
+        vault.setLastProviderId(null);
+        return this.getSession();
+      }
+    }
+    const session = this.#newSession(provider, stored.user, tokens, dpopKey);
     this.#session = session;
     this.#emit();
     try {
@@ -232,6 +252,12 @@ class DesktopAuthCore implements AuthCore {
     let loopback: LoopbackRedirect | undefined;
     try {
       const config = await this.#config(provider);
+      const metadata = config.serverMetadata();
+      const features = protocolFeatures(provider, metadata);
+      // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
+      if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
+      // A new key on every fresh sign-in: nothing bound to an earlier session carries over.
+      const dpopKey = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
       const usePkce = provider.pkce !== false;
       const openid = provider.scopes.includes('openid');
       const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : NO_PKCE;
@@ -247,18 +273,36 @@ class DesktopAuthCore implements AuthCore {
           .filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k))
           .map(([k, v]) => [k, fillAuthorizeParam(v, { redirect_uri: redirectUri, state })]),
       );
-      const url = client.buildAuthorizationUrl(config, {
+      const params: Record<string, string> = {
         ...extra,
         redirect_uri: redirectUri,
         ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
         ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
         ...(nonce !== undefined ? { nonce } : {}),
-      });
+      };
+      let url: URL;
+      if (features.par) {
+        // RFC 9126: the parameters go to the provider directly; the browser URL carries only
+        // client_id and request_uri. With DPoP, the PAR proof binds the code to the key.
+        try {
+          url = await client.buildAuthorizationUrlWithPAR(config, params, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined);
+        } catch (err) {
+          throw toAuthError(err, 'Pushed authorization request');
+        }
+      } else {
+        // RFC 9449 §10: without PAR, dpop_jkt binds the authorization code to the key.
+        url = client.buildAuthorizationUrl(config, dpopKey ? { ...params, dpop_jkt: await dpopKey.thumbprint() } : params);
+      }
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
-      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri, stateEchoed: provider.callback?.stateEchoed !== false });
-      this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
+      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri, stateEchoed: provider.callback?.stateEchoed !== false, dpopKey, pushed: features.par });
+      this.#log('info', 'sign_in.started', {
+        providerId: provider.id,
+        redirect: loopback ? 'loopback' : 'scheme',
+        sender: dpopKey ? 'dpop' : 'bearer',
+        pushed: features.par,
+      });
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
@@ -307,6 +351,7 @@ class DesktopAuthCore implements AuthCore {
       .filter((e) => (listenerState !== undefined ? e.state === listenerState : this.#providers.get(e.providerId)?.redirect !== 'loopback'));
     const parsed = parseCallbackUrl(url, redirectUris, { statelessRedirectUris: stateless.map((e) => e.redirectUri), singleValued: this.#callbackParams });
     if (parsed.kind === 'ignored') {
+      if (parsed.reason === 'no_state' && this.#expiredPushedRequest(url)) return true;
       this.#log('debug', 'callback.ignored', { reason: parsed.reason });
       return false;
     }
@@ -344,6 +389,7 @@ class DesktopAuthCore implements AuthCore {
         timeoutMs: this.#opts.apiTimeoutMs,
         ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
         accessToken: (rejected) => session.accessToken(rejected),
+        ...(this.#dpopKeys.has(session) ? { dpop: this.#dpopKeys.get(session)!.resourceProofs } : {}),
       },
       req,
     );
@@ -394,6 +440,32 @@ class DesktopAuthCore implements AuthCore {
 
   // --- internals -----------------------------------------------------------
 
+  /**
+   * RFC 9126: a pushed request lives briefly (60 s at oidc-provider). Opened
+   * later, the provider can only answer `error=invalid_request_uri` without
+   * `state` (the state was inside the expired request). Such an answer ends the
+   * waiting pushed sign-ins of that provider with a clear message instead of
+   * leaving the person waiting for the timeout. It must carry the provider's
+   * exact `iss` (RFC 9207) and match a pushed sign-in; it carries no code, so
+   * the most a forged one can do is what "Cancel" does (see SECURITY.md).
+   */
+  #expiredPushedRequest(raw: string): boolean {
+    let params: URLSearchParams;
+    try {
+      params = new URL(raw).searchParams;
+    } catch {
+      return false;
+    }
+    if (params.get('error') !== 'invalid_request_uri' || params.getAll('iss').length !== 1) return false;
+    const iss = params.get('iss');
+    const states = this.#pending.statesWhere((p) => p.pushed === true && this.#issuers.get(p.providerId) === iss);
+    for (const state of states) {
+      this.#pending.fail(state, new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.'));
+    }
+    if (states.length > 0) this.#log('info', 'sign_in.pushed_request_expired', { count: states.length });
+    return states.length > 0;
+  }
+
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
     if (!p) {
@@ -434,12 +506,17 @@ class DesktopAuthCore implements AuthCore {
       throw new AuthError('iss_mismatch');
     }
     const error = params.get('error');
+    if (error === 'invalid_request_uri' && pending.pushed) {
+      // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
+      throw new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.');
+    }
     if (error !== null) throw new AuthError(codeForOAuthError(error));
     if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
     // The exact redirect_uri of the authorization request, with the response's parameters.
     const currentUrl = new URL(pending.redirectUri);
     currentUrl.search = params.toString();
+    const dpop = pending.dpopKey?.handle(config);
     const response = await client.authorizationCodeGrant(config, currentUrl, {
       ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
@@ -447,9 +524,12 @@ class DesktopAuthCore implements AuthCore {
       // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
       expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
-    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
+    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined, dpop ? { DPoP: dpop } : undefined);
     this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
+    // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
+    // issued Bearer tokens, which are sent as Bearer, and the unused key is not kept.
+    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
     const user = await resolveUserInfo(
       provider,
       config,
@@ -459,6 +539,7 @@ class DesktopAuthCore implements AuthCore {
         fetch: this.#fetch,
         logger: this.#log,
         timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
+        ...(dpop && dpopKey ? { dpop } : {}),
       },
       params,
     );
@@ -466,11 +547,11 @@ class DesktopAuthCore implements AuthCore {
     // Replacing an existing session (signing in again): end the old one locally. Its vault
     // entry is overwritten below when it is the same provider, so it is not cleared first.
     if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
-    const session = this.#newSession(provider, user, tokens);
+    const session = this.#newSession(provider, user, tokens, dpopKey);
     this.#session = session;
     // Saving also marks this provider as the one to restore. Without a refresh token the access
     // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
-    if (tokens.refreshToken) this.#persist(provider.id, { refreshToken: tokens.refreshToken }, user);
+    if (tokens.refreshToken) this.#persist(provider.id, { refreshToken: tokens.refreshToken }, user, dpopKey);
     else if (tokens.accessToken) {
       this.#persist(provider.id, { accessToken: { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) } }, user);
     }
@@ -506,7 +587,7 @@ class DesktopAuthCore implements AuthCore {
     };
   }
 
-  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet): TokenSession {
+  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, dpopKey?: DpopKey): TokenSession {
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
       logger: this.#log,
@@ -522,12 +603,12 @@ class DesktopAuthCore implements AuthCore {
           throw new AuthError(mapped.code, mapped.message);
         }
         try {
-          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
+          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken, undefined, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined));
         } catch (err) {
           throw toAuthError(err, 'Refresh');
         }
       },
-      persistRefreshToken: (refreshToken) => this.#persist(provider.id, { refreshToken }, user),
+      persistRefreshToken: (refreshToken) => this.#persist(provider.id, { refreshToken }, user, dpopKey),
       backoff: this.#backoff,
       onRefreshRejected: (err) => {
         if (this.#session !== session) return;
@@ -545,6 +626,7 @@ class DesktopAuthCore implements AuthCore {
         this.#emit();
       },
     });
+    if (dpopKey) this.#dpopKeys.set(session, dpopKey);
     return session;
   }
 
@@ -649,9 +731,9 @@ class DesktopAuthCore implements AuthCore {
     return { stillFailing, seen };
   }
 
-  #persist(providerId: string, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, user: UserInfo): void {
+  #persist(providerId: string, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, user: UserInfo, dpopKey?: DpopKey): void {
     try {
-      this.#opts.vault.save({ providerId, ...secret, user, savedAt: this.#clock() });
+      this.#opts.vault.save({ providerId, ...secret, user, savedAt: this.#clock(), ...(dpopKey ? { dpopKey: dpopKey.privateJwk } : {}) });
     } catch (err) {
       // The session goes on in memory; the person will sign in again next start.
       this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });
@@ -661,6 +743,8 @@ class DesktopAuthCore implements AuthCore {
   /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
   #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
     const tokens = session.end();
+    // The key goes with the session (its vault entry, which holds it, is removed below).
+    this.#dpopKeys.delete(session);
     if (this.#session === session) {
       this.#session = null;
       this.#clearRecovery();

@@ -107,6 +107,10 @@ const endpointsSchema = z
   })
   .strict();
 
+/** `auto` (use it when the provider advertises it), `required` (fail clearly when it does not) or `off`. */
+const featureSwitch = z.enum(['auto', 'required', 'off']);
+export type FeatureSwitch = z.infer<typeof featureSwitch>;
+
 const clientAuthSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('none') }).strict(),
   z.object({ method: z.literal('client_secret_post'), secret: z.string().min(1) }).strict(),
@@ -208,6 +212,18 @@ const providerConfigSchema = z
     postLogoutRedirectUri: z.string().optional(),
     /** Open the provider's end-session page in the browser on sign-out. */
     endSessionInBrowser: z.boolean().optional(),
+    /**
+     * DPoP (RFC 9449): bind the tokens to a key only this app holds. `auto`
+     * (default) when the provider advertises `dpop_signing_alg_values_supported`,
+     * `required` fails sign-in naming the provider when it does not, `off` never.
+     */
+    dpop: featureSwitch.optional(),
+    /**
+     * Pushed authorization requests (RFC 9126). `auto` (default) when the provider
+     * advertises `pushed_authorization_request_endpoint` (always when it sets
+     * `require_pushed_authorization_requests`), `required` or `off` as for `dpop`.
+     */
+    par: featureSwitch.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

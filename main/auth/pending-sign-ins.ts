@@ -3,6 +3,7 @@
  * timeout and a cancellation; whoever settles it first removes it, so a second
  * delivery of the same callback finds nothing and exchanges nothing.
  */
+import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 
 /** Names "this sign-in sends no PKCE" (a profile with `pkce: false`) instead of overloading `''`. */
@@ -20,6 +21,10 @@ export interface PendingSignIn<T> {
    * a callback without it may then complete this sign-in, bound by loopback or PKCE.
    */
   readonly stateEchoed?: boolean;
+  /** The session's DPoP key, made for this sign-in; absent when the tokens are not DPoP-bound. */
+  readonly dpopKey?: DpopKey;
+  /** The parameters were pushed (RFC 9126): the browser got only a `request_uri`. */
+  readonly pushed?: boolean;
   readonly promise: Promise<T>;
 }
 
@@ -77,6 +82,11 @@ export class PendingSignIns<T> {
       ...entry,
       settle: (outcome) => ('error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value)),
     };
+  }
+
+  /** States of the waiting sign-ins that satisfy `pred`. */
+  statesWhere(pred: (entry: PendingSignIn<T>) => boolean): string[] {
+    return [...this.#entries.values()].filter(pred).map((e) => e.state);
   }
 
   /** Ends one sign-in with an error (timeout, cancel, supersede). */

@@ -129,6 +129,7 @@ function assertEndpointsAreSafe(metadata: client.ServerMetadata, insecureLoopbac
     metadata.userinfo_endpoint,
     metadata.revocation_endpoint,
     metadata.end_session_endpoint,
+    metadata.pushed_authorization_request_endpoint,
   ];
   for (const endpoint of endpoints) {
     if (endpoint === undefined) continue;

@@ -46,6 +46,17 @@ export interface BearerToken {
   type: string;
 }
 
+/**
+ * Signs DPoP proofs (RFC 9449) for requests to a resource server, holding the
+ * key in the main process. The API client sees only this: never the key.
+ */
+export interface DpopProofSigner {
+  /** A fresh proof (new `jti`) for `htm` + `url` (its query and fragment are left out), bound to `accessToken`. */
+  proof(htm: string, url: URL, accessToken: string): Promise<string>;
+  /** Remembers a nonce a server sent (`DPoP-Nonce`), for the proofs to its origin that follow. */
+  rememberNonce(url: URL, nonce: string): void;
+}
+
 export interface UserInfo {
   sub: string;
   name?: string;

@@ -22,6 +22,8 @@ export interface UserInfoDeps {
   logger: Logger;
   /** Upper bound for the userinfo request, in seconds. */
   timeoutSeconds: number;
+  /** The session's DPoP handle when its access token is DPoP-bound (RFC 9449 §7). */
+  dpop?: client.DPoPHandle;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function resolveUserInfo(
   if (endpoint && tokens.accessToken && !complete) {
     try {
       if (provider.scopes.includes('openid')) {
-        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck)) };
+        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck, deps.dpop ? { DPoP: deps.dpop } : undefined)) };
       } else {
         source = { ...source, ...(await plainUserInfo(provider, endpoint, tokens, deps)) };
       }

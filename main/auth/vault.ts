@@ -16,9 +16,10 @@
  * firstFailedAt, attempts }] }`, the tokens only inside the ciphertext), so a
  * vault written before it existed loads unchanged.
  *
- * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`,
- * or `{ accessToken: { token, type, expiresAt }, user }` when there is no
- * refresh token: the token AND the person's name and email exist only inside it. The provider
+ * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user, dpopKey? }))`,
+ * or `{ accessToken: { token, type, expiresAt }, user, dpopKey? }` when there is no
+ * refresh token: the token, the DPoP private key it is bound to (when the
+ * provider offers DPoP) AND the person's name and email exist only inside it. The provider
  * id, the save time and the last-used provider id are the only plaintext.
  *
  * Honesty about weak storage: when the OS offers no encryption, or Linux
@@ -33,6 +34,7 @@
  * Electron-free: the cipher and the store are passed in.
  */
 import { z } from 'zod';
+import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
@@ -51,6 +53,8 @@ export interface StoredSession {
   accessToken?: StoredAccessToken;
   user: UserInfo;
   savedAt: number;
+  /** The DPoP private key the refresh token is bound to (RFC 9449); absent for unbound tokens and older entries. */
+  dpopKey?: DpopPrivateJwk;
 }
 
 export interface VaultDeps {
@@ -120,9 +124,9 @@ const accessTokenSchema = z
   .object({ token: z.string().min(1), type: z.string().min(1).max(64), expiresAt: z.number().int().nonnegative().optional() })
   .strict();
 
-/** What is inside the ciphertext. Entries written before access tokens were kept have only `refreshToken`. */
+/** What is inside the ciphertext. Entries written before access tokens or DPoP keys were kept have only `refreshToken`. */
 const secretSchema = z
-  .object({ refreshToken: z.string().min(1).optional(), accessToken: accessTokenSchema.optional(), user: userSchema })
+  .object({ refreshToken: z.string().min(1).optional(), accessToken: accessTokenSchema.optional(), user: userSchema, dpopKey: dpopPrivateJwkSchema.optional() })
   .strict()
   .refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined);
 
@@ -198,6 +202,7 @@ export class Vault {
       ...(secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : { accessToken: secret.accessToken! }),
       user: secret.user,
       savedAt: entry.data.savedAt,
+      ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
     };
   }
 
@@ -227,6 +232,7 @@ export class Vault {
       ...pickSecret(session),
       user: pickUser(session.user),
       savedAt: session.savedAt,
+      ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}),
     };
     if (!this.status().persistent) {
       this.#memory.set(clean.providerId, clean);
@@ -237,7 +243,8 @@ export class Vault {
     }
     let ciphertext: string;
     try {
-      const bytes = this.#cipher.encrypt(JSON.stringify({ ...pickSecret(clean), user: clean.user }));
+      // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
+      const bytes = this.#cipher.encrypt(JSON.stringify({ ...pickSecret(clean), user: clean.user, ...(clean.dpopKey ? { dpopKey: clean.dpopKey } : {}) }));
       ciphertext = Buffer.from(bytes).toString('base64');
     } catch (err) {
       this.#log('error', 'vault.encrypt_failed', { providerId: clean.providerId });

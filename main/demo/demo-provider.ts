@@ -5,6 +5,10 @@
  * introspection against the provider, as a real resource server would, so a
  * revoked or expired token is refused.
  *
+ * DPoP (RFC 9449) and pushed authorization requests (RFC 9126) are on: a
+ * client that sends proofs gets tokens bound to its key, which the demo API
+ * checks (`cnf.jkt`); PAR is offered, and can be required.
+ *
  * Loopback only, with signing keys made fresh at each start. Grants and
  * refresh tokens live in memory; with `stateFile` (as the app uses it) they
  * and the port are also saved there, so a saved sign-in survives a restart.
@@ -16,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi } from './demo-api';
+import { DemoDpopVerifier } from './dpop-verifier';
 import { handleInteraction, DEMO_ACCOUNT } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
@@ -43,6 +48,17 @@ export interface DemoProviderOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** The fetch the demo API introspects with (one that trusts `tls.cert`'s CA). */
   apiFetch?: typeof fetch;
+  /**
+   * DPoP at the provider and the API. On by default; `requireNonce` makes both
+   * servers ask for a nonce (`use_dpop_nonce`); `false` turns DPoP off.
+   */
+  dpop?: { requireNonce?: boolean; signingAlgs?: Array<'ES256' | 'Ed25519' | 'EdDSA'> } | false;
+  /**
+   * Pushed authorization requests. Offered by default; `required` refuses any
+   * other authorization request; `ttlSeconds` shortens the request_uri's life
+   * (tests of an expired one); `false` turns PAR off.
+   */
+  par?: { required?: boolean; ttlSeconds?: number } | false;
 }
 
 export interface DemoCounters {
@@ -58,6 +74,8 @@ export interface DemoProvider {
   clientId: string;
   credentials: { username: string; password: string };
   counters: DemoCounters;
+  /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
+  rotateDpopNonce(): void;
   close(): Promise<void>;
 }
 
@@ -116,11 +134,25 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
+  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
+  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
+  const adapterFactory = Object.assign(
+    (model: string) => {
+      const base = adapter(model);
+      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
+      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
+    },
+    { snapshot: adapter.snapshot },
+  );
+  const dpopOn = opts.dpop !== false;
+  const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
+  const dpopVerifier = new DemoDpopVerifier({ requireNonce });
+
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
   const configuration: Configuration = {
-    adapter,
+    adapter: adapterFactory,
     clients: [
       {
         client_id: clientId,
@@ -141,6 +173,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       },
     ],
     jwks: { keys: [jwk] },
+    ...(opts.dpop && opts.dpop.signingAlgs ? { enabledJWA: { dPoPSigningAlgValues: opts.dpop.signingAlgs } } : {}),
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
@@ -165,6 +198,15 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         allowedPolicy: async (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      dPoP: {
+        enabled: dpopOn,
+        nonceSecret: randomBytes(32),
+        requireNonce: () => requireNonce,
+      },
+      pushedAuthorizationRequests: {
+        enabled: opts.par !== false,
+        requirePushedAuthorizationRequests: opts.par !== false && opts.par?.required === true,
+      },
     },
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
@@ -183,7 +225,10 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      const text = String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
+      const text =
+        out.error === 'invalid_request_uri'
+          ? 'This sign-in page has expired. Start the sign-in again from the app.'
+          : String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
       ctx.body = `<!doctype html><meta charset="utf-8"><title>Error</title><h1>Sign-in error</h1><p>${text}</p>`;
     },
   };
@@ -202,7 +247,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api' || path.startsWith('/api/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId, ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}) });
+      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId, origin: issuer, dpop: dpopVerifier, ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}) });
       return;
     }
     if (path.startsWith('/interaction/')) {
@@ -226,6 +271,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     clientId,
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
     counters,
+    rotateDpopNonce: () => dpopVerifier.rotateNonce(),
     close: () => {
       if (saveTimer) {
         clearTimeout(saveTimer);

@@ -245,8 +245,8 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await shot(page, 'waiting');
 
     const authorizeUrl = new URL(rig.opened[0]!);
-    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
+    // The demo profile requires PAR (RFC 9126): PKCE, state and redirect_uri went in the pushed request.
+    expect([...authorizeUrl.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     await rig.openInBrowser(authorizeUrl.href);
 
     await expect(status).toHaveText('Signed in.');
@@ -270,6 +270,10 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     expect(stored?.refreshToken).toBeTruthy();
     expect(rig.ipcTraffic.join('\n')).not.toContain(stored!.refreshToken);
     expect(await page.content()).not.toContain(stored!.refreshToken);
+    // Nor did the session's DPoP key (the demo profile requires DPoP).
+    expect(stored!.dpopKey?.d).toBeTruthy();
+    expect(rig.ipcTraffic.join('\n')).not.toContain(stored!.dpopKey!.d);
+    expect(await page.content()).not.toContain(stored!.dpopKey!.d);
 
     await page.getByTestId('sign-out').click();
     await expect(status).toHaveText('Signed out.');

@@ -306,12 +306,30 @@ describe('deep-link routing', () => {
 
   it('a real pending sign-in is settled through second-instance (error response → access_denied)', async () => {
     const openUrl = vi.fn(async (_url: string) => {});
-    const ctx = await boot({ openUrl });
+    // The demo offers PAR (RFC 9126): the parameters are pushed, so they are read from the pushed request.
+    const pushed: string[] = [];
+    const ctx = await boot({
+      openUrl,
+      createCore: async (opts) => {
+        const base = opts.fetch ?? globalThis.fetch;
+        const core = createAuthCore({
+          ...opts,
+          fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+            if (String(input).endsWith('/request') && init?.body !== undefined) pushed.push(String(init.body));
+            return base(input, init);
+          }) as typeof fetch,
+        });
+        vi.spyOn(core, 'handleRedirect');
+        cores.push(core);
+        return core;
+      },
+    });
     const signIn = ctx.core.signIn('demo');
     await vi.waitFor(() => expect(openUrl).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     const authorizeUrl = new URL(openUrl.mock.calls[0]![0]);
-    const stateParam = authorizeUrl.searchParams.get('state')!;
-    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
+    const params = authorizeUrl.searchParams.has('request_uri') ? new URLSearchParams(pushed[0]) : authorizeUrl.searchParams;
+    const stateParam = params.get('state')!;
+    expect(params.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
 
     const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer ?? "")}`;
     app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--original-process-start-time=1', callback], 'C:\\');

@@ -322,7 +322,7 @@ describe('API requests on the renderer’s behalf', () => {
 });
 
 describe('secrets never leak', () => {
-  it('no token, code or verifier in any log line, IPC answer or vault plaintext', async () => {
+  it('no token, code, verifier or DPoP key material in any log line, IPC answer or vault plaintext', async () => {
     const r = await rig();
     const ipc = new InMemoryIpcMain();
     registerIpcHandlers({ ipcMain: ipc, core: r.core, isTrustedSender: appSenderCheck() });
@@ -343,12 +343,16 @@ describe('secrets never leak', () => {
     await call('api:request', { method: 'GET', path: '/me' });
     tokenFault.mode = 'pass';
     const vaultPlain = readFileSync(r.storePath, 'utf8');
-    const refreshToken = r.vault.load('demo')!.refreshToken!;
+    const stored = r.vault.load('demo')!;
+    const refreshToken = stored.refreshToken!;
     await call('auth:sign-out');
 
-    const secrets = new Set<string>([refreshToken]);
+    // The demo offers DPoP: the session's private key (d) and its public x/y live only in the vault ciphertext.
+    expect(stored.dpopKey).toBeDefined();
+    const secrets = new Set<string>([refreshToken, stored.dpopKey!.d, stored.dpopKey!.x]);
     for (const s of r.sent) {
-      if (s.authorization?.startsWith('Bearer ')) secrets.add(s.authorization.slice(7));
+      const credential = /^(?:Bearer|DPoP) (.+)$/.exec(s.authorization ?? '');
+      if (credential) secrets.add(credential[1]!);
       const body = new URLSearchParams(s.body);
       for (const k of ['code', 'code_verifier', 'refresh_token', 'token']) {
         const v = body.get(k);

@@ -113,6 +113,10 @@ describe('demo provider: discovery', () => {
     expect(meta.end_session_endpoint).toBe(`${demo.issuer}/session/end`);
     expect(meta.userinfo_endpoint).toBe(`${demo.issuer}/me`);
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
+    // DPoP (RFC 9449) and PAR (RFC 9126) are offered, PAR not required by default.
+    expect(meta.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256']));
+    expect(meta.pushed_authorization_request_endpoint).toBe(`${demo.issuer}/request`);
+    expect(meta.require_pushed_authorization_requests).not.toBe(true);
   });
 
   it('refuses an authorization request without PKCE and one with an unregistered redirect URI', async () => {
