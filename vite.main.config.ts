@@ -48,13 +48,25 @@ export default defineConfig({
         entryFileNames: 'index.js',
         // Everything only the demo reaches lands under demo/, which a real-provider package excludes.
         chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js'),
-        // A module both the demo and the app import directly goes to chunks/shared: left in
-        // index.js, the demo chunk would import the entry, which starts the app.
+        // A module (ours or a dependency, e.g. jose) that both the demo and the app reach goes to
+        // chunks/shared: left in index.js, the demo chunk would import the entry, which starts the app.
         manualChunks: (id, { getModuleInfo }) => {
-          if (id.includes('/node_modules/') || id.includes('/main/demo/') || id.endsWith('/main/index.ts')) return undefined;
-          const importers = getModuleInfo(id)?.importers ?? [];
-          const fromDemo = importers.some((i) => i.includes('/main/demo/'));
-          return fromDemo && importers.some((i) => !i.includes('/main/demo/')) ? 'shared' : undefined;
+          if (id.includes('/main/demo/') || id.endsWith('/main/index.ts')) return undefined;
+          let fromDemo = false;
+          let fromApp = false;
+          const seen = new Set<string>([id]);
+          const queue = [id];
+          // Walk static importers upwards: a demo module ends the walk (the demo is imported dynamically).
+          while (queue.length > 0 && !(fromDemo && fromApp)) {
+            for (const importer of getModuleInfo(queue.pop()!)?.importers ?? []) {
+              if (seen.has(importer)) continue;
+              seen.add(importer);
+              if (importer.includes('/main/demo/')) fromDemo = true;
+              else if (importer.endsWith('/main/index.ts')) fromApp = true;
+              else queue.push(importer);
+            }
+          }
+          return fromDemo && fromApp ? 'shared' : undefined;
         },
       },
     },

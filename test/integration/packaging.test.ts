@@ -437,17 +437,20 @@ describe('a build for a real provider (temporary build configuration)', () => {
     writeFileSync(path.join(dir, 'node_modules', 'electron', 'index.mjs'), readFileSync(path.join(root, 'bench', 'electron-stub.mjs')));
     const userData = mkdtempSync(path.join(work, 'user-data-'));
     const child = spawn(process.execPath, ['dist/main/index.js'], { cwd: dir, env: { PATH: process.env.PATH ?? '', OIDC_DESKTOP_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listeners, not polling: the stubbed app may exit right after app.ready, and its output must not be lost.
     let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const closed = new Promise((r) => child.once('close', r));
     try {
-      await until(() => {
-        out += child.stdout.read()?.toString('utf8') ?? '';
-        return out.includes('"event":"app.ready"') || child.exitCode !== null;
-      }, 20_000);
+      await until(() => out.includes('"event":"app.ready"') || child.exitCode !== null, 20_000);
+      if (child.exitCode !== null) await closed;
     } finally {
       child.kill('SIGKILL');
     }
     const ready = out.split('\n').find((l) => l.includes('"event":"app.ready"'));
-    expect(ready, out).toBeDefined();
+    expect(ready, `${out}\n${err}`).toBeDefined();
     expect(JSON.parse(ready!)).toMatchObject({ providers: 1, demo: false });
     expect(out).toContain(`"scheme":"${SCHEME}"`);
   });
