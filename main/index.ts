@@ -81,7 +81,7 @@ function defaultDeps(): MainDeps {
   return {
     argv: process.argv,
     env: process.env,
-    defaultApp: process.defaultApp === true,
+    defaultApp: process.defaultApp,
     execPath: process.execPath,
     // The build puts the bundle in dist/main, the preload in dist/preload, the renderer in dist/renderer.
     paths: { preload: path.join(here, '../preload/index.cjs'), renderer: path.join(here, '../renderer') },
@@ -156,7 +156,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   installQuitCleanup(cleanups, log);
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { openExternal: deps.openUrl, logger: log }));
+  app.on('web-contents-created', (_event, contents) => { hardenWebContents(contents, { openExternal: deps.openUrl, logger: log }); });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
@@ -205,7 +205,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         readFile: (f) => readFile(f, 'utf8'),
         writeFile: (f, data) => writeFile(f, data, { mode: 0o644 }),
         mkdir: async (dir) => void (await mkdir(dir, { recursive: true })),
-        exec: (file, args) => new Promise((resolve, reject) => execFile(file, [...args], { timeout: 5000 }, (err) => (err ? reject(err) : resolve()))),
+        exec: (file, args) => new Promise((resolve, reject) => execFile(file, [...args], { timeout: 5000 }, (err) => { err ? reject(err) : resolve(); })),
         logger: log,
       });
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });

@@ -62,7 +62,7 @@ export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly str
   try {
     params = url.searchParams;
     // Force decoding of every pair now: a malformed escape must not throw later.
-    for (const _ of params) void _;
+    for (const _ of params) _;
   } catch {
     return { kind: 'ignored', reason: 'unparseable' };
   }

@@ -75,7 +75,7 @@ export class DpopKey {
   /** A new key pair; extractable so that it can be written into the vault. */
   static async generate(alg: DpopAlg): Promise<DpopKey> {
     const pair = (await crypto.subtle.generateKey(ALGORITHMS[alg], true, ['sign', 'verify'])) as CryptoKeyPair;
-    const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey;
+    const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey));
     const stored = dpopPrivateJwkSchema.parse(
       jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, alg } : { kty: 'OKP', crv: jwk.crv, x: jwk.x, d: jwk.d, alg },
     );

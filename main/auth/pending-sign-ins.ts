@@ -49,7 +49,7 @@ export class PendingSignIns<T> {
   }
 
   /** Waiting sign-ins whose provider does not echo `state`: candidates for a callback without one. */
-  stateless(): Array<Pick<PendingSignIn<T>, 'state' | 'providerId' | 'redirectUri'>> {
+  stateless(): Pick<PendingSignIn<T>, 'state' | 'providerId' | 'redirectUri'>[] {
     return [...this.#entries.values()].filter((e) => e.stateEchoed === false).map(({ state, providerId, redirectUri }) => ({ state, providerId, redirectUri }));
   }
 
@@ -80,7 +80,7 @@ export class PendingSignIns<T> {
     clearTimeout(entry.timer);
     return {
       ...entry,
-      settle: (outcome) => ('error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value)),
+      settle: (outcome) => { 'error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value); },
     };
   }
 

@@ -39,7 +39,7 @@ function isNetworkFailure(err: unknown): boolean {
   if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return true;
   // Electron's net.fetch rejects with Chromium's error name (`net::ERR_CONNECTION_REFUSED`, `net::ERR_INTERNET_DISCONNECTED`…).
-  if (err instanceof Error && /^net::ERR_/.test(err.message)) return true;
+  if (err instanceof Error && err.message.startsWith("net::ERR_")) return true;
   // undici reports connection failures as `TypeError: fetch failed`.
   return err instanceof TypeError && /fetch failed|network|ECONNREFUSED|terminated/i.test(err.message);
 }

@@ -64,7 +64,7 @@ export async function revokeTokens(
   const metadata = config.serverMetadata();
   if (!metadata.revocation_endpoint) return 'not_offered';
   let outcome: RevocationOutcome = 'revoked';
-  const toRevoke: Array<[string | undefined, string]> = [
+  const toRevoke: [string | undefined, string][] = [
     [tokens.refreshToken, 'refresh_token'],
     [tokens.accessToken, 'access_token'],
   ];

@@ -102,7 +102,7 @@ export function quirksFetch(provider: ProviderConfig, tokenEndpoint: string, ref
   const needsRequestRewrite = req.encoding === 'json' || req.bodyTemplate || req.refreshBodyTemplate || req.headers || refreshEndpoint;
   const wrapped = async (input: string | URL | Request, init?: FetchInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (url !== tokenEndpoint || (init?.method ?? 'GET').toUpperCase() !== 'POST') return base(input as string, init as RequestInit);
+    if (url !== tokenEndpoint || (init?.method ?? 'GET').toUpperCase() !== 'POST') return base(input, init as RequestInit);
 
     let target = url;
     let nextInit: FetchInit = init ?? {};

@@ -64,7 +64,7 @@ export class DemoDpopVerifier {
     let jwk: JWK | undefined;
     try {
       const verified = await jwtVerify(input.proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, maxTokenAge: MAX_AGE_SECONDS, clockTolerance: 5 });
-      payload = verified.payload as Record<string, unknown>;
+      payload = verified.payload;
       jwk = verified.protectedHeader.jwk;
     } catch {
       return { ok: false, error: 'invalid_dpop_proof', description: 'DPoP proof is not valid' };

@@ -12,7 +12,7 @@ import { app, net } from 'electron';
 import type { FetchLike, Logger } from '../auth/types';
 
 export function createNetFetch(fetchImpl: typeof net.fetch = (input, init) => net.fetch(input, init)): FetchLike {
-  return ((input: string | URL | Request, init?: RequestInit) => fetchImpl(input instanceof URL ? input.href : input, init)) as FetchLike;
+  return ((input: string | URL | Request, init?: RequestInit) => fetchImpl(input instanceof URL ? input.href : input, init));
 }
 
 export interface ProxyCredentials {

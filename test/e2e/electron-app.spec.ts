@@ -64,7 +64,7 @@ test.describe('Electron app (real binary)', () => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OIDC_')) env[k] = v;
     app = await electron.launch({
-      executablePath: (found as { executablePath: string }).executablePath,
+      executablePath: (found).executablePath,
       // A packaged app loads its own app.asar; the script path is for the bare Electron binary only.
       args: [...(packagedApp ? [] : [mainBundle]), ...(process.platform === 'linux' ? ['--password-store=basic'] : [])],
       // No OIDC_* configuration: the app starts its own demo provider on loopback.

@@ -89,7 +89,7 @@ async function quit(): Promise<void> {
   const before = app.quit.mock.calls.length;
   const e = fakeEvent();
   app.emit('will-quit', e);
-  await vi.waitFor(() => expect(app.quit.mock.calls.length).toBeGreaterThan(before), { timeout: 5000 });
+  await vi.waitFor(() => { expect(app.quit.mock.calls.length).toBeGreaterThan(before); }, { timeout: 5000 });
 }
 
 const handleRedirect = (i = 0) => vi.mocked(cores[i]!.handleRedirect);
@@ -164,7 +164,7 @@ describe('network: every provider and API request goes through net.fetch', () =>
     const ctx = await boot();
     const signingIn = ctx.core.signIn();
     signingIn.catch(() => {});
-    await vi.waitFor(() => expect(state.netFetches.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => { expect(state.netFetches.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true); }, { timeout: 5000 });
     expect(state.netFetches.every((u) => u.startsWith(demos[0]!.issuer))).toBe(true);
     ctx.core.cancelSignIn();
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
@@ -317,7 +317,7 @@ describe('deep-link routing', () => {
           fetch: (async (input: string | URL | Request, init?: RequestInit) => {
             if (String(input).endsWith('/request') && init?.body !== undefined) pushed.push(String(init.body));
             return base(input, init);
-          }) as typeof fetch,
+          }),
         });
         vi.spyOn(core, 'handleRedirect');
         cores.push(core);
@@ -325,7 +325,7 @@ describe('deep-link routing', () => {
       },
     });
     const signIn = ctx.core.signIn('demo');
-    await vi.waitFor(() => expect(openUrl).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    await vi.waitFor(() => { expect(openUrl).toHaveBeenCalledTimes(1); }, { timeout: 10_000 });
     const authorizeUrl = new URL(openUrl.mock.calls[0]![0]);
     const params = authorizeUrl.searchParams.has('request_uri') ? new URLSearchParams(pushed[0]) : authorizeUrl.searchParams;
     const stateParam = params.get('state')!;
@@ -365,12 +365,12 @@ describe('IPC and the window', () => {
     const ctx = await boot();
     const win = FakeBrowserWindow.instances[0]!;
     const signIn = ctx.core.signIn('demo');
-    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signing_in' })), {
+    await vi.waitFor(() => { expect(win.webContents.send).toHaveBeenCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signing_in' })); }, {
       timeout: 10_000,
     });
     ctx.core.cancelSignIn();
     await expect(signIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
-    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signed_out' })));
+    await vi.waitFor(() => { expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signed_out' })); });
   });
 
   it('quitting removes the IPC handlers and disposes the core', async () => {

@@ -205,13 +205,13 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
         res.end(reply.body);
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
         server.closeAllConnections();
       }),
   };

@@ -98,12 +98,12 @@ export async function startFaultServer(upstream: string, mode: FaultMode = 'pass
       }
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
   state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>
     new Promise<void>((resolve) => {
       for (const res of hanging) res.destroy();
-      server.close(() => resolve());
+      server.close(() => { resolve(); });
       server.closeAllConnections();
     });
   return state;

@@ -27,7 +27,7 @@ import { appSenderCheck, InMemoryIpcMain } from '../helpers/ipc-harness';
 let demo: DemoProvider;
 let tokenFault: FaultServer;
 let apiFault: FaultServer;
-let evil: { origin: string; hits: Array<string | undefined>; server: Server };
+let evil: { origin: string; hits: (string | undefined)[]; server: Server };
 let config: AppConfig;
 let dir: string;
 
@@ -35,12 +35,12 @@ beforeAll(async () => {
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 600 });
   tokenFault = await startFaultServer(demo.issuer);
   apiFault = await startFaultServer(demo.issuer);
-  const hits: Array<string | undefined> = [];
+  const hits: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     hits.push(req.headers.authorization);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"stolen":false}');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
   evil = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server };
   config = demoTestConfig(demo);
   dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
@@ -55,7 +55,7 @@ interface Rig extends CoreRig {
   logs: string[];
   callbacks: string[];
   /** Every request the core sent: URL, Authorization header and body. */
-  sent: Array<{ url: string; authorization: string | null; body: string }>;
+  sent: { url: string; authorization: string | null; body: string }[];
   advance(ms: number): void;
   routeApiThroughFault: boolean;
 }
@@ -89,7 +89,7 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
     if (url === `${demo.issuer}/token`) target = `${tokenFault.origin}/token`;
     else if (r.routeApiThroughFault && url.startsWith(demo.apiBaseUrl)) target = url.replace(demo.issuer, apiFault.origin);
     return fetch(target, init);
-  }) as FetchLike;
+  });
   const logger = jsonLinesLogger('debug', (line) => logs.push(line));
   const callbacks: string[] = [];
   const late: { core?: AuthCore } = {};
@@ -149,8 +149,8 @@ describe('callback', () => {
 
 describe('iss (RFC 9207, mix-up defence)', () => {
   it.each([
-    ['another issuer', (cb: URL) => cb.searchParams.set('iss', 'https://evil.example')],
-    ['no iss although the provider promises one', (cb: URL) => cb.searchParams.delete('iss')],
+    ['another issuer', (cb: URL) => { cb.searchParams.set('iss', 'https://evil.example'); }],
+    ['no iss although the provider promises one', (cb: URL) => { cb.searchParams.delete('iss'); }],
   ])('a callback with %s → iss_mismatch, nothing exchanged, nothing stored', async (_label, tamper) => {
     const r = await rig({
       core: {

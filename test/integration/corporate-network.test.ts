@@ -58,7 +58,7 @@ beforeAll(async () => {
     redirectUris: [REDIRECT],
     accessTokenTtlSeconds: 600,
     tls: { key: ca.serverKey, cert: ca.serverCert },
-    apiFetch: fetchVia(new Agent({ connect: { ca: ca.caCert } })) as typeof fetch,
+    apiFetch: fetchVia(new Agent({ connect: { ca: ca.caCert } })),
   });
   proxy = await startTinyproxy(dir);
   authProxy = await startTinyproxy(dir, { basicAuth: { user: PROXY_USER, password: PROXY_PASSWORD } });
@@ -91,7 +91,7 @@ function coreWith(fetchImpl: FetchLike): { core: AuthCore; advance(ms: number): 
     logger: (level, event, fields) => logs.push(JSON.stringify({ level, event, fields })),
     // The person's browser goes through the same proxy and trusts the same CA here.
     openUrl: async (url) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl as typeof fetch));
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl));
     },
   });
   cores.push(core);
@@ -138,7 +138,7 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
     const split: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       return (url.startsWith(demo.apiBaseUrl) ? untrusted : trusted)(input, init);
-    }) as FetchLike;
+    });
     const { core } = coreWith(split);
     await core.signIn();
     await expect(core.request({ method: 'GET', path: '/me' })).rejects.toMatchObject({ code: 'tls_untrusted' });

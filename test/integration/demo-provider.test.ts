@@ -227,8 +227,8 @@ describe('demo provider: sign-in in the system browser', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('You can close this window.');
     });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => new Promise<void>((resolve) => app.close(() => resolve())));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => { resolve(); }));
+    cleanups.push(() => new Promise<void>((resolve) => app.close(() => { resolve(); })));
     const port = (app.address() as AddressInfo).port;
     const redirectUri = `http://127.0.0.1:${port}/callback`;
 

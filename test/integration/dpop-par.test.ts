@@ -50,7 +50,7 @@ interface Sent {
 let browser: Browser;
 let dir: string;
 const demos = new Map<string, DemoProvider>();
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dpop-par-'));
@@ -112,13 +112,13 @@ async function rig(
       status: res.status,
       wwwAuthenticate: res.headers.get('www-authenticate'),
     };
-    if (res.status >= 400 && /json/.test(res.headers.get('content-type') ?? '')) {
+    if (res.status >= 400 && (res.headers.get('content-type') ?? '').includes('json')) {
       const parsed = (await res.clone().json().catch(() => ({}))) as { error?: string };
       if (typeof parsed.error === 'string') entry.error = parsed.error;
     }
     sent.push(entry);
     return res;
-  }) as FetchLike;
+  });
   const config = parseAppConfig({
     scheme: SCHEME,
     providers: [{ id: 'demo', displayName: 'Demo Provider', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPES, apiBaseUrls: [demo.apiBaseUrl], ...opts.profile }],
@@ -392,7 +392,7 @@ describe('DPoP nonces (both servers require them)', () => {
       const headers = new Headers(res.headers);
       headers.delete('dpop-nonce');
       return new Response(await res.arrayBuffer(), { status: res.status, headers });
-    }) as FetchLike;
+    });
     const r = await rig(demo, { profile: { par: 'off' }, core: { fetch: noNonce } });
     await expect(r.core.signIn()).rejects.toMatchObject({ code: 'invalid_response' });
     expect(exchanges).toEqual([400, 400]);
@@ -408,7 +408,7 @@ describe('DPoP nonces (both servers require them)', () => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       if (url.startsWith(demo.apiBaseUrl)) demo.rotateDpopNonce();
       return fetch(input, init);
-    }) as FetchLike;
+    });
     // Every API request now carries a nonce that just went stale.
     const r2 = await rig(demo, { storePath: r.storePath, cipher: r.cipher, core: { fetch: stale } });
     await r2.core.restore();

@@ -425,7 +425,7 @@ describe('a build for a real provider (temporary build configuration)', () => {
     const mentions = files
       .filter((f) => /\.(c?js|mjs|json|txt)$/.test(f))
       .filter((f) => /OIDCProviderError|koa:application/.test(readFileSync(path.join(dir, f.slice(1)), 'utf8')));
-    expect(/OIDCProviderError/.test(readFileSync(path.join(root, 'dist/main/demo/demo-provider.js'), 'utf8')), 'marker present where the code is').toBe(true);
+    expect(readFileSync(path.join(root, 'dist/main/demo/demo-provider.js'), 'utf8').includes('OIDCProviderError'), 'marker present where the code is').toBe(true);
     expect(mentions).toEqual([]);
   });
 
@@ -477,7 +477,7 @@ describe('a build for a real provider (temporary build configuration)', () => {
   });
 
   it.each<[string, (c: Record<string, unknown>) => object, RegExp[]]>([
-    ['a provider without clientId', (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...((c.app as { providers: object[] }).providers[0] as object), clientId: '' }] } }), [/"app"/, /providers\.0\.clientId: clientId is required/]],
+    ['a provider without clientId', (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...((c.app as { providers: object[] }).providers[0]!), clientId: '' }] } }), [/"app"/, /providers\.0\.clientId: clientId is required/]],
     ['a scheme that is not reverse-DNS', (c) => ({ ...c, app: { ...(c.app as object), scheme: 'acme' } }), [/scheme: scheme must be a reverse-DNS name/]],
     ['neither app nor demo', ({ app: _app, ...rest }) => rest, [/app: add "app"/]],
     ['a product name that cannot be a file name', (c) => ({ ...c, productName: 'Acme/Desk' }), [/productName: productName becomes a file name/]],

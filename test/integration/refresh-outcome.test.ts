@@ -71,7 +71,7 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
   const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token` ? `${tokenFault.origin}/token` : url, init);
-  }) as FetchLike;
+  });
   const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = opts.cipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
@@ -246,7 +246,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       url.port = '9';
       return fetch(url, init);
-    }) as FetchLike;
+    });
     const core = createAuthCore({ config, vault, fetch: nowhere, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline', user: { name: 'Demo User', email: 'demo@example.test' } });
@@ -260,7 +260,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
   it('a captive portal answering discovery with HTML at start: kept, offline (discovery says nothing about the token)', async () => {
     const saved = await savedSession();
     const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
-    const portal: FetchLike = (async () => new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } })) as unknown as FetchLike;
+    const portal: FetchLike = async () => new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } });
     const core = createAuthCore({ config, vault, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });

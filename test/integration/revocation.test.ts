@@ -77,7 +77,7 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocati
   const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token/revocation` ? `${fault.origin}/token/revocation` : url, init);
-  }) as FetchLike;
+  });
   const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = opts.cipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });

@@ -40,7 +40,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 let browser: Browser;
 let dir: string;
-let cleanups: Array<() => Promise<unknown> | unknown> = [];
+let cleanups: (() => Promise<unknown> | unknown)[] = [];
 
 beforeAll(async () => {
   if (CHROMIUM_MISSING) return;
@@ -58,7 +58,7 @@ afterEach(async () => {
       Promise.resolve()
         .then(step)
         .then(() => 'done' as const, () => 'done' as const),
-      new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), 5_000))),
+      new Promise<'stuck'>((r) => (timer = setTimeout(() => { r('stuck'); }, 5_000))),
     ]);
     clearTimeout(timer);
     if (outcome === 'stuck') console.warn(`cleanup step did not finish in 5 s: ${step.toString().slice(0, 80)}`);
@@ -93,7 +93,7 @@ function seedProfile(name: string, baseUrl: string, secret?: string, patch: Part
 interface Rig extends CoreRig {
   system: SystemBrowser;
   /** Every custom-scheme URL the browser tried to open, with what `handleRedirect` answered. */
-  deliveries: Array<{ url: string; accepted: boolean }>;
+  deliveries: { url: string; accepted: boolean }[];
 }
 
 async function rig(
@@ -214,7 +214,7 @@ const cases: SeedCase[] = [
     declines: true,
     async start() {
       const emu = await startProto({ redirectUri: LOOPBACK });
-      return fromEmulator(emu, seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret), { expireAtProvider: () => emu.state.expireAllAccessTokens() });
+      return fromEmulator(emu, seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret), { expireAtProvider: () => { emu.state.expireAllAccessTokens(); } });
     },
   },
   {
@@ -507,7 +507,7 @@ describe('seed providers: the full journey (sign in → identity → API → ref
     ['Invalid', 400],
     ['Session expired', 500],
     ['Invalid', 419],
-  ] as Array<[ProtoExpiredAnswer, number]>)(
+  ] as [ProtoExpiredAnswer, number][])(
     'Proto: an API answering "%s" (status %s) for an expired session → exactly one refresh for 10 concurrent calls, then success',
     async (answer, status) => {
       const emu = await startProto({ redirectUri: LOOPBACK, expiredAnswer: answer, expiredStatus: status });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await build({ entryPoints: [path.resolve(import.meta.dirname, '../helpers/vault-writer.ts')], bundle: true, platform: 'node', format: 'esm', outfile: writer, logLevel: 'silent' });
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 function runAndKill(file: string, key: string, delayMs: number): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -27,7 +27,7 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'app-config-'));
   userDataDir = path.join(dir, 'userData');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
 
 function write(name: string, content: string): string {
   const p = path.join(dir, name);

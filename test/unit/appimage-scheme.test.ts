@@ -16,7 +16,7 @@ afterEach(() => {
 function deps(overrides: Partial<AppImageSchemeDeps> = {}) {
   const home = mkdtempSync(path.join(tmpdir(), 'appimage-home-'));
   dirs.push(home);
-  const calls: Array<[string, readonly string[]]> = [];
+  const calls: [string, readonly string[]][] = [];
   const logs: string[] = [];
   const d: AppImageSchemeDeps = {
     env: { APPIMAGE: '/opt/apps/OIDC Desktop-0.1.0.AppImage' },
@@ -84,7 +84,7 @@ describe('registerAppImageScheme', () => {
     ['a newline in APPIMAGE', { env: { APPIMAGE: '/a\nExec=evil' } }],
     ['a % in APPIMAGE (GLib cannot launch it)', { env: { APPIMAGE: '/home/me/100%.AppImage' } }],
   ])('skips when %s', async (_label, patch) => {
-    const { d, calls } = deps(patch as Partial<AppImageSchemeDeps>);
+    const { d, calls } = deps(patch);
     await expect(registerAppImageScheme(d)).resolves.toBe('skipped');
     expect(calls).toEqual([]);
   });

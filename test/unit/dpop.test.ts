@@ -28,7 +28,7 @@ const provider = (extra: Partial<ProviderConfig> = {}): ProviderConfig =>
     providers: [{ id: 'acme', displayName: 'Acme ID', issuer: 'https://id.acme.test', clientId: 'c', scopes: ['openid'], apiBaseUrls: ['https://api.acme.test'], ...extra }],
   }).providers[0]!;
 
-const meta = (extra: object = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra }) as client.ServerMetadata;
+const meta = (extra: object = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra });
 
 describe('profile switches dpop / par', () => {
   it('are validated: only auto, required, off', () => {
@@ -113,7 +113,7 @@ describe('DpopKey', () => {
     const key = await DpopKey.generate('ES256');
     const { d: _d, ...publicOnly } = key.privateJwk;
     const vault = new Vault({ cipher: createTestCipher(), store: memoryStore() });
-    expect(() => vault.save({ providerId: 'p', refreshToken: 'rt', user: { sub: 's' }, savedAt: 1, dpopKey: publicOnly as never })).not.toThrow();
+    expect(() => { vault.save({ providerId: 'p', refreshToken: 'rt', user: { sub: 's' }, savedAt: 1, dpopKey: publicOnly as never }); }).not.toThrow();
     // What was saved does not validate on the way back in: the entry is dropped, signed out.
     expect(vault.load('p')).toBeNull();
   });
@@ -129,7 +129,7 @@ describe('vault entries with a DPoP key', () => {
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'dpop-vault-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
 
   it('the private key is inside the ciphertext only, and survives a restart', async () => {
     const file = path.join(dir, 'vault.json');
@@ -154,8 +154,8 @@ describe('vault entries with a DPoP key', () => {
 
 describe('API client with DPoP', () => {
   const signer = () => {
-    const proofs: Array<{ htm: string; url: string; token: string }> = [];
-    const nonces: Array<[string, string]> = [];
+    const proofs: { htm: string; url: string; token: string }[] = [];
+    const nonces: [string, string][] = [];
     return {
       proofs,
       nonces,
@@ -166,8 +166,8 @@ describe('API client with DPoP', () => {
       rememberNonce: (url: URL, nonce: string) => void nonces.push([url.origin, nonce]),
     };
   };
-  const recorder = (answers: Array<() => Response>) => {
-    const seen: Array<{ url: string; authorization: string | null; dpop: string | null }> = [];
+  const recorder = (answers: (() => Response)[]) => {
+    const seen: { url: string; authorization: string | null; dpop: string | null }[] = [];
     const f = (async (input: string | URL, init?: RequestInit) => {
       const h = new Headers(init?.headers);
       seen.push({ url: String(input), authorization: h.get('authorization'), dpop: h.get('dpop') });

@@ -113,7 +113,7 @@ describe('normalizeTokenResponse', () => {
 
 describe('quirksFetch', () => {
   it('sends JSON from the template to the refresh URL and maps the answer back to the standard shape', async () => {
-    const seen: Array<{ url: string; body: string; type: string | null }> = [];
+    const seen: { url: string; body: string; type: string | null }[] = [];
     const base = (async (url: string, init: RequestInit) => {
       seen.push({ url, body: String(init.body), type: new Headers(init.headers).get('content-type') });
       return new Response(JSON.stringify({ data: { access: 'A2', refresh: 'R2' } }), { headers: { 'content-type': 'application/json' } });
@@ -139,7 +139,7 @@ describe('quirksFetch', () => {
 
 describe('quirksFetch: the code exchange', () => {
   function recorder(reply: () => Response) {
-    const seen: Array<{ url: string; body: string; headers: Headers }> = [];
+    const seen: { url: string; body: string; headers: Headers }[] = [];
     const base = (async (url: string, init: RequestInit) => {
       seen.push({ url, body: String(init.body), headers: new Headers(init.headers) });
       return reply();
@@ -169,7 +169,7 @@ describe('quirksFetch: the code exchange', () => {
     ],
   ] as const)('%s', async (_label, patch, body, type) => {
     const { seen, base } = recorder(() => new Response('{"access_token":"A"}', { headers: { 'content-type': 'application/json' } }));
-    const f = quirksFetch(provider(patch as Partial<ProviderConfig>), 'https://idp.example/t', undefined, base, () => 0);
+    const f = quirksFetch(provider(patch), 'https://idp.example/t', undefined, base, () => 0);
     await f('https://idp.example/t', { method: 'POST', body: exchange });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.url).toBe('https://idp.example/t');

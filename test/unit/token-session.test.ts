@@ -102,7 +102,7 @@ describe('TokenSession', () => {
   it('transient failures back off: no tight loop, growing jittered delays, online again on success', async () => {
     let fail = true;
     let grants = 0;
-    const signals: Array<[boolean, number | null]> = [];
+    const signals: [boolean, number | null][] = [];
     const t = setup({
       backoff: { baseMs: 1_000, maxMs: 8_000 },
       onConnectivity: (offline, retryInMs) => signals.push([offline, retryInMs]),
@@ -130,7 +130,7 @@ describe('TokenSession', () => {
   it('a refresh that lands after sign-out does not resurrect the session', async () => {
     let release!: () => void;
     const t = setup({
-      refreshGrant: () => new Promise((resolve) => (release = () => resolve({ accessToken: 'late', tokenType: 'Bearer', refreshToken: 'late-rt' }))),
+      refreshGrant: () => new Promise((resolve) => (release = () => { resolve({ accessToken: 'late', tokenType: 'Bearer', refreshToken: 'late-rt' }); })),
     });
     t.advance(400_000);
     const pending = t.session.accessToken();

@@ -12,7 +12,7 @@ import { resolveUserInfo, userFromClaims } from '../../main/auth/userinfo';
 
 let server: Server;
 let origin = '';
-const seen: Array<string | undefined> = [];
+const seen: (string | undefined)[] = [];
 let answer: { status: number; body: string } = { status: 200, body: '{}' };
 
 beforeAll(async () => {
@@ -20,10 +20,10 @@ beforeAll(async () => {
     seen.push(req.headers.authorization);
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => new Promise<void>((r) => server.close(() => { r(); })));
 
 const profile = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({
   id: 'plain',
