@@ -57,8 +57,10 @@ export default defineConfig({
           const seen = new Set<string>([id]);
           const queue = [id];
           // Walk static importers upwards: a demo module ends the walk (the demo is imported dynamically).
-          while (queue.length > 0 && !(fromDemo && fromApp)) {
-            for (const importer of getModuleInfo(queue.pop()!)?.importers ?? []) {
+          while (!(fromDemo && fromApp)) {
+            const next = queue.pop();
+            if (next === undefined) break;
+            for (const importer of getModuleInfo(next)?.importers ?? []) {
               if (seen.has(importer)) continue;
               seen.add(importer);
               if (importer.includes('/main/demo/')) fromDemo = true;

@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events';
 
 const userData = process.env.OIDC_DESKTOP_USER_DATA ?? process.cwd();
 
-const noop = () => {};
+const noop = () => {
+  // Nothing to do: the bench never observes these calls.
+};
 const emitterish = () => Object.assign(new EventEmitter(), { setMaxListeners: noop });
 
 const session = {
@@ -36,7 +38,7 @@ export const ipcMain = { handle: noop, removeHandler: noop, on: noop, removeList
 export const dialog = { showErrorBox: noop };
 // Chromium's network stack stands in as Node's fetch (main/platform/net-fetch.ts).
 export const net = { fetch: (input, init) => globalThis.fetch(input, init) };
-export const shell = { openExternal: async () => {} };
+export const shell = { openExternal: () => Promise.resolve() };
 export const safeStorage = {
   isEncryptionAvailable: () => true,
   getSelectedStorageBackend: () => 'gnome_libsecret',
@@ -55,7 +57,7 @@ class WebContents extends EventEmitter {
 
 export class BrowserWindow extends EventEmitter {
   webContents = new WebContents();
-  loadURL = async () => {};
+  loadURL = () => Promise.resolve();
   isDestroyed = () => false;
   isMinimized = () => false;
   show = noop;

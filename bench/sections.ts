@@ -254,7 +254,7 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
       timer.reset();
       const t0 = now();
       const vault = timedVault(new Vault({ cipher, store: new JsonFileStore(file) }));
-      const core = await createAuthCore({ config, vault: vault.vault, fetch: timer.fetch, openUrl: async () => {} });
+      const core = createAuthCore({ config, vault: vault.vault, fetch: timer.fetch, openUrl: async () => {} });
       const state = await core.restore();
       const dt = now() - t0 - timer.spentMs;
       if (state.status !== 'signed_in' || state.providerId !== ids[count - 1]) throw new Error(`restore of ${count} accounts ended ${state.status}`);
@@ -263,19 +263,19 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
       await core.dispose();
       return dt;
     };
-    const plain = async () => {
+    const plain = (): Promise<number> => {
       const t0 = now();
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as { vault?: { entries?: object } };
       const dt = now() - t0;
-      if (Object.keys(parsed.vault?.entries ?? {}).length !== count) throw new Error('the vault file lost entries');
-      return dt;
+      if (Object.keys(parsed.vault?.entries ?? {}).length !== count) return Promise.reject(new Error('the vault file lost entries'));
+      return Promise.resolve(dt);
     };
-    const loadAll = async () => {
+    const loadAll = (): Promise<number> => {
       const t0 = now();
       const loaded = new Vault({ cipher, store: new JsonFileStore(file) }).loadAll();
       const dt = now() - t0;
-      if (loaded.length !== count) throw new Error(`loadAll returned ${loaded.length} of ${count}`);
-      return dt;
+      if (loaded.length !== count) return Promise.reject(new Error(`loadAll returned ${loaded.length} of ${count}`));
+      return Promise.resolve(dt);
     };
     await interleave(3, restore, plain);
     reads.length = 0;

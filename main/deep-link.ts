@@ -24,7 +24,7 @@
 /** Longer than any real callback; anything bigger is refused before parsing. */
 export const MAX_DEEP_LINK_BYTES = 8 * 1024;
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters in a deep link are exactly what is rejected here
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 
 export function extractDeepLink(argv: readonly string[], scheme: string): string | null {
@@ -36,8 +36,8 @@ export function extractDeepLink(argv: readonly string[], scheme: string): string
     if (lower.startsWith(prefix)) candidates.push(arg);
     else if (lower.includes(prefix)) return null; // our scheme smuggled inside another argument
   }
-  if (candidates.length !== 1) return null;
-  const link = candidates[0]!;
+  const link = candidates.length === 1 ? candidates[0] : undefined;
+  if (link === undefined) return null;
   if (Buffer.byteLength(link, 'utf8') >= MAX_DEEP_LINK_BYTES) return null;
   if (WHITESPACE_OR_CONTROL.test(link)) return null;
   let url: URL;

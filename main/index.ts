@@ -204,8 +204,16 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         homeDir: os.homedir(),
         readFile: (f) => readFile(f, 'utf8'),
         writeFile: (f, data) => writeFile(f, data, { mode: 0o644 }),
-        mkdir: async (dir) => void (await mkdir(dir, { recursive: true })),
-        exec: (file, args) => new Promise((resolve, reject) => execFile(file, [...args], { timeout: 5000 }, (err) => { err ? reject(err) : resolve(); })),
+        mkdir: async (dir) => {
+          await mkdir(dir, { recursive: true });
+        },
+        exec: (file, args) =>
+          new Promise((resolve, reject) =>
+            execFile(file, [...args], { timeout: 5000 }, (err: Error | null) => {
+              if (err) reject(err);
+              else resolve();
+            }),
+          ),
         logger: log,
       });
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });

@@ -20,8 +20,9 @@ interface PackageInfo {
 export function packageDirOf(file: string): string | null {
   const parts = file.split(/[\\/]/);
   const at = parts.lastIndexOf('node_modules');
-  if (at < 0 || at + 1 >= parts.length) return null;
-  const take = parts[at + 1]!.startsWith('@') ? at + 3 : at + 2;
+  const name = parts[at + 1];
+  if (at < 0 || name === undefined) return null;
+  const take = name.startsWith('@') ? at + 3 : at + 2;
   return parts.slice(0, take).join(path.sep);
 }
 
@@ -36,7 +37,9 @@ function describePackage(dir: string): PackageInfo {
 export function collectNotices(moduleIds: Iterable<string>): PackageInfo[] {
   const dirs = new Set<string>();
   for (const id of moduleIds) {
-    const clean = id.replace(/^\0/, '').split('?')[0]!;
+    const raw = id.replace(/^\0/, '');
+    const query = raw.indexOf('?');
+    const clean = query < 0 ? raw : raw.slice(0, query);
     const dir = packageDirOf(clean);
     if (dir && existsSync(path.join(dir, 'package.json'))) dirs.add(dir);
   }

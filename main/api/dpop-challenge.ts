@@ -43,7 +43,7 @@ export function parseChallenges(value: string | null | undefined): Challenge[] {
   };
   const readToken = (): string => {
     const start = i;
-    while (i < n && /[!#$%&'*+.^_`|~0-9A-Za-z-]/.test(value[i]!)) i += 1;
+    while (i < n && /[!#$%&'*+.^_`|~0-9A-Za-z-]/.test(value.charAt(i))) i += 1;
     return value.slice(start, i);
   };
   const readQuoted = (): string | null => {
@@ -51,14 +51,14 @@ export function parseChallenges(value: string | null | undefined): Challenge[] {
     i += 1;
     let s = '';
     while (i < n) {
-      const c = value[i]!;
+      const c = value.charAt(i);
       if (c === '"') {
         i += 1;
         return s;
       }
       if (c === '\\') {
         if (i + 1 >= n) return null;
-        s += value[i + 1];
+        s += value.charAt(i + 1);
         i += 2;
         continue;
       }

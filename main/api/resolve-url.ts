@@ -30,6 +30,7 @@ export function resolveApiUrl(baseUrls: readonly string[], path: string, query?:
   const baseRaw = baseUrls[apiIndex];
   if (baseRaw === undefined) throw notAllowed();
   const base = new URL(baseRaw);
+  // eslint-disable-next-line no-control-regex -- control characters in an API path are exactly what is rejected here
   if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\\\u0000-\u001f\u007f#?]/.test(path)) {
     throw notAllowed();
   }

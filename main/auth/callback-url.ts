@@ -62,7 +62,7 @@ export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly str
   try {
     params = url.searchParams;
     // Force decoding of every pair now: a malformed escape must not throw later.
-    for (const _ of params) _;
+    Array.from(params);
   } catch {
     return { kind: 'ignored', reason: 'unparseable' };
   }

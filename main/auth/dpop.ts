@@ -85,8 +85,10 @@ export class DpopKey {
   /** The key of a stored session (already validated by the vault's schema). */
   static async fromJwk(stored: DpopPrivateJwk): Promise<DpopKey> {
     const algorithm = ALGORITHMS[stored.alg];
-    const { alg: _alg, ...material } = stored;
-    const { d: _d, ...publicMaterial } = material;
+    // The key material without `alg` (the JWK's own), and its public half without `d`.
+    const material: JsonWebKey =
+      stored.kty === 'EC' ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y, d: stored.d } : { kty: stored.kty, crv: stored.crv, x: stored.x, d: stored.d };
+    const publicMaterial: JsonWebKey = stored.kty === 'EC' ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y } : { kty: stored.kty, crv: stored.crv, x: stored.x };
     const privateKey = await crypto.subtle.importKey('jwk', { ...material, ext: true }, algorithm, true, ['sign']);
     const publicKey = await crypto.subtle.importKey('jwk', { ...publicMaterial, ext: true }, algorithm, true, ['verify']);
     return DpopKey.#from(stored, { privateKey, publicKey });
@@ -131,7 +133,8 @@ export class DpopKey {
     proof: (htm, url, accessToken) => this.#proof(htm, url, accessToken),
     rememberNonce: (url, nonce) => {
       this.#nonces.delete(url.origin);
-      if (this.#nonces.size >= MAX_NONCES) this.#nonces.delete(this.#nonces.keys().next().value!);
+      const oldest = this.#nonces.keys().next();
+      if (this.#nonces.size >= MAX_NONCES && !oldest.done) this.#nonces.delete(oldest.value);
       this.#nonces.set(url.origin, nonce);
     },
   };

@@ -50,7 +50,7 @@ export class JsonFileStore implements KeyValueStore {
   delete(key: string): void {
     const data = this.#read();
     if (!Object.hasOwn(data, key)) return;
-    delete data[key];
+    Reflect.deleteProperty(data, key);
     this.#write(data);
   }
 

@@ -14,8 +14,9 @@ export function readJsonPath(value: unknown, path: string, opts: { ignoreCase?: 
       if (!opts.ignoreCase) return undefined;
       const lower = key.toLowerCase();
       const matches = Object.keys(current).filter((k) => k.toLowerCase() === lower);
-      if (matches.length !== 1) return undefined;
-      own = matches[0]!;
+      const match = matches.length === 1 ? matches[0] : undefined;
+      if (match === undefined) return undefined;
+      own = match;
     }
     current = (current as Record<string, unknown>)[own];
   }

@@ -8,7 +8,9 @@ const SECRET_KEY = /token|code|verifier|secret|password|assertion|authorization|
 /** Token-shaped strings: JWTs and long opaque base64url/hex runs. */
 const SECRET_VALUE = /eyJ[\w-]+\.[\w-]+\.[\w-]*|\b[A-Za-z0-9_-]{32,}\b/g;
 
-export const noopLogger: Logger = () => {};
+export const noopLogger: Logger = () => {
+  // Discards every entry.
+};
 
 /**
  * Wraps a logger so that no secret reaches it: fields with secret-sounding

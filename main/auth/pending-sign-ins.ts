@@ -61,9 +61,11 @@ export class PendingSignIns<T> {
       reject = rej;
     });
     // The caller may never await (e.g. superseded); keep Node from reporting it.
-    promise.catch(() => {});
+    promise.catch(() => {
+      // Handled by whoever awaits it; nothing to do here.
+    });
     const timer = setTimeout(() => this.fail(init.state, new AuthError('sign_in_timeout')), this.timeoutMs);
-    timer.unref?.();
+    timer.unref();
     const entry: Entry<T> = { ...init, promise, resolve, reject, timer };
     this.#entries.set(init.state, entry);
     return entry;
@@ -80,7 +82,10 @@ export class PendingSignIns<T> {
     clearTimeout(entry.timer);
     return {
       ...entry,
-      settle: (outcome) => { 'error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value); },
+      settle: (outcome) => {
+        if ('error' in outcome) entry.reject(outcome.error);
+        else entry.resolve(outcome.value);
+      },
     };
   }
 

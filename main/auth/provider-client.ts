@@ -45,14 +45,14 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
   const e = provider.endpoints;
   if (!e) return undefined;
   const vars = provider.templateVars ?? {};
-  const fill = (u: string | undefined) => (u === undefined ? undefined : fillTemplate(u, vars));
+  const fill = (u: string) => fillTemplate(u, vars);
   return {
-    authorization: fill(e.authorization)!,
-    token: fill(e.token)!,
-    ...(e.refresh ? { refresh: fill(e.refresh)! } : {}),
-    ...(e.revocation ? { revocation: fill(e.revocation)! } : {}),
-    ...(e.userinfo ? { userinfo: fill(e.userinfo)! } : {}),
-    ...(e.endSession ? { endSession: fill(e.endSession)! } : {}),
+    authorization: fill(e.authorization),
+    token: fill(e.token),
+    ...(e.refresh ? { refresh: fill(e.refresh) } : {}),
+    ...(e.revocation ? { revocation: fill(e.revocation) } : {}),
+    ...(e.userinfo ? { userinfo: fill(e.userinfo) } : {}),
+    ...(e.endSession ? { endSession: fill(e.endSession) } : {}),
   };
 }
 
@@ -92,12 +92,16 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
       clientMetadata,
       auth,
     );
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated only as a warning against production use; here it is limited to plain-http loopback endpoints (the embedded demo provider, tests), and openid-client has no other way to allow them
     if (insecureLoopback) client.allowInsecureRequests(config);
   } else {
-    const issuer = new URL(provider.issuer!);
+    // The config schema requires `issuer` when there are no explicit endpoints.
+    if (provider.issuer === undefined) throw new AuthError('invalid_config', 'The provider profile has neither an issuer nor explicit endpoints.');
+    const issuer = new URL(provider.issuer);
     insecureLoopback = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
     try {
       config = await client.discovery(issuer, provider.clientId, clientMetadata, auth, {
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above: plain http only for a loopback issuer, which openid-client allows only this way
         execute: insecureLoopback ? [client.allowInsecureRequests] : [],
         timeout,
         [client.customFetch]: baseFetch as client.CustomFetch,
@@ -114,12 +118,15 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
   const metadata = config.serverMetadata();
   assertEndpointsAreSafe(metadata, insecureLoopback);
   config.timeout = timeout;
-  config[client.customFetch] = quirksFetch(provider, metadata.token_endpoint!, explicit?.refresh, baseFetch, options.clock ?? Date.now) as client.CustomFetch;
+  config[client.customFetch] = quirksFetch(provider, metadata.token_endpoint, explicit?.refresh, baseFetch, options.clock ?? Date.now) as client.CustomFetch;
   return config;
 }
 
 /** Every endpoint the app will talk to (or open) must be https, or http on loopback. */
-function assertEndpointsAreSafe(metadata: client.ServerMetadata, insecureLoopback: boolean): void {
+function assertEndpointsAreSafe(
+  metadata: client.ServerMetadata,
+  insecureLoopback: boolean,
+): asserts metadata is client.ServerMetadata & { authorization_endpoint: string; token_endpoint: string } {
   if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
     throw new AuthError('invalid_config', 'The identity provider has no authorization or token endpoint.');
   }

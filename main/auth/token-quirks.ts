@@ -29,10 +29,12 @@ export function fillBodyTemplate(template: Record<string, TemplateValue>, params
       continue;
     }
     const whole = /^\{\{([A-Za-z0-9_]+)(?:\|(number|boolean))?\}\}$/.exec(value);
-    if (whole) {
-      const [, name, type] = whole;
-      const param = params.get(name!);
-      if (param !== null) out[key] = type === undefined ? param : typed(param, type, name!);
+    // Group 1 is not optional: it is there exactly when the whole value matched.
+    const name = whole?.[1];
+    if (name !== undefined) {
+      const type = whole?.[2];
+      const param = params.get(name);
+      if (param !== null) out[key] = type === undefined ? param : typed(param, type, name);
       continue;
     }
     out[key] = value.replace(/\{\{([A-Za-z0-9_]+)\}\}/g, (_m, name: string) => params.get(name) ?? '');
@@ -99,7 +101,8 @@ interface FetchInit {
  */
 export function quirksFetch(provider: ProviderConfig, tokenEndpoint: string, refreshEndpoint: string | undefined, base: FetchLike, clock: Clock): FetchLike {
   const req = provider.tokenRequest ?? {};
-  const needsRequestRewrite = req.encoding === 'json' || req.bodyTemplate || req.refreshBodyTemplate || req.headers || refreshEndpoint;
+  const needsRequestRewrite =
+    req.encoding === 'json' || Boolean(req.bodyTemplate) || Boolean(req.refreshBodyTemplate) || Boolean(req.headers) || Boolean(refreshEndpoint);
   const wrapped = async (input: string | URL | Request, init?: FetchInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (url !== tokenEndpoint || (init?.method ?? 'GET').toUpperCase() !== 'POST') return base(input, init as RequestInit);

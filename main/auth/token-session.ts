@@ -93,8 +93,9 @@ export class TokenSession {
   async accessToken(rejected?: string): Promise<BearerToken> {
     if (this.#ended) throw new AuthError('not_signed_in');
     const t = this.#tokens;
-    const fresh = t.accessToken !== undefined && (t.expiresAt === undefined || t.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
-    if (fresh && t.accessToken !== rejected) return { token: t.accessToken!, type: t.tokenType };
+    const token = t.accessToken;
+    const fresh = token !== undefined && (t.expiresAt === undefined || t.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
+    if (fresh && token !== rejected) return { token, type: t.tokenType };
     if (this.#inflight === null && this.#lastFailure !== null && this.deps.clock() < this.#notBefore) {
       // Backing off: answer at once with the last failure instead of asking the provider again.
       throw this.#lastFailure;

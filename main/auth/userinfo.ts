@@ -15,7 +15,7 @@ import { AuthError } from './errors';
 import { readJsonPath } from './json-path';
 import { toAuthError } from './protocol-errors';
 import type { TokenSet } from './token-session';
-import type { FetchLike, Logger, UserInfo } from './types';
+import type { BearerToken, FetchLike, Logger, UserInfo } from './types';
 
 export interface UserInfoDeps {
   fetch: FetchLike;
@@ -43,12 +43,15 @@ export async function resolveUserInfo(
   const endpoint = config.serverMetadata().userinfo_endpoint;
   // The ID token already says who it is: one network round trip fewer.
   const complete = typeof source.name === 'string' && typeof source.email === 'string';
-  if (endpoint && tokens.accessToken && !complete) {
+  const accessToken = tokens.accessToken;
+  if (endpoint && accessToken && !complete) {
     try {
       if (provider.scopes.includes('openid')) {
-        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck, deps.dpop ? { DPoP: deps.dpop } : undefined)) };
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- without an ID token there is no `sub` to check the userinfo answer against (OIDC Core §5.3.2 applies to ID-token flows); openid-client offers no other way to say so
+        const expectedSubject = claims?.sub ?? client.skipSubjectCheck;
+        source = { ...source, ...(await client.fetchUserInfo(config, accessToken, expectedSubject, deps.dpop ? { DPoP: deps.dpop } : undefined)) };
       } else {
-        source = { ...source, ...(await plainUserInfo(provider, endpoint, tokens, deps)) };
+        source = { ...source, ...(await plainUserInfo(provider, endpoint, { token: accessToken, type: tokens.tokenType }, deps)) };
       }
     } catch (err) {
       deps.logger('warn', 'userinfo.failed', { providerId: provider.id, errorCode: toAuthError(err, 'Userinfo').code });
@@ -84,9 +87,9 @@ export function userFromClaims(source: Record<string, unknown>, fallback: Record
 }
 
 /** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
-async function plainUserInfo(provider: ProviderConfig, endpoint: string, tokens: TokenSet, deps: UserInfoDeps): Promise<Record<string, unknown>> {
+async function plainUserInfo(provider: ProviderConfig, endpoint: string, bearer: BearerToken, deps: UserInfoDeps): Promise<Record<string, unknown>> {
   const res = await deps.fetch(endpoint, {
-    headers: { authorization: authorizationHeader({ token: tokens.accessToken!, type: tokens.tokenType }), accept: 'application/json' },
+    headers: { authorization: authorizationHeader(bearer), accept: 'application/json' },
     redirect: 'manual',
     signal: AbortSignal.timeout(deps.timeoutSeconds * 1000),
   });

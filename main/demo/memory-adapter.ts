@@ -41,13 +41,16 @@ export interface DemoAdapterFactory extends AdapterFactory {
 /** Keeps only well-formed entries of a snapshot read back from disk. */
 export function parseDemoSnapshot(value: unknown): DemoSnapshotEntry[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (e): e is DemoSnapshotEntry =>
-      typeof e === 'object' && e !== null &&
-      typeof (e as DemoSnapshotEntry).key === 'string' && /^[A-Za-z]+:/.test((e as DemoSnapshotEntry).key) &&
-      typeof (e as DemoSnapshotEntry).payload === 'object' && (e as DemoSnapshotEntry).payload !== null &&
-      ((e as DemoSnapshotEntry).expiresAt === null || typeof (e as DemoSnapshotEntry).expiresAt === 'number'),
-  );
+  return value.filter((e: unknown): e is DemoSnapshotEntry => {
+    if (typeof e !== 'object' || e === null) return false;
+    // Read from disk: nothing about the fields is known until checked.
+    const c = e as Partial<Record<keyof DemoSnapshotEntry, unknown>>;
+    return (
+      typeof c.key === 'string' && /^[A-Za-z]+:/.test(c.key) &&
+      typeof c.payload === 'object' && c.payload !== null &&
+      (c.expiresAt === null || typeof c.expiresAt === 'number')
+    );
+  });
 }
 
 export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): DemoAdapterFactory {
@@ -114,7 +117,8 @@ export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): DemoAdapt
   const factory = (model: string): Adapter => {
     const keyOf = (id: string) => `${model}:${id}`;
     return {
-      async upsert(id, payload, expiresIn) {
+      // Everything is in memory: each method does its work at once and returns a settled promise.
+      upsert(id, payload, expiresIn) {
         const key = keyOf(id);
         remove(key);
         makeRoom();
@@ -122,29 +126,33 @@ export function createDemoAdapterFactory(opts: DemoStoreOptions = {}): DemoAdapt
         entries.set(key, { payload, expiresAt });
         index(model, key, payload);
         changed();
+        return Promise.resolve();
       },
-      async find(id) {
-        return live(keyOf(id));
+      find(id) {
+        return Promise.resolve(live(keyOf(id)));
       },
-      async findByUid(uid) {
-        return live(lookups.get(`uid:${uid}`));
+      findByUid(uid) {
+        return Promise.resolve(live(lookups.get(`uid:${uid}`)));
       },
-      async findByUserCode(userCode) {
-        return live(lookups.get(`userCode:${userCode}`));
+      findByUserCode(userCode) {
+        return Promise.resolve(live(lookups.get(`userCode:${userCode}`)));
       },
-      async consume(id) {
+      consume(id) {
         const payload = live(keyOf(id));
         if (payload) payload.consumed = Math.floor(now() / 1000);
         changed();
+        return Promise.resolve();
       },
-      async destroy(id) {
+      destroy(id) {
         remove(keyOf(id));
         changed();
+        return Promise.resolve();
       },
-      async revokeByGrantId(grantId) {
+      revokeByGrantId(grantId) {
         for (const key of [...(grants.get(grantId) ?? [])]) remove(key);
         grants.delete(grantId);
         changed();
+        return Promise.resolve();
       },
     };
   };

@@ -91,7 +91,9 @@ export async function registerAppImageScheme(deps: AppImageSchemeDeps): Promise<
     await deps.writeFile(file, entry);
     await deps.exec('xdg-mime', ['default', fileName, `x-scheme-handler/${deps.scheme}`]);
     // Refreshing the cache is best effort: not every desktop ships the tool.
-    await deps.exec('update-desktop-database', [dir]).catch(() => {});
+    await deps.exec('update-desktop-database', [dir]).catch(() => {
+      // Its failure changes nothing: the scheme is registered.
+    });
     deps.logger('info', 'appimage.scheme_registered', { scheme: deps.scheme });
     return 'registered';
   } catch (err) {

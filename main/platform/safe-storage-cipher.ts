@@ -18,9 +18,12 @@ export type SafeStorageLike = Pick<Electron.SafeStorage, 'isEncryptionAvailable'
 
 export function createSafeStorageCipher(storage: SafeStorageLike = safeStorage, platform: NodeJS.Platform = process.platform): Cipher {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the Cipher interface is synchronous (see the header); the async replacement cannot serve it
     isEncryptionAvailable: () => storage.isEncryptionAvailable(),
     backend: () => storageBackend(storage, platform),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- synchronous by design (see the header); still supported by Electron
     encrypt: (plaintext) => storage.encryptString(plaintext),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- synchronous by design (see the header); still supported by Electron
     decrypt: (ciphertext) => storage.decryptString(Buffer.from(ciphertext)),
   };
 }

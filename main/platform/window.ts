@@ -4,6 +4,7 @@
  * app's own origin, no new windows, no `<webview>`, no permissions.
  */
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
+import { noopLogger } from '../auth/log';
 import type { Logger, UrlOpener } from '../auth/types';
 import { isRendererUrl } from '../ipc/renderer-origin';
 
@@ -44,7 +45,7 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
   // Called for the main window and again from `web-contents-created` for every contents: once is enough.
   if (hardened.has(contents)) return;
   hardened.add(contents);
-  const log = opts.logger ?? (() => {});
+  const log = opts.logger ?? noopLogger;
   const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
     if (isRendererUrl(event.url)) return;
     event.preventDefault();
@@ -84,7 +85,7 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   hardenWebContents(win.webContents, opts);
   win.once('ready-to-show', () => { win.show(); });
   void win.loadURL(opts.url).catch((err: unknown) => {
-    (opts.logger ?? (() => {}))('error', 'window.load_failed', { message: err instanceof Error ? err.message : 'unknown' });
+    (opts.logger ?? noopLogger)('error', 'window.load_failed', { message: err instanceof Error ? err.message : 'unknown' });
   });
   return win;
 }

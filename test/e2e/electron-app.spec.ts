@@ -53,7 +53,8 @@ const required = process.env.REQUIRE_ELECTRON === '1';
 test.describe('Electron app (real binary)', () => {
   test.skip(!required && 'reason' in found, 'reason' in found ? found.reason : '');
 
-  let app: ElectronApplication;
+  // Unset when beforeEach fails before the launch (afterEach must not throw over that failure).
+  let app: ElectronApplication | undefined;
   let userData: string;
 
   test.beforeEach(async () => {
@@ -79,12 +80,12 @@ test.describe('Electron app (real binary)', () => {
   });
 
   test('opens one locked-down window on app://renderer with a Sign in button', async () => {
-    const window = await app.firstWindow({ timeout: 30_000 });
+    const window = await app!.firstWindow({ timeout: 30_000 });
     await window.waitForLoadState('domcontentloaded');
     expect(window.url()).toMatch(/^app:\/\/renderer\//);
     expect((await window.title()).length).toBeGreaterThan(0);
 
-    const prefs = await app.evaluate(({ BrowserWindow }) => {
+    const prefs = await app!.evaluate(({ BrowserWindow }) => {
       const windows = BrowserWindow.getAllWindows();
       const wc = windows[0]!.webContents;
       return { count: windows.length, url: wc.getURL() };

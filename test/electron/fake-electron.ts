@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, vi } from 'vitest';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import { createTestCipher } from '../helpers/aes-cipher';
 
 export interface FakeEvent {
   preventDefault: () => void;
@@ -63,7 +63,7 @@ export class FakeBrowserWindow extends EventEmitter {
   readonly options: Record<string, unknown>;
   destroyed = false;
   minimized = false;
-  readonly loadURL = vi.fn(async (_url: string) => {});
+  readonly loadURL = vi.fn<(url: string) => Promise<void>>(async () => {});
   readonly show = vi.fn();
   readonly focus = vi.fn();
   readonly restore = vi.fn(() => {
@@ -85,7 +85,7 @@ export class FakeBrowserWindow extends EventEmitter {
 export class FakeApp extends EventEmitter {
   readonly requestSingleInstanceLock = vi.fn(() => true);
   readonly quit = vi.fn(() => {});
-  readonly setAsDefaultProtocolClient = vi.fn((_scheme: string, _execPath?: string, _args?: string[]) => true);
+  readonly setAsDefaultProtocolClient = vi.fn<(scheme: string, execPath?: string, args?: string[]) => boolean>(() => true);
   userData = '';
   #ready!: Promise<void>;
   #resolveReady!: () => void;
@@ -102,7 +102,7 @@ export class FakeApp extends EventEmitter {
   fireReady(): void {
     this.#resolveReady();
   }
-  getPath(_name: string): string {
+  getPath(): string {
     return this.userData;
   }
   setPath(_name: string, value: string): void {
@@ -155,8 +155,8 @@ export function resetFakeElectron(): typeof state {
 }
 
 // The module surface: stable objects, reset in place between tests.
-export const dialog = { showErrorBox: vi.fn((_title: string, _content: string) => {}) };
-export const shell = { openExternal: vi.fn(async (_url: string) => {}) };
+export const dialog = { showErrorBox: vi.fn<(title: string, content: string) => void>(() => {}) };
+export const shell = { openExternal: vi.fn<(url: string) => Promise<void>>(async () => {}) };
 
 const protocol = {
   registerSchemesAsPrivileged: (schemes: unknown[]) => {

@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 
 vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
 
 import { AuthError } from '../../main/auth/errors';
 import { createAuthCore } from '../../main/auth/auth-core';
 import { JsonFileStore } from '../../main/auth/json-file-store';
-import type { AuthCore, LogLevel } from '../../main/auth/types';
+import type { AuthCore, LogLevel, UrlOpener } from '../../main/auth/types';
 import { startDemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
@@ -27,6 +27,7 @@ const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 let tmp: string;
 let logs: { level: LogLevel; event: string; fields?: Record<string, unknown> }[];
 let cores: AuthCore[];
+let redirectSpies: MockInstance<AuthCore['handleRedirect']>[];
 let demos: { close(): Promise<void> | void; issuer: string }[];
 let running: MainHandle[];
 
@@ -35,6 +36,7 @@ beforeEach(() => {
   tmp = mkdtempSync(path.join(tmpdir(), 'main-test-'));
   logs = [];
   cores = [];
+  redirectSpies = [];
   demos = [];
   running = [];
 });
@@ -61,15 +63,15 @@ function deps(overrides: Partial<MainDeps> = {}): Partial<MainDeps> {
       demos.push(demo);
       return demo;
     },
-    createCore: async (opts) => {
-      const core = await createAuthCore(opts);
-      vi.spyOn(core, 'handleRedirect');
+    createCore: (opts) => {
+      const core = createAuthCore(opts);
+      redirectSpies.push(vi.spyOn(core, 'handleRedirect'));
       cores.push(core);
       return core;
     },
     createCipher: () => createTestCipher(),
     createStore: () => new JsonFileStore(path.join(tmp, 'vault.json')),
-    openUrl: vi.fn(async (_url: string) => {}),
+    openUrl: vi.fn<UrlOpener>(async () => {}),
     ...overrides,
   };
 }
@@ -92,7 +94,8 @@ async function quit(): Promise<void> {
   await vi.waitFor(() => { expect(app.quit.mock.calls.length).toBeGreaterThan(before); }, { timeout: 5000 });
 }
 
-const handleRedirect = (i = 0) => vi.mocked(cores[i]!.handleRedirect);
+/** The `handleRedirect` spy on the i-th core built (spied on as the core is created). */
+const handleRedirect = (i = 0) => redirectSpies[i]!;
 
 describe('single instance', () => {
   it('lock denied → quits at once, registers nothing, never builds a core', async () => {
@@ -194,9 +197,9 @@ describe('network: every provider and API request goes through net.fetch', () =>
   it('createNetFetch hands net.fetch a string for a URL object (net.fetch takes string | Request only)', async () => {
     const { createNetFetch } = await import('../../main/platform/net-fetch');
     const seen: unknown[] = [];
-    const f = createNetFetch(async (input) => {
+    const f = createNetFetch((input) => {
       seen.push(input);
-      return new Response('ok');
+      return Promise.resolve(new Response('ok'));
     });
     await f(new URL('https://api.example/v1?q=1'));
     await f('https://api.example/v2');
@@ -305,21 +308,22 @@ describe('deep-link routing', () => {
   });
 
   it('a real pending sign-in is settled through second-instance (error response → access_denied)', async () => {
-    const openUrl = vi.fn(async (_url: string) => {});
+    const openUrl = vi.fn<UrlOpener>(async () => {});
     // The demo offers PAR (RFC 9126): the parameters are pushed, so they are read from the pushed request.
     const pushed: string[] = [];
     const ctx = await boot({
       openUrl,
-      createCore: async (opts) => {
+      createCore: (opts) => {
         const base = opts.fetch ?? globalThis.fetch;
         const core = createAuthCore({
           ...opts,
           fetch: (async (input: string | URL | Request, init?: RequestInit) => {
-            if (String(input).endsWith('/request') && init?.body !== undefined) pushed.push(String(init.body));
+            const url = input instanceof Request ? input.url : String(input);
+            if (url.endsWith('/request') && (typeof init?.body === 'string' || init?.body instanceof URLSearchParams)) pushed.push(init.body.toString());
             return base(input, init);
           }),
         });
-        vi.spyOn(core, 'handleRedirect');
+        redirectSpies.push(vi.spyOn(core, 'handleRedirect'));
         cores.push(core);
         return core;
       },

@@ -151,7 +151,7 @@ describe('app:// protocol', () => {
 
   it('registers app as a standard, secure privileged scheme', () => {
     registerAppScheme();
-    expect(state.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(state.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) as unknown }]);
   });
 
   it('serves index.html with the CSP and nosniff through protocol.handle', async () => {

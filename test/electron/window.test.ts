@@ -9,7 +9,7 @@ beforeEach(() => {
   resetFakeElectron();
 });
 
-function openWindow(openExternal = vi.fn(async (_url: string) => {})) {
+function openWindow(openExternal = vi.fn<(url: string) => Promise<void>>(async () => {})) {
   createMainWindow({ preloadPath: '/app/dist/preload/index.cjs', url: 'app://renderer/index.html', openExternal });
   const win = FakeBrowserWindow.instances.at(-1)!;
   return { win, wc: win.webContents, openExternal };

@@ -27,7 +27,7 @@ export async function startIdentityHub(opts: { tenant: string; redirectUri: stri
       },
     });
     if (login) return login;
-    if (m && m[2] === 'token' && req.method === 'POST') {
+    if (m?.[2] === 'token' && req.method === 'POST') {
       if (req.bodyKind !== 'form') return json(400, { error: 'invalid_request' });
       const b = req.body;
       if (b.client_id !== HUB_CLIENT_ID) return json(401, { error: 'invalid_client' });

@@ -219,7 +219,7 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
 
 /** Login form submission shared by every emulator: on success, the held authorize request. */
 function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
-  const pending = state.takeAuthorizeRequest(String(req.body.pending ?? ''));
+  const pending = state.takeAuthorizeRequest(typeof req.body.pending === 'string' ? req.body.pending : '');
   if (!pending) return html(400, '<p>This sign-in page has expired.</p>');
   if (req.body.username !== EMULATOR_USER.username || req.body.password !== EMULATOR_USER.password) {
     const again = state.holdAuthorizeRequest(pending);

@@ -49,16 +49,16 @@ export interface CoreRig {
   rawVault(): string;
 }
 
-export async function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
+export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   const { dir, storePath: givenPath, cipher: givenCipher, wrapVault, ...coreOptions } = opts;
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
-  const core = await createAuthCore({ ...coreOptions, vault: wrapVault ? wrapVault(vault) : vault, clock: () => Date.now() + offset });
+  const core = createAuthCore({ ...coreOptions, vault: wrapVault ? wrapVault(vault) : vault, clock: () => Date.now() + offset });
   const states: SessionState[] = [];
   core.onSessionChanged((s) => states.push(s));
-  return {
+  return Promise.resolve<CoreRig>({
     core,
     vault,
     cipher,
@@ -74,5 +74,5 @@ export async function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
         return '';
       }
     },
-  };
+  });
 }

@@ -49,7 +49,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFaultServer(upstream: string, mode: FaultMode = 'pass'): Promise<FaultServer> {
   const hanging = new Set<import('node:http').ServerResponse>();
   const state: FaultServer = { origin: '', mode, slowMs: 300, redirectTo: 'http://127.0.0.2:9/token', response: { status: 400, body: '' }, seen: [], close: async () => {} };
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const body = await readBody(req);
     state.seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', body, authorization: req.headers.authorization });
     const faulted = state.only ? state.only.test(body) : true;
@@ -97,7 +97,8 @@ export async function startFaultServer(upstream: string, mode: FaultMode = 'pass
         return;
       }
     }
-  });
+  };
+  const server: Server = createServer((req, res) => { void handle(req, res); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
   state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>

@@ -54,7 +54,10 @@ export async function launchSystemBrowser(opts: {
     page.on('request', (req) => {
       if (opts.captureSchemes.some((s) => req.url().toLowerCase().startsWith(s.toLowerCase()))) redirected = true;
     });
-    await page.goto(url, { timeout: 15_000 }).catch((err: Error) => {
+    // Read through a call: the listener above sets `redirected` while this function awaits,
+    // which TypeScript's narrowing of the local variable does not see.
+    const isRedirected = () => redirected;
+    await page.goto(url, { timeout: 15_000 }).catch((err: unknown) => {
       // A navigation straight to the custom scheme aborts `goto`; that is the expected end.
       if (!redirected) throw err;
     });
@@ -66,14 +69,14 @@ export async function launchSystemBrowser(opts: {
       return current.startsWith('http') && new URL(current).origin !== providerOrigin;
     };
     const deadline = Date.now() + 15_000;
-    for (let step = 0; step < 6 && !redirected; ) {
+    for (let step = 0; step < 6 && !isRedirected(); ) {
       if (page.isClosed() || leftProvider() || Date.now() > deadline) break;
       const next = page.locator('input[name="username"], #allow, #deny').first();
       const found = await next.waitFor({ state: 'visible', timeout: 250 }).then(
         () => true,
         () => false,
       );
-      if (redirected || page.isClosed()) break;
+      if (isRedirected() || page.isClosed()) break;
       if (!found) continue;
       step += 1;
       if (await page.locator('input[name="username"]').isVisible()) {
@@ -94,7 +97,7 @@ export async function launchSystemBrowser(opts: {
       last = page;
       page.on('request', (req) => void capture(req.url()));
       if (opts.autoLogin) {
-        tasks.push(personSteps(page, url, opts.autoLogin).catch((err: Error) => void errors.push(err.message)));
+        tasks.push(personSteps(page, url, opts.autoLogin).catch((err: unknown) => void errors.push(err instanceof Error ? err.message : String(err))));
       } else {
         tasks.push(page.goto(url, { timeout: 15_000 }).then(
           () => undefined,

@@ -26,16 +26,19 @@ skipWithoutChromium();
 let demo: DemoProvider;
 let dir: string;
 let config: AppConfig;
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   if (CHROMIUM_MISSING) return;
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
+  closeAfterAll.push(() => demo.close());
   config = demoTestConfig(demo);
   dir = mkdtempSync(join(tmpdir(), 'auth-core-it-'));
 });
 
 afterAll(async () => {
-  await demo?.close();
+  for (const close of closeAfterAll) await close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

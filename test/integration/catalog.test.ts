@@ -30,24 +30,30 @@ let apiFault: FaultServer;
 let evil: { origin: string; hits: (string | undefined)[]; server: Server };
 let config: AppConfig;
 let dir: string;
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 600 });
+  closeAfterAll.push(() => demo.close());
   tokenFault = await startFaultServer(demo.issuer);
+  closeAfterAll.push(() => tokenFault.close());
   apiFault = await startFaultServer(demo.issuer);
+  closeAfterAll.push(() => apiFault.close());
   const hits: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     hits.push(req.headers.authorization);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"stolen":false}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
+  closeAfterAll.push(() => new Promise((r) => server.close(r)));
   evil = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server };
   config = demoTestConfig(demo);
   dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
 });
 
 afterAll(async () => {
-  await Promise.all([tokenFault?.close(), apiFault?.close(), demo?.close(), new Promise((r) => evil?.server.close(r))]);
+  await Promise.all(closeAfterAll.map((close) => close()));
   rmSync(dir, { recursive: true, force: true });
 });
 

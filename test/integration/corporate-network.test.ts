@@ -42,6 +42,8 @@ let proxy: Tinyproxy;
 let authProxy: Tinyproxy;
 let config: AppConfig;
 const dispatchers: Dispatcher[] = [];
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 /** What a plain-Node host passes as `fetch`: undici's fetch bound to a dispatcher (proxy, extra CA). */
 function fetchVia(dispatcher: Dispatcher): FetchLike {
@@ -60,8 +62,11 @@ beforeAll(async () => {
     tls: { key: ca.serverKey, cert: ca.serverCert },
     apiFetch: fetchVia(new Agent({ connect: { ca: ca.caCert } })),
   });
+  closeAfterAll.push(() => demo.close());
   proxy = await startTinyproxy(dir);
+  closeAfterAll.push(() => proxy.close());
   authProxy = await startTinyproxy(dir, { basicAuth: { user: PROXY_USER, password: PROXY_PASSWORD } });
+  closeAfterAll.push(() => authProxy.close());
   config = parseAppConfig({
     scheme: SCHEME,
     providers: [{ id: 'corp', displayName: 'Corp', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
@@ -69,7 +74,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([demo?.close(), proxy?.close(), authProxy?.close(), ...dispatchers.map((d) => d.close().catch(() => {}))]);
+  await Promise.all([...closeAfterAll.map((close) => close()), ...dispatchers.map((d) => d.close().catch(() => {}))]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -79,7 +84,7 @@ afterEach(async () => {
   cores = [];
 });
 
-function coreWith(fetchImpl: FetchLike): { core: AuthCore; advance(ms: number): void; logs: string[] } {
+function coreWith(fetchImpl: FetchLike): { core: AuthCore; advance: (ms: number) => void; logs: string[] } {
   let offset = 0;
   const logs: string[] = [];
   const core: AuthCore = createAuthCore({
@@ -147,7 +152,7 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
 
   it('a proxy that demands authentication, none given: proxy_auth_required; with its credentials: works', async () => {
     const { core } = coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, requestTls: { ca: ca.caCert } })));
-    await expect(core.signIn()).rejects.toMatchObject({ code: 'proxy_auth_required', message: expect.stringMatching(/proxy/) });
+    await expect(core.signIn()).rejects.toMatchObject({ code: 'proxy_auth_required', message: expect.stringMatching(/proxy/) as unknown });
 
     const token = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
     const withCreds = coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, token, requestTls: { ca: ca.caCert } })));

@@ -27,17 +27,20 @@ let browser: Browser;
 let demo: DemoProvider;
 let rp: client.Configuration;
 const cleanups: (() => Promise<void>)[] = [];
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   if (CHROMIUM_MISSING) return;
   browser = await launchChromium();
+  closeAfterAll.unshift(() => browser.close());
   demo = await startDemoProvider({ redirectUris: [REDIRECT, LOOPBACK_REDIRECT] });
+  closeAfterAll.unshift(() => demo.close());
   rp = await relyingParty(demo);
 });
 
 afterAll(async () => {
-  await demo?.close();
-  await browser?.close();
+  for (const close of closeAfterAll) await close();
 });
 
 afterEach(async () => {
@@ -100,7 +103,7 @@ async function callApi(provider: DemoProvider, path: string, token?: string) {
 }
 
 describe('demo provider: discovery', () => {
-  it('serves a discovery document openid-client accepts, on loopback, with the features the core relies on', async () => {
+  it('serves a discovery document openid-client accepts, on loopback, with the features the core relies on', () => {
     expect(demo.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demo.apiBaseUrl).toBe(`${demo.issuer}/api`);
     expect(demo.clientId).toBe('desktop-demo');

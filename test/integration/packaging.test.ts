@@ -37,7 +37,6 @@ const root = path.resolve(import.meta.dirname, '../..');
 const yaml = require('js-yaml') as { load(text: string): unknown };
 // electron-builder's own plist library (a dependency of app-builder-lib).
 const plist = require('plist') as { parse(xml: string): unknown };
-const semver = require('semver') as { satisfies(version: string, range: string): boolean; validRange(range: string): string | null };
 
 interface PackageJson {
   name: string;
@@ -46,7 +45,7 @@ interface PackageJson {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
 }
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson & { dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
 const configText = readFileSync(path.join(root, 'electron-builder.js'), 'utf8');
 /** What electron-builder.js returns for the current dist/config (loaded in beforeAll). */
 let config: Record<string, unknown>;
@@ -479,7 +478,7 @@ describe('a build for a real provider (temporary build configuration)', () => {
   it.each<[string, (c: Record<string, unknown>) => object, RegExp[]]>([
     ['a provider without clientId', (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...((c.app as { providers: object[] }).providers[0]!), clientId: '' }] } }), [/"app"/, /providers\.0\.clientId: clientId is required/]],
     ['a scheme that is not reverse-DNS', (c) => ({ ...c, app: { ...(c.app as object), scheme: 'acme' } }), [/scheme: scheme must be a reverse-DNS name/]],
-    ['neither app nor demo', ({ app: _app, ...rest }) => rest, [/app: add "app"/]],
+    ['neither app nor demo', (c) => Object.fromEntries(Object.entries(c).filter(([key]) => key !== 'app')), [/app: add "app"/]],
     ['a product name that cannot be a file name', (c) => ({ ...c, productName: 'Acme/Desk' }), [/productName: productName becomes a file name/]],
   ])('an invalid build configuration fails the build naming the file and the field: %s', (_name, mutate, patterns) => {
     const bad = path.join(work, 'bad.app.config.json');

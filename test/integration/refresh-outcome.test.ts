@@ -30,10 +30,14 @@ let demo: DemoProvider;
 let tokenFault: FaultServer;
 let config: AppConfig;
 let dir: string;
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 600 });
+  closeAfterAll.push(() => demo.close());
   tokenFault = await startFaultServer(demo.issuer);
+  closeAfterAll.push(() => tokenFault.close());
   config = parseAppConfig({
     scheme: SCHEME,
     providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
@@ -42,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([tokenFault?.close(), demo?.close()]);
+  await Promise.all(closeAfterAll.map((close) => close()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -66,7 +70,7 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Promise<Rig> {
+function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Rig {
   let offset = 0;
   const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -133,7 +137,7 @@ const KEEPS: Row[] = [
 
 describe('refresh outcomes on use (an API call with an expired access token)', () => {
   it.each(ENDS)('%s → %s, signed out with the reason in plain words, vault cleared', async (_label, answer, code) => {
-    const r = await rig();
+    const r = rig();
     await r.core.signIn();
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
@@ -150,7 +154,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it.each(KEEPS)('%s → %s, still signed in but offline, token kept, no retry storm', async (_label, answer, code) => {
-    const r = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const r = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await r.core.signIn();
     const stored = r.vault.load('demo')!.refreshToken;
     tokenFault.mode = 'respond';
@@ -165,7 +169,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it('Retry-After is honoured: no refresh before it, one after', async () => {
-    const r = await rig({ core: { backoff: { baseMs: 1_000, maxMs: 2_000 } } });
+    const r = rig({ core: { backoff: { baseMs: 1_000, maxMs: 2_000 } } });
     await r.core.signIn();
     tokenFault.mode = 'respond';
     tokenFault.response = { status: 429, body: '', headers: { 'retry-after': '600' } };
@@ -183,7 +187,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it('a real invalid_grant from oidc-provider (refresh token revoked there) ends the session', async () => {
-    const r = await rig();
+    const r = rig();
     await r.core.signIn();
     const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), { execute: [client.allowInsecureRequests] });
     await client.tokenRevocation(rp, r.vault.load('demo')!.refreshToken!, { token_type_hint: 'refresh_token' });
@@ -195,7 +199,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
 
 describe('refresh outcomes at start-up (restore from the vault)', () => {
   async function savedSession(): Promise<{ storePath: string; cipher: TestCipher }> {
-    const first = await rig();
+    const first = rig();
     await first.core.signIn();
     await first.core.dispose();
     return { storePath: first.storePath, cipher: first.cipher };
@@ -206,7 +210,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
     tokenFault.only = /grant_type=refresh_token/;
-    const r = await rig(saved);
+    const r = rig(saved);
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_out', reason: { code, message: SESSION_ENDED_MESSAGE } });
     expect(r.vault.load('demo')).toBeNull();
   });
@@ -216,7 +220,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
     tokenFault.only = /grant_type=refresh_token/;
-    const r = await rig({ ...saved, core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const r = rig({ ...saved, core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline', user: { name: 'Demo User' } });
     expect(r.vault.load('demo')).not.toBeNull();
   });
@@ -225,7 +229,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const saved = await savedSession();
     tokenFault.mode = 'hang';
     tokenFault.only = /grant_type=refresh_token/;
-    const r = await rig({ ...saved, core: { backoff: { baseMs: 300, maxMs: 600 }, providerTimeoutSeconds: 1 } });
+    const r = rig({ ...saved, core: { backoff: { baseMs: 300, maxMs: 600 }, providerTimeoutSeconds: 1 } });
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });
     // The background retry keeps trying, bounded: a few attempts in two seconds, not hundreds.
     await new Promise((res) => setTimeout(res, 2_000));
@@ -260,7 +264,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
   it('a captive portal answering discovery with HTML at start: kept, offline (discovery says nothing about the token)', async () => {
     const saved = await savedSession();
     const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
-    const portal: FetchLike = async () => new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } });
+    const portal: FetchLike = () => Promise.resolve(new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } }));
     const core = createAuthCore({ config, vault, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });
@@ -274,7 +278,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const saved = await savedSession();
     tokenFault.mode = 'status500';
     tokenFault.only = /grant_type=refresh_token/;
-    const r = await rig({ ...saved, core: { backoff: { baseMs: 200, maxMs: 200 } } });
+    const r = rig({ ...saved, core: { backoff: { baseMs: 200, maxMs: 200 } } });
     await r.core.restore();
     await r.core.signOut();
     const seen = refreshGrantsSeen().length;

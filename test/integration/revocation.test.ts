@@ -28,15 +28,19 @@ let demo: DemoProvider;
 let fault: FaultServer;
 let dir: string;
 let rp: client.Configuration;
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 600 });
+  closeAfterAll.push(() => demo.close());
   fault = await startFaultServer(demo.issuer);
+  closeAfterAll.push(() => fault.close());
   dir = mkdtempSync(path.join(tmpdir(), 'revocation-'));
   rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), { execute: [client.allowInsecureRequests] });
 });
 afterAll(async () => {
-  await Promise.all([fault?.close(), demo?.close()]);
+  await Promise.all(closeAfterAll.map((close) => close()));
   rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -71,7 +75,7 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Promise<Rig> {
+function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Rig {
   let offset = 0;
   // The revocation endpoint goes through the fault server; everything else straight to the provider.
   const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -113,14 +117,14 @@ const revocationsSeen = () => fault.seen.filter((s) => s.path === '/token/revoca
 
 describe('revocation outcome in the signed-out state', () => {
   it('the provider revokes → revocation: revoked, nothing kept', async () => {
-    const r = await rig();
+    const r = rig();
     await r.core.signIn();
     await expect(r.core.signOut()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'revoked', retrying: false } });
     expect(r.vault.pendingRevocations()).toEqual([]);
   });
 
   it('a provider without a revocation endpoint → revocation: not_offered, nothing sent, nothing kept', async () => {
-    const r = await rig({ withRevocation: false });
+    const r = rig({ withRevocation: false });
     await r.core.signIn();
     await expect(r.core.signOut()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'not_offered', retrying: false } });
     expect(revocationsSeen()).toHaveLength(0);
@@ -128,7 +132,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('the provider refuses (401 invalid_client) → failed, kept encrypted, retried in the background until it works', async () => {
-    const r = await rig();
+    const r = rig();
     await r.core.signIn();
     const rt = r.vault.load('demo')!.refreshToken!;
     fault.mode = 'respond';
@@ -149,7 +153,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('the provider is down at sign-out → failed and kept; revoked at the next start; the token is dead at the provider', async () => {
-    const first = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const first = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await first.core.signIn();
     const rt = first.vault.load('demo')!.refreshToken!;
     fault.mode = 'status500';
@@ -157,7 +161,7 @@ describe('revocation outcome in the signed-out state', () => {
     await first.core.dispose();
     fault.mode = 'pass';
 
-    const next = await rig({ storePath: first.storePath, cipher: first.cipher });
+    const next = rig({ storePath: first.storePath, cipher: first.cipher });
     await expect(next.core.restore()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'failed', retrying: true } });
     await until(() => next.vault.pendingRevocations().length === 0, 10_000, 'revocation retried at start');
     await until(() => (next.core.getSession() as { revocation?: { outcome: string } }).revocation?.outcome === 'revoked', 5_000, 'state updated');
@@ -165,7 +169,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('two failed sign-outs in a row: both kept, both revoked once the provider answers', async () => {
-    const r = await rig();
+    const r = rig();
     fault.mode = 'status500';
     await r.core.signIn();
     const first = r.vault.load('demo')!.refreshToken!;
@@ -181,7 +185,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('retries are bounded: after the maximum number of attempts the kept revocation is given up and the window says failed', async () => {
-    const r = await rig({ core: { revocationMaxAttempts: 3 } });
+    const r = rig({ core: { revocationMaxAttempts: 3 } });
     await r.core.signIn();
     fault.mode = 'status500';
     await r.core.signOut();
@@ -194,13 +198,13 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('retries are bounded in time: a kept revocation older than the window is dropped at start', async () => {
-    const first = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const first = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await first.core.signIn();
     fault.mode = 'status500';
     await first.core.signOut();
     await first.core.dispose();
     fault.seen.length = 0;
-    const next = await rig({ storePath: first.storePath, cipher: first.cipher, core: { revocationRetryWindowMs: 7 * 24 * 3600_000 } });
+    const next = rig({ storePath: first.storePath, cipher: first.cipher, core: { revocationRetryWindowMs: 7 * 24 * 3600_000 } });
     next.advance(8 * 24 * 3600_000);
     await next.core.restore();
     await until(() => next.vault.pendingRevocations().length === 0, 5_000, 'dropped');

@@ -13,9 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import type { AuthErrorCode } from '../../main/auth/errors';
-import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, UserInfo } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
 import { startDemoProvider } from '../../main/demo/demo-provider';
 import { startCapacity, CAPACITY_CLIENT } from '../emulators/capacity';
 import { startIdentityHub } from '../emulators/identity-hub';
@@ -23,7 +21,7 @@ import { startInTandem, INTANDEM_CLIENT } from '../emulators/intandem';
 import { startPlatformOfTrust, POT_CLIENT } from '../emulators/platform-of-trust';
 import { startProto, PROTO_CLIENT, type ProtoExpiredAnswer } from '../emulators/proto';
 import { EMULATOR_USER, type Counters, type EmulatorState } from '../emulators/toolkit';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import type { TestCipher } from '../helpers/aes-cipher';
 import { CHROMIUM_MISSING, launchChromium } from '../helpers/chromium';
 import { REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { skipWithoutChromium } from '../helpers/skip-without-chromium';
@@ -40,11 +38,14 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 let browser: Browser;
 let dir: string;
-let cleanups: (() => Promise<unknown> | unknown)[] = [];
+let cleanups: (() => unknown)[] = [];
+/** Closes what `beforeAll` started: nothing if it returned early or failed part-way. */
+const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   if (CHROMIUM_MISSING) return;
   browser = await launchChromium();
+  closeAfterAll.push(() => browser.close());
   dir = mkdtempSync(path.join(tmpdir(), 'seeds-'));
 });
 
@@ -66,7 +67,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  for (const close of closeAfterAll) await close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -159,7 +160,7 @@ const fromEmulator = (emu: { counters: Counters; state: EmulatorState; close(): 
   provider,
   counts: () => ({ exchanges: emu.counters.tokenExchanges, refreshes: emu.counters.refreshes }),
   emulator: { state: emu.state, counters: emu.counters },
-  close: emu.close,
+  close: () => emu.close(),
   ...extra,
 });
 
@@ -228,7 +229,7 @@ const cases: SeedCase[] = [
       const demo = await startDemoProvider({ redirectUris: [REDIRECT] });
       const provider: ProviderConfig = { id: 'oidc', displayName: 'OIDC', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] };
       // The demo's login page takes the same demo/demo as the emulators'.
-      return { provider, counts: () => ({ exchanges: demo.counters.authorizationCode, refreshes: demo.counters.refreshToken }), close: demo.close };
+      return { provider, counts: () => ({ exchanges: demo.counters.authorizationCode, refreshes: demo.counters.refreshToken }), close: () => demo.close() };
     },
   },
 ];
@@ -421,7 +422,8 @@ describe('seed providers: the full journey (sign in → identity → API → ref
     const r = await rig(p);
     await expect(r.core.signIn()).resolves.toMatchObject({ user: { sub: EMULATOR_USER.sub } });
     // Without the profile's callback.identity the document gives the app no identity at all.
-    const { callback: _c, ...bare } = p;
+    const bare = { ...p };
+    delete bare.callback;
     const b = await rig(bare);
     await expect(b.core.signIn()).resolves.toMatchObject({ user: { sub: 'unknown' } });
   });
@@ -453,7 +455,7 @@ describe('seed providers: the full journey (sign in → identity → API → ref
   it('Proto: the profile with a private-use redirect is refused at load: no state, no PKCE, nothing to bind the callback', () => {
     const p = seedProfile('proto', 'http://127.0.0.1:1', PROTO_CLIENT.secret, { redirect: 'scheme' });
     expect(() => parseAppConfig({ scheme: SCHEME, providers: [p] })).toThrowError(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/callback\.stateEchoed: .*"redirect": "loopback".*PKCE/) }),
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/callback\.stateEchoed: .*"redirect": "loopback".*PKCE/) as unknown }),
     );
   });
 
@@ -536,7 +538,8 @@ describe('seed providers: the full journey (sign in → identity → API → ref
   it('Proto: without expiredTokenPattern the "Session expired" 403 reaches the caller and nothing refreshes (the pattern is what makes it work)', async () => {
     const emu = await startProto({ redirectUri: LOOPBACK });
     cleanups.push(() => emu.close());
-    const { expiredTokenPattern: _dropped, ...p } = seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret);
+    const p = { ...seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret) };
+    delete p.expiredTokenPattern;
     const r = await rig(p);
     await r.core.signIn();
     emu.state.expireAllAccessTokens();
@@ -592,7 +595,8 @@ const negatives: NegativeCase[] = [
     saw: { authorize: 1, tokenExchanges: 0 },
     async arrange() {
       const emu = await startProto({ redirectUri: LOOPBACK });
-      const { callback: _c, ...p } = seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret);
+      const p = { ...seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret) };
+      delete p.callback;
       return { ...emu, provider: p, rig: { signInTimeoutMs: 5_000 } };
     },
   },
@@ -667,7 +671,8 @@ const negatives: NegativeCase[] = [
     saw: { tokenExchanges: 0 },
     async arrange() {
       const emu = await startProto({ redirectUri: LOOPBACK });
-      const { tokenRequest: _json, ...p } = seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret);
+      const p = { ...seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret) };
+      delete p.tokenRequest;
       return { ...emu, provider: p };
     },
   },

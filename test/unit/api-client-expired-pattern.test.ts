@@ -36,10 +36,10 @@ async function call() {
       fetch: globalThis.fetch.bind(globalThis),
       logger: () => {},
       expiredTokenPattern: /Session expired|"Invalid"/i,
-      accessToken: async (rejected) => {
-        if (rejected === undefined) return { token: 'old', type: 'Bearer' };
+      accessToken: (rejected) => {
+        if (rejected === undefined) return Promise.resolve({ token: 'old', type: 'Bearer' });
         refreshes += 1;
-        return { token: 'new', type: 'Bearer' };
+        return Promise.resolve({ token: 'new', type: 'Bearer' });
       },
     },
     { method: 'GET', path: '/me' },

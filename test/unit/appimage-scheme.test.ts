@@ -27,8 +27,13 @@ function deps(overrides: Partial<AppImageSchemeDeps> = {}) {
     homeDir: home,
     readFile: (f) => readFile(f, 'utf8'),
     writeFile: (f, data) => writeFile(f, data),
-    mkdir: async (dir) => void (await mkdir(dir, { recursive: true })),
-    exec: async (file, args) => void calls.push([file, args]),
+    mkdir: async (dir) => {
+      await mkdir(dir, { recursive: true });
+    },
+    exec: (file, args) => {
+      calls.push([file, args]);
+      return Promise.resolve();
+    },
     logger: (_level, event) => void logs.push(event),
     ...overrides,
   };
@@ -127,7 +132,7 @@ describe.skipIf(!desktopTools)('registerAppImageScheme with the real xdg-mime an
       XDG_CONFIG_DIRS: path.join(home, 'no-system-config'),
     };
     const run = (file: string, args: readonly string[]) => execFileAsync(file, [...args], { env, timeout: 10_000 });
-    const { d } = deps({ env: { APPIMAGE: appImage, XDG_DATA_HOME: env.XDG_DATA_HOME }, homeDir: home, exec: async (file, args) => void (await run(file, args)) });
+    const { d } = deps({ env: { APPIMAGE: appImage, XDG_DATA_HOME: env.XDG_DATA_HOME }, homeDir: home, exec: async (file, args) => { await run(file, args); } });
 
     await expect(registerAppImageScheme(d)).resolves.toBe('registered');
     expect((await run('xdg-mime', ['query', 'default', 'x-scheme-handler/com.example.desktop'])).stdout.trim()).toBe('oidc-desktop-url-handler.desktop');

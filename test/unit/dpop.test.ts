@@ -83,7 +83,7 @@ describe('DpopKey', () => {
     expect(await a.thumbprint()).not.toBe(await b.thumbprint());
     expect(a.privateJwk.alg).toBe(alg);
     expect(a.privateJwk.d).toBeTruthy();
-    const restored = await DpopKey.fromJwk(JSON.parse(JSON.stringify(a.privateJwk)));
+    const restored = await DpopKey.fromJwk(JSON.parse(JSON.stringify(a.privateJwk)) as typeof a.privateJwk);
     expect(await restored.thumbprint()).toBe(await a.thumbprint());
 
     const url = new URL('https://api.acme.test/v1/items?page=2#frag');
@@ -111,7 +111,7 @@ describe('DpopKey', () => {
 
   it('the key\'s stored form is refused when it is not a private EC P-256 / Ed25519 JWK', async () => {
     const key = await DpopKey.generate('ES256');
-    const { d: _d, ...publicOnly } = key.privateJwk;
+    const publicOnly = Object.fromEntries(Object.entries(key.privateJwk).filter(([name]) => name !== 'd'));
     const vault = new Vault({ cipher: createTestCipher(), store: memoryStore() });
     expect(() => { vault.save({ providerId: 'p', refreshToken: 'rt', user: { sub: 's' }, savedAt: 1, dpopKey: publicOnly as never }); }).not.toThrow();
     // What was saved does not validate on the way back in: the entry is dropped, signed out.
@@ -159,19 +159,19 @@ describe('API client with DPoP', () => {
     return {
       proofs,
       nonces,
-      proof: async (htm: string, url: URL, token: string) => {
+      proof: (htm: string, url: URL, token: string) => {
         proofs.push({ htm, url: url.href, token });
-        return `proof-${proofs.length}`;
+        return Promise.resolve(`proof-${proofs.length}`);
       },
       rememberNonce: (url: URL, nonce: string) => void nonces.push([url.origin, nonce]),
     };
   };
   const recorder = (answers: (() => Response)[]) => {
     const seen: { url: string; authorization: string | null; dpop: string | null }[] = [];
-    const f = (async (input: string | URL, init?: RequestInit) => {
+    const f = ((input: string | URL, init?: RequestInit) => {
       const h = new Headers(init?.headers);
       seen.push({ url: String(input), authorization: h.get('authorization'), dpop: h.get('dpop') });
-      return answers.shift()!();
+      return Promise.resolve(answers.shift()!());
     }) as FetchLike;
     return { seen, f };
   };
@@ -179,7 +179,7 @@ describe('API client with DPoP', () => {
     baseUrls: ['https://api.acme.test/'],
     fetch: f,
     logger: () => {},
-    accessToken: async () => token,
+    accessToken: () => Promise.resolve(token),
     dpop,
   });
 

@@ -174,11 +174,13 @@ describe('fuzz: IPC payload validators', () => {
             const req = out as { path: string; method: string; headers?: Record<string, string>; query?: Record<string, string> };
             expect(req.path.startsWith('/')).toBe(true);
             expect(req.path.startsWith('//')).toBe(false);
+            // eslint-disable-next-line no-control-regex -- control characters in a path are exactly what must be refused
             expect(req.path).not.toMatch(/[\\\u0000-\u001f\u007f]/);
             expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(req.method);
             for (const [name, value] of Object.entries(req.headers ?? {})) {
               expect(['authorization', 'cookie', 'host', 'content-length', 'transfer-encoding']).not.toContain(name.toLowerCase());
               expect(name.toLowerCase().startsWith('proxy-')).toBe(false);
+              // eslint-disable-next-line no-control-regex -- CR, LF and NUL in a header value are exactly what must be refused
               expect(value).not.toMatch(/[\r\n\u0000]/);
             }
             for (const bag of [req.headers, req.query]) {

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import { fillBodyTemplate, normalizeTokenResponse, quirksFetch } from '../../main/auth/token-quirks';
 
+/** A fake fetch's request body as text, as `String(body)` would give it: quirksFetch sends a string or URLSearchParams. */
+function bodyText(body: RequestInit['body']): string {
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body === undefined || body === null) return String(body);
+  return Object.prototype.toString.call(body);
+}
+
 function provider(patch: Partial<ProviderConfig>): ProviderConfig {
   return parseAppConfig({
     scheme: 'com.example.desktop',
@@ -114,9 +122,9 @@ describe('normalizeTokenResponse', () => {
 describe('quirksFetch', () => {
   it('sends JSON from the template to the refresh URL and maps the answer back to the standard shape', async () => {
     const seen: { url: string; body: string; type: string | null }[] = [];
-    const base = (async (url: string, init: RequestInit) => {
-      seen.push({ url, body: String(init.body), type: new Headers(init.headers).get('content-type') });
-      return new Response(JSON.stringify({ data: { access: 'A2', refresh: 'R2' } }), { headers: { 'content-type': 'application/json' } });
+    const base = ((url: string, init: RequestInit) => {
+      seen.push({ url, body: bodyText(init.body), type: new Headers(init.headers).get('content-type') });
+      return Promise.resolve(new Response(JSON.stringify({ data: { access: 'A2', refresh: 'R2' } }), { headers: { 'content-type': 'application/json' } }));
     }) as unknown as typeof fetch;
     const p = provider({
       tokenRequest: { encoding: 'json', refreshBodyTemplate: { refresh_token: '{{refresh_token}}', grant_type: 'refresh_token' } },
@@ -129,7 +137,7 @@ describe('quirksFetch', () => {
   });
 
   it('leaves other requests and error answers untouched', async () => {
-    const base = (async () => new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } })) as unknown as typeof fetch;
+    const base = (() => Promise.resolve(new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } }))) as unknown as typeof fetch;
     const f = quirksFetch(provider({ tokenRequest: { encoding: 'json' } }), 'https://idp.example/t', undefined, base, () => 0);
     const res = await f('https://idp.example/t', { method: 'POST', body: 'grant_type=authorization_code&code=x' });
     expect(res.status).toBe(400);
@@ -140,9 +148,9 @@ describe('quirksFetch', () => {
 describe('quirksFetch: the code exchange', () => {
   function recorder(reply: () => Response) {
     const seen: { url: string; body: string; headers: Headers }[] = [];
-    const base = (async (url: string, init: RequestInit) => {
-      seen.push({ url, body: String(init.body), headers: new Headers(init.headers) });
-      return reply();
+    const base = ((url: string, init: RequestInit) => {
+      seen.push({ url, body: bodyText(init.body), headers: new Headers(init.headers) });
+      return Promise.resolve(reply());
     }) as unknown as typeof fetch;
     return { seen, base };
   }

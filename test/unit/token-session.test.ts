@@ -49,7 +49,7 @@ describe('TokenSession', () => {
     const order: string[] = [];
     const t = setup({
       persistRefreshToken: (rt) => order.push(`persist:${rt}`),
-      refreshGrant: async () => ({ accessToken: 'new', tokenType: 'Bearer', refreshToken: 'rt2' }),
+      refreshGrant: () => Promise.resolve({ accessToken: 'new', tokenType: 'Bearer', refreshToken: 'rt2' }),
     });
     t.advance(400_000);
     const got = await t.session.accessToken();
@@ -81,9 +81,9 @@ describe('TokenSession', () => {
   it('a server_error during refresh keeps the session', async () => {
     let fail = true;
     const t = setup({
-      refreshGrant: async () => {
-        if (fail) throw new AuthError('server_error');
-        return { accessToken: 'ok', tokenType: 'Bearer' };
+      refreshGrant: () => {
+        if (fail) return Promise.reject(new AuthError('server_error'));
+        return Promise.resolve({ accessToken: 'ok', tokenType: 'Bearer' });
       },
     });
     t.advance(400_000);
@@ -106,10 +106,10 @@ describe('TokenSession', () => {
     const t = setup({
       backoff: { baseMs: 1_000, maxMs: 8_000 },
       onConnectivity: (offline, retryInMs) => signals.push([offline, retryInMs]),
-      refreshGrant: async () => {
+      refreshGrant: () => {
         grants += 1;
-        if (fail) throw new AuthError('network_error');
-        return { accessToken: 'ok', tokenType: 'Bearer' };
+        if (fail) return Promise.reject(new AuthError('network_error'));
+        return Promise.resolve({ accessToken: 'ok', tokenType: 'Bearer' });
       },
     });
     t.advance(400_000);
