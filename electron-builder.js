@@ -31,9 +31,12 @@ export function readPackaging() {
   }
   const appConfigFile = path.join(outDir, 'app.config.json');
   const appConfig = existsSync(appConfigFile) ? JSON.parse(readFileSync(appConfigFile, 'utf8')) : null;
-  if (p.demo !== (appConfig === null)) fail(`dist/config is inconsistent (demo: ${p.demo}, app.config.json ${appConfig ? 'present' : 'absent'}): run \`npm run build\` again.`);
+  if (p.demo !== (appConfig === null))
+    fail(`dist/config is inconsistent (demo: ${p.demo}, app.config.json ${appConfig ? 'present' : 'absent'}): run \`npm run build\` again.`);
   if (appConfig && appConfig.scheme !== p.scheme) {
-    fail(`the scheme the app listens on (${appConfig.scheme}, dist/config/app.config.json) differs from the one the installers would register (${p.scheme}): run \`npm run build\` again.`);
+    fail(
+      `the scheme the app listens on (${appConfig.scheme}, dist/config/app.config.json) differs from the one the installers would register (${p.scheme}): run \`npm run build\` again.`,
+    );
   }
   return p;
 }

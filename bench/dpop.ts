@@ -20,7 +20,17 @@ export async function apiCallsDpop(env: BenchEnv): Promise<Record<string, Metric
   const { demo, bare } = env;
   const config = parseAppConfig({
     scheme: env.scheme,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: env.scope.split(' '), apiBaseUrls: [demo.apiBaseUrl], dpop: 'required' }],
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: env.scope.split(' '),
+        apiBaseUrls: [demo.apiBaseUrl],
+        dpop: 'required',
+      },
+    ],
   });
   const harness = await startCoreHarness(demo, config, path.join(env.dir, 'dpop'), env.scheme);
   try {
@@ -96,7 +106,10 @@ export async function apiCallsDpop(env: BenchEnv): Promise<Record<string, Metric
         target: { limit: 1.1, on: 'ratio' },
         note: 'api:request IPC handler → core (DPoP-bound token from memory, fresh ES256 proof with htm/htu/ath/jti, nonce remembered) → fetch → answer serialised as Electron IPC does; floor: openid-client fetchProtectedResource with its own DPoP handle and DPoP-bound token + text(); the demo API introspects and verifies the proof for both',
       }),
-      api_call_dpop_proof: compared(proofs, null, { unit: 'ms per proof', note: 'DpopKey proof for a resource server: SHA-256 of the token (ath) + ES256 JWT signature (WebCrypto)' }),
+      api_call_dpop_proof: compared(proofs, null, {
+        unit: 'ms per proof',
+        note: 'DpopKey proof for a resource server: SHA-256 of the token (ath) + ES256 JWT signature (WebCrypto)',
+      }),
       api_call_dpop_after_nonce: compared(challenged.a, challenged.b, {
         unit: 'ms per call',
         note: 'the first call after the API changed its nonce: 401 use_dpop_nonce, nonce remembered, one retry with a new proof; floor: openid-client fetchProtectedResource doing the same (its retry on use_dpop_nonce)',

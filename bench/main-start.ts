@@ -97,17 +97,31 @@ function timeToReady(args: string[], cwd: string, env: Record<string, string>, t
       child.kill('SIGKILL');
       fn();
     };
-    const timer = setTimeout(() => { finish(() => { reject(new Error(`no app.ready within ${timeoutMs} ms:\n${out}\n${err}`)); }); }, timeoutMs);
+    const timer = setTimeout(() => {
+      finish(() => {
+        reject(new Error(`no app.ready within ${timeoutMs} ms:\n${out}\n${err}`));
+      });
+    }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('"event":"app.ready"')) {
         const ms = performance.now() - started;
-        if (out.includes('"demo":true')) finish(() => { reject(new Error('the app started the demo provider: the configuration was not read')); });
-        else finish(() => { resolve(ms); });
+        if (out.includes('"demo":true'))
+          finish(() => {
+            reject(new Error('the app started the demo provider: the configuration was not read'));
+          });
+        else
+          finish(() => {
+            resolve(ms);
+          });
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('exit', (code) => { finish(() => { reject(new Error(`exited with ${code} before app.ready:\n${out}\n${err}`)); }); });
+    child.on('exit', (code) => {
+      finish(() => {
+        reject(new Error(`exited with ${code} before app.ready:\n${out}\n${err}`));
+      });
+    });
   });
 }
 

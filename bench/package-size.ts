@@ -32,7 +32,11 @@ export async function packageSize(work: string): Promise<Record<string, Metric>>
     const files = countAsarFiles(getRawHeader(asar).header as AsarNode);
     const bytes = statSync(asar).size;
     return {
-      asar_bytes: single(bytes, { unit: 'bytes', target: { limit: 1_572_864, on: 'value' }, note: 'app.asar of electron-builder --linux dir, real-provider configuration' }),
+      asar_bytes: single(bytes, {
+        unit: 'bytes',
+        target: { limit: 1_572_864, on: 'value' },
+        note: 'app.asar of electron-builder --linux dir, real-provider configuration',
+      }),
       asar_files: single(files, { unit: 'files', note: 'files in that app.asar' }),
     };
   } finally {

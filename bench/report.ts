@@ -11,8 +11,7 @@ const fmt = (v: number | undefined | null): string => {
   return v.toFixed(3);
 };
 
-const spread = (min?: number, median?: number, p99?: number): string | null =>
-  median === undefined ? null : `${fmt(min)} / ${fmt(median)} / ${fmt(p99)}`;
+const spread = (min?: number, median?: number, p99?: number): string | null => (median === undefined ? null : `${fmt(min)} / ${fmt(median)} / ${fmt(p99)}`);
 
 function target(m: Metric): string {
   if (m.target === null) return '';

@@ -173,11 +173,10 @@ try {
   // 2. canary
   const canaryIds = new Set(canary.issues.map((i) => i.id));
   const missing = CANARY_EXPECTED.filter((id) => !canaryIds.has(id));
-  result(
-    missing.length === 0 && canary.errors.length === 0,
-    `canary: a known-insecure window is flagged by ${CANARY_EXPECTED.length} checks`,
-    [...missing.map((id) => `not flagged: ${id}`), ...canary.errors.map((e) => `canary parse error: ${e.message}`)],
-  );
+  result(missing.length === 0 && canary.errors.length === 0, `canary: a known-insecure window is flagged by ${CANARY_EXPECTED.length} checks`, [
+    ...missing.map((id) => `not flagged: ${id}`),
+    ...canary.errors.map((e) => `canary parse error: ${e.message}`),
+  ]);
 
   // 3. findings against the allow list
   const allowPath = path.join(here, 'electronegativity-allow.json');
@@ -205,7 +204,10 @@ try {
       justified.push(`justified: ${where} — ${entry.reason}`);
     } else unjustified.push(`UNJUSTIFIED: ${where}  ${f.sample.slice(0, 120)}`);
   }
-  result(unjustified.length === 0, `no unjustified finding of MEDIUM or above (${gated.length} found, ${justified.length} justified)`, [...unjustified, ...justified]);
+  result(unjustified.length === 0, `no unjustified finding of MEDIUM or above (${gated.length} found, ${justified.length} justified)`, [
+    ...unjustified,
+    ...justified,
+  ]);
   const low = findings.filter((f) => !GATED.has(f.severity));
   for (const f of low) console.log(`      not gated: ${f.severity} ${f.check} ${f.file}:${f.line}`);
 
@@ -216,13 +218,18 @@ try {
     if (typeof a.check !== 'string' || typeof a.file !== 'string') problems.push(`entry without check/file: ${JSON.stringify(a)}`);
     if (typeof a.reason !== 'string' || a.reason.trim().length < 40) problems.push(`${label}: the reason must say why (at least 40 characters)`);
     if (typeof a.proof !== 'string' || !existsSync(path.join(root, a.proof))) problems.push(`${label}: "proof" must name an existing test file`);
-    else if (typeof a.test !== 'string' || !readFileSync(path.join(root, a.proof), 'utf8').includes(a.test)) problems.push(`${label}: "test" must name a test in ${a.proof}`);
+    else if (typeof a.test !== 'string' || !readFileSync(path.join(root, a.proof), 'utf8').includes(a.test))
+      problems.push(`${label}: "test" must name a test in ${a.proof}`);
     if (!used.has(a)) problems.push(`${label}: matches no finding any more — remove it`);
   }
   result(problems.length === 0, `every allow-list entry is justified by a test and still needed (${allow.length} entries)`, problems);
 
   // 5. inline suppressions
-  result(inlineDisables.length === 0, 'no inline eng-disable suppressions', inlineDisables.map((f) => `${f}: use security/electronegativity-allow.json instead`));
+  result(
+    inlineDisables.length === 0,
+    'no inline eng-disable suppressions',
+    inlineDisables.map((f) => `${f}: use security/electronegativity-allow.json instead`),
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

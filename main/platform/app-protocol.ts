@@ -47,9 +47,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Must run before `app` is ready (Electron's rule for privileged schemes). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  ]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
 /** Serves `rootDir` at `app://renderer/`. Call after ready. */

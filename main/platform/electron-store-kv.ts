@@ -22,7 +22,11 @@ export function createElectronStoreKv(options: { name?: string; cwd?: string } =
   });
   return {
     get: (key) => store.get(key),
-    set: (key, value) => { store.set(key, value); },
-    delete: (key) => { store.delete(key); },
+    set: (key, value) => {
+      store.set(key, value);
+    },
+    delete: (key) => {
+      store.delete(key);
+    },
   };
 }

@@ -12,7 +12,7 @@ import { app, net } from 'electron';
 import type { FetchLike, Logger } from '../auth/types';
 
 export function createNetFetch(fetchImpl: typeof net.fetch = (input, init) => net.fetch(input, init)): FetchLike {
-  return ((input: string | URL | Request, init?: RequestInit) => fetchImpl(input instanceof URL ? input.href : input, init));
+  return (input: string | URL | Request, init?: RequestInit) => fetchImpl(input instanceof URL ? input.href : input, init);
 }
 
 export interface ProxyCredentials {
@@ -42,7 +42,12 @@ export function installProxyLogin(opts: { credentials: () => ProxyCredentials | 
   ) => {
     if (!authInfo.isProxy) return;
     const creds = details.firstAuthAttempt ? opts.credentials() : null;
-    opts.logger(creds ? 'info' : 'warn', 'net.proxy_auth_requested', { host: authInfo.host, port: authInfo.port, scheme: authInfo.scheme, answered: creds !== null });
+    opts.logger(creds ? 'info' : 'warn', 'net.proxy_auth_requested', {
+      host: authInfo.host,
+      port: authInfo.port,
+      scheme: authInfo.scheme,
+      answered: creds !== null,
+    });
     if (!creds) return;
     event.preventDefault();
     callback(creds.username, creds.password);

@@ -60,7 +60,9 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
   });
   contents.setWindowOpenHandler(({ url }) => {
     if (opts.openExternal && url.startsWith('https:')) {
-      opts.openExternal(url).catch(() => { log('warn', 'window.open_external_failed', { origin: originOf(url) }); });
+      opts.openExternal(url).catch(() => {
+        log('warn', 'window.open_external_failed', { origin: originOf(url) });
+      });
     }
     log('info', 'window.open_denied', { origin: originOf(url) });
     return { action: 'deny' };
@@ -69,7 +71,9 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
 
 /** No camera, microphone, notifications, geolocation, … : the app needs none. */
 function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => { callback(false); });
+  session.setPermissionRequestHandler((_contents, _permission, callback) => {
+    callback(false);
+  });
   session.setPermissionCheckHandler(() => false);
 }
 
@@ -83,7 +87,9 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   });
   denyAllPermissions(win.webContents.session);
   hardenWebContents(win.webContents, opts);
-  win.once('ready-to-show', () => { win.show(); });
+  win.once('ready-to-show', () => {
+    win.show();
+  });
   void win.loadURL(opts.url).catch((err: unknown) => {
     (opts.logger ?? noopLogger)('error', 'window.load_failed', { message: err instanceof Error ? err.message : 'unknown' });
   });

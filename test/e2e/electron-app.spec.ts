@@ -33,7 +33,9 @@ function findElectronBinary(): { executablePath: string } | { reason: string } {
     const pkgDir = path.dirname(require.resolve('electron/package.json'));
     const pathFile = path.join(pkgDir, 'path.txt');
     if (!existsSync(pathFile)) {
-      return { reason: `no Electron binary: ${pathFile} is missing (electron was installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
+      return {
+        reason: `no Electron binary: ${pathFile} is missing (electron was installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec`,
+      };
     }
     const relative = readFileSync(pathFile, 'utf8').trim();
     const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkgDir, 'dist');
@@ -43,7 +45,9 @@ function findElectronBinary(): { executablePath: string } | { reason: string } {
     }
     return { executablePath };
   } catch (err) {
-    return { reason: `the electron package could not be resolved (${err instanceof Error ? err.message : String(err)}); install it without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
+    return {
+      reason: `the electron package could not be resolved (${err instanceof Error ? err.message : String(err)}); install it without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec`,
+    };
   }
 }
 
@@ -65,7 +69,7 @@ test.describe('Electron app (real binary)', () => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OIDC_')) env[k] = v;
     app = await electron.launch({
-      executablePath: (found).executablePath,
+      executablePath: found.executablePath,
       // A packaged app loads its own app.asar; the script path is for the bare Electron binary only.
       args: [...(packagedApp ? [] : [mainBundle]), ...(process.platform === 'linux' ? ['--password-store=basic'] : [])],
       // No OIDC_* configuration: the app starts its own demo provider on loopback.

@@ -18,7 +18,11 @@ import { EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emula
 /** The client id is a number, as the unquoted `{{client_id}}` of the document's body template implies. */
 export const CAPACITY_CLIENT = { id: 4711, secret: 'capacity-test-secret' };
 
-export async function startCapacity(opts: { redirectUri: string; omitAccessToken?: boolean; codeParam?: string }): Promise<Emulator & { state: EmulatorState }> {
+export async function startCapacity(opts: {
+  redirectUri: string;
+  omitAccessToken?: boolean;
+  codeParam?: string;
+}): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();
   const tokens = () => ({
     ...(opts.omitAccessToken ? {} : { Access_token: state.issueAccessToken() }),
@@ -34,7 +38,10 @@ export async function startCapacity(opts: { redirectUri: string; omitAccessToken
       ...(opts.codeParam ? { codeParam: opts.codeParam } : {}),
       // The link URL's fixed parameters.
       accept: (q) =>
-        q.client_id !== String(CAPACITY_CLIENT.id) || q.response_type !== 'code' || q.access_type !== 'offline' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
+        q.client_id !== String(CAPACITY_CLIENT.id) ||
+        q.response_type !== 'code' ||
+        q.access_type !== 'offline' ||
+        !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
           ? html(400, '<p>Invalid link URL.</p>')
           : null,
     });

@@ -12,7 +12,11 @@ import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, 
 
 const HUB_CLIENT_ID = 'desktop-app';
 
-export async function startIdentityHub(opts: { tenant: string; redirectUri: string; /** Test-only: a hub that did not echo state (PKCE then binds). */ echoState?: boolean }): Promise<Emulator & { state: EmulatorState }> {
+export async function startIdentityHub(opts: {
+  tenant: string;
+  redirectUri: string;
+  /** Test-only: a hub that did not echo state (PKCE then binds). */ echoState?: boolean;
+}): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();
   const server = await serve((req) => {
     const m = /^\/([^/]+)\/oauth2\/v1\/(auth|token)\/$/.exec(req.url.pathname);
@@ -21,8 +25,10 @@ export async function startIdentityHub(opts: { tenant: string; redirectUri: stri
       authorizePath: `/${opts.tenant}/oauth2/v1/auth/`,
       ...(opts.echoState === false ? { echoState: false } : {}),
       accept: (q) => {
-        if (q.client_id !== HUB_CLIENT_ID || q.response_type !== 'code' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Invalid request.</p>');
-        if (q.code_challenge_method !== 'S256' || !q.code_challenge) return redirect(withParams(q.redirect_uri!, { error: 'invalid_request', error_description: 'PKCE S256 required', state: q.state }));
+        if (q.client_id !== HUB_CLIENT_ID || q.response_type !== 'code' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? ''))
+          return html(400, '<p>Invalid request.</p>');
+        if (q.code_challenge_method !== 'S256' || !q.code_challenge)
+          return redirect(withParams(q.redirect_uri!, { error: 'invalid_request', error_description: 'PKCE S256 required', state: q.state }));
         return null;
       },
     });

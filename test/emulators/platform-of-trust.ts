@@ -30,7 +30,11 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
     const login = loginFlow(state, req, {
       authorizePath: '/authorize',
       accept: (q) =>
-        q.grant_type === 'authorization' && q.response_type === 'code' && q.client_id === POT_CLIENT.id && isUrl(q.cancel_url) && sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
+        q.grant_type === 'authorization' &&
+        q.response_type === 'code' &&
+        q.client_id === POT_CLIENT.id &&
+        isUrl(q.cancel_url) &&
+        sameRedirect(opts.redirectUri, q.redirect_uri ?? '')
           ? null
           : html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>'),
       // Declining sends the browser to cancel_url as given: the document adds nothing to it.
@@ -45,12 +49,22 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
       if (b.client_id !== POT_CLIENT.id || b.client_secret !== POT_CLIENT.secret) return json(401, { error: 'invalid_client' });
       if (b.grant_type === 'authorization_code') {
         // PKCE is not part of this provider; a code_verifier the client adds is ignored.
-        const problem = requireKeys(b, ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state'], ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state', 'code_verifier']);
+        const problem = requireKeys(
+          b,
+          ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state'],
+          ['grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'state', 'code_verifier'],
+        );
         if (problem) return json(400, { error: 'invalid_request', error_description: problem });
         const rec = state.consumeCode(b.code);
         if (!rec || rec.redirectUri !== b.redirect_uri || rec.state !== b.state) return json(400, { error: 'invalid_grant' });
         state.counters.tokenExchanges += 1;
-        return json(200, { access_token: state.issueAccessToken(), expires_in: 86400, token_type: 'Bearer', state: b.state, refresh_token: state.issueRefreshToken() });
+        return json(200, {
+          access_token: state.issueAccessToken(),
+          expires_in: 86400,
+          token_type: 'Bearer',
+          state: b.state,
+          refresh_token: state.issueRefreshToken(),
+        });
       }
       if (b.grant_type === 'refresh_token') {
         if (!state.checkRefreshToken(b.refresh_token, false)) return json(400, { error: 'invalid_grant' });

@@ -35,7 +35,8 @@ export async function startProto(opts: {
     const login = loginFlow(state, req, {
       authorizePath: '/oauth/authorize',
       echoState: false,
-      accept: (q) => (q.client_id !== PROTO_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '') ? html(400, '<p>Unknown consumer or callback URI.</p>') : null),
+      accept: (q) =>
+        q.client_id !== PROTO_CLIENT.id || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '') ? html(400, '<p>Unknown consumer or callback URI.</p>') : null,
     });
     if (login) return login;
     if (req.method === 'POST' && path === '/oauth/token') {
@@ -56,7 +57,11 @@ export async function startProto(opts: {
       } else {
         return json(400, { error: 'unsupported_grant_type' });
       }
-      return json(200, { Access_Token: state.issueAccessToken(), Refresh_Token: b.grant_type === 'refresh_token' ? b.refresh_token : state.issueRefreshToken(), expires_in: 3600 });
+      return json(200, {
+        Access_Token: state.issueAccessToken(),
+        Refresh_Token: b.grant_type === 'refresh_token' ? b.refresh_token : state.issueRefreshToken(),
+        expires_in: 3600,
+      });
     }
     if (path === '/api/me') {
       state.counters.apiCalls += 1;

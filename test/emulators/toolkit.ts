@@ -93,7 +93,10 @@ export class EmulatorState {
   readonly #access = new Map<string, number>();
   readonly #refresh = new Set<string>();
 
-  constructor(readonly codeTtlMs = 60_000, readonly accessTtlMs = 3_600_000) {}
+  constructor(
+    readonly codeTtlMs = 60_000,
+    readonly accessTtlMs = 3_600_000,
+  ) {}
 
   holdAuthorizeRequest(params: Record<string, string>): string {
     const id = randomBytes(8).toString('hex');
@@ -205,13 +208,19 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
         res.end(reply.body);
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    }),
+  );
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };
@@ -244,7 +253,8 @@ export function sameRedirect(registered: string, presented: string): boolean {
   try {
     const a = new URL(registered);
     const b = new URL(presented);
-    if (a.protocol === 'http:' && a.hostname === '127.0.0.1') return b.protocol === 'http:' && b.hostname === '127.0.0.1' && a.pathname === b.pathname && b.search === '';
+    if (a.protocol === 'http:' && a.hostname === '127.0.0.1')
+      return b.protocol === 'http:' && b.hostname === '127.0.0.1' && a.pathname === b.pathname && b.search === '';
     return a.href === b.href;
   } catch {
     return false;

@@ -48,7 +48,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** `upstream` is the origin requests are forwarded to in `pass` mode (path kept). */
 export async function startFaultServer(upstream: string, mode: FaultMode = 'pass'): Promise<FaultServer> {
   const hanging = new Set<import('node:http').ServerResponse>();
-  const state: FaultServer = { origin: '', mode, slowMs: 300, redirectTo: 'http://127.0.0.2:9/token', response: { status: 400, body: '' }, seen: [], close: async () => {} };
+  const state: FaultServer = {
+    origin: '',
+    mode,
+    slowMs: 300,
+    redirectTo: 'http://127.0.0.2:9/token',
+    response: { status: 400, body: '' },
+    seen: [],
+    close: async () => {},
+  };
   const handle = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const body = await readBody(req);
     state.seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', body, authorization: req.headers.authorization });
@@ -98,13 +106,21 @@ export async function startFaultServer(upstream: string, mode: FaultMode = 'pass
       }
     }
   };
-  const server: Server = createServer((req, res) => { void handle(req, res); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    }),
+  );
   state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>
     new Promise<void>((resolve) => {
       for (const res of hanging) res.destroy();
-      server.close(() => { resolve(); });
+      server.close(() => {
+        resolve();
+      });
       server.closeAllConnections();
     });
   return state;

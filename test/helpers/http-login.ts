@@ -4,7 +4,12 @@
  * redirects, keeps the cookies, submits the login and consent forms, and
  * returns the callback URL the provider redirects to.
  */
-export async function loginOverHttp(authorizeUrl: string, creds: { username: string; password: string }, scheme: string, fetchImpl: typeof fetch = fetch): Promise<string> {
+export async function loginOverHttp(
+  authorizeUrl: string,
+  creds: { username: string; password: string },
+  scheme: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string> {
   const jar = new Map<string, string>();
   const origin = new URL(authorizeUrl).origin;
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');

@@ -63,7 +63,11 @@ function defaultFuseWire(): Buffer {
 /** Writes the stub Linux distribution into `dir`; returns the stub binary's bytes for comparison. */
 export function makeStubElectronDist(dir: string): { dir: string; binary: Buffer } {
   mkdirSync(dir, { recursive: true });
-  const binary = Buffer.concat([Buffer.from('#!/bin/sh\necho "stub Electron: not runnable" >&2; exit 1\n\0'), defaultFuseWire(), Buffer.from('\0end of stub\n')]);
+  const binary = Buffer.concat([
+    Buffer.from('#!/bin/sh\necho "stub Electron: not runnable" >&2; exit 1\n\0'),
+    defaultFuseWire(),
+    Buffer.from('\0end of stub\n'),
+  ]);
   writeFileSync(path.join(dir, 'electron'), binary);
   chmodSync(path.join(dir, 'electron'), 0o755);
   writeFileSync(path.join(dir, 'version'), STUB_ELECTRON_VERSION);
@@ -112,13 +116,24 @@ export function makeStubElectronMacDist(dir: string): { dir: string } {
   writeFileSync(path.join(contents, 'Resources', 'electron.icns'), 'stub icon');
   writeFileSync(
     path.join(contents, 'Info.plist'),
-    plistXml({ CFBundleExecutable: 'Electron', CFBundleIdentifier: 'com.github.Electron', CFBundleName: 'Electron', CFBundleDisplayName: 'Electron', CFBundleIconFile: 'electron.icns', CFBundlePackageType: 'APPL', CFBundleVersion: STUB_ELECTRON_VERSION }),
+    plistXml({
+      CFBundleExecutable: 'Electron',
+      CFBundleIdentifier: 'com.github.Electron',
+      CFBundleName: 'Electron',
+      CFBundleDisplayName: 'Electron',
+      CFBundleIconFile: 'electron.icns',
+      CFBundlePackageType: 'APPL',
+      CFBundleVersion: STUB_ELECTRON_VERSION,
+    }),
   );
   for (const suffix of MAC_HELPERS) {
     const helper = path.join(contents, 'Frameworks', `Electron Helper${suffix}.app`, 'Contents');
     mkdirSync(path.join(helper, 'MacOS'), { recursive: true });
     writeFileSync(path.join(helper, 'MacOS', `Electron Helper${suffix}`), 'stub helper');
-    writeFileSync(path.join(helper, 'Info.plist'), plistXml({ CFBundleExecutable: `Electron Helper${suffix}`, CFBundleIdentifier: 'com.github.Electron.helper', CFBundleName: `Electron Helper${suffix}` }));
+    writeFileSync(
+      path.join(helper, 'Info.plist'),
+      plistXml({ CFBundleExecutable: `Electron Helper${suffix}`, CFBundleIdentifier: 'com.github.Electron.helper', CFBundleName: `Electron Helper${suffix}` }),
+    );
   }
   writeFileSync(path.join(dir, 'version'), STUB_ELECTRON_VERSION);
   return { dir };
@@ -141,11 +156,20 @@ export function makeStubElectronWinDist(dir: string): { dir: string } {
   const version = Resource.VersionInfo.createEmpty();
   const [major, minor, patch] = STUB_ELECTRON_VERSION.split('.').map(Number);
   version.setFileVersion(major ?? 0, minor ?? 0, patch ?? 0, 0, 1033);
-  version.setStringValues({ lang: 1033, codepage: 1200 }, { ProductName: 'Electron', FileDescription: 'Electron', CompanyName: 'GitHub, Inc.', OriginalFilename: 'electron.exe' });
+  version.setStringValues(
+    { lang: 1033, codepage: 1200 },
+    { ProductName: 'Electron', FileDescription: 'Electron', CompanyName: 'GitHub, Inc.', OriginalFilename: 'electron.exe' },
+  );
   version.outputToResourceEntries(resource.entries);
   const RT_RCDATA = 10;
   const wire = defaultFuseWire();
-  resource.entries.push({ type: RT_RCDATA, id: 1, lang: 1033, codepage: 1200, bin: wire.buffer.slice(wire.byteOffset, wire.byteOffset + wire.byteLength) as ArrayBuffer });
+  resource.entries.push({
+    type: RT_RCDATA,
+    id: 1,
+    lang: 1033,
+    codepage: 1200,
+    bin: wire.buffer.slice(wire.byteOffset, wire.byteOffset + wire.byteLength) as ArrayBuffer,
+  });
   resource.outputResource(exe);
   writeFileSync(path.join(dir, 'electron.exe'), Buffer.from(exe.generate()));
   mkdirSync(path.join(dir, 'resources'), { recursive: true });

@@ -21,7 +21,11 @@ export interface Tinyproxy {
 
 async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
+  await new Promise<void>((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   const { port } = server.address() as { port: number };
   await new Promise((r) => server.close(r));
   return port;
@@ -36,7 +40,9 @@ async function waitForListen(port: number, child: ChildProcess): Promise<void> {
         s.destroy();
         resolve(true);
       });
-      s.on('error', () => { resolve(false); });
+      s.on('error', () => {
+        resolve(false);
+      });
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -75,7 +81,10 @@ export async function startTinyproxy(dir: string, opts: { basicAuth?: { user: st
     },
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) { resolve(); return; }
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           resolve();
