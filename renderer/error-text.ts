@@ -23,6 +23,8 @@ const HEADINGS: Record<ErrorPayload['code'], string> = {
   invalid_config: 'The app is not configured correctly',
   invalid_request: 'The app sent a request that was not valid',
   internal_error: 'Something went wrong',
+  consent_required: 'Permission needed',
+  account_mismatch: 'That was a different account',
 };
 
 export function errorHeading(code: string): string {

@@ -8,9 +8,21 @@
  */
 import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
+import { AccountBook, accountIdFor, type Account } from './accounts';
+import {
+  ApiTokens,
+  CONSENT_ERRORS,
+  RefreshTokenHolder,
+  apiGrantParams,
+  consentRequired,
+  findApi,
+  missingScopes,
+  providerApis,
+  signInResources,
+} from './api-tokens';
 import { parseCallbackUrl, type CallbackParse } from './callback-url';
 import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
-import { AuthError, toErrorPayload } from './errors';
+import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
@@ -19,7 +31,9 @@ import { resolveProvider } from './provider-client';
 import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo } from './userinfo';
+import type { StoredAccount } from './vault';
 import type {
+  AccountSummary,
   ApiRequest,
   ApiResponse,
   AuthCore,
@@ -28,19 +42,20 @@ import type {
   Logger,
   ProviderSummary,
   SessionState,
+  SignInOptions,
   StorageStatus,
   UrlOpener,
   UserInfo,
 } from './types';
 
-/** What the core needs from the vault (`Vault` in vault.ts satisfies it). */
+/** What the core needs from the vault (`Vault` in vault.ts satisfies it): one entry per account. */
 export interface SessionVault {
   status(): StorageStatus;
-  load(providerId: string): { providerId: string; refreshToken: string; user: UserInfo; savedAt: number } | null;
-  save(session: { providerId: string; refreshToken: string; user: UserInfo; savedAt: number }): void;
-  remove(providerId: string): void;
-  lastProviderId(): string | null;
-  setLastProviderId(id: string | null): void;
+  loadAccounts(): StoredAccount[];
+  saveAccount(account: StoredAccount, opts?: { active?: boolean }): void;
+  removeAccount(id: string): void;
+  activeAccountId(): string | null;
+  setActiveAccountId(id: string | null): void;
 }
 
 export interface AuthCoreOptions {
@@ -75,6 +90,9 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
 
 type Completed = SessionState;
 
+/** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
+type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
+
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
 }
@@ -88,7 +106,9 @@ class DesktopAuthCore implements AuthCore {
   readonly #discovered = new Map<string, Promise<client.Configuration>>();
   readonly #pending: PendingSignIns<Completed>;
   readonly #listeners = new Set<(state: SessionState) => void>();
-  #session: TokenSession | null = null;
+  readonly #accounts = new AccountBook();
+  /** What each authorization waiting for the browser is for, by `state`. */
+  readonly #purposes = new Map<string, Purpose>();
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
@@ -106,18 +126,29 @@ class DesktopAuthCore implements AuthCore {
   }
 
   listProviders(): ProviderSummary[] {
-    return this.#opts.config.providers.map((p) => ({ id: p.id, displayName: p.displayName }));
+    return this.#opts.config.providers.map((p) => ({
+      id: p.id,
+      displayName: p.displayName,
+      ...(p.apis ? { apis: p.apis.map((a) => ({ id: a.id, displayName: a.displayName ?? a.id })) } : {}),
+    }));
+  }
+
+  listAccounts(): AccountSummary[] {
+    return this.#accounts.summaries((id) => this.#providers.get(id)?.displayName ?? id);
   }
 
   getSession(): SessionState {
     const storage = this.#opts.vault.status();
-    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId };
-    if (this.#session) return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user } };
+    const accounts = this.listAccounts();
+    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId, accounts };
+    const active = this.#accounts.active();
+    if (active) return { status: 'signed_in', storage, providerId: active.providerId, user: { ...active.user }, accounts };
     return {
       status: 'signed_out',
       storage,
       providerId: null,
       ...(this.#endReason ? { reason: this.#endReason } : {}),
+      accounts,
     };
   }
 
@@ -126,34 +157,98 @@ class DesktopAuthCore implements AuthCore {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Every stored account comes back; only the active one is refreshed now,
+   * the others on first use (their TokenSession holds only the refresh token).
+   */
   async restore(): Promise<SessionState> {
     const { vault } = this.#opts;
-    const providerId = vault.lastProviderId();
-    if (!providerId) return this.getSession();
-    const provider = this.#providers.get(providerId);
-    const stored = vault.load(providerId);
-    if (!provider || !stored) {
-      if (!provider) vault.remove(providerId);
-      vault.setLastProviderId(null);
+    let stored: StoredAccount[];
+    try {
+      stored = vault.loadAccounts();
+    } catch (err) {
+      this.#log('warn', 'restore.vault_failed', { errorCode: toErrorPayload(err).code });
       return this.getSession();
     }
-    const session = this.#newSession(provider, stored.user, { tokenType: 'Bearer', refreshToken: stored.refreshToken });
-    this.#session = session;
+    for (const entry of stored) {
+      const provider = this.#providers.get(entry.providerId);
+      if (!provider) {
+        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        continue;
+      }
+      if (this.#accounts.get(entry.id)) continue;
+      this.#newAccount(provider, entry.user, { tokenType: 'Bearer', refreshToken: entry.refreshToken });
+    }
+    if (this.#accounts.size === 0) return this.getSession();
+    // A vault last written by an older app has no active account: the most recently saved one is.
+    const wanted = vault.activeAccountId();
+    const activeId = wanted !== null && this.#accounts.get(wanted) ? wanted : [...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null;
+    this.#accounts.setActive(activeId);
     this.#emit();
+    const active = this.#accounts.active();
+    if (!active) return this.getSession();
     try {
-      await session.accessToken();
-      this.#log('info', 'restore.done', { providerId });
+      await active.session.accessToken();
+      this.#log('info', 'restore.done', { providerId: active.providerId, accounts: this.#accounts.size });
     } catch (err) {
-      // invalid_grant has already signed out through onRefreshRejected; anything
-      // else (offline, provider down) keeps the session: it refreshes on first use.
-      this.#log('warn', 'restore.refresh_failed', { providerId, errorCode: toErrorPayload(err).code });
+      // invalid_grant has already ended the account through onRefreshRejected; anything
+      // else (offline, provider down) keeps it: it refreshes on first use.
+      this.#log('warn', 'restore.refresh_failed', { providerId: active.providerId, errorCode: toErrorPayload(err).code });
     }
     return this.getSession();
   }
 
-  async signIn(providerId?: string): Promise<SessionState> {
+  async signIn(providerId?: string, options: SignInOptions = {}): Promise<SessionState> {
     const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#providers.get(providerId);
     if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
+    const resources = signInResources(provider);
+    return this.#authorize(
+      provider,
+      {
+        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+        ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),
+      },
+      provider.scopes,
+      resources,
+      { kind: 'sign_in' },
+    );
+  }
+
+  async setActiveAccount(accountId: string): Promise<SessionState> {
+    if (!this.#accounts.get(accountId)) throw new AuthError('not_signed_in', 'That account is not signed in.');
+    this.#accounts.setActive(accountId);
+    this.#endReason = undefined;
+    this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(accountId));
+    this.#emit();
+    return this.getSession();
+  }
+
+  async requestConsent(apiId: string, options: { accountId?: string } = {}): Promise<SessionState> {
+    const account = this.#account(options.accountId);
+    const provider = this.#providers.get(account.providerId)!;
+    const api = findApi(provider, apiId);
+    if (!api.entry || !api.ownToken) throw new AuthError('invalid_request', 'That API uses the sign-in token and needs no separate permission.');
+    const entry = api.entry;
+    // The one refresh token of the account must cover every API it already
+    // uses, so the request names them too; the provider asks the person only
+    // for what its grant is missing (the new API's scopes).
+    const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? [])]);
+    const resources = new Set([...signInResources(provider), ...account.resources, ...(entry.resource !== undefined ? [entry.resource] : [])]);
+    const params: Record<string, string> = {};
+    const hint = account.user.email ?? account.user.sub;
+    if (hint) params.login_hint = hint;
+    if (entry.audience !== undefined) params.audience = entry.audience;
+    return this.#authorize(provider, params, [...scopes], [...resources], { kind: 'consent', accountId: account.id, api: entry.id });
+  }
+
+  /** The authorization code flow for a sign-in or a consent; resolves once the callback is handled. */
+  async #authorize(
+    provider: ProviderConfig,
+    params: Record<string, string>,
+    scopes: string[],
+    resources: string[],
+    purpose: Purpose,
+  ): Promise<SessionState> {
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
     this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
 
@@ -179,14 +274,18 @@ class DesktopAuthCore implements AuthCore {
       );
       const url = client.buildAuthorizationUrl(config, {
         ...extra,
+        ...params,
         redirect_uri: redirectUri,
-        ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
+        ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
         ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
         ...(nonce !== undefined ? { nonce } : {}),
       });
+      // RFC 8707: one `resource` parameter per API whose token this grant must be able to mint.
+      for (const resource of resources) url.searchParams.append('resource', resource);
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
+      this.#purposes.set(state, purpose);
       entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
       this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
       try {
@@ -200,6 +299,7 @@ class DesktopAuthCore implements AuthCore {
       this.#log('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code });
       throw authErr;
     } finally {
+      this.#purposes.delete(marker.state);
       await loopback?.close();
       if (this.#signingIn === marker) {
         this.#signingIn = null;
@@ -240,34 +340,46 @@ class DesktopAuthCore implements AuthCore {
   }
 
   async request(req: ApiRequest): Promise<ApiResponse> {
-    const session = this.#session;
-    if (!session) throw new AuthError('not_signed_in');
-    const provider = this.#providers.get(session.providerId);
+    const account = this.#account(req.accountId);
+    const provider = this.#providers.get(account.providerId);
     if (!provider) throw new AuthError('not_signed_in');
+    const api = findApi(provider, req.api);
+    // An API with its own token is called with only its own base URL allowed (redirects
+    // included), so its token never reaches another API; the others share the sign-in token.
+    const shared = providerApis(provider).filter((a) => !a.ownToken);
+    const baseUrls = api.ownToken ? [api.baseUrl] : shared.map((a) => a.baseUrl);
+    const { accountId: _accountId, ...rest } = req;
     return apiRequest(
       {
-        baseUrls: provider.apiBaseUrls,
+        baseUrls,
         fetch: this.#fetch,
         logger: this.#log,
         timeoutMs: this.#opts.apiTimeoutMs,
         ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
-        accessToken: (rejected) => session.accessToken(rejected),
+        accessToken: (rejected) => (api.ownToken ? account.apiTokens.token(api, rejected) : account.session.accessToken(rejected)),
       },
-      req,
+      { ...rest, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
     );
   }
 
-  async signOut(): Promise<SessionState> {
+  /** Ends one account (the active one by default): local state first, then revocation. */
+  async signOut(accountId?: string): Promise<SessionState> {
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
-    const session = this.#session;
     this.#endReason = undefined;
-    if (!session) {
+    const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
+    if (!account) {
       this.#emit();
       return this.getSession();
     }
-    const tokens = this.#endLocally(session);
-    const provider = this.#providers.get(session.providerId);
+    const tokens = this.#endLocally(account);
+    const provider = this.#providers.get(account.providerId);
     if (provider) await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+    return this.getSession();
+  }
+
+  async signOutAll(): Promise<SessionState> {
+    await Promise.all(this.#accounts.all().map((a) => this.signOut(a.id)));
+    this.#emit();
     return this.getSession();
   }
 
@@ -323,17 +435,47 @@ class DesktopAuthCore implements AuthCore {
       timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
     });
 
-    // Replacing an existing session (signing in again): end the old one locally. Its vault
-    // entry is overwritten below when it is the same provider, so it is not cleared first.
-    if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
-    const session = this.#newSession(provider, user, tokens);
-    this.#session = session;
-    // Saving also marks this provider as the one to restore; without a refresh token there is nothing to restore.
-    if (tokens.refreshToken) this.#persist(provider.id, tokens.refreshToken, user);
-    this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
+    const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
+    const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
+    if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted);
+    else {
+      // The same person at the same provider again: that account's tokens are renewed
+      // (its vault entry is overwritten below, so it is not cleared first).
+      const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
+      if (existing) this.#endLocally(existing, { emit: false, clearVault: false });
+      const account = this.#newAccount(provider, user, tokens, granted);
+      this.#accounts.setActive(account.id);
+      this.#endReason = undefined;
+      // Saving also marks this account as the one to restore first; without a refresh token there is nothing to restore.
+      if (tokens.refreshToken) this.#persist(account, tokens.refreshToken, { active: true });
+      else this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(null));
+    }
+    this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
     return this.getSession();
+  }
+
+  /**
+   * Incremental consent came back: the same person's new refresh token (its
+   * grant now covers the API) replaces the account's. Another person → nothing
+   * changes: their tokens are dropped unused (not revoked: that person may be
+   * another account of this app, and revoking would end their grant).
+   */
+  #mergeConsent(purpose: Extract<Purpose, { kind: 'consent' }>, user: UserInfo, tokens: TokenSet, granted: string[] | undefined): void {
+    const account = this.#accounts.get(purpose.accountId);
+    if (!account) throw new AuthError('not_signed_in', 'That account was signed out while the permission was being asked for.');
+    if (user.sub !== account.user.sub) {
+      this.#log('warn', 'consent.account_mismatch', { providerId: account.providerId });
+      throw new AuthError('account_mismatch', 'You signed in as a different person than the account this permission was for, so nothing was changed. Try again and sign in as that account.');
+    }
+    if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
+    account.grant.replace(tokens.refreshToken);
+    this.#persist(account, tokens.refreshToken);
+    for (const scope of granted ?? []) account.granted.add(scope);
+    const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
+    if (entry?.resource !== undefined) account.resources.add(entry.resource);
+    account.consentNeeded.delete(purpose.api);
   }
 
   #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {
@@ -350,53 +492,136 @@ class DesktopAuthCore implements AuthCore {
     };
   }
 
-  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet): TokenSession {
+  /** Creates an account (replacing one with the same id) with its refresh token, sign-in session and API tokens. */
+  #newAccount(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, granted?: string[]): Account {
+    const refreshSkewMs = this.#opts.refreshSkewMs ?? 60_000;
+    const grant = new RefreshTokenHolder(tokens.refreshToken, {
+      grant: async (refreshToken, params) => {
+        const config = await this.#config(provider);
+        const response = await client.refreshTokenGrant(config, refreshToken, params);
+        return { ...this.#tokenSet(response), ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
+      },
+      // The holder calls this before the rotated token is used.
+      persist: (refreshToken) => this.#persist(account, refreshToken),
+    });
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
       logger: this.#log,
-      refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
-      refreshGrant: async (refreshToken) => {
-        const config = await this.#config(provider);
+      refreshSkewMs,
+      refreshGrant: async () => {
         try {
-          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken));
+          return await grant.run('');
         } catch (err) {
           throw toAuthError(err, 'Refresh');
         }
       },
-      persistRefreshToken: (refreshToken) => this.#persist(provider.id, refreshToken, user),
-      onRefreshRejected: (err) => {
-        if (this.#session !== session) return;
-        this.#endLocally(session);
-        this.#endReason = { code: err.code, message: err.message };
-        this.#emit();
+      // Already persisted by the holder.
+      persistRefreshToken: () => {},
+      onRefreshRejected: (err) => this.#rejected(account, err),
+    });
+    const apiTokens = new ApiTokens({
+      clock: this.#clock,
+      refreshSkewMs,
+      acquire: async (api) => {
+        const entry = api.entry!;
+        let got: TokenSet & { scope?: string };
+        try {
+          got = await grant.run(api.key, apiGrantParams(entry));
+        } catch (err) {
+          const cause = isAuthError(err) ? err.cause : err;
+          if (cause instanceof client.ResponseBodyError && CONSENT_ERRORS.has(cause.error)) throw this.#needsConsent(account, entry.id, err);
+          const authErr = toAuthError(err, 'Refresh');
+          if (authErr.code === 'invalid_grant') this.#rejected(account, authErr);
+          throw authErr;
+        }
+        if (missingScopes(entry, got.scope).length > 0) throw this.#needsConsent(account, entry.id);
+        return { bearer: { token: got.accessToken!, type: got.tokenType }, ...(got.expiresAt !== undefined ? { expiresAt: got.expiresAt } : {}) };
       },
     });
-    return session;
+    const account: Account = {
+      id: accountIdFor(provider.id, user.sub),
+      providerId: provider.id,
+      user,
+      grant,
+      session,
+      apiTokens,
+      granted: new Set(granted ?? provider.scopes),
+      resources: new Set(),
+      consentNeeded: new Set(),
+    };
+    this.#accounts.put(account);
+    return account;
   }
 
-  #persist(providerId: string, refreshToken: string, user: UserInfo): void {
+  #needsConsent(account: Account, api: string, cause?: unknown): AuthError {
+    if (!account.consentNeeded.has(api) && this.#accounts.get(account.id) === account) {
+      account.consentNeeded.add(api);
+      this.#emit();
+    }
+    return consentRequired(api, cause);
+  }
+
+  /** The provider refused the account's refresh token: that account is over; the others go on. */
+  #rejected(account: Account, err: AuthError): void {
+    if (this.#accounts.get(account.id) !== account) return;
+    const wasActive = this.#accounts.activeId === account.id;
+    this.#endLocally(account, { emit: false });
+    if (wasActive) this.#endReason = { code: err.code, message: err.message };
+    this.#emit();
+  }
+
+  /** The account a call names, or the active one. */
+  #account(accountId: string | undefined): Account {
+    const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
+    if (!account) throw new AuthError('not_signed_in', accountId === undefined ? undefined : 'That account is not signed in.');
+    return account;
+  }
+
+  #persist(account: Account, refreshToken: string, opts: { active?: boolean } = {}): void {
+    // An account ended meanwhile (signed out during a refresh) must not come back on disk.
+    if (this.#accounts.get(account.id) !== account) return;
     try {
-      this.#opts.vault.save({ providerId, refreshToken, user, savedAt: this.#clock() });
+      this.#opts.vault.saveAccount(
+        { id: account.id, providerId: account.providerId, refreshToken, user: account.user, savedAt: this.#clock() },
+        opts,
+      );
     } catch (err) {
-      // The session goes on in memory; the person will sign in again next start.
-      this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });
+      // The account goes on in memory; the person will sign in again next start.
+      this.#log('warn', 'vault.save_failed', { providerId: account.providerId, errorCode: toErrorPayload(err).code });
     }
   }
 
-  /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
-  #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
-    const tokens = session.end();
-    if (this.#session === session) this.#session = null;
-    if (opts.clearVault !== false) {
-      try {
-        this.#opts.vault.remove(session.providerId);
-        this.#opts.vault.setLastProviderId(null);
-      } catch (err) {
-        this.#log('warn', 'vault.remove_failed', { errorCode: toErrorPayload(err).code });
+  /** A vault write that may fail without stopping anything (logged, no secret). */
+  #vaultStep(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.#log('warn', `vault.${what}`, { errorCode: toErrorPayload(err).code });
+    }
+  }
+
+  /**
+   * Forgets an account locally (memory and vault); returns its tokens for revocation.
+   * When it was the active one, another account (if any) becomes active.
+   */
+  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
+    const tokens = account.session.end();
+    account.apiTokens.end();
+    const refreshToken = account.grant.current;
+    if (this.#accounts.get(account.id) === account) {
+      const wasActive = this.#accounts.activeId === account.id;
+      this.#accounts.remove(account.id);
+      if (opts.clearVault !== false) {
+        this.#vaultStep('remove_failed', () => this.#opts.vault.removeAccount(account.id));
+        const next = wasActive ? this.#accounts.all()[0] : undefined;
+        if (next) {
+          this.#accounts.setActive(next.id);
+          this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(next.id));
+        }
       }
     }
     if (opts.emit !== false) this.#emit();
-    return tokens;
+    return { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}) };
   }
 
   #emit(): void {

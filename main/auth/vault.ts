@@ -5,9 +5,19 @@
  *
  * ```json
  * { "version": 1,
- *   "entries": { "<providerId>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
- *   "lastProviderId": "<providerId>" }
+ *   "entries": { "<providerId>:<sub>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
+ *   "lastProviderId": "<providerId>",
+ *   "activeAccountId": "<providerId>:<sub>" }
  * ```
+ *
+ * One entry per account, keyed by account id (`accounts.ts`). Entries keyed
+ * by a bare provider id are the format before accounts: `loadAccounts()`
+ * re-keys them (same ciphertext, no re-encryption). Compatibility with an
+ * older app reading this file: `version` stays 1 and the account entries
+ * have the old entry shape, so its schema accepts the file; it looks up only
+ * `entries[lastProviderId]`, finds nothing and starts signed out; it strips
+ * the unknown `activeAccountId` when it writes but keeps every entry (it
+ * copies `entries` whole), so no account is lost by a downgrade.
  *
  * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`:
  * the token AND the person's name and email exist only inside it. The provider
@@ -26,6 +36,7 @@
  */
 import { z } from 'zod';
 import { AuthError } from './errors';
+import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
 export interface StoredSession {
@@ -33,6 +44,11 @@ export interface StoredSession {
   refreshToken: string;
   user: UserInfo;
   savedAt: number;
+}
+
+/** One account's entry: `providerId` is the provider, `id` the account (`accounts.ts`). */
+export interface StoredAccount extends StoredSession {
+  id: string;
 }
 
 export interface VaultDeps {
@@ -60,6 +76,7 @@ const fileSchema = z.object({
   version: z.literal(1),
   entries: z.record(z.string(), z.unknown()),
   lastProviderId: z.string().min(1).max(64).nullable().optional(),
+  activeAccountId: z.string().min(1).max(1024).nullable().optional(),
 });
 
 const userSchema = z.object({
@@ -110,8 +127,97 @@ export class Vault {
     if (inMemory) return { ...inMemory, user: { ...inMemory.user } };
     // Entries on disk are left alone while the storage is untrustworthy: the
     // keychain may be locked only for now, and a weak entry cannot be trusted.
-    if (!this.status().persistent) return null;
-    return this.#decode(this.#readFile(), providerId);
+    if (this.status().persistent) {
+      const file = this.#readFile();
+      if (Object.hasOwn(file.entries, providerId)) return this.#decode(file, providerId);
+    }
+    // Since accounts: the provider's most recently saved account.
+    const newest = this.#accounts(false)
+      .filter((a) => a.providerId === providerId)
+      .sort((a, b) => b.savedAt - a.savedAt)[0];
+    return newest ? { providerId, refreshToken: newest.refreshToken, user: newest.user, savedAt: newest.savedAt } : null;
+  }
+
+  /**
+   * Every stored account that loads cleanly, after re-keying entries of the
+   * format before accounts (keyed by provider id). One read of the file.
+   */
+  loadAccounts(): StoredAccount[] {
+    return this.#accounts(true);
+  }
+
+  #accounts(migrate: boolean): StoredAccount[] {
+    const out: StoredAccount[] = [];
+    for (const [key, s] of this.#memory) if (isAccountId(key)) out.push({ ...s, id: key, providerId: providerOfAccount(key), user: { ...s.user } });
+    if (!this.status().persistent) return out;
+    const file = migrate ? this.#migrateLegacy(this.#readFile()) : this.#readFile();
+    for (const key of Object.keys(file.entries)) {
+      if (!isAccountId(key) || this.#memory.has(key)) continue;
+      const s = this.#decode(file, key);
+      if (s) out.push({ ...s, id: key, providerId: providerOfAccount(key) });
+    }
+    return out;
+  }
+
+  /** Saves one account's entry; with `active`, it is also the one to restore first (same write). */
+  saveAccount(account: StoredAccount, opts: { active?: boolean } = {}): void {
+    if (!this.status().persistent) {
+      this.#memory.set(account.id, { ...account, providerId: account.id, user: pickUser(account.user) });
+      this.#removeFromDisk(account.id);
+      if (opts.active) this.setActiveAccountId(account.id);
+      this.#log('info', 'vault.saved_in_memory_only', { providerId: account.providerId });
+      return;
+    }
+    const ciphertext = this.#encrypt(account.refreshToken, account.user, account.providerId);
+    const file = this.#readFile();
+    file.entries[account.id] = { ciphertext, savedAt: account.savedAt };
+    if (opts.active) setActive(file, account.id);
+    this.#writeFile(file);
+    this.#memory.delete(account.id);
+  }
+
+  removeAccount(id: string): void {
+    this.#memory.delete(id);
+    const file = this.#readFile();
+    const had = Object.hasOwn(file.entries, id);
+    delete file.entries[id];
+    const wasActive = file.activeAccountId === id;
+    if (wasActive) setActive(file, null);
+    if (had || wasActive) this.#writeFile(file);
+  }
+
+  /** Non-secret: which account to restore eagerly at start. */
+  activeAccountId(): string | null {
+    return this.#readFile().activeAccountId ?? null;
+  }
+
+  setActiveAccountId(id: string | null): void {
+    const file = this.#readFile();
+    if ((file.activeAccountId ?? null) === id) return;
+    setActive(file, id);
+    this.#writeFile(file);
+  }
+
+  /** Entries keyed by provider id (before accounts) become account entries; the newer entry wins. */
+  #migrateLegacy(file: VaultFile): VaultFile {
+    const legacy = Object.keys(file.entries).filter((k) => !isAccountId(k));
+    if (legacy.length === 0) return file;
+    for (const providerId of legacy) {
+      const s = this.#decode(file, providerId);
+      if (!s) {
+        // Dropped on disk by #decode; this copy is written back below.
+        delete file.entries[providerId];
+        continue;
+      }
+      const id = accountIdFor(providerId, s.user.sub);
+      const existing = entrySchema.safeParse(file.entries[id]);
+      if (!existing.success || existing.data.savedAt <= s.savedAt) file.entries[id] = file.entries[providerId];
+      delete file.entries[providerId];
+      if (file.lastProviderId === providerId && !file.activeAccountId) file.activeAccountId = id;
+    }
+    this.#writeFile(file);
+    this.#log('info', 'vault.migrated_to_accounts', { entries: legacy.length });
+    return file;
   }
 
   /** Decodes one entry of an already-read file (dropping it when it is unusable). */
@@ -174,20 +280,23 @@ export class Vault {
       this.#log('info', 'vault.saved_in_memory_only', { providerId: clean.providerId });
       return;
     }
-    let ciphertext: string;
-    try {
-      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken: clean.refreshToken, user: clean.user }));
-      ciphertext = Buffer.from(bytes).toString('base64');
-    } catch (err) {
-      this.#log('error', 'vault.encrypt_failed', { providerId: clean.providerId });
-      throw new AuthError('storage_error', 'Your sign-in could not be encrypted for saving. You will stay signed in until the app closes.', { cause: err });
-    }
+    const ciphertext = this.#encrypt(clean.refreshToken, clean.user, clean.providerId);
     const file = this.#readFile();
     file.entries[clean.providerId] = { ciphertext, savedAt: clean.savedAt };
     // The session just saved is the one to restore next start: one durable write, not two.
     file.lastProviderId = clean.providerId;
     this.#writeFile(file);
     this.#memory.delete(clean.providerId);
+  }
+
+  #encrypt(refreshToken: string, user: UserInfo, providerId: string): string {
+    try {
+      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken, user: pickUser(user) }));
+      return Buffer.from(bytes).toString('base64');
+    } catch (err) {
+      this.#log('error', 'vault.encrypt_failed', { providerId });
+      throw new AuthError('storage_error', 'Your sign-in could not be encrypted for saving. You will stay signed in until the app closes.', { cause: err });
+    }
   }
 
   remove(providerId: string): void {
@@ -244,7 +353,12 @@ export class Vault {
 
   #writeFile(file: VaultFile): void {
     try {
-      this.#store.set(VAULT_STORE_KEY, { version: 1, entries: { ...file.entries }, lastProviderId: file.lastProviderId ?? null });
+      this.#store.set(VAULT_STORE_KEY, {
+        version: 1,
+        entries: { ...file.entries },
+        lastProviderId: file.lastProviderId ?? null,
+        activeAccountId: file.activeAccountId ?? null,
+      });
     } catch (err) {
       this.#log('error', 'vault.store_write_failed');
       throw new AuthError('storage_error', undefined, { cause: err });
@@ -274,6 +388,12 @@ function pickUser(user: UserInfo): UserInfo {
   if (user.name !== undefined) out.name = user.name;
   if (user.email !== undefined) out.email = user.email;
   return out;
+}
+
+/** The active account and, for an older app, its provider as the last one used. */
+function setActive(file: VaultFile, id: string | null): void {
+  file.activeAccountId = id;
+  file.lastProviderId = id === null ? null : providerOfAccount(id);
 }
 
 function emptyFile(): VaultFile {

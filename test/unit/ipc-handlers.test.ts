@@ -51,9 +51,25 @@ class RecordingCore implements AuthCore {
     this.#maybeFail('request', req);
     return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' };
   }
-  async signOut() {
-    this.#maybeFail('signOut');
+  async signOut(accountId?: string) {
+    this.#maybeFail('signOut', accountId);
     return SIGNED_OUT;
+  }
+  async signOutAll() {
+    this.#maybeFail('signOutAll');
+    return SIGNED_OUT;
+  }
+  listAccounts() {
+    this.#maybeFail('listAccounts');
+    return [];
+  }
+  async setActiveAccount(accountId: string) {
+    this.#maybeFail('setActiveAccount', accountId);
+    return SIGNED_IN;
+  }
+  async requestConsent(api: string, options?: { accountId?: string }) {
+    this.#maybeFail('requestConsent', { api, ...options });
+    return SIGNED_IN;
   }
   async dispose() {}
 }
