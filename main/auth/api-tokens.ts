@@ -28,16 +28,16 @@ export interface ResolvedApi {
   entry?: ApiEntry;
 }
 
-/** Every API of a provider, declared `apis` first, then `apiBaseUrls` (so a numeric `api` keeps its meaning without `apis`). */
+/** Every API of a provider: `apiBaseUrls` first (a numeric `api` keeps its meaning), then the declared `apis`. */
 export function providerApis(provider: ProviderConfig): ResolvedApi[] {
+  const plain = provider.apiBaseUrls.map((baseUrl, i) => ({ key: `#${i}`, baseUrl, ownToken: false }));
   const declared = (provider.apis ?? []).map((entry) => ({
     key: entry.id,
     baseUrl: entry.baseUrl,
     ownToken: entry.scopes !== undefined || entry.resource !== undefined || entry.audience !== undefined,
     entry,
   }));
-  const plain = provider.apiBaseUrls.map((baseUrl, i) => ({ key: `#${i}`, baseUrl, ownToken: false }));
-  return [...declared, ...plain];
+  return [...plain, ...declared];
 }
 
 /** The API a request names: an index into `providerApis`, or a declared API id. */

@@ -272,9 +272,12 @@ class DesktopAuthCore implements AuthCore {
       const extra = Object.fromEntries(
         Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
       );
+      // A caller's prompt adds to the profile's (e.g. `consent` from the profile, `login` to add a person).
+      const prompt = [...new Set([extra.prompt, params.prompt].flatMap((p) => (p ?? '').split(' ')).filter(Boolean))].join(' ');
       const url = client.buildAuthorizationUrl(config, {
         ...extra,
         ...params,
+        ...(prompt ? { prompt } : {}),
         redirect_uri: redirectUri,
         ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
         ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),

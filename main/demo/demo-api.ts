@@ -4,6 +4,7 @@
  * revoked tokens are refused exactly as a production API would refuse them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { demoPerson } from './interactions';
 
 export interface DemoApiOptions {
   introspectionUrl: string;
@@ -11,6 +12,12 @@ export interface DemoApiOptions {
   clientSecret: string;
   /** Only tokens issued to this client are accepted. */
   audienceClientId: string;
+  /**
+   * APIs under `/api/<id>/` that accept only a token whose audience is their
+   * resource and whose scope has theirs; `/api/me` and `/api/hello` take the
+   * sign-in token (no resource audience).
+   */
+  apis?: Array<{ id: string; resource: string; scopes: string[] }>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -30,6 +37,7 @@ interface Introspection {
   scope?: string;
   client_id?: string;
   token_type?: string;
+  aud?: string | string[];
 }
 
 async function introspect(token: string, opts: DemoApiOptions): Promise<Introspection> {
@@ -70,13 +78,33 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
     return unauthorized(res, 'token is not active');
   }
   const scopes = (info.scope ?? '').split(' ');
-  const name = 'Demo User';
+  const audiences = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
+  const resourceApi = (opts.apis ?? []).find((a) => path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`));
+  const boundTo = (opts.apis ?? []).find((a) => audiences.includes(a.resource));
+  if (resourceApi) {
+    // A token for another API (or the sign-in token) is refused: audience first, then scope (RFC 6750 §3.1).
+    if (!audiences.includes(resourceApi.resource)) return unauthorized(res, 'token audience is not this API');
+    const missing = resourceApi.scopes.filter((s) => !scopes.includes(s));
+    if (missing.length > 0) {
+      return json(res, 403, { error: 'insufficient_scope' }, {
+        'www-authenticate': `Bearer realm="demo-api", error="insufficient_scope", scope="${resourceApi.scopes.join(' ')}"`,
+      });
+    }
+    const person = demoPerson(info.sub);
+    if (req.method === 'GET' && path === `/api/${resourceApi.id}/me`) {
+      return json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
+    }
+    return json(res, 404, { error: 'not_found' });
+  }
+  // The sign-in endpoints take only a token bound to no demo API.
+  if (boundTo) return unauthorized(res, 'token audience is another API');
+  const name = demoPerson(info.sub)?.name ?? 'Demo User';
   switch (`${req.method} ${path}`) {
     case 'GET /api/me':
       return json(res, 200, {
         sub: info.sub,
         name,
-        email: scopes.includes('email') ? 'demo@example.test' : undefined,
+        email: scopes.includes('email') ? demoPerson(info.sub)?.email : undefined,
         scope: info.scope,
         servedAt: new Date().toISOString(),
       });
