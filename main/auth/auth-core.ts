@@ -568,7 +568,8 @@ class DesktopAuthCore implements AuthCore {
   #rejected(account: Account, err: AuthError): void {
     if (this.#accounts.get(account.id) !== account) return;
     const wasActive = this.#accounts.activeId === account.id;
-    this.#endLocally(account, { emit: false });
+    // No other account is made active: that would switch person behind their back.
+    this.#endLocally(account, { emit: false, activateNext: false });
     if (wasActive) this.#endReason = { code: err.code, message: err.message };
     this.#emit();
   }
@@ -605,9 +606,9 @@ class DesktopAuthCore implements AuthCore {
 
   /**
    * Forgets an account locally (memory and vault); returns its tokens for revocation.
-   * When it was the active one, another account (if any) becomes active.
+   * When it was the active one, another account (if any) becomes active unless `activateNext` is false.
    */
-  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
+  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet {
     const tokens = account.session.end();
     account.apiTokens.end();
     const refreshToken = account.grant.current;
@@ -616,7 +617,7 @@ class DesktopAuthCore implements AuthCore {
       this.#accounts.remove(account.id);
       if (opts.clearVault !== false) {
         this.#vaultStep('remove_failed', () => this.#opts.vault.removeAccount(account.id));
-        const next = wasActive ? this.#accounts.all()[0] : undefined;
+        const next = wasActive && opts.activateNext !== false ? this.#accounts.all()[0] : undefined;
         if (next) {
           this.#accounts.setActive(next.id);
           this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(next.id));

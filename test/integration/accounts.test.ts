@@ -296,5 +296,37 @@ describe('accounts: several people and providers at once', () => {
     expect(await json(h, { method: 'GET', path: '/me' })).toMatchObject({ status: 200, body: { sub: 'demo-user' } });
     await h.core.signOutAll();
   });
-});
 
+  it('100 accounts in the vault: start-up refreshes only the active one; a dead one ends alone', async () => {
+    const first = await harness();
+    await signInAs(first, 'one', one.credentials);
+    await first.core.dispose();
+    // 99 more people stored beside the real one (their refresh tokens are unknown to the provider).
+    for (let i = 0; i < 99; i += 1) {
+      first.vault.saveAccount({
+        id: `two:person-${i}`,
+        providerId: 'two',
+        refreshToken: `not-a-real-refresh-token-${i}`,
+        user: { sub: `person-${i}`, name: `Person ${i}` },
+        savedAt: 1,
+      });
+    }
+    first.vault.setActiveAccountId('one:demo-user');
+
+    const second = await harness({ storePath: first.storePath, cipher: first.cipher });
+    const before = { one: one.counters.refreshToken, two: two.counters.refreshToken };
+    const restored = await second.core.restore();
+    expect(restored).toMatchObject({ status: 'signed_in', user: { sub: 'demo-user' } });
+    expect(second.core.listAccounts()).toHaveLength(100);
+    expect(one.counters.refreshToken - before.one).toBe(1);
+    expect(two.counters.refreshToken - before.two).toBe(0);
+
+    await second.core.setActiveAccount('two:person-7');
+    await expect(second.core.request({ method: 'GET', path: '/me' })).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(second.core.listAccounts()).toHaveLength(99);
+    expect(second.core.getSession()).toMatchObject({ status: 'signed_out', reason: { code: 'invalid_grant' } });
+    expect(second.vault.loadAccounts()).toHaveLength(99);
+    expect(await json(second, { method: 'GET', path: '/me', accountId: 'one:demo-user' })).toMatchObject({ status: 200 });
+    await second.core.signOut('one:demo-user');
+  });
+});
