@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import type { ApiRequest, AuthCore, SessionState } from '../../main/auth/types';
+import type { ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { forwardSessionChanges, isTrustedRendererSender, isTrustedRendererUrl, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
@@ -37,8 +37,8 @@ class RecordingCore implements AuthCore {
   async restore() {
     return SIGNED_OUT;
   }
-  async signIn(providerId?: string) {
-    this.#maybeFail('signIn', providerId);
+  async signIn(providerId?: string, options?: SignInOptions) {
+    this.#maybeFail('signIn', options ? { providerId, options } : providerId);
     return SIGNED_IN;
   }
   cancelSignIn() {
@@ -118,6 +118,12 @@ describe('successful calls go through to the core', () => {
     ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
     ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
     ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
+    ['signOut', { accountId: 'demo:u2' }, SIGNED_OUT, ['signOut', 'demo:u2']],
+    ['signOutAll', undefined, SIGNED_OUT, ['signOutAll', undefined]],
+    ['listAccounts', undefined, [], ['listAccounts', undefined]],
+    ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
+    ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
+    ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },
