@@ -38,6 +38,8 @@ export interface Account {
   granted: Set<string>;
   /** Resource indicators added by consent (beyond the ones every sign-in asks for). */
   resources: Set<string>;
+  /** The newest ID token, sent as `id_token_hint` so the provider can tell when someone else is signed in there. */
+  idToken?: string;
   /** APIs whose call ended in `consent_required`, until consent is given. */
   consentNeeded: Set<string>;
 }

@@ -237,6 +237,10 @@ class DesktopAuthCore implements AuthCore {
     const params: Record<string, string> = {};
     const hint = account.user.email ?? account.user.sub;
     if (hint) params.login_hint = hint;
+    // With the account's ID token the provider itself sees when another person is signed in
+    // there and asks to log in; without one, the login page is asked for so the person chooses.
+    if (account.idToken) params.id_token_hint = account.idToken;
+    else params.prompt = 'login';
     if (entry.audience !== undefined) params.audience = entry.audience;
     return this.#authorize(provider, params, [...scopes], [...resources], { kind: 'consent', accountId: account.id, api: entry.id });
   }
@@ -474,6 +478,7 @@ class DesktopAuthCore implements AuthCore {
     }
     if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
     account.grant.replace(tokens.refreshToken);
+    if (tokens.idToken) account.idToken = tokens.idToken;
     this.#persist(account, tokens.refreshToken);
     for (const scope of granted ?? []) account.granted.add(scope);
     const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
@@ -502,7 +507,9 @@ class DesktopAuthCore implements AuthCore {
       grant: async (refreshToken, params) => {
         const config = await this.#config(provider);
         const response = await client.refreshTokenGrant(config, refreshToken, params);
-        return { ...this.#tokenSet(response), ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
+        const tokens = this.#tokenSet(response);
+        if (tokens.idToken) account.idToken = tokens.idToken;
+        return { ...tokens, ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
       },
       // The holder calls this before the rotated token is used.
       persist: (refreshToken) => this.#persist(account, refreshToken),
@@ -551,6 +558,7 @@ class DesktopAuthCore implements AuthCore {
       granted: new Set(granted ?? provider.scopes),
       resources: new Set(),
       consentNeeded: new Set(),
+      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
     };
     this.#accounts.put(account);
     return account;
