@@ -348,6 +348,7 @@ async function onCallApi(api?: string): Promise<void> {
     // The prompt replaces the error box: one clear thing to do.
     showError(null);
     view.consent = { api: consentNeeded, accountId };
+    ui.apiResult.hidden = true;
   }
   if (response) {
     ui.apiStatus.textContent = String(response.status);
