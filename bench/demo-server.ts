@@ -8,7 +8,7 @@ import { startDemoProvider } from '../main/demo/demo-provider';
 
 const redirectUri = process.argv[2] ?? 'com.example.desktop:/callback';
 const demo = await startDemoProvider({ redirectUris: [redirectUri], accessTokenTtlSeconds: 3600 });
-process.send?.({ type: 'ready', issuer: demo.issuer, apiBaseUrl: demo.apiBaseUrl, clientId: demo.clientId, credentials: demo.credentials });
+process.send?.({ type: 'ready', issuer: demo.issuer, apiBaseUrl: demo.apiBaseUrl, clientId: demo.clientId, credentials: demo.credentials, colleague: demo.colleague, apis: demo.apis });
 let closing = false;
 const close = () => {
   if (closing) return;
@@ -16,7 +16,7 @@ const close = () => {
   void demo.close().finally(() => process.exit(0));
 };
 process.on('message', (msg: { type: string }) => {
-  if (msg.type === 'counters') process.send?.({ type: 'counters', counters: { ...demo.counters } });
+  if (msg.type === 'counters') process.send?.({ type: 'counters', counters: { ...demo.counters, refreshByResource: { ...demo.counters.refreshByResource } } });
   if (msg.type === 'close') close();
 });
 // The parent died or closed the channel: do not linger.

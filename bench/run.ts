@@ -5,7 +5,7 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,bundle,memory]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,accounts,bundle,memory]
  *
  * Measured and floor runs are interleaved (ABBA) so drift hits both alike.
  */
@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAppConfig } from '../main/auth/config';
+import { accountsBench } from './accounts';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
@@ -23,7 +24,7 @@ import type { Metric } from './stats';
 const SCHEME = 'com.example.desktop';
 const REDIRECT_URI = `${SCHEME}:/callback`;
 const SCOPE = 'openid profile email offline_access';
-const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'bundle', 'memory'] as const;
+const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'accounts', 'bundle', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -36,7 +37,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
 }
 
 /** The order of the issue's list, so the table reads the same every run. */
-const ORDER = ['api_call', 'refresh_storm', 'sign_in', 'restore', 'vault_load_all', 'renderer', 'heap'];
+const ORDER = ['api_call', 'refresh_storm', 'api_refresh_storm', 'sign_in', 'restore', 'account_switch', 'vault_load_all', 'renderer', 'heap'];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
   return i === -1 ? ORDER.length : i;
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       if (only.has('api')) Object.assign(results, await apiCalls(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));
       if (only.has('restore')) Object.assign(results, await startupRestore(env));
+      if (only.has('accounts')) Object.assign(results, await accountsBench(env));
       if (only.has('memory')) Object.assign(results, await heapGrowth(env));
     }
   } finally {
