@@ -5,12 +5,14 @@
  *
  * ```json
  * { "version": 1,
- *   "entries": { "<providerId>:<sub>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
+ *   "entries": { "<providerId>:<h>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
  *   "lastProviderId": "<providerId>",
- *   "activeAccountId": "<providerId>:<sub>" }
+ *   "activeAccountId": "<providerId>:<h>" }
  * ```
  *
- * One entry per account, keyed by account id (`accounts.ts`). Entries keyed
+ * One entry per account. The key is the provider id and `h`, a SHA-256 of the
+ * account id (`accounts.ts`), so the subject — on some providers an email or
+ * a username — stays inside the ciphertext with the rest. Entries keyed
  * by a bare provider id are the format before accounts: `loadAccounts()`
  * re-keys them (same ciphertext, no re-encryption). Compatibility with an
  * older app reading this file: `version` stays 1 and the account entries
@@ -34,6 +36,7 @@
  *
  * Electron-free: the cipher and the store are passed in.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AuthError } from './errors';
 import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
@@ -148,13 +151,13 @@ export class Vault {
 
   #accounts(migrate: boolean): StoredAccount[] {
     const out: StoredAccount[] = [];
-    for (const [key, s] of this.#memory) if (isAccountId(key)) out.push({ ...s, id: key, providerId: providerOfAccount(key), user: { ...s.user } });
+    for (const [key, s] of this.#memory) if (isAccountId(key)) out.push(toAccount(key, s));
     if (!this.status().persistent) return out;
     const file = migrate ? this.#migrateLegacy(this.#readFile()) : this.#readFile();
     for (const key of Object.keys(file.entries)) {
       if (!isAccountId(key) || this.#memory.has(key)) continue;
       const s = this.#decode(file, key);
-      if (s) out.push({ ...s, id: key, providerId: providerOfAccount(key) });
+      if (s) out.push(toAccount(key, s));
     }
     return out;
   }
@@ -162,39 +165,47 @@ export class Vault {
   /** Saves one account's entry; with `active`, it is also the one to restore first (same write). */
   saveAccount(account: StoredAccount, opts: { active?: boolean } = {}): void {
     if (!this.status().persistent) {
-      this.#memory.set(account.id, { ...account, providerId: account.id, user: pickUser(account.user) });
-      this.#removeFromDisk(account.id);
+      this.#memory.set(entryKey(account.id), { ...account, providerId: account.id, user: pickUser(account.user) });
+      this.#removeFromDisk(entryKey(account.id));
       if (opts.active) this.setActiveAccountId(account.id);
       this.#log('info', 'vault.saved_in_memory_only', { providerId: account.providerId });
       return;
     }
     const ciphertext = this.#encrypt(account.refreshToken, account.user, account.providerId);
     const file = this.#readFile();
-    file.entries[account.id] = { ciphertext, savedAt: account.savedAt };
-    if (opts.active) setActive(file, account.id);
+    file.entries[entryKey(account.id)] = { ciphertext, savedAt: account.savedAt };
+    if (opts.active) setActive(file, entryKey(account.id));
     this.#writeFile(file);
-    this.#memory.delete(account.id);
+    this.#memory.delete(entryKey(account.id));
   }
 
   removeAccount(id: string): void {
-    this.#memory.delete(id);
+    const key = entryKey(id);
+    this.#memory.delete(key);
     const file = this.#readFile();
-    const had = Object.hasOwn(file.entries, id);
-    delete file.entries[id];
-    const wasActive = file.activeAccountId === id;
+    const had = Object.hasOwn(file.entries, key);
+    delete file.entries[key];
+    const wasActive = file.activeAccountId === key;
     if (wasActive) setActive(file, null);
     if (had || wasActive) this.#writeFile(file);
   }
 
   /** Non-secret: which account to restore eagerly at start. */
   activeAccountId(): string | null {
-    return this.#readFile().activeAccountId ?? null;
+    const file = this.#readFile();
+    const key = file.activeAccountId;
+    if (!key) return null;
+    // The key hides the subject: the account id comes from the entry itself.
+    const inMemory = this.#memory.get(key);
+    const s = inMemory ?? (this.status().persistent ? this.#decode(file, key) : null);
+    return s ? toAccount(key, s).id : null;
   }
 
   setActiveAccountId(id: string | null): void {
+    const key = id === null ? null : entryKey(id);
     const file = this.#readFile();
-    if ((file.activeAccountId ?? null) === id) return;
-    setActive(file, id);
+    if ((file.activeAccountId ?? null) === key) return;
+    setActive(file, key);
     this.#writeFile(file);
   }
 
@@ -209,7 +220,7 @@ export class Vault {
         delete file.entries[providerId];
         continue;
       }
-      const id = accountIdFor(providerId, s.user.sub);
+      const id = entryKey(accountIdFor(providerId, s.user.sub));
       const existing = entrySchema.safeParse(file.entries[id]);
       if (!existing.success || existing.data.savedAt <= s.savedAt) file.entries[id] = file.entries[providerId];
       delete file.entries[providerId];
@@ -390,10 +401,21 @@ function pickUser(user: UserInfo): UserInfo {
   return out;
 }
 
-/** The active account and, for an older app, its provider as the last one used. */
-function setActive(file: VaultFile, id: string | null): void {
-  file.activeAccountId = id;
-  file.lastProviderId = id === null ? null : providerOfAccount(id);
+/** The active account's entry key and, for an older app, its provider as the last one used. */
+function setActive(file: VaultFile, key: string | null): void {
+  file.activeAccountId = key;
+  file.lastProviderId = key === null ? null : providerOfAccount(key);
+}
+
+/** `<providerId>:<sha256(accountId), base64url, 128 bits>`: stable, and the subject is not readable from it. */
+function entryKey(accountId: string): string {
+  const hash = createHash('sha256').update(accountId, 'utf8').digest('base64url').slice(0, 22);
+  return `${providerOfAccount(accountId)}:${hash}`;
+}
+
+function toAccount(key: string, s: StoredSession): StoredAccount {
+  const providerId = providerOfAccount(key);
+  return { ...s, id: accountIdFor(providerId, s.user.sub), providerId, user: { ...s.user } };
 }
 
 function emptyFile(): VaultFile {
