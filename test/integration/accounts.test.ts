@@ -217,7 +217,14 @@ describe('accounts: several people and providers at once', () => {
     expect(two.counters.refreshToken - before.two).toBe(0);
     expect(await json(second, { method: 'GET', path: '/me', accountId: 'two:demo-user' })).toMatchObject({ status: 200, body: { sub: 'demo-user' } });
     expect(two.counters.refreshToken - before.two).toBe(1);
-    await second.core.signOutAll();
+    await second.core.dispose();
+
+    // A vault last written by an older app has no active account: the most recently saved one is restored.
+    second.vault.setActiveAccountId(null);
+    const newest = [...second.vault.loadAccounts()].sort((a, b) => b.savedAt - a.savedAt)[0]!;
+    const third = await harness({ storePath: first.storePath, cipher: first.cipher });
+    expect(await third.core.restore()).toMatchObject({ status: 'signed_in', providerId: newest.providerId });
+    await third.core.signOutAll();
   });
 
   it('a refresh storm on one (account, API) costs one refresh and does not hold up another account', async () => {
