@@ -40,6 +40,8 @@ export interface Account {
   resources: Set<string>;
   /** The newest ID token, sent as `id_token_hint` so the provider can tell when someone else is signed in there. */
   idToken?: string;
+  /** Scopes an API named in an `insufficient_scope` challenge, asked for with its consent. */
+  challengedScopes: Map<string, string[]>;
   /** APIs whose call ended in `consent_required`, until consent is given. */
   consentNeeded: Set<string>;
 }

@@ -86,6 +86,16 @@ export function missingScopes(entry: ApiEntry, grantedScope: string | undefined)
   return entry.scopes.filter((s) => !granted.has(s));
 }
 
+/**
+ * RFC 6750 §3.1: a resource server's `Bearer error="insufficient_scope"`
+ * challenge, with the scopes it names (`scope="…"`, possibly none).
+ */
+export function insufficientScope(wwwAuthenticate: string | undefined): string[] | null {
+  if (!wwwAuthenticate || !/^\s*Bearer\b/i.test(wwwAuthenticate) || !/\berror="insufficient_scope"/i.test(wwwAuthenticate)) return null;
+  const scope = /\bscope="([\x21\x23-\x5B\x5D-\x7E ]{0,1000})"/i.exec(wwwAuthenticate)?.[1] ?? '';
+  return scope.split(' ').filter(Boolean).slice(0, 50);
+}
+
 export interface RefreshTokenHolderDeps {
   /** One refresh grant with optional extra parameters (scope, resource, audience). */
   grant(refreshToken: string, params: Record<string, string> | undefined): Promise<TokenSet & { scope?: string }>;
@@ -172,6 +182,11 @@ export class ApiTokens {
       this.#inflight.set(api.key, inflight);
     }
     return inflight;
+  }
+
+  /** Drops one API's cached token (it lacked a scope that consent has since added). */
+  forget(key: string): void {
+    this.#cache.delete(key);
   }
 
   /** Marks every cached token expired (tests, "force expiry"). */

@@ -16,6 +16,7 @@ import {
   apiGrantParams,
   consentRequired,
   findApi,
+  insufficientScope,
   missingScopes,
   providerApis,
   signInResources,
@@ -232,7 +233,7 @@ class DesktopAuthCore implements AuthCore {
     // The one refresh token of the account must cover every API it already
     // uses, so the request names them too; the provider asks the person only
     // for what its grant is missing (the new API's scopes).
-    const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? [])]);
+    const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? []), ...(account.challengedScopes.get(entry.id) ?? [])]);
     const resources = new Set([...signInResources(provider), ...account.resources, ...(entry.resource !== undefined ? [entry.resource] : [])]);
     const params: Record<string, string> = {};
     const hint = account.user.email ?? account.user.sub;
@@ -356,7 +357,7 @@ class DesktopAuthCore implements AuthCore {
     const shared = providerApis(provider).filter((a) => !a.ownToken);
     const baseUrls = api.ownToken ? [api.baseUrl] : shared.map((a) => a.baseUrl);
     const { accountId: _accountId, ...rest } = req;
-    return apiRequest(
+    const response = await apiRequest(
       {
         baseUrls,
         fetch: this.#fetch,
@@ -367,6 +368,13 @@ class DesktopAuthCore implements AuthCore {
       },
       { ...rest, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
     );
+    // The API itself says its token lacks a scope (RFC 6750 §3.1): that is consent to ask for, not an answer.
+    const challenged = response.status === 403 && api.entry && api.ownToken ? insufficientScope(response.headers['www-authenticate']) : null;
+    if (challenged && api.entry) {
+      if (challenged.length > 0) account.challengedScopes.set(api.entry.id, challenged);
+      throw this.#needsConsent(account, api.entry.id);
+    }
+    return response;
   }
 
   /** Ends one account (the active one by default): local state first, then revocation. */
@@ -484,6 +492,9 @@ class DesktopAuthCore implements AuthCore {
     const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
     if (entry?.resource !== undefined) account.resources.add(entry.resource);
     account.consentNeeded.delete(purpose.api);
+    account.challengedScopes.delete(purpose.api);
+    // A cached token for this API predates the consent and lacks what it added.
+    account.apiTokens.forget(purpose.api);
   }
 
   #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {
@@ -557,6 +568,7 @@ class DesktopAuthCore implements AuthCore {
       apiTokens,
       granted: new Set(granted ?? provider.scopes),
       resources: new Set(),
+      challengedScopes: new Map(),
       consentNeeded: new Set(),
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
     };

@@ -47,7 +47,19 @@ const profile = (id: string, displayName: string, d: DemoProvider) => ({
 beforeAll(async () => {
   one = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
   two = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
-  config = parseAppConfig({ scheme: SCHEME, providers: [profile('one', 'Provider One', one), profile('two', 'Provider Two', two)] });
+  config = parseAppConfig({
+    scheme: SCHEME,
+    providers: [
+      profile('one', 'Provider One', one),
+      profile('two', 'Provider Two', two),
+      // The same provider, with an API that names only its resource: what it needs is learnt from the API's challenge.
+      {
+        ...profile('lean', 'Provider One, lean', one),
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apis: [{ id: 'contacts', baseUrl: one.apis.contacts.baseUrl, resource: one.apis.contacts.resource }],
+      },
+    ],
+  });
   dir = mkdtempSync(join(tmpdir(), 'accounts-it-'));
 });
 
@@ -335,5 +347,22 @@ describe('accounts: several people and providers at once', () => {
     expect(second.vault.loadAccounts()).toHaveLength(99);
     expect(await json(second, { method: 'GET', path: '/me', accountId: 'one:demo-user' })).toMatchObject({ status: 200 });
     await second.core.signOut('one:demo-user');
+  });
+
+  it("an API's insufficient_scope challenge (RFC 6750) is consent_required; consent asks for the scope it named", async () => {
+    const h = await harness();
+    await signInAs(h, 'lean', one.credentials);
+    await expect(h.core.request({ method: 'GET', path: '/me', api: 'contacts' })).rejects.toMatchObject({ code: 'consent_required', api: 'contacts' });
+    const contactsCalls = h.sent.filter((s) => s.url.startsWith(one.apis.contacts.baseUrl)).length;
+    expect(contactsCalls).toBe(1);
+    expect(h.core.listAccounts()[0]).toMatchObject({ id: 'lean:demo-user', needsAttention: true });
+
+    await h.core.requestConsent('contacts');
+    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts' })).toMatchObject({
+      status: 200,
+      body: { api: 'contacts', sub: 'demo-user', scope: 'contacts:read', aud: one.apis.contacts.resource },
+    });
+    expect(h.core.listAccounts()[0]).toMatchObject({ needsAttention: false });
+    await h.core.signOutAll();
   });
 });
