@@ -1,14 +1,24 @@
 /**
  * The main process: `main/index.ts` → `dist/main/index.js` (ESM, Node 20).
- * Only our own code is bundled. `electron`, Node's built-ins and every
- * runtime dependency stay external and load from node_modules, where
- * electron-builder packs them (bundling oidc-provider or electron-store
- * would break their own file lookups and licences' attribution).
+ * `electron`, Node's built-ins and any package in package.json
+ * `dependencies` stay external (electron-builder would pack those into
+ * node_modules). There are none today: openid-client, oauth4webapi, zod and
+ * electron-store (with conf) are small pure-JS dev dependencies bundled in, because one file loads in a
+ * fraction of the time of hundreds (bench `main_start_ratio`) and the package
+ * then needs no node_modules at all (`asar_bytes`).
+ *
+ * The demo provider (main/demo/, loaded by dynamic import only when the app
+ * has no configuration) goes into its own chunk, dist/main/demo/, with
+ * oidc-provider, koa and their dependencies bundled in; a build for a real
+ * provider leaves dist/main/demo/ out (electron-builder.js). The licences of
+ * whatever third-party code is bundled are written next to it
+ * (THIRD_PARTY_NOTICES.txt in each output directory).
  */
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { thirdPartyNotices } from './scripts/third-party-notices';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -33,9 +43,45 @@ export default defineConfig({
     minify: false,
     rollupOptions: {
       external: isExternal,
-      output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      output: {
+        format: 'es',
+        entryFileNames: 'index.js',
+        // Everything only the demo reaches lands under demo/, which a real-provider package excludes.
+        chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js'),
+        // A module (ours or a dependency, e.g. jose) that both the demo and the app reach goes to
+        // chunks/shared: left in index.js, the demo chunk would import the entry, which starts the app.
+        manualChunks: (id, { getModuleInfo }) => {
+          if (id.includes('/main/demo/') || id.endsWith('/main/index.ts')) return undefined;
+          let fromDemo = false;
+          let fromApp = false;
+          const seen = new Set<string>([id]);
+          const queue = [id];
+          // Walk static importers upwards: a demo module ends the walk (the demo is imported dynamically).
+          while (queue.length > 0 && !(fromDemo && fromApp)) {
+            for (const importer of getModuleInfo(queue.pop()!)?.importers ?? []) {
+              if (seen.has(importer)) continue;
+              seen.add(importer);
+              if (importer.includes('/main/demo/')) fromDemo = true;
+              else if (importer.endsWith('/main/index.ts')) fromApp = true;
+              else queue.push(importer);
+            }
+          }
+          return fromDemo && fromApp ? 'shared' : undefined;
+        },
+      },
     },
   },
+  resolve: {
+    // electron-store's conf imports a JSON-schema validator it uses only for stores with a
+    // schema; ours has none (scripts/bundle/no-json-schema.mjs says why and fails loudly otherwise).
+    alias: [
+      { find: /^ajv\/dist\/2020\.js$/, replacement: here('./scripts/bundle/no-json-schema.mjs') },
+      { find: /^ajv-formats$/, replacement: here('./scripts/bundle/no-json-schema.mjs') },
+      // Likewise semver, used by conf only for version migrations, which the vault does not use.
+      { find: /^semver$/, replacement: here('./scripts/bundle/no-semver.mjs') },
+    ],
+  },
+  plugins: [thirdPartyNotices('THIRD_PARTY_NOTICES.txt')],
   ssr: {
     target: 'node',
     // Decide externals ourselves (above), not by vite's node_modules heuristic.

@@ -2,25 +2,24 @@
  * The real auth core as the app composes it, wired for measuring: a vault
  * (JSON file store + AES-GCM test cipher) whose writes are timed, the IPC
  * handlers registered on an in-memory ipcMain with the app's own sender
- * check, a movable clock, and a system browser played over plain HTTP.
+ * check (`createSenderCheck` from `main/ipc/renderer-window.ts`, given a
+ * stand-in window whose web contents sends `TRUSTED_EVENT`; see
+ * `test/helpers/ipc-harness.ts`), a movable clock,
+ * and a system browser played over plain HTTP.
  */
 import { serialize, deserialize } from 'node:v8';
-import path from 'node:path';
-import { createAuthCore } from '../main/auth/auth-core';
 import type { AppConfig } from '../main/auth/config';
-import { JsonFileStore } from '../main/auth/json-file-store';
 import type { AuthCore } from '../main/auth/types';
-import { Vault } from '../main/auth/vault';
 import { IPC_CHANNELS } from '../main/ipc/contract-types';
-import { isTrustedRendererSender, registerIpcHandlers } from '../main/ipc/handlers';
-import { createTestCipher } from '../test/helpers/aes-cipher';
+import { registerIpcHandlers } from '../main/ipc/handlers';
+import { startCoreRig } from '../test/helpers/core-rig';
 import { loginOverHttp } from '../test/helpers/http-login';
-import { InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
+import { appSenderCheck, InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
 import { providerTimer, type ProviderTimer } from './provider-timer';
 import type { RemoteDemo } from './remote-demo';
-import { timedVault } from './timed-vault';
+import { timedVault, type TimedVault } from './timed-vault';
 
-export const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
+const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
 
 export interface SignInTiming {
   /** Callback handed to the core → `signIn()` resolved with the session persisted. */
@@ -50,39 +49,41 @@ export function isApiSuccess(answer: Buffer): boolean {
 
 export async function startCoreHarness(demo: RemoteDemo, config: AppConfig, dir: string, scheme: string): Promise<CoreHarness> {
   const timer = providerTimer(demo);
-  // The durable write (encrypt, temp file, fsync, rename, fsync dir) is reported on its own.
-  const vault = timedVault(new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) }));
-  let clockOffset = 0;
+  let vault: TimedVault | undefined;
   let callbackAt = 0;
-  const core = await createAuthCore({
+  const rig = await startCoreRig({
+    dir,
     config,
-    vault: vault.vault,
+    // The durable write (encrypt, temp file, fsync, rename, fsync dir) is reported on its own.
+    wrapVault: (inner) => (vault = timedVault(inner)).vault,
     fetch: timer.fetch,
-    clock: () => Date.now() + clockOffset,
     openUrl: async (url) => {
       // The person logs in (not measured); the clock starts when the callback reaches the core.
       const callback = await loginOverHttp(url, demo.credentials, scheme);
       timer.reset();
-      vault.reset();
+      vault?.reset();
       callbackAt = performance.now();
-      if (!core.handleRedirect(callback)) throw new Error('the core ignored a genuine callback');
+      if (!rig.core.handleRedirect(callback)) throw new Error('the core ignored a genuine callback');
     },
   });
+  const { core } = rig;
+  const timed = vault;
+  if (!timed) throw new Error('the rig did not build its vault');
   const ipc = new InMemoryIpcMain();
-  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: isTrustedRendererSender });
+  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: appSenderCheck() });
 
   return {
     core,
     timer,
     expireAccessToken: () => {
-      clockOffset += 2 * 3600 * 1000;
+      rig.advance(2 * 3600 * 1000);
     },
     callApi: async () => serialize(await ipc.invoke(IPC_CHANNELS.request, API_PAYLOAD, TRUSTED_EVENT)),
     signIn: async () => {
       const state = await core.signIn();
       const totalMs = performance.now() - callbackAt;
       if (state.status !== 'signed_in') throw new Error(`sign-in ended ${state.status}`);
-      return { totalMs, localMs: totalMs - timer.spentMs, tokenMs: timer.tokenMs, vaultWriteMs: vault.writeMs };
+      return { totalMs, localMs: totalMs - timer.spentMs, tokenMs: timer.tokenMs, vaultWriteMs: timed.writeMs };
     },
     close: async () => {
       unregister();

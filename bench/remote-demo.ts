@@ -14,6 +14,8 @@ export interface RemoteDemo {
   colleague: { username: string; password: string };
   apis: { contacts: DemoApi; calendar: DemoApi };
   counters(): Promise<DemoCounters>;
+  /** Makes the API's DPoP nonce stale: the next DPoP call is challenged (use_dpop_nonce). */
+  rotateDpopNonce(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,11 @@ export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> 
       const reply = next<{ counters: DemoCounters }>('counters', 5_000);
       child.send({ type: 'counters' });
       return (await reply).counters;
+    },
+    async rotateDpopNonce() {
+      const reply = next<object>('rotated', 5_000);
+      child.send({ type: 'rotate-nonce' });
+      await reply;
     },
     async close() {
       if (child.exitCode !== null) return;

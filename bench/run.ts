@@ -5,26 +5,31 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,refresh,sign-in,restore,accounts,bundle,memory]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,accounts,bundle,memory,start,package]
+ *
+ * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
+ * provider: bench/main-start.ts and bench/package-size.ts.
  *
  * Measured and floor runs are interleaved (ABBA) so drift hits both alike.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAppConfig } from '../main/auth/config';
 import { accountsBench } from './accounts';
+import { DEFAULT_SCOPES } from '../main/app-config';
+import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
 import { startCoreHarness, type CoreHarness } from './core-harness';
+import { apiCallsDpop } from './dpop';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
+import { mainStart } from './main-start';
+import { packageSize } from './package-size';
 import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
 import type { Metric } from './stats';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT_URI = `${SCHEME}:/callback`;
-const SCOPE = 'openid profile email offline_access';
-const SECTIONS = ['sign-in', 'api', 'refresh', 'restore', 'accounts', 'bundle', 'memory'] as const;
+const SCOPE = DEFAULT_SCOPES.join(' ');
+const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'accounts', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -37,7 +42,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
 }
 
 /** The order of the issue's list, so the table reads the same every run. */
-const ORDER = ['api_call', 'refresh_storm', 'api_refresh_storm', 'sign_in', 'restore', 'account_switch', 'vault_load_all', 'renderer', 'heap'];
+const ORDER = ['api_call', 'refresh_storm', 'api_refresh_storm', 'sign_in', 'restore', 'account_switch', 'vault_load_all', 'renderer', 'heap', 'main_start', 'asar'];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
   return i === -1 ? ORDER.length : i;
@@ -53,13 +58,20 @@ async function main(): Promise<void> {
   let harness: CoreHarness | undefined;
   try {
     if (only.has('bundle')) Object.assign(results, rendererBundle(path.join(import.meta.dirname, '..', 'dist', 'renderer')));
-    const network = [...only].some((s) => s !== 'bundle');
+    if (only.has('start')) {
+      progress('main process start-up (fresh processes)');
+      Object.assign(results, await mainStart(mkdtempSync(path.join(dir, 'start-')), quick ? 20 : 30));
+    }
+    if (only.has('package')) {
+      progress('package size (electron-builder --linux dir, stub Electron)');
+      Object.assign(results, await packageSize(mkdtempSync(path.join(dir, 'package-'))));
+    }
+    const network = [...only].some((s) => s !== 'bundle' && s !== 'start' && s !== 'package');
     if (network) {
       demo = await startRemoteDemo(REDIRECT_URI);
-      const config = parseAppConfig({
-        scheme: SCHEME,
-        providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPE.split(' '), apiBaseUrls: [demo.apiBaseUrl] }],
-      });
+      // The Bearer path (its floor re-sends the same header); DPoP has its own section with its own floor.
+      const base = demoTestConfig(demo);
+      const config = { ...base, providers: base.providers.map((p) => ({ ...p, dpop: 'off' as const })) };
       harness = await startCoreHarness(demo, config, dir, SCHEME);
       const bare = await startBareClient(demo, REDIRECT_URI, SCHEME);
       const env: BenchEnv = { demo, harness, bare, n: (full, q) => (quick ? q : full), dir, scheme: SCHEME, scope: SCOPE, progress };
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
       await harness.signIn();
       if (only.has('sign-in')) Object.assign(results, await signInOverhead(env));
       if (only.has('api')) Object.assign(results, await apiCalls(env));
+      if (only.has('dpop')) Object.assign(results, await apiCallsDpop(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));
       if (only.has('restore')) Object.assign(results, await startupRestore(env));
       if (only.has('accounts')) Object.assign(results, await accountsBench(env));

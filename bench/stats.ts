@@ -47,7 +47,7 @@ export interface TargetSpec {
   op?: '<=' | '==';
 }
 
-export function summarize(samples: readonly number[]): Summary {
+function summarize(samples: readonly number[]): Summary {
   if (samples.length === 0) throw new Error('no samples');
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;

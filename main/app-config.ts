@@ -5,7 +5,13 @@
  *    the person asked for it explicitly);
  * 2. `<userData>/config.json`, when it exists;
  * 3. environment variables, when `OIDC_ISSUER` is set (one provider);
- * 4. nothing: `null`, and the app runs against the bundled demo provider.
+ * 4. the configuration built into the package (`dist/config/app.config.json`,
+ *    written by scripts/build-app-config.ts from the developer's
+ *    app.config.json), when it exists;
+ * 5. nothing: `null`, and the app runs against the bundled demo provider.
+ *
+ * 1–3 are overrides for administrators and developers; an installed app
+ * normally runs on 4, which the build validated already.
  *
  * Whatever the source, the value goes through `parseAppConfig`, so errors read
  * the same and name the field. Electron-free: the file reader is passed in.
@@ -19,12 +25,14 @@ export interface LoadAppConfigDeps {
   /** Reads a UTF-8 file; throws an `ENOENT` error when it does not exist. */
   readFile: (filePath: string) => string;
   userDataDir: string;
+  /** The configuration file built into the package; absent in a demo build. */
+  packagedConfigPath?: string;
 }
 
 export const DEMO_SCHEME = 'com.example.desktop';
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-export function loadAppConfig({ env, readFile, userDataDir }: LoadAppConfigDeps): AppConfig | null {
+export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath }: LoadAppConfigDeps): AppConfig | null {
   const explicit = env.OIDC_DESKTOP_CONFIG?.trim();
   if (explicit) {
     const text = readConfigFile(readFile, explicit, { mustExist: true });
@@ -36,6 +44,11 @@ export function loadAppConfig({ env, readFile, userDataDir }: LoadAppConfigDeps)
   if (text !== null) return parseConfigFile(userConfig, text);
 
   if (env.OIDC_ISSUER?.trim()) return parseAppConfig(configFromEnv(env));
+
+  if (packagedConfigPath) {
+    const packaged = readConfigFile(readFile, packagedConfigPath, { mustExist: false });
+    if (packaged !== null) return parseConfigFile(packagedConfigPath, packaged);
+  }
   return null;
 }
 
@@ -61,6 +74,9 @@ export function demoAppConfig(demo: {
         ...(apis.length > 0 ? { apis: apis.map(({ id, displayName, baseUrl, resource, scopes }) => ({ id, displayName, baseUrl, resource, scopes })) } : {}),
         // oidc-provider issues a refresh token only with offline_access AND prompt=consent.
         authorizeParams: { prompt: 'consent' },
+        // The demo offers both: the app shows sender-constrained tokens (RFC 9449) and pushed requests (RFC 9126).
+        dpop: 'required',
+        par: 'required',
       },
     ],
   });
@@ -78,17 +94,25 @@ function readConfigFile(readFile: LoadAppConfigDeps['readFile'], filePath: strin
 }
 
 function parseConfigFile(filePath: string, text: string): AppConfig {
-  let value: unknown;
+  return parseAppConfigAt(filePath, parseJsonFile(filePath, text));
+}
+
+/** JSON.parse with an `invalid_config` error that names the file. */
+export function parseJsonFile(filePath: string, text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     const detail = err instanceof SyntaxError ? err.message : 'syntax error';
     throw new AuthError('invalid_config', `The configuration file ${filePath} is not valid JSON: ${detail}`, { cause: err });
   }
+}
+
+/** `parseAppConfig`, with `where` (a file, or a file and key) in front of the message. */
+export function parseAppConfigAt(where: string, value: unknown): AppConfig {
   try {
     return parseAppConfig(value);
   } catch (err) {
-    if (isAuthError(err)) throw new AuthError('invalid_config', `${filePath}: ${err.message}`, { cause: err });
+    if (isAuthError(err)) throw new AuthError('invalid_config', `${where}: ${err.message}`, { cause: err });
     throw err;
   }
 }

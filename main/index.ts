@@ -23,30 +23,25 @@ import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
-import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
+import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import { Vault } from './auth/vault';
 import { DeepLinkInbox, extractDeepLink } from './deep-link';
-import { startDemoProvider } from './demo/demo-provider';
-import { registerIpcHandlers, isTrustedRendererUrl, type IpcInvokeEventLike } from './ipc/handlers';
-import { IPC_CHANNELS } from './ipc/contract-types';
-import { registerAppScheme, RENDERER_INDEX_URL, serveRenderer } from './platform/app-protocol';
+import type { DemoProvider } from './demo/demo-provider';
+import { registerIpcHandlers } from './ipc/handlers';
+import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
+import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window';
+import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
+import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
 import { registerAppImageScheme } from './platform/appimage-scheme';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
-export const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
-
-interface DemoProvider {
-  issuer: string;
-  apiBaseUrl: string;
-  clientId: string;
-  close(): Promise<void> | void;
-}
+const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 
 export interface MainDeps {
   argv: readonly string[];
@@ -57,11 +52,13 @@ export interface MainDeps {
   paths: { preload: string; renderer: string };
   logger: Logger;
   loadConfig: () => AppConfig | null;
-  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<DemoProvider>;
+  startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher: () => Cipher;
   createStore: () => KeyValueStore;
   openUrl: UrlOpener;
+  /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
+  createFetch: () => FetchLike;
 }
 
 /** What a running app is made of (returned for tests and for orderly shutdown). */
@@ -89,17 +86,22 @@ function defaultDeps(): MainDeps {
     // The build puts the bundle in dist/main, the preload in dist/preload, the renderer in dist/renderer.
     paths: { preload: path.join(here, '../preload/index.cjs'), renderer: path.join(here, '../renderer') },
     logger,
-    // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override.
-    loadConfig: () => loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData') }),
-    startDemo: startDemoProvider,
+    // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override. The packaged
+    // configuration is written by the build (scripts/build-app-config.ts) next to dist/main.
+    loadConfig: () =>
+      loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData'), packagedConfigPath: path.join(here, '../config/app.config.json') }),
+    // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
+    // built for a real provider does not contain them (dist/main/demo/ is left out).
+    startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
     createCore: createAuthCore,
     createCipher: () => createSafeStorageCipher(),
     createStore: () => createElectronStoreKv({ name: 'vault' }),
     openUrl: createShellOpener(),
+    createFetch: () => createNetFetch(),
   };
 }
 
-export function logLevelFrom(value: string | undefined): LogLevel {
+function logLevelFrom(value: string | undefined): LogLevel {
   return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
 }
 
@@ -164,12 +166,11 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       serveRenderer(deps.paths.renderer);
       const effective = config ?? (await startDemo(deps, cleanups, log));
       const vault = new Vault({ cipher: deps.createCipher(), store: deps.createStore(), allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
-      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log });
+      cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
+      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
       cleanups.push(() => core.dispose());
 
-      const isTrustedSender = (event: IpcInvokeEventLike) =>
-        isTrustedRendererUrl(event.senderFrame?.url ?? '') && mainWindow !== null && !mainWindow.isDestroyed() && event.sender.id === mainWindow.webContents.id;
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender }));
+      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
@@ -182,10 +183,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         if (mainWindow === null) openWindow();
       });
 
-      const unsubscribe = core.onSessionChanged((state) => {
-        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_CHANNELS.sessionChanged, state);
-      });
-      cleanups.push(unsubscribe);
+      cleanups.push(forwardSessionChanges(core, () => mainWindow));
 
       inbox.attach((url) => {
         try {

@@ -4,6 +4,9 @@
  * page every channel there is (Electron's security guide, "Do not expose
  * Electron APIs to untrusted web content").
  *
+ * `AuthBridge` is derived from `IpcContract`: a message missing here does
+ * not compile.
+ *
  * Bundled to CommonJS (`dist/preload/index.cjs`) because a sandboxed
  * preload cannot be an ES module; `contract-types.ts` is inlined by the
  * bundler, `electron` stays a `require`.

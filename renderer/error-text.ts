@@ -6,18 +6,15 @@
 import type { ErrorPayload } from '../main/ipc/contract-types';
 
 const HEADINGS: Record<ErrorPayload['code'], string> = {
-  state_mismatch: 'That sign-in response was not for this app',
   iss_mismatch: 'That sign-in response came from the wrong provider',
   sign_in_timeout: 'Sign-in timed out',
   sign_in_cancelled: 'Sign-in cancelled',
-  sign_in_in_progress: 'A sign-in is already in progress',
   access_denied: 'Access denied',
   invalid_grant: 'Please sign in again',
   network_error: 'Could not reach the server',
   server_error: 'The server had a problem',
   invalid_response: 'The server sent something unexpected',
   host_not_allowed: 'That address is not allowed',
-  storage_insecure: 'No secure storage on this system',
   storage_error: 'Your saved sign-in could not be used',
   not_signed_in: 'You are not signed in',
   invalid_config: 'The app is not configured correctly',
@@ -25,6 +22,10 @@ const HEADINGS: Record<ErrorPayload['code'], string> = {
   internal_error: 'Something went wrong',
   consent_required: 'Permission needed',
   account_mismatch: 'That was a different account',
+  session_ended: 'Signed out by the provider',
+  tls_untrusted: 'The connection is not trusted',
+  proxy_auth_required: 'The proxy needs a password',
+  clock_skew: "Check the computer's clock",
 };
 
 export function errorHeading(code: string): string {

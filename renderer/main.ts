@@ -16,6 +16,8 @@ function el<T extends HTMLElement>(selector: string): T {
 const ui = {
   status: el<HTMLParagraphElement>('[data-testid="status"]'),
   notice: el<HTMLParagraphElement>('[data-testid="storage-notice"]'),
+  connectivity: el<HTMLParagraphElement>('[data-testid="connectivity-notice"]'),
+  revocation: el<HTMLParagraphElement>('[data-testid="revocation-notice"]'),
   error: el<HTMLDivElement>('[data-testid="error"]'),
   errorTitle: el<HTMLElement>('.error-title'),
   errorMessage: el<HTMLElement>('.error-message'),
@@ -76,7 +78,9 @@ function render(): void {
       : mode === 'waiting'
         ? 'Finish signing in in your browser.'
         : mode === 'signed_in'
-          ? 'Signed in.'
+          ? session?.status === 'signed_in' && session.connectivity === 'offline'
+            ? 'Signed in — offline.'
+            : 'Signed in.'
           : 'Signed out.';
   ui.signedOut.hidden = mode !== 'signed_out';
   ui.waiting.hidden = mode !== 'waiting';
@@ -85,6 +89,13 @@ function render(): void {
   const notice = session?.storage.notice;
   ui.notice.hidden = !notice;
   ui.notice.textContent = notice ?? '';
+
+  const offline = mode === 'signed_in' && session?.status === 'signed_in' && session.connectivity === 'offline' ? OFFLINE_TEXT : '';
+  ui.connectivity.hidden = !offline;
+  ui.connectivity.textContent = offline;
+  const revocation = mode === 'signed_out' && session?.status === 'signed_out' ? revocationText(session.revocation) : '';
+  ui.revocation.hidden = !revocation;
+  ui.revocation.textContent = revocation;
 
   ui.providerField.hidden = view.providers.length <= 1;
   ui.signIn.disabled = view.busy || view.providers.length === 0;
@@ -165,6 +176,7 @@ function renderAccounts(accounts: AccountSummary[]): void {
       text.append(name, meta);
       item.append(text);
       if (account.active) item.append(badge('Active', 'badge'));
+      if (account.offline) item.append(badge('Offline', 'badge'));
       if (account.needsAttention) item.append(badge('Needs permission', 'badge attention'));
       if (!account.active) item.append(button(`Use`, `Switch to ${who}`, `switch:${account.id}`, 'switch-account', () => void onSwitch(account.id)));
       item.append(button('Remove', `Sign out ${who} (${account.providerName})`, `remove:${account.id}`, 'remove-account', () => void onRemove(account.id)));
@@ -193,11 +205,29 @@ function button(text: string, label: string, focusKey: string, testid: string, o
   return b;
 }
 
+const OFFLINE_TEXT =
+  'The identity provider cannot be reached right now. You are still signed in; the app keeps trying and reconnects by itself when the network is back.';
+
+/** What the person should know about the provider's side of their sign-out, in plain words ('' = nothing to say). */
+function revocationText(revocation: Extract<SessionState, { status: 'signed_out' }>['revocation']): string {
+  if (!revocation) return '';
+  switch (revocation.outcome) {
+    case 'revoked':
+      return '';
+    case 'not_offered':
+      return 'Signed out on this computer. This provider offers no way to cancel the sign-in remotely; it ends by itself when it expires.';
+    case 'failed':
+      return revocation.retrying
+        ? 'Signed out on this computer, but the identity provider could not be told yet. The app keeps trying (for up to 7 days) to cancel your sign-in there.'
+        : 'Signed out on this computer, but the identity provider could not be told. Your sign-in stays valid there until it expires.';
+  }
+}
+
 function setSession(state: SessionState): void {
   const previous = view.session;
   view.session = state;
-  // A session ended by the app (e.g. the sign-in was revoked) says why.
-  if (state.status === 'signed_out' && state.reason && previous?.status === 'signed_in') showError(state.reason);
+  // A session ended by the app or the provider says why, also when the window opens after it happened.
+  if (state.status === 'signed_out' && state.reason && previous?.status !== 'signed_out') showError(state.reason);
   render();
 }
 
@@ -334,6 +364,10 @@ async function onGrantConsent(): Promise<void> {
 
 async function onCallApi(api?: string): Promise<void> {
   showError(null);
+  // The previous answer may be another account's or another API's: it is not shown as this call's.
+  ui.apiResult.hidden = true;
+  ui.apiStatus.textContent = '';
+  ui.apiBody.textContent = '';
   view.busy = true;
   render();
   const accountId = view.session?.accounts?.find((a) => a.active)?.id;

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Runs every test runner (build, typecheck, vitest, Playwright) and prints one
-// summary line `tests: N passed, N failed` that sums them all.
+// Runs every test runner (build, typecheck, lint, format, vitest, Playwright,
+// the GitHub workflow validator, the security scan) and prints one summary
+// line `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// npm and npx are .cmd scripts on Windows, which only a shell starts.
+const shell = process.platform === 'win32';
 
 mkdirSync('test-results', { recursive: true });
 let failedSteps = 0;
 
 function run(label, cmd, args) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env, shell });
   if (r.status !== 0) {
     console.log(`=== ${label} exited with ${r.status ?? r.signal}`);
     failedSteps += 1;
@@ -31,6 +36,15 @@ run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+// ESLint (typescript-eslint, strict and type-aware) and Prettier each count as one test.
+for (const [label, script] of [
+  ['eslint', 'lint'],
+  ['prettier', 'format:check'],
+]) {
+  if (run(label, 'npm', ['run', '--silent', script])) passed += 1;
+  else failed += 1;
+}
 
 run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
 const v = readJson('test-results/vitest.json');
@@ -57,7 +71,10 @@ if (built) {
       for (const spec of suite.specs ?? []) {
         for (const t of spec.tests ?? []) {
           if (t.status !== 'skipped') continue;
-          const reasons = (t.annotations ?? []).filter((a) => a.type === 'skip').map((a) => a.description).filter(Boolean);
+          const reasons = (t.annotations ?? [])
+            .filter((a) => a.type === 'skip')
+            .map((a) => a.description)
+            .filter(Boolean);
           console.log(`skipped: ${spec.title} — ${reasons.join('; ') || 'no reason given'}`);
         }
       }
@@ -69,6 +86,16 @@ if (built) {
   }
 } else {
   failed += 1;
+}
+
+// Every GitHub workflow against the workflow schema (action-validator, WASM from npm):
+// a broken workflow fails here, not on the first push. One test per file.
+const workflowDir = path.join('.github', 'workflows');
+const workflows = existsSync(workflowDir) ? readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)) : [];
+if (workflows.length === 0) failed += 1;
+for (const file of workflows) {
+  if (run(`workflow ${file}`, 'npx', ['--no-install', 'action-validator', path.join(workflowDir, file)])) passed += 1;
+  else failed += 1;
 }
 
 // Static security scan (Electronegativity, installed apart in security/).

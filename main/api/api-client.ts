@@ -2,11 +2,14 @@
  * Authenticated requests on the renderer's behalf. The token is attached here,
  * in the main process, and only to allow-listed API base URLs. A 401 leads to
  * one refresh and one retry, never a loop; redirects are followed by hand and
- * only while they stay inside the allow-list.
+ * only while they stay inside the allow-list. A DPoP-bound token goes out with
+ * a fresh proof on every request (and every redirect hop); a resource server's
+ * `use_dpop_nonce` challenge gets exactly one retry with its nonce.
  */
-import { AuthError } from '../auth/errors';
-import type { ApiRequest, ApiResponse, BearerToken, FetchLike, Logger } from '../auth/types';
-import { authorizationHeader, isForbiddenHeaderName } from './request-rules';
+import { AuthError, transportFailure } from '../auth/errors';
+import type { ApiRequest, ApiResponse, BearerToken, DpopProofSigner, FetchLike, Logger } from '../auth/types';
+import { isUseDpopNonceChallenge, parseDpopNonce } from './dpop-challenge';
+import { authorizationHeader, isDpopToken, isForbiddenHeaderName } from './request-rules';
 import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
 
 export interface ApiClientDeps {
@@ -18,10 +21,13 @@ export interface ApiClientDeps {
   timeoutMs?: number;
   maxResponseBytes?: number;
   /**
-   * For APIs that answer an expired token with 400/403 and a message rather
-   * than 401: a body matching this means "refresh and retry once" too.
+   * For APIs that answer an expired token with another error status and a
+   * message rather than 401: an error body matching this means "refresh and
+   * retry once" too.
    */
   expiredTokenPattern?: RegExp;
+  /** Signs DPoP proofs when the session's tokens are DPoP-bound (RFC 9449 §7). */
+  dpop?: DpopProofSigner;
 }
 
 /** Response headers the renderer may see; everything else (Set-Cookie…) stays in main. */
@@ -38,12 +44,19 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, typeof req.api === 'number' ? req.api : 0);
   let bearer = await deps.accessToken();
   const maxBytes = deps.maxResponseBytes ?? 5 * 1024 * 1024;
-  const first = await send(deps, req, url, bearer);
+  let first = await send(deps, req, url, bearer);
+  if (first.status === 401 && isDpopToken(bearer) && deps.dpop && isUseDpopNonceChallenge(first.headers.get('www-authenticate'))) {
+    // RFC 9449 §9: the nonce came with this answer and is remembered by now; one retry, never a loop.
+    await drainSmall(first);
+    deps.logger('debug', 'api.dpop_nonce_retry', {});
+    first = await send(deps, req, url, bearer);
+  }
   let result: ApiResponse | undefined;
   let expired = first.status === 401;
   if (!expired) {
     result = await toApiResponse(first, maxBytes);
-    expired = deps.expiredTokenPattern !== undefined && [400, 403].includes(result.status) && deps.expiredTokenPattern.test(result.body);
+    // Any error status the API chooses (400, 403, 500…), never a success: retrying a request that succeeded could repeat its effect.
+    expired = deps.expiredTokenPattern !== undefined && result.status >= 400 && deps.expiredTokenPattern.test(result.body);
   } else {
     await first.body?.cancel().catch(() => {});
   }
@@ -53,6 +66,17 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   return toApiResponse(await send(deps, req, url, bearer), maxBytes);
 }
 
+/**
+ * Reads a small error body to its end so the connection goes back to the
+ * keep-alive pool for the retry (cancelling it may close the socket); a large
+ * or unsized one is cancelled.
+ */
+async function drainSmall(response: Response): Promise<void> {
+  const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared <= 16 * 1024) await response.arrayBuffer().catch(() => {});
+  else await response.body?.cancel().catch(() => {});
+}
+
 async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {
   let url = firstUrl;
   let method = req.method;
@@ -60,6 +84,9 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const headers = new Headers(req.headers ?? {});
     headers.set('authorization', authorizationHeader(bearer));
+    // A proof per request and per hop: it names this method and URL (RFC 9449 §4.2).
+    const dpop = isDpopToken(bearer) ? deps.dpop : undefined;
+    if (dpop) headers.set('dpop', await dpop.proof(method, url, bearer.token));
     if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     let response: Response;
     try {
@@ -71,8 +98,10 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
         signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new AuthError('network_error', undefined, { cause: err });
+      throw transportFailure(err) ?? new AuthError('network_error', undefined, { cause: err });
     }
+    const nonce = dpop ? parseDpopNonce(response.headers.get('dpop-nonce')) : null;
+    if (nonce !== null) dpop!.rememberNonce(url, nonce);
     if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
     const location = response.headers.get('location');
     await response.body?.cancel().catch(() => {});

@@ -7,12 +7,13 @@ import type { BearerToken } from '../auth/types';
 
 /**
  * Headers no caller may choose. The main process owns credentials
- * (`authorization`, `cookie`), routing (`host`, `proxy-*`) and framing
+ * (`authorization`, `dpop`, `cookie`), routing (`host`, `proxy-*`) and framing
  * (`content-length`, `transfer-encoding` and the hop-by-hop headers): letting
  * a caller set them would allow token substitution or request smuggling.
  */
 const FORBIDDEN_HEADERS = new Set([
   'authorization',
+  'dpop',
   'cookie',
   'cookie2',
   'host',
@@ -37,6 +38,14 @@ export function isForbiddenHeaderName(name: string): boolean {
  * resource servers compare it case-sensitively.
  */
 export function authorizationHeader(token: BearerToken): string {
-  const scheme = /^bearer$/i.test(token.type) ? 'Bearer' : token.type;
+  const scheme = /^bearer$/i.test(token.type) ? 'Bearer' : isDpopToken(token) ? 'DPoP' : token.type;
   return `${scheme} ${token.token}`;
+}
+
+/**
+ * A DPoP-bound token (`token_type` DPoP, RFC 9449 §5): sent with the `DPoP`
+ * scheme and a proof. Anything else, Bearer included, is sent as issued.
+ */
+export function isDpopToken(token: BearerToken): boolean {
+  return /^dpop$/i.test(token.type);
 }

@@ -9,6 +9,7 @@
  * (the sign-in token) and its ApiTokens (one token per API, api-tokens.ts).
  */
 import type { ApiTokens, RefreshTokenHolder } from './api-tokens';
+import type { DpopKey } from './dpop';
 import type { TokenSession } from './token-session';
 import type { AccountSummary, UserInfo } from './types';
 
@@ -44,6 +45,8 @@ export interface Account {
   challengedScopes: Map<string, string[]>;
   /** APIs whose call ended in `consent_required`, until consent is given. */
   consentNeeded: Set<string>;
+  /** The DPoP key (RFC 9449) the account's tokens are bound to, when the provider issued DPoP tokens. Never leaves the main process. */
+  dpopKey?: DpopKey;
 }
 
 /** The accounts of one core and which one is active. */
@@ -96,6 +99,8 @@ export class AccountBook {
       ...(a.user.name !== undefined ? { name: a.user.name } : {}),
       ...(a.user.email !== undefined ? { email: a.user.email } : {}),
       active: a.id === this.#activeId,
+      // Offline is shown per account; it needs no action (the core retries by itself).
+      ...(a.session.offline ? { offline: true } : {}),
       needsAttention: a.consentNeeded.size > 0,
       ...(a.consentNeeded.size > 0 ? { consentNeeded: [...a.consentNeeded] } : {}),
     }));

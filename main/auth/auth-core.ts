@@ -21,18 +21,22 @@ import {
   providerApis,
   signInResources,
 } from './api-tokens';
-import { parseCallbackUrl, type CallbackParse } from './callback-url';
-import { providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { parseCallbackUrl, redirectTarget } from './callback-url';
+import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { DpopKey } from './dpop';
 import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
-import { resolveProvider } from './provider-client';
-import { revokeAndEndSession } from './sign-out';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
+import { protocolFeatures } from './protocol-features';
+import { classifyRefreshFailure } from './refresh-outcome';
+import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo } from './userinfo';
-import type { StoredAccount } from './vault';
+import type { PendingRevocation, StoredAccount, StoredSession } from './vault';
 import type {
   AccountSummary,
   ApiRequest,
@@ -42,6 +46,7 @@ import type {
   FetchLike,
   Logger,
   ProviderSummary,
+  RevocationState,
   SessionState,
   SignInOptions,
   StorageStatus,
@@ -57,6 +62,10 @@ export interface SessionVault {
   removeAccount(id: string): void;
   activeAccountId(): string | null;
   setActiveAccountId(id: string | null): void;
+  /** Failed revocations kept for a retry (optional: without them a failed revocation is only reported). */
+  keepRevocation?(pending: PendingRevocation): void;
+  pendingRevocations?(): PendingRevocation[];
+  removeRevocation?(id: string): void;
 }
 
 export interface AuthCoreOptions {
@@ -75,6 +84,21 @@ export interface AuthCoreOptions {
   providerTimeoutSeconds?: number;
   /** Upper bound for each API request, in ms. Default 30 s. */
   apiTimeoutMs?: number;
+  /**
+   * Backoff for the core's own retries (refresh while the provider is
+   * unreachable, failed revocations). Default 2 s doubling to 5 minutes, jittered.
+   */
+  backoff?: Partial<BackoffPolicy>;
+  /**
+   * Allowed difference between this computer's clock and the provider's when
+   * checking ID token times, in seconds. Default 600 (10 minutes); beyond it
+   * sign-in fails with `clock_skew`.
+   */
+  clockToleranceSeconds?: number;
+  /** How long a failed revocation is retried. Default 7 days. */
+  revocationRetryWindowMs?: number;
+  /** How many times a failed revocation is retried at most. Default 50. */
+  revocationMaxAttempts?: number;
 }
 
 /** Authorization parameters the core owns; a profile may not override them. */
@@ -87,9 +111,20 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
   'code_challenge',
   'code_challenge_method',
   'scope',
+  'request_uri',
+  'dpop_jkt',
 ]);
 
 type Completed = SessionState;
+
+/** A callback accepted for a pending sign-in; `stateless` when it carried no `state` (declared by the profile). */
+interface AcceptedCallback {
+  url: URL;
+  params: URLSearchParams;
+  stateless: boolean;
+}
+/** Longest wait between two retries of a failed revocation. */
+const REVOCATION_MAX_DELAY_MS = 60 * 60_000;
 
 /** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
 type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
@@ -110,9 +145,23 @@ class DesktopAuthCore implements AuthCore {
   readonly #accounts = new AccountBook();
   /** What each authorization waiting for the browser is for, by `state`. */
   readonly #purposes = new Map<string, Purpose>();
+  /** Profile-named callback parameters (code, identity): like `code`, each may appear only once. */
+  readonly #callbackParams: string[];
+  /** Issuers of the providers whose configuration has been resolved (for `iss` checks outside a pending entry). */
+  readonly #issuers = new Map<string, string>();
   /** State of the newest sign-in waiting for the browser. */
   #signingIn: { state: string; providerId: string } | null = null;
   #endReason: { code: string; message: string } | undefined;
+  /** How the person's last sign-out went at the provider (shown while signed out). */
+  #revocation: RevocationState | undefined;
+  readonly #backoff: BackoffPolicy;
+  /** Background retry of the refresh while an account's provider is unreachable: one timer per account. */
+  readonly #recoveryTimers = new Map<Account, ReturnType<typeof setTimeout>>();
+  /** Background retry of failed revocations. */
+  #revocationTimer: ReturnType<typeof setTimeout> | null = null;
+  #revocationFailures = 0;
+  #revocationRun: Promise<void> | null = null;
+  #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
     this.#opts = opts;
@@ -121,6 +170,10 @@ class DesktopAuthCore implements AuthCore {
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
     this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
+    this.#callbackParams = [
+      ...new Set(opts.config.providers.flatMap((p) => [p.callback?.codeParam, ...Object.values(p.callback?.identity ?? {})].filter((n): n is string => typeof n === 'string'))),
+    ];
+    this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     for (const providerId of providersWithSecrets(opts.config)) {
       this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
     }
@@ -143,12 +196,17 @@ class DesktopAuthCore implements AuthCore {
     const accounts = this.listAccounts();
     if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId, accounts };
     const active = this.#accounts.active();
-    if (active) return { status: 'signed_in', storage, providerId: active.providerId, user: { ...active.user }, accounts };
+    if (active) {
+      // Connectivity is per account: the state shows the active account's; listAccounts shows each one's.
+      const connectivity = active.session.offline ? 'offline' : 'online';
+      return { status: 'signed_in', storage, providerId: active.providerId, user: { ...active.user }, connectivity, accounts };
+    }
     return {
       status: 'signed_out',
       storage,
       providerId: null,
       ...(this.#endReason ? { reason: this.#endReason } : {}),
+      ...(this.#revocation ? { revocation: { ...this.#revocation } } : {}),
       accounts,
     };
   }
@@ -164,6 +222,12 @@ class DesktopAuthCore implements AuthCore {
    */
   async restore(): Promise<SessionState> {
     const { vault } = this.#opts;
+    // Revocations that failed in an earlier run are retried now, in the background,
+    // and the signed-out window says so until they are settled.
+    if ((vault.pendingRevocations?.().length ?? 0) > 0) {
+      this.#revocation = { outcome: 'failed', retrying: true };
+      this.#retryRevocationsSoon(0);
+    }
     let stored: StoredAccount[];
     try {
       stored = vault.loadAccounts();
@@ -178,7 +242,25 @@ class DesktopAuthCore implements AuthCore {
         continue;
       }
       if (this.#accounts.get(entry.id)) continue;
-      this.#newAccount(provider, entry.user, { tokenType: 'Bearer', refreshToken: entry.refreshToken });
+      const tokens = this.#storedTokens(entry);
+      if (!tokens) {
+        // A long-lived access token (no refresh token) past its expiry: nothing left to use.
+        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        this.#log('info', 'restore.access_token_expired', { providerId: entry.providerId });
+        continue;
+      }
+      let dpopKey: DpopKey | undefined;
+      if (entry.dpopKey) {
+        try {
+          dpopKey = await DpopKey.fromJwk(entry.dpopKey);
+        } catch {
+          // A key that does not import cannot prove anything: the bound token is useless.
+          this.#log('warn', 'restore.dpop_key_unusable', { providerId: entry.providerId });
+          this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+          continue;
+        }
+      }
+      this.#newAccount(provider, entry.user, tokens, undefined, dpopKey);
     }
     if (this.#accounts.size === 0) return this.getSession();
     // A vault last written by an older app has no active account: the most recently saved one is.
@@ -192,8 +274,8 @@ class DesktopAuthCore implements AuthCore {
       await active.session.accessToken();
       this.#log('info', 'restore.done', { providerId: active.providerId, accounts: this.#accounts.size });
     } catch (err) {
-      // invalid_grant has already ended the account through onRefreshRejected; anything
-      // else (offline, provider down) keeps it: it refreshes on first use.
+      // A refusal has already ended the account through onRefreshRejected; anything
+      // else (offline, provider down) keeps it, shown as offline, retried in the background.
       this.#log('warn', 'restore.refresh_failed', { providerId: active.providerId, errorCode: toErrorPayload(err).code });
     }
     return this.getSession();
@@ -260,26 +342,39 @@ class DesktopAuthCore implements AuthCore {
     const marker = { state: '', providerId: provider.id };
     this.#signingIn = marker;
     this.#endReason = undefined;
+    this.#revocation = undefined;
     this.#emit();
     let entry: PendingSignIn<Completed> | undefined;
     let loopback: LoopbackRedirect | undefined;
     try {
       const config = await this.#config(provider);
+      const metadata = config.serverMetadata();
+      const features = protocolFeatures(provider, metadata);
+      // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
+      if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
+      // A new key on every fresh sign-in: nothing bound to an earlier session carries over. Consent keeps
+      // the account's key: its new refresh token replaces one bound to that key, and the tokens the
+      // account already holds stay provable.
+      const accountKey = purpose.kind === 'consent' ? this.#accounts.get(purpose.accountId)?.dpopKey : undefined;
+      const dpopKey = accountKey ?? (features.dpop ? await DpopKey.generate(features.dpop) : undefined);
       const usePkce = provider.pkce !== false;
       const openid = provider.scopes.includes('openid');
       const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : NO_PKCE;
       const state = client.randomState();
       const nonce = openid ? client.randomNonce() : undefined;
       if (provider.redirect === 'loopback') {
-        loopback = await openLoopbackRedirect({ onCallback: (u) => this.handleRedirect(u), logger: this.#log });
+        // The listener knows its sign-in: what arrives there is bound to it even without `state`.
+        loopback = await openLoopbackRedirect({ onCallback: (u) => this.#acceptCallback(u, state), logger: this.#log });
       }
       const redirectUri = loopback ? loopback.redirectUri : redirectUriFor(this.#opts.config, provider);
       const extra = Object.fromEntries(
-        Object.entries(provider.authorizeParams ?? {}).filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k)),
+        Object.entries(provider.authorizeParams ?? {})
+          .filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k))
+          .map(([k, v]) => [k, fillAuthorizeParam(v, { redirect_uri: redirectUri, state })]),
       );
       // A caller's prompt adds to the profile's (e.g. `consent` from the profile, `login` to add a person).
       const prompt = [...new Set([extra.prompt, params.prompt].flatMap((p) => (p ?? '').split(' ')).filter(Boolean))].join(' ');
-      const url = client.buildAuthorizationUrl(config, {
+      const request = new URLSearchParams({
         ...extra,
         ...params,
         ...(prompt ? { prompt } : {}),
@@ -290,12 +385,40 @@ class DesktopAuthCore implements AuthCore {
         ...(nonce !== undefined ? { nonce } : {}),
       });
       // RFC 8707: one `resource` parameter per API whose token this grant must be able to mint.
-      for (const resource of resources) url.searchParams.append('resource', resource);
+      for (const resource of resources) request.append('resource', resource);
+      let url: URL;
+      if (features.par) {
+        // RFC 9126: the parameters go to the provider directly; the browser URL carries only
+        // client_id and request_uri. With DPoP, the PAR proof binds the code to the key.
+        try {
+          url = await client.buildAuthorizationUrlWithPAR(config, request, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined);
+        } catch (err) {
+          throw toAuthError(err, 'Pushed authorization request');
+        }
+      } else {
+        // RFC 9449 §10: without PAR, dpop_jkt binds the authorization code to the key.
+        if (dpopKey) request.set('dpop_jkt', await dpopKey.thumbprint());
+        url = client.buildAuthorizationUrl(config, request);
+      }
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
       this.#purposes.set(state, purpose);
-      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri });
-      this.#log('info', 'sign_in.started', { providerId: provider.id, redirect: loopback ? 'loopback' : 'scheme' });
+      entry = this.#pending.add({
+        state,
+        providerId: provider.id,
+        codeVerifier,
+        nonce,
+        redirectUri,
+        stateEchoed: provider.callback?.stateEchoed !== false,
+        dpopKey,
+        pushed: features.par,
+      });
+      this.#log('info', 'sign_in.started', {
+        providerId: provider.id,
+        redirect: loopback ? 'loopback' : 'scheme',
+        sender: dpopKey ? 'dpop' : 'bearer',
+        pushed: features.par,
+      });
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
@@ -326,21 +449,44 @@ class DesktopAuthCore implements AuthCore {
   }
 
   handleRedirect(url: string): boolean {
+    return this.#acceptCallback(url);
+  }
+
+  /**
+   * `listenerState`: the URL arrived at the one-time loopback listener opened
+   * for that sign-in. Only there, or at a private-use redirect whose sign-in
+   * sends PKCE, may a callback without `state` complete a sign-in whose
+   * provider is declared not to echo it.
+   */
+  #acceptCallback(url: string, listenerState?: string): boolean {
     const redirectUris = [
       ...this.#opts.config.providers.filter((p) => p.redirect !== 'loopback').map((p) => redirectUriFor(this.#opts.config, p)),
       ...this.#pending.redirectUris(),
     ];
-    const parsed = parseCallbackUrl(url, redirectUris);
+    const stateless = this.#pending
+      .stateless()
+      .filter((e) => (listenerState !== undefined ? e.state === listenerState : this.#providers.get(e.providerId)?.redirect !== 'loopback'));
+    const parsed = parseCallbackUrl(url, redirectUris, { statelessRedirectUris: stateless.map((e) => e.redirectUri), singleValued: this.#callbackParams });
     if (parsed.kind === 'ignored') {
+      if (parsed.reason === 'no_state' && this.#expiredPushedRequest(url)) return true;
       this.#log('debug', 'callback.ignored', { reason: parsed.reason });
       return false;
     }
-    const taken = this.#pending.take(parsed.state);
+    let state: string | undefined;
+    if (parsed.kind === 'stateless') {
+      // A shared (private-use) redirect has at most one such sign-in: a newer one replaces it.
+      const hits = stateless.filter((e) => redirectTarget(new URL(e.redirectUri)) === parsed.target);
+      state = hits.length === 1 ? hits[0]!.state : undefined;
+    } else {
+      state = parsed.state;
+    }
+    const taken = state === undefined ? undefined : this.#pending.take(state);
     if (!taken) {
       this.#log('warn', 'callback.unknown_state', {});
       return false;
     }
-    void this.#complete(taken, parsed).then(
+    const accepted: AcceptedCallback = { url: parsed.url, params: parsed.params, stateless: parsed.kind === 'stateless' };
+    void this.#complete(taken, accepted).then(
       (value) => taken.settle({ value }),
       (err: unknown) => taken.settle({ error: toAuthError(err, 'Sign-in') }),
     );
@@ -365,6 +511,8 @@ class DesktopAuthCore implements AuthCore {
         timeoutMs: this.#opts.apiTimeoutMs,
         ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
         accessToken: (rejected) => (api.ownToken ? account.apiTokens.token(api, rejected) : account.session.accessToken(rejected)),
+        // Used only for a token whose type is DPoP (the sign-in token or an API's own, both from the account's grant).
+        ...(account.dpopKey ? { dpop: account.dpopKey.resourceProofs } : {}),
       },
       { ...rest, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
     );
@@ -386,9 +534,32 @@ class DesktopAuthCore implements AuthCore {
       this.#emit();
       return this.getSession();
     }
+    this.#revocation = undefined;
     const tokens = this.#endLocally(account);
     const provider = this.#providers.get(account.providerId);
-    if (provider) await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+    if (provider) {
+      const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
+      const keep = outcome === 'failed' && this.#opts.vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined;
+      if (keep) {
+        this.#opts.vault.keepRevocation!({
+          id: client.randomState().slice(0, 32),
+          providerId: provider.id,
+          tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
+          firstFailedAt: this.#clock(),
+          attempts: 1,
+        });
+        this.#revocationFailures = 0;
+        this.#retryRevocationsSoon();
+      }
+      // Unless an account is still (or again) active, the signed-out state says how the provider took it.
+      if (!this.#accounts.active() && !this.#signingIn) {
+        // Several sign-outs at once (signOutAll): a failure is not hidden by another account's success.
+        const earlier = this.#revocation as RevocationState | undefined;
+        const failed = earlier?.outcome === 'failed' ? earlier : undefined;
+        this.#revocation = failed && outcome !== 'failed' ? failed : { outcome, retrying: keep || (failed?.retrying ?? false) };
+        this.#emit();
+      }
+    }
     return this.getSession();
   }
 
@@ -399,16 +570,51 @@ class DesktopAuthCore implements AuthCore {
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
     this.#listeners.clear();
+    for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
+    if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
+    this.#revocationTimer = null;
   }
 
   // --- internals -----------------------------------------------------------
 
+  /**
+   * RFC 9126: a pushed request lives briefly (60 s at oidc-provider). Opened
+   * later, the provider can only answer `error=invalid_request_uri` without
+   * `state` (the state was inside the expired request). Such an answer ends the
+   * waiting pushed sign-ins of that provider with a clear message instead of
+   * leaving the person waiting for the timeout. It must carry the provider's
+   * exact `iss` (RFC 9207) and match a pushed sign-in; it carries no code, so
+   * the most a forged one can do is what "Cancel" does (see SECURITY.md).
+   */
+  #expiredPushedRequest(raw: string): boolean {
+    let params: URLSearchParams;
+    try {
+      params = new URL(raw).searchParams;
+    } catch {
+      return false;
+    }
+    if (params.get('error') !== 'invalid_request_uri' || params.getAll('iss').length !== 1) return false;
+    const iss = params.get('iss');
+    const states = this.#pending.statesWhere((p) => p.pushed === true && this.#issuers.get(p.providerId) === iss);
+    for (const state of states) {
+      this.#pending.fail(state, new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.'));
+    }
+    if (states.length > 0) this.#log('info', 'sign_in.pushed_request_expired', { count: states.length });
+    return states.length > 0;
+  }
+
   #config(provider: ProviderConfig): Promise<client.Configuration> {
     let p = this.#discovered.get(provider.id);
     if (!p) {
-      p = resolveProvider(provider, { fetch: this.#fetch, clock: this.#clock, timeoutSeconds: this.#opts.providerTimeoutSeconds });
+      p = resolveProvider(provider, {
+        fetch: this.#fetch,
+        clock: this.#clock,
+        timeoutSeconds: this.#opts.providerTimeoutSeconds,
+        ...(this.#opts.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#opts.clockToleranceSeconds } : {}),
+      });
       // A failed discovery is retried on the next attempt instead of being cached.
       p.catch(() => this.#discovered.delete(provider.id));
       this.#discovered.set(provider.id, p);
@@ -421,49 +627,82 @@ class DesktopAuthCore implements AuthCore {
    * code → token exchange (state, PKCE, nonce and ID token checks by openid-client).
    * The code is exchanged at once: some providers let it live only 30 seconds.
    */
-  async #complete(pending: PendingSignIn<Completed>, parsed: Extract<CallbackParse, { kind: 'response' }>): Promise<Completed> {
+  async #complete(pending: PendingSignIn<Completed>, parsed: AcceptedCallback): Promise<Completed> {
     const provider = this.#providers.get(pending.providerId)!;
     const config = await this.#config(provider);
     const metadata = config.serverMetadata();
-    const { params } = parsed;
+    const params = new URLSearchParams(parsed.params);
+    const codeParam = provider.callback?.codeParam;
+    if (codeParam !== undefined && codeParam !== 'code') {
+      // The profile names the provider's own code parameter: hand openid-client the standard shape.
+      params.delete('code');
+      const value = params.get(codeParam);
+      if (value !== null) params.set('code', value);
+      params.delete(codeParam);
+    }
 
     const iss = params.get('iss');
     if ((metadata.authorization_response_iss_parameter_supported && !iss) || (iss !== null && iss !== metadata.issuer)) {
       throw new AuthError('iss_mismatch');
     }
     const error = params.get('error');
+    if (error === 'invalid_request_uri' && pending.pushed) {
+      // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
+      throw new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.');
+    }
     if (error !== null) throw new AuthError(codeForOAuthError(error));
     if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
     // The exact redirect_uri of the authorization request, with the response's parameters.
     const currentUrl = new URL(pending.redirectUri);
-    currentUrl.search = parsed.url.search;
+    currentUrl.search = params.toString();
+    const dpop = pending.dpopKey?.handle(config);
     const response = await client.authorizationCodeGrant(config, currentUrl, {
       ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
-      expectedState: pending.state,
+      // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
+      // that carried no state and was bound to this sign-in by its own loopback listener or by PKCE
+      // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
+      expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
       ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
-    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined);
+    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined, dpop ? { DPoP: dpop } : undefined);
+    this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
-    const user = await resolveUserInfo(provider, config, response, tokens, {
-      fetch: this.#fetch,
-      logger: this.#log,
-      timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
-    });
+    // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
+    // issued Bearer tokens, which are sent as Bearer, and the unused key is not kept.
+    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
+    const user = await resolveUserInfo(
+      provider,
+      config,
+      response,
+      tokens,
+      {
+        fetch: this.#fetch,
+        logger: this.#log,
+        timeoutSeconds: this.#opts.providerTimeoutSeconds ?? 15,
+        ...(dpop && dpopKey ? { dpop } : {}),
+      },
+      params,
+    );
 
     const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
     const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
-    if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted);
+    if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted, dpopKey);
     else {
       // The same person at the same provider again: that account's tokens are renewed
       // (its vault entry is overwritten below, so it is not cleared first).
       const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
       if (existing) this.#endLocally(existing, { emit: false, clearVault: false });
-      const account = this.#newAccount(provider, user, tokens, granted);
+      const account = this.#newAccount(provider, user, tokens, granted, dpopKey);
       this.#accounts.setActive(account.id);
       this.#endReason = undefined;
-      // Saving also marks this account as the one to restore first; without a refresh token there is nothing to restore.
-      if (tokens.refreshToken) this.#persist(account, tokens.refreshToken, { active: true });
-      else this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(null));
+      this.#revocation = undefined;
+      // Saving also marks this account as the one to restore first. Without a refresh token the access
+      // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
+      if (tokens.refreshToken) this.#persist(account, { refreshToken: tokens.refreshToken }, { active: true });
+      else if (tokens.accessToken) {
+        const accessToken = { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) };
+        this.#persist(account, { accessToken }, { active: true });
+      } else this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(null));
     }
     this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
@@ -477,7 +716,7 @@ class DesktopAuthCore implements AuthCore {
    * changes: their tokens are dropped unused (not revoked: that person may be
    * another account of this app, and revoking would end their grant).
    */
-  #mergeConsent(purpose: Extract<Purpose, { kind: 'consent' }>, user: UserInfo, tokens: TokenSet, granted: string[] | undefined): void {
+  #mergeConsent(purpose: Extract<Purpose, { kind: 'consent' }>, user: UserInfo, tokens: TokenSet, granted: string[] | undefined, dpopKey: DpopKey | undefined): void {
     const account = this.#accounts.get(purpose.accountId);
     if (!account) throw new AuthError('not_signed_in', 'That account was signed out while the permission was being asked for.');
     if (user.sub !== account.user.sub) {
@@ -487,7 +726,9 @@ class DesktopAuthCore implements AuthCore {
     if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
     account.grant.replace(tokens.refreshToken);
     if (tokens.idToken) account.idToken = tokens.idToken;
-    this.#persist(account, tokens.refreshToken);
+    // The consent reused the account's key (#authorize); an account that had none gets the one its new grant is bound to.
+    if (!account.dpopKey && dpopKey) account.dpopKey = dpopKey;
+    this.#persist(account, { refreshToken: tokens.refreshToken });
     for (const scope of granted ?? []) account.granted.add(scope);
     const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
     if (entry?.resource !== undefined) account.resources.add(entry.resource);
@@ -495,6 +736,18 @@ class DesktopAuthCore implements AuthCore {
     account.challengedScopes.delete(purpose.api);
     // A cached token for this API predates the consent and lacks what it added.
     account.apiTokens.forget(purpose.api);
+  }
+
+  /**
+   * openid-client checks `exp` (and `nbf`) against its tolerance, but not an
+   * `iat` in the future: a computer whose clock is far behind the provider's
+   * would sign in with times that make no sense. Same tolerance, same code.
+   * @see OpenID Connect Core 1.0 §3.1.3.7 (12)
+   */
+  #assertIssuedNotInFuture(response: client.TokenEndpointResponseHelpers): void {
+    const iat = response.claims()?.iat;
+    const tolerance = this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (typeof iat === 'number' && iat > this.#clock() / 1000 + tolerance) throw new AuthError('clock_skew');
   }
 
   #tokenSet(response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): TokenSet {
@@ -512,23 +765,40 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** Creates an account (replacing one with the same id) with its refresh token, sign-in session and API tokens. */
-  #newAccount(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, granted?: string[]): Account {
+  #newAccount(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, granted?: string[], dpopKey?: DpopKey): Account {
     const refreshSkewMs = this.#opts.refreshSkewMs ?? 60_000;
     const grant = new RefreshTokenHolder(tokens.refreshToken, {
       grant: async (refreshToken, params) => {
-        const config = await this.#config(provider);
-        const response = await client.refreshTokenGrant(config, refreshToken, params);
+        let config: client.Configuration;
+        try {
+          config = await this.#config(provider);
+        } catch (err) {
+          // Discovery is not the token endpoint: whatever it answered (a captive portal's 403, an
+          // outage) says nothing about the refresh token, so the cause is cut and it counts as transient.
+          const mapped = toAuthError(err, 'Refresh');
+          throw new AuthError(mapped.code, mapped.message);
+        }
+        let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+        try {
+          // A DPoP-bound refresh token (RFC 9449 §5) needs the account's proof, for an API's down-scoped token too.
+          const key = account.dpopKey;
+          response = await client.refreshTokenGrant(config, refreshToken, params, key ? { DPoP: key.handle(config) } : undefined);
+        } catch (err) {
+          // Classified by the caller (refresh-outcome.ts); the cause stays for it and for consent errors.
+          throw toAuthError(err, 'Refresh');
+        }
         const tokens = this.#tokenSet(response);
         if (tokens.idToken) account.idToken = tokens.idToken;
         return { ...tokens, ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
       },
       // The holder calls this before the rotated token is used.
-      persist: (refreshToken) => this.#persist(account, refreshToken),
+      persist: (refreshToken) => this.#persist(account, { refreshToken }),
     });
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
       logger: this.#log,
       refreshSkewMs,
+      // The holder runs the grant; TokenSession classifies what it throws (refresh-outcome.ts).
       refreshGrant: async () => {
         try {
           return await grant.run('');
@@ -538,7 +808,15 @@ class DesktopAuthCore implements AuthCore {
       },
       // Already persisted by the holder.
       persistRefreshToken: () => {},
+      backoff: this.#backoff,
       onRefreshRejected: (err) => this.#rejected(account, err),
+      onConnectivity: (offline, retryInMs) => {
+        if (this.#accounts.get(account.id) !== account) return;
+        this.#clearRecovery(account);
+        if (offline && retryInMs !== null) this.#scheduleRecovery(account, retryInMs);
+        if (!offline) this.#retryRevocationsSoon(0);
+        this.#emit();
+      },
     });
     const apiTokens = new ApiTokens({
       clock: this.#clock,
@@ -551,9 +829,10 @@ class DesktopAuthCore implements AuthCore {
         } catch (err) {
           const cause = isAuthError(err) ? err.cause : err;
           if (cause instanceof client.ResponseBodyError && CONSENT_ERRORS.has(cause.error)) throw this.#needsConsent(account, entry.id, err);
-          const authErr = toAuthError(err, 'Refresh');
-          if (authErr.code === 'invalid_grant') this.#rejected(account, authErr);
-          throw authErr;
+          // The same table as the sign-in token's refresh: a refusal ends the account, anything passing does not.
+          const verdict = classifyRefreshFailure(err, this.#clock());
+          if (verdict.kind === 'ended') this.#rejected(account, verdict.error);
+          throw verdict.error;
         }
         if (missingScopes(entry, got.scope).length > 0) throw this.#needsConsent(account, entry.id);
         return { bearer: { token: got.accessToken!, type: got.tokenType }, ...(got.expiresAt !== undefined ? { expiresAt: got.expiresAt } : {}) };
@@ -571,6 +850,7 @@ class DesktopAuthCore implements AuthCore {
       challengedScopes: new Map(),
       consentNeeded: new Set(),
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
+      ...(dpopKey ? { dpopKey } : {}),
     };
     this.#accounts.put(account);
     return account;
@@ -590,7 +870,10 @@ class DesktopAuthCore implements AuthCore {
     const wasActive = this.#accounts.activeId === account.id;
     // No other account is made active: that would switch person behind their back.
     this.#endLocally(account, { emit: false, activateNext: false });
-    if (wasActive) this.#endReason = { code: err.code, message: err.message };
+    if (wasActive) {
+      this.#endReason = { code: err.code, message: err.message };
+      this.#revocation = undefined;
+    }
     this.#emit();
   }
 
@@ -601,12 +884,122 @@ class DesktopAuthCore implements AuthCore {
     return account;
   }
 
-  #persist(account: Account, refreshToken: string, opts: { active?: boolean } = {}): void {
+  /**
+   * The tokens a stored session starts with: its refresh token, or else its
+   * long-lived access token while it is still valid (null once expired).
+   */
+  #storedTokens(stored: StoredSession): TokenSet | null {
+    if (stored.refreshToken) return { tokenType: 'Bearer', refreshToken: stored.refreshToken };
+    const at = stored.accessToken;
+    if (!at || (at.expiresAt !== undefined && at.expiresAt - (this.#opts.refreshSkewMs ?? 60_000) <= this.#clock())) return null;
+    return { accessToken: at.token, tokenType: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) };
+  }
+
+  /**
+   * While the provider is unreachable, one timer retries the refresh after the
+   * account's backoff delay (one timer per account); success flips it back to online, a refusal
+   * ends that account, another failure schedules the next (longer) attempt.
+   * Unref'd, so it never keeps a process alive; cleared on sign-out and dispose.
+   */
+  #scheduleRecovery(account: Account, delayMs: number): void {
+    if (this.#disposed) return;
+    const timer = setTimeout(() => {
+      this.#recoveryTimers.delete(account);
+      if (this.#accounts.get(account.id) !== account || this.#disposed) return;
+      account.session.retryNow().then(
+        () => this.#log('info', 'refresh.recovered', { providerId: account.providerId }),
+        () => {},
+      );
+    }, delayMs);
+    timer.unref?.();
+    this.#recoveryTimers.set(account, timer);
+  }
+
+  #clearRecovery(account: Account): void {
+    const timer = this.#recoveryTimers.get(account);
+    if (timer) clearTimeout(timer);
+    this.#recoveryTimers.delete(account);
+  }
+
+  /** Schedules a retry of the kept failed revocations (backoff delay unless `delayMs` is given). */
+  #retryRevocationsSoon(delayMs?: number): void {
+    const vault = this.#opts.vault;
+    if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
+    // Slower than the refresh retry (up to an hour): the attempts must stretch over days of being offline.
+    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
+    this.#revocationTimer = setTimeout(() => {
+      this.#revocationTimer = null;
+      this.#revocationRun = this.#retryRevocations().then(
+        ({ stillFailing, seen }) => {
+          this.#revocationRun = null;
+          // Also when one was kept (a sign-out) while this pass ran.
+          const keptMeanwhile = (vault.pendingRevocations?.() ?? []).some((p) => !seen.has(p.id));
+          if (stillFailing || keptMeanwhile) this.#retryRevocationsSoon();
+        },
+        () => {
+          this.#revocationRun = null;
+        },
+      );
+    }, delay);
+    this.#revocationTimer.unref?.();
+  }
+
+  /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
+  async #retryRevocations(): Promise<{ stillFailing: boolean; seen: Set<string> }> {
+    const vault = this.#opts.vault;
+    const pending = vault.pendingRevocations?.() ?? [];
+    const seen = new Set(pending.map((p) => p.id));
+    if (pending.length === 0) return { stillFailing: false, seen };
+    const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
+    const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
+    let stillFailing = false;
+    let settled: RevocationState['outcome'] | 'gave_up' | undefined;
+    for (const item of pending) {
+      if (this.#disposed) return { stillFailing: false, seen };
+      const provider = this.#providers.get(item.providerId);
+      if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
+        vault.removeRevocation?.(item.id);
+        this.#log('warn', 'revocation.given_up', { providerId: item.providerId, attempts: item.attempts });
+        settled = 'gave_up';
+        continue;
+      }
+      let outcome: RevocationState['outcome'];
+      try {
+        outcome = await revokeTokens(provider, await this.#config(provider), item.tokens, this.#log);
+      } catch {
+        outcome = 'failed';
+      }
+      if (outcome === 'failed') {
+        stillFailing = true;
+        vault.keepRevocation?.({ ...item, attempts: item.attempts + 1 });
+      } else {
+        vault.removeRevocation?.(item.id);
+        this.#log('info', 'revocation.retried', { providerId: item.providerId, outcome });
+        settled ??= outcome;
+      }
+    }
+    this.#revocationFailures = stillFailing ? this.#revocationFailures + 1 : 0;
+    // The window still showing that sign-out learns how it ended.
+    if (settled && this.#revocation?.retrying && !stillFailing && !this.#accounts.active()) {
+      this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
+      this.#emit();
+    }
+    return { stillFailing, seen };
+  }
+
+  #persist(account: Account, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, opts: { active?: boolean } = {}): void {
     // An account ended meanwhile (signed out during a refresh) must not come back on disk.
     if (this.#accounts.get(account.id) !== account) return;
     try {
       this.#opts.vault.saveAccount(
-        { id: account.id, providerId: account.providerId, refreshToken, user: account.user, savedAt: this.#clock() },
+        {
+          id: account.id,
+          providerId: account.providerId,
+          ...secret,
+          user: account.user,
+          savedAt: this.#clock(),
+          ...(account.dpopKey ? { dpopKey: account.dpopKey.privateJwk } : {}),
+        },
         opts,
       );
     } catch (err) {
@@ -631,6 +1024,7 @@ class DesktopAuthCore implements AuthCore {
   #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet {
     const tokens = account.session.end();
     account.apiTokens.end();
+    this.#clearRecovery(account);
     const refreshToken = account.grant.current;
     if (this.#accounts.get(account.id) === account) {
       const wasActive = this.#accounts.activeId === account.id;

@@ -17,7 +17,20 @@ const SINGLE_VALUED = ['state', 'code', 'error', 'error_description', 'iss'] as 
 
 export type CallbackParse =
   | { kind: 'ignored'; reason: 'too_long' | 'unparseable' | 'not_our_redirect' | 'duplicate_parameter' | 'no_state' }
-  | { kind: 'response'; state: string; url: URL; params: URLSearchParams };
+  | { kind: 'response'; state: string; url: URL; params: URLSearchParams }
+  /**
+   * No `state`, at a redirect URI whose sign-in was declared stateless (a
+   * provider that does not echo it): the caller must bind it another way
+   * (its own loopback listener, or PKCE).
+   */
+  | { kind: 'stateless'; target: string; url: URL; params: URLSearchParams };
+
+export interface CallbackParseOptions {
+  /** Redirect URIs where a callback without `state` is expected (else it is ignored as `no_state`). */
+  statelessRedirectUris?: readonly string[];
+  /** More parameters that must appear at most once (a profile's code or identity parameters). */
+  singleValued?: readonly string[];
+}
 
 /** Normalizes a redirect URI for comparison: no query, no fragment, lower-case scheme and host. */
 export function redirectTarget(url: URL): string {
@@ -27,7 +40,7 @@ export function redirectTarget(url: URL): string {
   return u.href;
 }
 
-export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly string[]): CallbackParse {
+export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly string[], opts: CallbackParseOptions = {}): CallbackParse {
   if (typeof raw !== 'string' || raw.length > MAX_CALLBACK_URL_LENGTH) return { kind: 'ignored', reason: 'too_long' };
   let url: URL;
   try {
@@ -36,14 +49,14 @@ export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly str
     return { kind: 'ignored', reason: 'unparseable' };
   }
   const target = redirectTarget(url);
-  const matches = expectedRedirectUris.some((expected) => {
+  const isTarget = (expected: string) => {
     try {
       return redirectTarget(new URL(expected)) === target;
     } catch {
       return false;
     }
-  });
-  if (!matches) return { kind: 'ignored', reason: 'not_our_redirect' };
+  };
+  if (!expectedRedirectUris.some(isTarget)) return { kind: 'ignored', reason: 'not_our_redirect' };
 
   let params: URLSearchParams;
   try {
@@ -53,10 +66,11 @@ export function parseCallbackUrl(raw: string, expectedRedirectUris: readonly str
   } catch {
     return { kind: 'ignored', reason: 'unparseable' };
   }
-  for (const name of SINGLE_VALUED) {
+  for (const name of [...SINGLE_VALUED, ...(opts.singleValued ?? [])]) {
     if (params.getAll(name).length > 1) return { kind: 'ignored', reason: 'duplicate_parameter' };
   }
   const state = params.get('state');
+  if (state === null && (opts.statelessRedirectUris ?? []).some(isTarget)) return { kind: 'stateless', target, url, params };
   if (!state) return { kind: 'ignored', reason: 'no_state' };
   return { kind: 'response', state, url, params };
 }

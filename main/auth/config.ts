@@ -8,6 +8,10 @@ import { AuthError } from './errors';
 /** RFC 8252 §7.1: a private-use scheme is a reverse-DNS name, so it contains a dot. */
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
 
+/** A provider id: also what the renderer may name in `signIn` (checked again at the IPC boundary). */
+export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const PROVIDER_ID_RULE = 'must be 1-64 lower-case letters, digits, "-" or "_"';
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for http(s) URLs on the loopback interface (where plain http is acceptable). */
@@ -15,12 +19,19 @@ export function isLoopbackUrl(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
 }
 
+/**
+ * `https:`, or `http:` on the loopback interface (a local provider): the
+ * rule for configured endpoints and for what the system browser may open.
+ */
+export function isHttpsOrLoopbackUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+}
+
 const httpsOrLoopback = (what: string) =>
   z.string().refine(
     (value) => {
       try {
-        const url = new URL(value);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+        return isHttpsOrLoopbackUrl(new URL(value));
       } catch {
         return false;
       }
@@ -33,8 +44,56 @@ const jsonPath = z
   .string()
   .regex(/^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a response path is dot-separated keys, e.g. "data.access_token"');
 
+/**
+ * Names a body template may use: the parameters of the standard token request
+ * openid-client builds (plus the client secret). `{{name}}` is a string;
+ * `{{name|number}}` / `{{name|boolean}}` as the whole value become a JSON
+ * number / boolean (for documents whose templates show unquoted placeholders).
+ */
+export const BODY_TEMPLATE_NAMES = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'client_id', 'client_secret', 'refresh_token', 'state', 'scope'] as const;
+export const BODY_PLACEHOLDER_RE = /\{\{([A-Za-z0-9_]+)(?:\|([a-z]+))?\}\}/g;
+const BODY_TYPES = new Set(['number', 'boolean']);
+
 /** A value in a request body template: a literal, or `{{name}}` taken from the standard request. */
-const templateValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
+const templateValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]).superRefine((value, ctx) => {
+  if (typeof value !== 'string') return;
+  for (const m of value.matchAll(BODY_PLACEHOLDER_RE)) {
+    const [whole, name, type] = m;
+    if (!(BODY_TEMPLATE_NAMES as readonly string[]).includes(name!)) {
+      ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: use one of ${BODY_TEMPLATE_NAMES.map((n) => `{{${n}}}`).join(', ')}` });
+    } else if (type !== undefined && !BODY_TYPES.has(type)) {
+      ctx.addIssue({ code: 'custom', message: `unknown placeholder type "|${type}": use {{${name}|number}} or {{${name}|boolean}}` });
+    } else if (type !== undefined && whole !== value) {
+      ctx.addIssue({ code: 'custom', message: `a typed placeholder ({{${name}|${type}}}) must be the whole value, not part of a string` });
+    }
+  }
+});
+
+/**
+ * Placeholders an `authorizeParams` value may use, filled per sign-in: the
+ * redirect URI as is, the state percent-encoded. E.g. a cancel URL that comes
+ * back to the app as this sign-in's own error response:
+ * `{{redirect_uri}}?state={{state}}&error=access_denied`.
+ */
+export const AUTHORIZE_PLACEHOLDERS = ['redirect_uri', 'state'] as const;
+const AUTHORIZE_PLACEHOLDER_RE = /\{\{([^{}]*)\}\}/g;
+
+const authorizeParamValue = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    for (const m of value.matchAll(AUTHORIZE_PLACEHOLDER_RE)) {
+      if (!(AUTHORIZE_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${m[1]}}}: authorizeParams may use {{redirect_uri}} and {{state}}` });
+      }
+    }
+  });
+
+/** A callback (authorization response) query parameter name. */
+const callbackParam = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a callback parameter name is 1-64 letters, digits, "_", "." or "-"');
+
+/** Parameters whose meaning the protocol fixes: a profile may not read the person or the code from them. */
+const PROTOCOL_CALLBACK_PARAMS = new Set(['state', 'error', 'error_description', 'error_uri', 'iss']);
 
 const endpointsSchema = z
   .object({
@@ -47,6 +106,10 @@ const endpointsSchema = z
     endSession: z.string().optional(),
   })
   .strict();
+
+/** `auto` (use it when the provider advertises it), `required` (fail clearly when it does not) or `off`. */
+const featureSwitch = z.enum(['auto', 'required', 'off']);
+export type FeatureSwitch = z.infer<typeof featureSwitch>;
 
 const clientAuthSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('none') }).strict(),
@@ -62,7 +125,7 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope may 
  * account's refresh token (down-scoped); without, it shares the sign-in token
  * like an `apiBaseUrls` entry.
  */
-export const apiEntrySchema = z
+const apiEntrySchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'an API id is 1-64 lower-case letters, digits, "-" or "_", starting with a letter'),
     displayName: z.string().min(1).max(100).optional(),
@@ -87,11 +150,11 @@ export const apiEntrySchema = z
 
 export type ApiEntry = z.infer<typeof apiEntrySchema>;
 
-export const providerConfigSchema = z
+const providerConfigSchema = z
   .object({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'id must be 1-64 lower-case letters, digits, "-" or "_"'),
+      .regex(PROVIDER_ID_RE, `id ${PROVIDER_ID_RULE}`),
     displayName: z.string().min(1).max(100),
     /**
      * OIDC / RFC 8414 issuer. Without `endpoints`, its discovery document is
@@ -122,7 +185,23 @@ export const providerConfigSchema = z
     /** APIs by name, each optionally with its own token (scopes / resource / audience). */
     apis: z.array(apiEntrySchema).min(1).max(16).optional(),
     /** Extra authorization request parameters (e.g. `prompt`, `cancel_url`, `grant_type`). */
-    authorizeParams: z.record(z.string(), z.string()).optional(),
+    authorizeParams: z.record(z.string(), authorizeParamValue).optional(),
+    /** What the provider's callback (authorization response) looks like, when it is not standard. */
+    callback: z
+      .object({
+        /**
+         * `false` for a provider that does not echo `state` (its callback is
+         * `redirect?code=…`). The callback is then bound to its sign-in by the
+         * loopback listener of that sign-in, or by PKCE: one of them is required.
+         */
+        stateEchoed: z.boolean().optional(),
+        /** The query parameter that carries the authorization code (default `code`). */
+        codeParam: callbackParam.optional(),
+        /** Callback parameters naming the person, used when neither the ID token nor userinfo does. */
+        identity: z.object({ sub: callbackParam.optional(), name: callbackParam.optional(), email: callbackParam.optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** How token requests are sent. */
     tokenRequest: z
       .object({
@@ -147,20 +226,39 @@ export const providerConfigSchema = z
         tokenType: jsonPath.optional(),
         /** Epoch seconds the token was issued at: the expiry is `created_at + expires_in`. */
         createdAt: jsonPath.optional(),
+        /**
+         * Match each key of the paths without regard to case (an exact match
+         * wins): for documents that write `Access_token` where the wire may say
+         * `access_token`.
+         */
+        ignoreCase: z.boolean().optional(),
       })
       .strict()
       .optional(),
     /** Where to find the person in a non-OIDC userinfo response. */
     userInfo: z.object({ sub: jsonPath.optional(), name: jsonPath.optional(), email: jsonPath.optional() }).strict().optional(),
     /**
-     * Some APIs answer an expired token with 400/403 and a message instead of
-     * 401. A regular expression on the response body that means "token expired".
+     * Some APIs answer an expired token with an error status other than 401
+     * (400, 403, 500…) and a message. A regular expression on the body of an
+     * error response (4xx/5xx) that means "token expired".
      */
     expiredTokenPattern: z.string().max(200).optional(),
     /** Where the provider's end-session endpoint should send the browser after sign-out. */
     postLogoutRedirectUri: z.string().optional(),
     /** Open the provider's end-session page in the browser on sign-out. */
     endSessionInBrowser: z.boolean().optional(),
+    /**
+     * DPoP (RFC 9449): bind the tokens to a key only this app holds. `auto`
+     * (default) when the provider advertises `dpop_signing_alg_values_supported`,
+     * `required` fails sign-in naming the provider when it does not, `off` never.
+     */
+    dpop: featureSwitch.optional(),
+    /**
+     * Pushed authorization requests (RFC 9126). `auto` (default) when the provider
+     * advertises `pushed_authorization_request_endpoint` (always when it sets
+     * `require_pushed_authorization_requests`), `required` or `off` as for `dpop`.
+     */
+    par: featureSwitch.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -199,6 +297,25 @@ export const providerConfigSchema = z
     if ((p.apis?.length ?? 0) + p.apiBaseUrls.length > 16) {
       ctx.addIssue({ code: 'custom', path: ['apis'], message: 'at most 16 APIs per provider' });
     }
+    const cb = p.callback;
+    if (cb?.stateEchoed === false && p.redirect !== 'loopback' && p.pkce === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callback', 'stateEchoed'],
+        message:
+          'a provider that does not echo "state" needs another way to tie its callback to the sign-in: set "redirect": "loopback" (a one-time listener per sign-in) or keep PKCE on (remove "pkce": false)',
+      });
+    }
+    for (const [field, name] of Object.entries({ codeParam: cb?.codeParam, ...Object.fromEntries(Object.entries(cb?.identity ?? {}).map(([k, v]) => [`identity.${k}`, v])) })) {
+      if (typeof name === 'string' && PROTOCOL_CALLBACK_PARAMS.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['callback', ...field.split('.')], message: `"${name}" is a protocol parameter of the callback; name the provider's own parameter` });
+      }
+    }
+    for (const [name, value] of Object.entries(p.tokenRequest?.bodyTemplate ?? {})) {
+      if (value === '{{client_id|number}}' && !Number.isFinite(Number(p.clientId))) {
+        ctx.addIssue({ code: 'custom', path: ['tokenRequest', 'bodyTemplate', name], message: 'clientId is not a number, so {{client_id|number}} cannot be sent; use "{{client_id}}"' });
+      }
+    }
     if (p.scopes.length === 0 && !p.endpoints) {
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'an OIDC provider needs at least the "openid" scope' });
     }
@@ -213,7 +330,16 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
   });
 }
 
-export const appConfigSchema = z
+/**
+ * Fills `{{redirect_uri}}` (as is: it is the base of a URL) and `{{state}}`
+ * (percent-encoded: it goes into a query) in an `authorizeParams` value. The
+ * whole value is then encoded once more as a parameter of the authorization URL.
+ */
+export function fillAuthorizeParam(value: string, vars: { redirect_uri: string; state: string }): string {
+  return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) => (name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m));
+}
+
+const appConfigSchema = z
   .object({
     /** The private-use URI scheme registered with the OS, reverse-DNS (e.g. `com.example.desktop`). */
     scheme: z.string().regex(SCHEME_RE, 'scheme must be a reverse-DNS name such as "com.example.desktop" (RFC 8252 §7.1)'),

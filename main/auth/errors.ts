@@ -6,18 +6,15 @@
  * token, an authorization code, a PKCE verifier or a client secret.
  */
 export const AUTH_ERROR_CODES = [
-  'state_mismatch',
   'iss_mismatch',
   'sign_in_timeout',
   'sign_in_cancelled',
-  'sign_in_in_progress',
   'access_denied',
   'invalid_grant',
   'network_error',
   'server_error',
   'invalid_response',
   'host_not_allowed',
-  'storage_insecure',
   'storage_error',
   'not_signed_in',
   'invalid_config',
@@ -25,23 +22,24 @@ export const AUTH_ERROR_CODES = [
   'internal_error',
   'consent_required',
   'account_mismatch',
+  'session_ended',
+  'tls_untrusted',
+  'proxy_auth_required',
+  'clock_skew',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
-  state_mismatch: 'The sign-in response did not match a sign-in started by this app. Please try again.',
   iss_mismatch: 'The sign-in response came from an unexpected identity provider. Please try again.',
   sign_in_timeout: 'The sign-in took too long and was stopped. Please try again.',
   sign_in_cancelled: 'The sign-in was cancelled.',
-  sign_in_in_progress: 'A sign-in is already waiting for the browser. Finish it there or cancel it first.',
   access_denied: 'Access was denied at the identity provider.',
   invalid_grant: 'The sign-in is no longer valid. Please sign in again.',
   network_error: 'The identity provider or API could not be reached. Check your connection and try again.',
   server_error: 'The server reported an error. Please try again later.',
   invalid_response: 'The server sent a response this app could not understand.',
   host_not_allowed: 'That address is not one this app is allowed to call with your sign-in.',
-  storage_insecure: 'This system offers no secure storage; your sign-in is kept in memory only.',
   storage_error: 'The saved sign-in could not be read or written.',
   not_signed_in: 'You are not signed in.',
   invalid_config: 'The provider configuration is not valid.',
@@ -49,6 +47,11 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   internal_error: 'Something went wrong inside the app.',
   consent_required: 'This needs a permission you have not granted to this app yet.',
   account_mismatch: 'You signed in as a different person than the account this was for, so nothing was changed.',
+  session_ended: 'Your sign-in was ended by the provider. Sign in again.',
+  tls_untrusted:
+    "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
+  proxy_auth_required: 'The network proxy asked for a user name and password. Check your proxy settings or ask IT, then try again.',
+  clock_skew: "The identity provider's answer was dated too far from this computer's time. Check the computer's clock, date and time zone, then try again.",
 };
 
 export class AuthError extends Error {
@@ -68,10 +71,6 @@ export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }
 
-export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
-  return typeof value === 'string' && (AUTH_ERROR_CODES as readonly string[]).includes(value);
-}
-
 export interface ErrorPayload {
   code: AuthErrorCode;
   message: string;
@@ -89,6 +88,35 @@ export function toErrorPayload(err: unknown): ErrorPayload {
   return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
 }
 
-export function defaultMessage(code: AuthErrorCode): string {
-  return DEFAULT_MESSAGES[code];
+/** Node's / OpenSSL's codes for "the certificate chain does not end at a CA this process trusts". */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/**
+ * Recognises the two failures of a corporate network that deserve their own
+ * words rather than "could not be reached": a certificate from an authority
+ * this computer does not trust (a TLS-inspecting firewall, a private CA), and
+ * a proxy that wants a password. Walks the `cause` chain: undici reports
+ * `TypeError: fetch failed` with the real error as its cause; Electron's
+ * `net.fetch` reports Chromium's `net::ERR_…` names. Returns null for anything else.
+ */
+export function transportFailure(err: unknown): AuthError | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    const message = current instanceof Error ? current.message : '';
+    if ((typeof code === 'string' && UNTRUSTED_CERT_CODES.has(code)) || /net::ERR_CERT_AUTHORITY_INVALID/.test(message)) {
+      return new AuthError('tls_untrusted', undefined, { cause: err });
+    }
+    // undici's ProxyAgent: "Proxy response (407) !== 200 when HTTP Tunneling"; Chromium: ERR_PROXY_AUTH_*.
+    if (/\(407\)|net::ERR_PROXY_AUTH/.test(message)) return new AuthError('proxy_auth_required', undefined, { cause: err });
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
 }

@@ -3,7 +3,7 @@ import type { LogLevel, Logger } from './types';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Field names whose values are never written, whatever the caller passed. */
-const SECRET_KEY = /token|code|verifier|secret|password|assertion|authorization|cookie|nonce|state/i;
+const SECRET_KEY = /token|code|verifier|secret|password|assertion|authorization|cookie|nonce|state|jwk|private|proof|^d$|^dpop/i;
 
 /** Token-shaped strings: JWTs and long opaque base64url/hex runs. */
 const SECRET_VALUE = /eyJ[\w-]+\.[\w-]+\.[\w-]*|\b[A-Za-z0-9_-]{32,}\b/g;

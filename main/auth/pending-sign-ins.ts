@@ -3,6 +3,7 @@
  * timeout and a cancellation; whoever settles it first removes it, so a second
  * delivery of the same callback finds nothing and exchanges nothing.
  */
+import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 
 /** Names "this sign-in sends no PKCE" (a profile with `pkce: false`) instead of overloading `''`. */
@@ -15,6 +16,15 @@ export interface PendingSignIn<T> {
   /** Absent when the sign-in is not OpenID Connect (no `openid` scope): no ID token, no nonce. */
   readonly nonce: string | undefined;
   readonly redirectUri: string;
+  /**
+   * False when the provider does not echo `state` (profile `callback.stateEchoed`):
+   * a callback without it may then complete this sign-in, bound by loopback or PKCE.
+   */
+  readonly stateEchoed?: boolean;
+  /** The session's DPoP key, made for this sign-in; absent when the tokens are not DPoP-bound. */
+  readonly dpopKey?: DpopKey;
+  /** The parameters were pushed (RFC 9126): the browser got only a `request_uri`. */
+  readonly pushed?: boolean;
   readonly promise: Promise<T>;
 }
 
@@ -36,6 +46,11 @@ export class PendingSignIns<T> {
   /** Redirect URIs of the sign-ins still waiting (loopback ones are per sign-in). */
   redirectUris(): string[] {
     return [...this.#entries.values()].map((e) => e.redirectUri);
+  }
+
+  /** Waiting sign-ins whose provider does not echo `state`: candidates for a callback without one. */
+  stateless(): Array<Pick<PendingSignIn<T>, 'state' | 'providerId' | 'redirectUri'>> {
+    return [...this.#entries.values()].filter((e) => e.stateEchoed === false).map(({ state, providerId, redirectUri }) => ({ state, providerId, redirectUri }));
   }
 
   add(init: Omit<PendingSignIn<T>, 'promise'>): PendingSignIn<T> {
@@ -67,6 +82,11 @@ export class PendingSignIns<T> {
       ...entry,
       settle: (outcome) => ('error' in outcome ? entry.reject(outcome.error) : entry.resolve(outcome.value)),
     };
+  }
+
+  /** States of the waiting sign-ins that satisfy `pred`. */
+  statesWhere(pred: (entry: PendingSignIn<T>) => boolean): string[] {
+    return [...this.#entries.values()].filter(pred).map((e) => e.state);
   }
 
   /** Ends one sign-in with an error (timeout, cancel, supersede). */

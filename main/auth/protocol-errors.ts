@@ -4,7 +4,7 @@
  * message is never shown: it can quote response bodies.
  */
 import { AuthorizationResponseError, ClientError, ResponseBodyError } from 'openid-client';
-import { AuthError, isAuthError, type AuthErrorCode } from './errors';
+import { AuthError, isAuthError, transportFailure, type AuthErrorCode } from './errors';
 
 /** OAuth `error` values (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6) to our codes. */
 export function codeForOAuthError(error: string | undefined, status?: number): AuthErrorCode {
@@ -38,6 +38,8 @@ export function codeForOAuthError(error: string | undefined, status?: number): A
 function isNetworkFailure(err: unknown): boolean {
   if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return true;
+  // Electron's net.fetch rejects with Chromium's error name (`net::ERR_CONNECTION_REFUSED`, `net::ERR_INTERNET_DISCONNECTED`…).
+  if (err instanceof Error && /^net::ERR_/.test(err.message)) return true;
   // undici reports connection failures as `TypeError: fetch failed`.
   return err instanceof TypeError && /fetch failed|network|ECONNREFUSED|terminated/i.test(err.message);
 }
@@ -52,6 +54,10 @@ export function toAuthError(err: unknown, context: string): AuthError {
     const code = codeForOAuthError(err.error);
     return new AuthError(code, messageFor(code, context), { cause: err });
   }
+  // An ID token dated in the future or already expired by this computer's clock.
+  if ((err as { code?: unknown } | null)?.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return new AuthError('clock_skew', undefined, { cause: err });
+  const transport = transportFailure(err);
+  if (transport) return transport;
   if (isNetworkFailure(err)) return new AuthError('network_error', undefined, { cause: err });
   if (err instanceof ClientError) {
     // A non-conforming response with a 5xx status is the server failing, not lying.

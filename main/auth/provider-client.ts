@@ -16,7 +16,16 @@ export interface ProviderClientOptions {
   clock?: Clock;
   /** Upper bound for each request to the provider, in seconds. */
   timeoutSeconds?: number;
+  /** Allowed difference between this computer's clock and the provider's, in seconds. */
+  clockToleranceSeconds?: number;
 }
+
+/**
+ * Default clock tolerance: 10 minutes. Laptops drift and wake from sleep with
+ * a stale clock; a provider a few minutes off must not block sign-in, and ID
+ * tokens are short-lived and bound to a nonce anyway. Beyond it: `clock_skew`.
+ */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 600;
 
 function clientAuthentication(provider: ProviderConfig): { method: string; auth: client.ClientAuth } {
   const ca = provider.clientAuth ?? { method: 'none' as const };
@@ -32,7 +41,7 @@ function clientAuthentication(provider: ProviderConfig): { method: string; auth:
 }
 
 /** Fills `{tenant}`-style placeholders in the profile's explicit endpoints. */
-export function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig['endpoints']> | undefined {
+function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig['endpoints']> | undefined {
   const e = provider.endpoints;
   if (!e) return undefined;
   const vars = provider.templateVars ?? {};
@@ -58,6 +67,12 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const timeout = options.timeoutSeconds ?? 15;
   const explicit = explicitEndpoints(provider);
+  // openid-client reads Date.now(); an injected clock (tests, a host with its own time source) is told to it as skew.
+  const clientMetadata: Partial<client.ClientMetadata> = {
+    token_endpoint_auth_method: method,
+    [client.clockTolerance]: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    [client.clockSkew]: Math.round(((options.clock ?? Date.now)() - Date.now()) / 1000),
+  };
   let config: client.Configuration;
   let insecureLoopback: boolean;
 
@@ -74,7 +89,7 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
         ...(explicit.endSession ? { end_session_endpoint: explicit.endSession } : {}),
       },
       provider.clientId,
-      { token_endpoint_auth_method: method },
+      clientMetadata,
       auth,
     );
     if (insecureLoopback) client.allowInsecureRequests(config);
@@ -82,13 +97,14 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
     const issuer = new URL(provider.issuer!);
     insecureLoopback = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
     try {
-      config = await client.discovery(issuer, provider.clientId, { token_endpoint_auth_method: method }, auth, {
+      config = await client.discovery(issuer, provider.clientId, clientMetadata, auth, {
         execute: insecureLoopback ? [client.allowInsecureRequests] : [],
         timeout,
         [client.customFetch]: baseFetch as client.CustomFetch,
       });
     } catch (err) {
       const mapped = toAuthError(err, 'Provider discovery');
+      if (mapped.code === 'tls_untrusted' || mapped.code === 'proxy_auth_required') throw mapped;
       if (mapped.code === 'network_error') {
         throw new AuthError('network_error', `Could not reach the identity provider at ${issuer.origin}. Check your connection and try again.`, { cause: err });
       }
@@ -113,6 +129,7 @@ function assertEndpointsAreSafe(metadata: client.ServerMetadata, insecureLoopbac
     metadata.userinfo_endpoint,
     metadata.revocation_endpoint,
     metadata.end_session_endpoint,
+    metadata.pushed_authorization_request_endpoint,
   ];
   for (const endpoint of endpoints) {
     if (endpoint === undefined) continue;

@@ -35,24 +35,8 @@ export async function revokeAndEndSession(provider: ProviderConfig, tokens: Toke
     deps.logger('warn', 'sign_out.revoke_skipped', { providerId: provider.id, why: 'provider unreachable' });
     return 'failed';
   }
+  const outcome = await revokeTokens(provider, config, tokens, deps.logger);
   const metadata = config.serverMetadata();
-  let outcome: RevocationOutcome = metadata.revocation_endpoint ? 'revoked' : 'not_offered';
-  if (metadata.revocation_endpoint) {
-    const toRevoke: Array<[string | undefined, string]> = [
-      [tokens.refreshToken, 'refresh_token'],
-      [tokens.accessToken, 'access_token'],
-    ];
-    for (const [token, hint] of toRevoke) {
-      if (!token) continue;
-      try {
-        await client.tokenRevocation(config, token, { token_type_hint: hint });
-        deps.logger('info', 'sign_out.revoked', { providerId: provider.id, hint });
-      } catch (err) {
-        outcome = 'failed';
-        deps.logger('warn', 'sign_out.revoke_failed', { providerId: provider.id, hint, errorCode: toAuthError(err, 'Revocation').code });
-      }
-    }
-  }
   if (provider.endSessionInBrowser && metadata.end_session_endpoint) {
     try {
       const url = client.buildEndSessionUrl(config, {
@@ -62,6 +46,36 @@ export async function revokeAndEndSession(provider: ProviderConfig, tokens: Toke
       await deps.openUrl(url.href);
     } catch (err) {
       deps.logger('warn', 'sign_out.end_session_failed', { providerId: provider.id, errorCode: toErrorPayload(err).code });
+    }
+  }
+  return outcome;
+}
+
+/**
+ * RFC 7009 revocation of the refresh and access tokens, alone: what sign-out
+ * does first, and what a kept failed revocation retries later. Never throws.
+ */
+export async function revokeTokens(
+  provider: ProviderConfig,
+  config: client.Configuration,
+  tokens: Pick<TokenSet, 'refreshToken' | 'accessToken'>,
+  logger: Logger,
+): Promise<RevocationOutcome> {
+  const metadata = config.serverMetadata();
+  if (!metadata.revocation_endpoint) return 'not_offered';
+  let outcome: RevocationOutcome = 'revoked';
+  const toRevoke: Array<[string | undefined, string]> = [
+    [tokens.refreshToken, 'refresh_token'],
+    [tokens.accessToken, 'access_token'],
+  ];
+  for (const [token, hint] of toRevoke) {
+    if (!token) continue;
+    try {
+      await client.tokenRevocation(config, token, { token_type_hint: hint });
+      logger('info', 'sign_out.revoked', { providerId: provider.id, hint });
+    } catch (err) {
+      outcome = 'failed';
+      logger('warn', 'sign_out.revoke_failed', { providerId: provider.id, hint, errorCode: toAuthError(err, 'Revocation').code });
     }
   }
   return outcome;

@@ -15,7 +15,12 @@ import type { Clock, FetchLike } from './types';
 
 type TemplateValue = string | number | boolean | null;
 
-/** Fills `{{name}}` placeholders from the standard request's parameters. */
+/**
+ * Fills `{{name}}` placeholders from the standard request's parameters. A
+ * whole-value `{{name|number}}` or `{{name|boolean}}` becomes a JSON number or
+ * boolean (a document's unquoted `"client_id": {{client_id}}`); a value that
+ * is not one is a configuration error, never sent as something else.
+ */
 export function fillBodyTemplate(template: Record<string, TemplateValue>, params: URLSearchParams): Record<string, TemplateValue> {
   const out: Record<string, TemplateValue> = {};
   for (const [key, value] of Object.entries(template)) {
@@ -23,15 +28,26 @@ export function fillBodyTemplate(template: Record<string, TemplateValue>, params
       out[key] = value;
       continue;
     }
-    const whole = /^\{\{([A-Za-z0-9_]+)\}\}$/.exec(value);
+    const whole = /^\{\{([A-Za-z0-9_]+)(?:\|(number|boolean))?\}\}$/.exec(value);
     if (whole) {
-      const param = params.get(whole[1]!);
-      if (param !== null) out[key] = param;
+      const [, name, type] = whole;
+      const param = params.get(name!);
+      if (param !== null) out[key] = type === undefined ? param : typed(param, type, name!);
       continue;
     }
     out[key] = value.replace(/\{\{([A-Za-z0-9_]+)\}\}/g, (_m, name: string) => params.get(name) ?? '');
   }
   return out;
+}
+
+function typed(raw: string, type: string, name: string): number | boolean {
+  if (type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(n)) return n;
+  } else if (raw === 'true' || raw === 'false') {
+    return raw === 'true';
+  }
+  throw new AuthError('invalid_config', `The token request template wants ${name} as a ${type}, but its value is not one. Check the profile's body template.`);
 }
 
 /**
@@ -43,7 +59,8 @@ export function normalizeTokenResponse(body: unknown, provider: ProviderConfig, 
     throw new AuthError('invalid_response', 'The token response is not a JSON object.');
   }
   const map = provider.tokenResponse ?? {};
-  const pick = (path: string | undefined, fallback: string) => readJsonPath(body, path ?? fallback);
+  const ignoreCase = map.ignoreCase === true;
+  const pick = (path: string | undefined, fallback: string) => readJsonPath(body, path ?? fallback, { ignoreCase });
   const accessToken = pick(map.accessToken, 'access_token');
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
     throw new AuthError('invalid_response', `The token response has no access token at "${map.accessToken ?? 'access_token'}".`);
@@ -57,7 +74,8 @@ export function normalizeTokenResponse(body: unknown, provider: ProviderConfig, 
   const idToken = pick(map.idToken, 'id_token');
   if (typeof idToken === 'string' && idToken) out.id_token = idToken;
   const expiresIn = Number(pick(map.expiresIn, 'expires_in'));
-  const createdAt = map.createdAt !== undefined || 'created_at' in body ? Number(pick(map.createdAt, 'created_at')) : NaN;
+  const createdAtRaw = pick(map.createdAt, 'created_at');
+  const createdAt = createdAtRaw === undefined ? NaN : Number(createdAtRaw);
   if (Number.isFinite(expiresIn)) {
     // `created_at + expires_in` is an absolute expiry; convert to "seconds from now".
     out.expires_in = Number.isFinite(createdAt) && createdAt > 0 ? Math.max(0, Math.floor(createdAt + expiresIn - nowSeconds)) : Math.max(0, Math.floor(expiresIn));

@@ -3,7 +3,9 @@
  * refreshed shortly before it expires; concurrent callers share a single
  * in-flight refresh; a rotated refresh token is persisted before it is used.
  */
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { AuthError } from './errors';
+import { classifyRefreshFailure } from './refresh-outcome';
 import type { BearerToken, Clock, Logger, UserInfo } from './types';
 
 export type { BearerToken } from './types';
@@ -26,14 +28,26 @@ export interface TokenSessionDeps {
   refreshGrant(refreshToken: string): Promise<TokenSet>;
   /** Persists a rotated refresh token. Called before the new tokens are used. */
   persistRefreshToken(refreshToken: string): void;
-  /** The provider refused the refresh token: the session is over. */
+  /** The provider refused the refresh (see refresh-outcome.ts): the session is over. */
   onRefreshRejected(err: AuthError): void;
+  /**
+   * The provider became unreachable (`retryInMs` until the next attempt is
+   * allowed) or reachable again (`retryInMs` null).
+   */
+  onConnectivity?(offline: boolean, retryInMs: number | null): void;
+  /** Default `DEFAULT_BACKOFF`. */
+  backoff?: BackoffPolicy;
 }
 
 export class TokenSession {
   #tokens: TokenSet;
   #inflight: Promise<BearerToken> | null = null;
   #ended = false;
+  /** Consecutive transient refresh failures; > 0 means the provider is unreachable. */
+  #failures = 0;
+  /** No refresh request before this time (clock ms): backoff, so callers cannot make a tight loop. */
+  #notBefore = 0;
+  #lastFailure: AuthError | null = null;
   /** Counts refresh grants, for tests and the benchmark. */
   refreshCount = 0;
 
@@ -48,6 +62,11 @@ export class TokenSession {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** True while the last refresh failed for a passing reason (network, 5xx, 429). */
+  get offline(): boolean {
+    return this.#failures > 0;
   }
 
   get refreshToken(): string | undefined {
@@ -76,6 +95,20 @@ export class TokenSession {
     const t = this.#tokens;
     const fresh = t.accessToken !== undefined && (t.expiresAt === undefined || t.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
     if (fresh && t.accessToken !== rejected) return { token: t.accessToken!, type: t.tokenType };
+    if (this.#inflight === null && this.#lastFailure !== null && this.deps.clock() < this.#notBefore) {
+      // Backing off: answer at once with the last failure instead of asking the provider again.
+      throw this.#lastFailure;
+    }
+    return this.#shared();
+  }
+
+  /** The background retry while offline: refreshes now, whatever the access token's age. */
+  async retryNow(): Promise<void> {
+    if (this.#ended) return;
+    await this.#shared();
+  }
+
+  #shared(): Promise<BearerToken> {
     this.#inflight ??= this.#refresh().finally(() => {
       this.#inflight = null;
     });
@@ -98,12 +131,20 @@ export class TokenSession {
     } catch (err) {
       // Signed out meanwhile: whatever the provider said (sign-out revokes the token), the answer is "not signed in".
       if (this.#ended) throw new AuthError('not_signed_in');
-      if (err instanceof AuthError && err.code === 'invalid_grant') {
+      const verdict = classifyRefreshFailure(err, this.deps.clock());
+      if (verdict.kind === 'ended') {
         this.#ended = true;
-        this.deps.logger('info', 'refresh.rejected', { providerId: this.providerId });
-        this.deps.onRefreshRejected(err);
+        this.deps.logger('info', 'refresh.rejected', { providerId: this.providerId, errorCode: verdict.error.code });
+        this.deps.onRefreshRejected(verdict.error);
+        throw verdict.error;
       }
-      throw err;
+      this.#failures += 1;
+      const delay = backoffDelayMs(this.#failures, this.deps.backoff ?? DEFAULT_BACKOFF, verdict.retryAfterMs);
+      this.#notBefore = this.deps.clock() + delay;
+      this.#lastFailure = verdict.error;
+      this.deps.logger('warn', 'refresh.failed_transient', { providerId: this.providerId, errorCode: verdict.error.code, failures: this.#failures, retryInMs: delay });
+      this.deps.onConnectivity?.(true, delay);
+      throw verdict.error;
     }
     // Signed out while the refresh was in flight: the result must not resurrect the session.
     if (this.#ended) throw new AuthError('not_signed_in');
@@ -122,6 +163,12 @@ export class TokenSession {
       idToken: next.idToken ?? this.#tokens.idToken,
     };
     this.deps.logger('debug', 'refresh.done', { providerId: this.providerId });
+    if (this.#failures > 0) {
+      this.#failures = 0;
+      this.#notBefore = 0;
+      this.#lastFailure = null;
+      this.deps.onConnectivity?.(false, null);
+    }
     return { token: next.accessToken, type: next.tokenType };
   }
 }

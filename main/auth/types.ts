@@ -17,7 +17,7 @@ export interface Cipher {
   decrypt(ciphertext: Uint8Array): string;
 }
 
-/** A small persistent key-value store. In Electron: electron-store. */
+/** A small persistent key-value store. In Electron: electron-store (bundled into dist/main). */
 export interface KeyValueStore {
   get(key: string): unknown;
   set(key: string, value: unknown): void;
@@ -46,6 +46,17 @@ export interface BearerToken {
   type: string;
 }
 
+/**
+ * Signs DPoP proofs (RFC 9449) for requests to a resource server, holding the
+ * key in the main process. The API client sees only this: never the key.
+ */
+export interface DpopProofSigner {
+  /** A fresh proof (new `jti`) for `htm` + `url` (its query and fragment are left out), bound to `accessToken`. */
+  proof(htm: string, url: URL, accessToken: string): Promise<string>;
+  /** Remembers a nonce a server sent (`DPoP-Nonce`), for the proofs to its origin that follow. */
+  rememberNonce(url: URL, nonce: string): void;
+}
+
 export interface UserInfo {
   sub: string;
   name?: string;
@@ -61,6 +72,8 @@ export interface AccountSummary {
   name?: string;
   email?: string;
   active: boolean;
+  /** The account's provider could not be reached at its last refresh; the core retries by itself. */
+  offline?: boolean;
   /** Something needs the person: a permission to grant (`consentNeeded`). */
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
@@ -79,10 +92,35 @@ export type SessionState = (
       providerId: string | null;
       /** Why the session ended when it was not the person's own sign-out (e.g. refresh token revoked). */
       reason?: { code: string; message: string };
+      /** After the person's own sign-out: whether the provider was told (RFC 7009). */
+      revocation?: RevocationState;
     }
   | { status: 'signing_in'; storage: StorageStatus; providerId: string }
-  | { status: 'signed_in'; storage: StorageStatus; providerId: string; user: UserInfo }
+  | {
+      status: 'signed_in';
+      storage: StorageStatus;
+      providerId: string;
+      user: UserInfo;
+      /**
+       * `offline`: still signed in, but the provider could not be reached at the
+       * last attempt (network, 5xx, 429); the core retries by itself with backoff
+       * and switches back to `online` when a refresh succeeds.
+       */
+      connectivity: 'online' | 'offline';
+    }
 ) & { accounts?: AccountSummary[] };
+
+/**
+ * `revoked`: the provider confirmed; `not_offered`: it has no revocation
+ * endpoint (the sign-in ends when its tokens expire); `failed`: it refused or
+ * could not be reached. With `retrying`, the token is kept encrypted and the
+ * revocation retried (at start-up and when the network returns) until it
+ * succeeds or the retry window ends.
+ */
+export interface RevocationState {
+  outcome: 'revoked' | 'not_offered' | 'failed';
+  retrying: boolean;
+}
 
 export interface StorageStatus {
   /** True when the refresh token is kept encrypted on disk. */
@@ -91,7 +129,9 @@ export interface StorageStatus {
   notice?: string;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** The methods the renderer may ask for (validated at the IPC boundary from this list). */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** A request the renderer asks the main process to make with the person's token. */
 export interface ApiRequest {

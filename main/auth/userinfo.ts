@@ -2,7 +2,9 @@
  * Who signed in: from the ID token's claims, completed by the userinfo
  * endpoint in one of two dialects — OIDC (`fetchUserInfo`, with the `sub`
  * check against the ID token) or a provider's plain JSON endpoint read by the
- * profile's paths. A failing userinfo call never fails the sign-in.
+ * profile's paths; last, what the profile's `callback.identity` names in the
+ * callback itself (e.g. Platform of Trust's `subject`). A failing userinfo
+ * call never fails the sign-in.
  *
  * @see OpenID Connect Core 1.0 §5.3 (UserInfo endpoint)
  */
@@ -20,15 +22,21 @@ export interface UserInfoDeps {
   logger: Logger;
   /** Upper bound for the userinfo request, in seconds. */
   timeoutSeconds: number;
+  /** The session's DPoP handle when its access token is DPoP-bound (RFC 9449 §7). */
+  dpop?: client.DPoPHandle;
 }
 
-/** The person's id, name and email: from userinfo when the provider has it, else the ID token. */
+/**
+ * The person's id, name and email: from userinfo when the provider has it, else
+ * the ID token, else the callback parameters the profile names.
+ */
 export async function resolveUserInfo(
   provider: ProviderConfig,
   config: client.Configuration,
   response: client.TokenEndpointResponseHelpers,
   tokens: TokenSet,
   deps: UserInfoDeps,
+  callbackParams?: URLSearchParams,
 ): Promise<UserInfo> {
   const claims = response.claims();
   let source: Record<string, unknown> = claims ? { ...claims } : {};
@@ -38,7 +46,7 @@ export async function resolveUserInfo(
   if (endpoint && tokens.accessToken && !complete) {
     try {
       if (provider.scopes.includes('openid')) {
-        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck)) };
+        source = { ...source, ...(await client.fetchUserInfo(config, tokens.accessToken, claims?.sub ?? client.skipSubjectCheck, deps.dpop ? { DPoP: deps.dpop } : undefined)) };
       } else {
         source = { ...source, ...(await plainUserInfo(provider, endpoint, tokens, deps)) };
       }
@@ -46,15 +54,32 @@ export async function resolveUserInfo(
       deps.logger('warn', 'userinfo.failed', { providerId: provider.id, errorCode: toAuthError(err, 'Userinfo').code });
     }
   }
-  return userFromClaims(source);
+  return userFromClaims(source, callbackIdentity(provider, callbackParams));
 }
 
-/** Picks the displayable fields; anything that is not a short string (or a numeric id) is left out. */
-export function userFromClaims(source: Record<string, unknown>): UserInfo {
+/** The person as the profile's `callback.identity` reads them from the callback's parameters. */
+export function callbackIdentity(provider: ProviderConfig, params: URLSearchParams | undefined): Record<string, unknown> {
+  const map = provider.callback?.identity;
+  if (!map || !params) return {};
+  const out: Record<string, unknown> = {};
+  for (const field of ['sub', 'name', 'email'] as const) {
+    const name = map[field];
+    const value = name === undefined ? null : params.get(name);
+    if (value !== null) out[field] = value;
+  }
+  return out;
+}
+
+/**
+ * Picks the displayable fields; anything that is not a short string (or a
+ * numeric id) is left out. `fallback` (the callback's identity) fills only
+ * what the ID token and userinfo did not say.
+ */
+export function userFromClaims(source: Record<string, unknown>, fallback: Record<string, unknown> = {}): UserInfo {
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : typeof v === 'number' ? String(v) : undefined);
-  const sub = str(source.sub) ?? str(source.id) ?? 'unknown';
-  const name = str(source.name) ?? str(source.preferred_username);
-  const email = str(source.email);
+  const sub = str(source.sub) ?? str(source.id) ?? str(fallback.sub) ?? 'unknown';
+  const name = str(source.name) ?? str(source.preferred_username) ?? str(fallback.name);
+  const email = str(source.email) ?? str(fallback.email);
   return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };
 }
 

@@ -1,5 +1,7 @@
 /**
- * The vault: the refresh token (and who it belongs to) encrypted at rest.
+ * The vault: the refresh token (and who it belongs to) encrypted at rest — or,
+ * for a provider that issues no refresh token, its long-lived access token and
+ * that token's expiry.
  *
  * What reaches the store, under one key (`vault`):
  *
@@ -21,8 +23,15 @@
  * the unknown `activeAccountId` when it writes but keeps every entry (it
  * copies `entries` whole), so no account is lost by a downgrade.
  *
- * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user }))`:
- * the token AND the person's name and email exist only inside it. The provider
+ * A revocation that failed at sign-out is kept under a second key,
+ * `revocations` (`{ "version": 1, "entries": [{ id, providerId, ciphertext,
+ * firstFailedAt, attempts }] }`, the tokens only inside the ciphertext), so a
+ * vault written before it existed loads unchanged.
+ *
+ * The ciphertext is `cipher.encrypt(JSON.stringify({ refreshToken, user, dpopKey? }))`,
+ * or `{ accessToken: { token, type, expiresAt }, user, dpopKey? }` when there is no
+ * refresh token: the token, the DPoP private key it is bound to (when the
+ * provider offers DPoP) AND the person's name and email exist only inside it. The provider
  * id, the save time and the last-used provider id are the only plaintext.
  *
  * Honesty about weak storage: when the OS offers no encryption, or Linux
@@ -38,15 +47,28 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
+/** An access token kept because the provider gave no refresh token (e.g. a 20-year token). */
+export interface StoredAccessToken {
+  token: string;
+  type: string;
+  /** Epoch ms; absent when the provider gave no lifetime. */
+  expiresAt?: number;
+}
+
+/** One of `refreshToken` / `accessToken` is present; with a refresh token, no access token is stored. */
 export interface StoredSession {
   providerId: string;
-  refreshToken: string;
+  refreshToken?: string;
+  accessToken?: StoredAccessToken;
   user: UserInfo;
   savedAt: number;
+  /** The DPoP private key the refresh token is bound to (RFC 9449); absent for unbound tokens and older entries. */
+  dpopKey?: DpopPrivateJwk;
 }
 
 /** One account's entry: `providerId` is the provider, `id` the account (`accounts.ts`). */
@@ -68,6 +90,36 @@ export const VAULT_STORE_KEY = 'vault';
 const MAX_CIPHERTEXT_CHARS = 64 * 1024;
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * Failed revocations waiting for a retry live under their own key, so a vault
+ * written before they existed loads unchanged and the session entries' format
+ * is untouched.
+ */
+export const REVOCATIONS_STORE_KEY = 'revocations';
+const MAX_PENDING_REVOCATIONS = 20;
+
+/** A revocation that failed at sign-out, kept to be retried (tokens only inside the ciphertext). */
+export interface PendingRevocation {
+  id: string;
+  providerId: string;
+  tokens: { refreshToken?: string; accessToken?: string };
+  firstFailedAt: number;
+  attempts: number;
+}
+
+const revocationEntrySchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    providerId: z.string().min(1).max(64),
+    ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
+    firstFailedAt: z.number().int().nonnegative(),
+    attempts: z.number().int().nonnegative(),
+  })
+  .strict();
+const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()).max(MAX_PENDING_REVOCATIONS * 2) });
+const revocationSecretSchema = z.object({ refreshToken: z.string().min(1).optional(), accessToken: z.string().min(1).optional() }).strict();
+
+
 const entrySchema = z
   .object({
     ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
@@ -88,10 +140,18 @@ const userSchema = z.object({
   email: z.string().optional(),
 });
 
-/** What is inside the ciphertext. */
-const secretSchema = z.object({ refreshToken: z.string().min(1), user: userSchema }).strict();
+const accessTokenSchema = z
+  .object({ token: z.string().min(1), type: z.string().min(1).max(64), expiresAt: z.number().int().nonnegative().optional() })
+  .strict();
+
+/** What is inside the ciphertext. Entries written before access tokens or DPoP keys were kept have only `refreshToken`. */
+const secretSchema = z
+  .object({ refreshToken: z.string().min(1).optional(), accessToken: accessTokenSchema.optional(), user: userSchema, dpopKey: dpopPrivateJwkSchema.optional() })
+  .strict()
+  .refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined);
 
 type VaultFile = z.infer<typeof fileSchema>;
+type RevocationEntry = z.infer<typeof revocationEntrySchema>;
 
 const NOTICE_NO_ENCRYPTION =
   'This system offers no secure storage for your sign-in, so it is kept in memory only: you will need to sign in again after restarting the app.';
@@ -138,7 +198,9 @@ export class Vault {
     const newest = this.#accounts(false)
       .filter((a) => a.providerId === providerId)
       .sort((a, b) => b.savedAt - a.savedAt)[0];
-    return newest ? { providerId, refreshToken: newest.refreshToken, user: newest.user, savedAt: newest.savedAt } : null;
+    if (!newest) return null;
+    const { id: _id, ...session } = newest;
+    return { ...session, providerId };
   }
 
   /**
@@ -165,13 +227,19 @@ export class Vault {
   /** Saves one account's entry; with `active`, it is also the one to restore first (same write). */
   saveAccount(account: StoredAccount, opts: { active?: boolean } = {}): void {
     if (!this.status().persistent) {
-      this.#memory.set(entryKey(account.id), { ...account, providerId: account.id, user: pickUser(account.user) });
+      this.#memory.set(entryKey(account.id), {
+        providerId: account.id,
+        ...pickSecret(account),
+        user: pickUser(account.user),
+        savedAt: account.savedAt,
+        ...(account.dpopKey ? { dpopKey: account.dpopKey } : {}),
+      });
       this.#removeFromDisk(entryKey(account.id));
       if (opts.active) this.setActiveAccountId(account.id);
       this.#log('info', 'vault.saved_in_memory_only', { providerId: account.providerId });
       return;
     }
-    const ciphertext = this.#encrypt(account.refreshToken, account.user, account.providerId);
+    const ciphertext = this.#encrypt(account, account.providerId);
     const file = this.#readFile();
     file.entries[entryKey(account.id)] = { ciphertext, savedAt: account.savedAt };
     if (opts.active) setActive(file, entryKey(account.id));
@@ -254,7 +322,13 @@ export class Vault {
     } catch {
       return this.#drop(providerId, 'invalid_secret');
     }
-    return { providerId, refreshToken: secret.refreshToken, user: secret.user, savedAt: entry.data.savedAt };
+    return {
+      providerId,
+      ...(secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : { accessToken: secret.accessToken! }),
+      user: secret.user,
+      savedAt: entry.data.savedAt,
+      ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
+    };
   }
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
@@ -280,9 +354,10 @@ export class Vault {
   save(session: StoredSession): void {
     const clean: StoredSession = {
       providerId: session.providerId,
-      refreshToken: session.refreshToken,
+      ...pickSecret(session),
       user: pickUser(session.user),
       savedAt: session.savedAt,
+      ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}),
     };
     if (!this.status().persistent) {
       this.#memory.set(clean.providerId, clean);
@@ -291,7 +366,7 @@ export class Vault {
       this.#log('info', 'vault.saved_in_memory_only', { providerId: clean.providerId });
       return;
     }
-    const ciphertext = this.#encrypt(clean.refreshToken, clean.user, clean.providerId);
+    const ciphertext = this.#encrypt(clean, clean.providerId);
     const file = this.#readFile();
     file.entries[clean.providerId] = { ciphertext, savedAt: clean.savedAt };
     // The session just saved is the one to restore next start: one durable write, not two.
@@ -300,9 +375,12 @@ export class Vault {
     this.#memory.delete(clean.providerId);
   }
 
-  #encrypt(refreshToken: string, user: UserInfo, providerId: string): string {
+  #encrypt(session: StoredSession, providerId: string): string {
     try {
-      const bytes = this.#cipher.encrypt(JSON.stringify({ refreshToken, user: pickUser(user) }));
+      // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
+      const bytes = this.#cipher.encrypt(
+        JSON.stringify({ ...pickSecret(session), user: pickUser(session.user), ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}) }),
+      );
       return Buffer.from(bytes).toString('base64');
     } catch (err) {
       this.#log('error', 'vault.encrypt_failed', { providerId });
@@ -376,6 +454,72 @@ export class Vault {
     }
   }
 
+  // --- failed revocations kept for a retry ---------------------------------
+
+  readonly #memoryRevocations = new Map<string, PendingRevocation>();
+
+  /** Keeps a failed revocation (encrypted, or in memory only when storage is untrustworthy). Never throws. */
+  keepRevocation(pending: PendingRevocation): void {
+    if (!this.status().persistent) {
+      this.#memoryRevocations.set(pending.id, structuredClone(pending));
+      return;
+    }
+    try {
+      const ciphertext = Buffer.from(this.#cipher.encrypt(JSON.stringify(pending.tokens))).toString('base64');
+      const entries = this.#readRevocations().filter((e) => e.id !== pending.id);
+      entries.push({ id: pending.id, providerId: pending.providerId, ciphertext, firstFailedAt: pending.firstFailedAt, attempts: pending.attempts });
+      this.#writeRevocations(entries.slice(-MAX_PENDING_REVOCATIONS));
+    } catch {
+      this.#log('warn', 'vault.revocation_keep_failed', { providerId: pending.providerId });
+      this.#memoryRevocations.set(pending.id, structuredClone(pending));
+    }
+  }
+
+  /** Every kept revocation that still decrypts (others are dropped). Never throws. */
+  pendingRevocations(): PendingRevocation[] {
+    const out = [...this.#memoryRevocations.values()].map((p) => structuredClone(p));
+    if (!this.status().persistent) return out;
+    for (const entry of this.#readRevocations()) {
+      try {
+        const tokens = revocationSecretSchema.parse(JSON.parse(this.#cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))));
+        out.push({ id: entry.id, providerId: entry.providerId, tokens, firstFailedAt: entry.firstFailedAt, attempts: entry.attempts });
+      } catch {
+        this.#log('warn', 'vault.revocation_dropped', { providerId: entry.providerId, reason: 'decrypt_failed' });
+      }
+    }
+    return out;
+  }
+
+  removeRevocation(id: string): void {
+    this.#memoryRevocations.delete(id);
+    try {
+      const entries = this.#readRevocations();
+      if (entries.some((e) => e.id === id)) this.#writeRevocations(entries.filter((e) => e.id !== id));
+    } catch {
+      this.#log('warn', 'vault.revocation_remove_failed');
+    }
+  }
+
+  #readRevocations(): RevocationEntry[] {
+    let raw: unknown;
+    try {
+      raw = this.#store.get(REVOCATIONS_STORE_KEY);
+    } catch {
+      return [];
+    }
+    const file = revocationFileSchema.safeParse(raw);
+    if (!file.success) return [];
+    return file.data.entries.flatMap((e) => {
+      const parsed = revocationEntrySchema.safeParse(e);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  #writeRevocations(entries: RevocationEntry[]): void {
+    if (entries.length === 0) this.#store.delete(REVOCATIONS_STORE_KEY);
+    else this.#store.set(REVOCATIONS_STORE_KEY, { version: 1, entries });
+  }
+
   #safeIsEncryptionAvailable(): boolean {
     try {
       return this.#cipher.isEncryptionAvailable();
@@ -391,6 +535,14 @@ export class Vault {
       return 'unknown';
     }
   }
+}
+
+/** The refresh token, or else the access token: never both (with a refresh token, access tokens stay in memory). */
+function pickSecret(session: StoredSession): Pick<StoredSession, 'refreshToken' | 'accessToken'> {
+  if (session.refreshToken) return { refreshToken: session.refreshToken };
+  const at = session.accessToken;
+  if (!at) throw new AuthError('internal_error', 'There is no token to save.');
+  return { accessToken: { token: at.token, type: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) } };
 }
 
 /** Only the fields the vault knows about go into the ciphertext. */

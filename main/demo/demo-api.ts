@@ -2,8 +2,11 @@
  * The demo API: a resource server that accepts a bearer token only after
  * asking the provider about it (RFC 7662 introspection), so expired and
  * revoked tokens are refused exactly as a production API would refuse them.
+ * A DPoP-bound token (introspection returns `cnf.jkt`) is accepted only with
+ * a valid proof from its key (RFC 9449 §7.1): a stolen token alone is useless.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DPOP_ALGS, type DemoDpopVerifier } from './dpop-verifier';
 import { demoPerson } from './interactions';
 
 export interface DemoApiOptions {
@@ -18,6 +21,11 @@ export interface DemoApiOptions {
    * sign-in token (no resource audience).
    */
   apis?: Array<{ id: string; resource: string; scopes: string[] }>;
+  /** For introspection; default the global fetch (a provider with a private CA needs one that trusts it). */
+  fetch?: typeof fetch;
+  /** The API's own origin as clients address it (the `htu` of their proofs). */
+  origin: string;
+  dpop: DemoDpopVerifier;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -38,10 +46,18 @@ interface Introspection {
   client_id?: string;
   token_type?: string;
   aud?: string | string[];
+  cnf?: { jkt?: unknown };
+}
+
+function dpopUnauthorized(res: ServerResponse, error: string, description: string, nonce: string | undefined): void {
+  json(res, 401, { error, error_description: description }, {
+    'www-authenticate': `DPoP algs="${DPOP_ALGS.join(' ')}", error="${error}", error_description="${description}"`,
+    ...(nonce ? { 'dpop-nonce': nonce } : {}),
+  });
 }
 
 async function introspect(token: string, opts: DemoApiOptions): Promise<Introspection> {
-  const res = await fetch(opts.introspectionUrl, {
+  const res = await (opts.fetch ?? fetch)(opts.introspectionUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -66,17 +82,29 @@ async function introspect(token: string, opts: DemoApiOptions): Promise<Introspe
 
 export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
+  const match = /^(Bearer|DPoP) ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
   if (!match) return unauthorized(res, 'missing bearer token');
+  const scheme = match[1]!.toLowerCase();
+  const token = match[2]!;
   let info: Introspection;
   try {
-    info = await introspect(match[1]!, opts);
+    info = await introspect(token, opts);
   } catch {
     return json(res, 503, { error: 'temporarily_unavailable' });
   }
-  if (!info.active || info.client_id !== opts.audienceClientId || (info.token_type && info.token_type !== 'Bearer')) {
+  if (!info.active || info.client_id !== opts.audienceClientId) return unauthorized(res, 'token is not active');
+  const jkt = typeof info.cnf?.jkt === 'string' ? info.cnf.jkt : undefined;
+  const nonce = opts.dpop.requireNonce ? opts.dpop.currentNonce() : undefined;
+  if (jkt !== undefined) {
+    // Sender-constrained: the scheme must be DPoP and the proof must come from the bound key.
+    if (scheme !== 'dpop') return dpopUnauthorized(res, 'invalid_token', 'DPoP-bound token presented as a bearer token', nonce);
+    const proof = req.headers.dpop;
+    const check = await opts.dpop.verify({ proof: typeof proof === 'string' ? proof : undefined, method: req.method ?? 'GET', htu: `${opts.origin}${path}`, accessToken: token, jkt });
+    if (!check.ok) return dpopUnauthorized(res, check.error, check.description, nonce);
+  } else if (scheme !== 'bearer' || (info.token_type && info.token_type !== 'Bearer')) {
     return unauthorized(res, 'token is not active');
   }
+  if (nonce) res.setHeader('dpop-nonce', nonce);
   const scopes = (info.scope ?? '').split(' ');
   const audiences = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
   const resourceApi = (opts.apis ?? []).find((a) => path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`));
@@ -106,6 +134,8 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
         name,
         email: scopes.includes('email') ? demoPerson(info.sub)?.email : undefined,
         scope: info.scope,
+        // What the person sees in the demo window: whether the token was sender-constrained.
+        tokenBinding: jkt !== undefined ? 'DPoP (RFC 9449): bound to a key only the app holds' : 'Bearer',
         servedAt: new Date().toISOString(),
       });
     case 'GET /api/hello':

@@ -5,15 +5,22 @@
  * introspection against the provider, as a real resource server would, so a
  * revoked or expired token is refused.
  *
- * Loopback only, ephemeral keys, in-memory storage: nothing here is meant to
- * survive a restart.
+ * DPoP (RFC 9449) and pushed authorization requests (RFC 9126) are on: a
+ * client that sends proofs gets tokens bound to its key, which the demo API
+ * checks (`cnf.jkt`); PAR is offered, and can be required.
+ *
+ * Loopback only, with signing keys made fresh at each start. Grants and
+ * refresh tokens live in memory; with `stateFile` (as the app uses it) they
+ * and the port are also saved there, so a saved sign-in survives a restart.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi } from './demo-api';
+import { DemoDpopVerifier } from './dpop-verifier';
 import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
@@ -33,6 +40,25 @@ export interface DemoProviderOptions {
    * a restart. Without it, everything is in memory and lost on close.
    */
   stateFile?: string;
+  /**
+   * Serve over HTTPS with this key and certificate (PEM) instead of plain
+   * HTTP, e.g. a certificate from a private CA to play a corporate identity
+   * provider in tests. The issuer becomes `https://127.0.0.1:<port>`.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** The fetch the demo API introspects with (one that trusts `tls.cert`'s CA). */
+  apiFetch?: typeof fetch;
+  /**
+   * DPoP at the provider and the API. On by default; `requireNonce` makes both
+   * servers ask for a nonce (`use_dpop_nonce`); `false` turns DPoP off.
+   */
+  dpop?: { requireNonce?: boolean; signingAlgs?: Array<'ES256' | 'Ed25519' | 'EdDSA'> } | false;
+  /**
+   * Pushed authorization requests. Offered by default; `required` refuses any
+   * other authorization request; `ttlSeconds` shortens the request_uri's life
+   * (tests of an expired one); `false` turns PAR off.
+   */
+  par?: { required?: boolean; ttlSeconds?: number } | false;
 }
 
 export interface DemoCounters {
@@ -64,6 +90,8 @@ export interface DemoProvider {
   /** Two APIs with different audiences: contacts (granted at sign-in) and calendar (needs consent first). */
   apis: { contacts: DemoApi; calendar: DemoApi };
   counters: DemoCounters;
+  /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
+  rotateDpopNonce(): void;
   close(): Promise<void>;
 }
 
@@ -80,7 +108,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const savedEntries = store?.get('entries');
 
   // Listen first: the issuer must carry the real port. The saved port keeps the issuer stable across runs.
-  const server: Server = createServer();
+  const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }) : createServer();
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -98,7 +126,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     await listen(0);
   }
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   // Grants from a provider on another port belong to another issuer: start clean then.
   const samePort = port === savedPort;
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -122,6 +150,20 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
+  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
+  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
+  const adapterFactory = Object.assign(
+    (model: string) => {
+      const base = adapter(model);
+      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
+      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
+    },
+    { snapshot: adapter.snapshot },
+  );
+  const dpopOn = opts.dpop !== false;
+  const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
+  const dpopVerifier = new DemoDpopVerifier({ requireNonce });
+
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
@@ -136,7 +178,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
 
   const configuration: Configuration = {
-    adapter,
+    adapter: adapterFactory,
     clients: [
       {
         client_id: clientId,
@@ -157,6 +199,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       },
     ],
     jwks: { keys: [jwk] },
+    ...(opts.dpop && opts.dpop.signingAlgs ? { enabledJWA: { dPoPSigningAlgValues: opts.dpop.signingAlgs } } : {}),
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
@@ -189,6 +232,15 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
           return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
         },
       },
+      dPoP: {
+        enabled: dpopOn,
+        nonceSecret: randomBytes(32),
+        requireNonce: () => requireNonce,
+      },
+      pushedAuthorizationRequests: {
+        enabled: opts.par !== false,
+        requirePushedAuthorizationRequests: opts.par !== false && opts.par?.required === true,
+      },
     },
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
@@ -207,7 +259,10 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      const text = String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
+      const text =
+        out.error === 'invalid_request_uri'
+          ? 'This sign-in page has expired. Start the sign-in again from the app.'
+          : String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
       ctx.body = `<!doctype html><meta charset="utf-8"><title>Error</title><h1>Sign-in error</h1><p>${text}</p>`;
     },
   };
@@ -230,7 +285,16 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api' || path.startsWith('/api/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId, apis: Object.values(apis) });
+      void handleDemoApi(req, res, {
+        introspectionUrl,
+        clientId: API_CLIENT_ID,
+        clientSecret: apiSecret,
+        audienceClientId: clientId,
+        apis: Object.values(apis),
+        origin: issuer,
+        dpop: dpopVerifier,
+        ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
+      });
       return;
     }
     if (path.startsWith('/interaction/')) {
@@ -256,6 +320,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
     apis,
     counters,
+    rotateDpopNonce: () => dpopVerifier.rotateNonce(),
     close: () => {
       if (saveTimer) {
         clearTimeout(saveTimer);

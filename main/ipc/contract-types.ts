@@ -9,6 +9,34 @@ import type { AccountSummary, ApiRequest, ApiResponse, ProviderSummary, SessionS
 
 export type { AccountSummary, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
 
+/** Request payload and answer type of every invokable channel. */
+export interface IpcContract {
+  getSession: { request: undefined; response: SessionState };
+  listProviders: { request: undefined; response: ProviderSummary[] };
+  signIn: { request: SignInInput | undefined; response: SessionState };
+  cancelSignIn: { request: undefined; response: null };
+  signOut: { request: SignOutInput | undefined; response: SessionState };
+  signOutAll: { request: undefined; response: SessionState };
+  listAccounts: { request: undefined; response: AccountSummary[] };
+  setActiveAccount: { request: AccountInput; response: SessionState };
+  addAccount: { request: AddAccountInput; response: SessionState };
+  requestConsent: { request: RequestConsentInput; response: SessionState };
+  request: { request: ApiRequest; response: ApiResponse };
+}
+
+/** What main pushes to the renderer (not invokable), by message. */
+export interface IpcPushContract {
+  sessionChanged: SessionState;
+}
+
+export type InvokeChannel = keyof IpcContract;
+export type ChannelRequest<C extends InvokeChannel> = IpcContract[C]['request'];
+export type ChannelResponse<C extends InvokeChannel> = IpcContract[C]['response'];
+
+/**
+ * The wire name of every message. `satisfies` makes a message missing here,
+ * or one here that is in neither contract, a compile error.
+ */
 export const IPC_CHANNELS = {
   getSession: 'auth:get-session',
   listProviders: 'auth:list-providers',
@@ -23,7 +51,7 @@ export const IPC_CHANNELS = {
   request: 'api:request',
   /** main → renderer push; not invokable. */
   sessionChanged: 'auth:session-changed',
-} as const;
+} as const satisfies Record<InvokeChannel | keyof IpcPushContract, `${string}:${string}`>;
 
 export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
@@ -51,33 +79,21 @@ export interface RequestConsentInput {
   accountId?: string;
 }
 
-/** Request payload and answer type of every invokable channel. */
-export interface IpcContract {
-  getSession: { request: void; response: SessionState };
-  listProviders: { request: void; response: ProviderSummary[] };
-  signIn: { request: SignInInput | undefined; response: SessionState };
-  cancelSignIn: { request: void; response: null };
-  signOut: { request: SignOutInput | undefined; response: SessionState };
-  signOutAll: { request: void; response: SessionState };
-  listAccounts: { request: void; response: AccountSummary[] };
-  setActiveAccount: { request: AccountInput; response: SessionState };
-  addAccount: { request: AddAccountInput; response: SessionState };
-  requestConsent: { request: RequestConsentInput; response: SessionState };
-  request: { request: ApiRequest; response: ApiResponse };
-}
+/** A message without input takes no argument; one whose input may be absent takes an optional one. */
+type InvokeArgs<R> = [R] extends [undefined] ? [] : undefined extends R ? [input?: Exclude<R, undefined>] : [input: R];
 
-/** What the preload exposes as `window.auth`: one named function per message. */
-export interface AuthBridge {
-  getSession(): Promise<IpcResult<SessionState>>;
-  listProviders(): Promise<IpcResult<ProviderSummary[]>>;
-  signIn(input?: SignInInput): Promise<IpcResult<SessionState>>;
-  cancelSignIn(): Promise<IpcResult<null>>;
-  signOut(input?: SignOutInput): Promise<IpcResult<SessionState>>;
-  signOutAll(): Promise<IpcResult<SessionState>>;
-  listAccounts(): Promise<IpcResult<AccountSummary[]>>;
-  setActiveAccount(input: AccountInput): Promise<IpcResult<SessionState>>;
-  addAccount(input: AddAccountInput): Promise<IpcResult<SessionState>>;
-  requestConsent(input: RequestConsentInput): Promise<IpcResult<SessionState>>;
-  request(req: ApiRequest): Promise<IpcResult<ApiResponse>>;
-  onSessionChanged(listener: (state: SessionState) => void): () => void;
-}
+/** The renderer's function for one invokable message. */
+export type Invoker<C extends InvokeChannel> = (...args: InvokeArgs<ChannelRequest<C>>) => Promise<IpcResult<ChannelResponse<C>>>;
+
+/** The renderer's subscription for one pushed message; returns the unsubscribe function. */
+export type PushSubscriber<P extends keyof IpcPushContract> = (listener: (value: IpcPushContract[P]) => void) => () => void;
+
+/**
+ * What the preload exposes as `window.auth`: one named function per message,
+ * derived from the contracts, so a message the preload does not expose does
+ * not compile (and neither does one that validators or handlers miss: see
+ * `contract.ts` and `handlers.ts`).
+ */
+export type AuthBridge = { readonly [C in InvokeChannel]: Invoker<C> } & {
+  readonly [P in keyof IpcPushContract as `on${Capitalize<P>}`]: PushSubscriber<P>;
+};

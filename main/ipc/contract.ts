@@ -10,14 +10,10 @@
  */
 import { z } from 'zod';
 import { isForbiddenHeaderName } from '../api/request-rules';
+import { PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
-import type { IpcContract } from './contract-types';
-
-export type InvokeChannel = keyof IpcContract;
-export type ChannelRequest<C extends InvokeChannel> = IpcContract[C]['request'];
-
-/** Same rule as a provider id in the configuration (`config.ts`). */
-const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { HTTP_METHODS } from '../auth/types';
+import type { ChannelRequest, InvokeChannel } from './contract-types';
 
 export const MAX_PATH_CHARS = 2048;
 export const MAX_QUERY_PARAMS = 50;
@@ -38,7 +34,7 @@ const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f]/;
 /** Keys that reach `Object.prototype` when assigned, or shadow it. */
 const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const providerId = z.string().regex(PROVIDER_ID_RE, 'must be 1-64 lower-case letters, digits, "-" or "_"');
+const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
 
 const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
 
@@ -94,7 +90,7 @@ const body = z
   .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
 
 const requestSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  method: z.enum(HTTP_METHODS),
   path: apiPath,
   api: z.union([z.number().int().min(0).max(15), apiId]).optional(),
   accountId: accountId.optional(),
@@ -103,6 +99,7 @@ const requestSchema = z.strictObject({
   body: body.optional(),
 });
 
+/** Mapped over the contract: a message without a validator does not compile. */
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>, unknown> } = {
   getSession: noPayloadSchema,
   listProviders: noPayloadSchema,

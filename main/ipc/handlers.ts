@@ -11,9 +11,9 @@
  * outcome is returned as an `IpcResult`, errors through `toErrorPayload`.
  */
 import { toErrorPayload } from '../auth/errors';
-import type { AuthCore, SessionState } from '../auth/types';
-import { INVOKE_CHANNELS, validatePayload, type ChannelRequest, type InvokeChannel } from './contract';
-import { IPC_CHANNELS, type IpcContract, type IpcResult } from './contract-types';
+import type { AuthCore } from '../auth/types';
+import { INVOKE_CHANNELS, validatePayload } from './contract';
+import { IPC_CHANNELS, type ChannelRequest, type ChannelResponse, type InvokeChannel, type IpcResult } from './contract-types';
 
 /** The part of an `IpcMainInvokeEvent` the handlers look at. */
 export interface IpcInvokeEventLike {
@@ -27,52 +27,14 @@ export interface IpcMainLike {
   removeHandler(channel: string): void;
 }
 
-/**
- * The renderer's origin. Kept here rather than imported from
- * `platform/app-protocol.ts`, which imports `electron`; the two must agree.
- */
-const RENDERER_PROTOCOL = 'app:';
-const RENDERER_HOST = 'renderer';
-
-/**
- * True only for URLs on exactly `app://renderer`: no user info, no port, no
- * look-alike host (`app://renderer.evil/`, `app://renderer@evil/`,
- * `app://x@renderer/`). Parsed with `URL`, never compared as text.
- */
-export function isTrustedRendererUrl(url: string): boolean {
-  if (typeof url !== 'string') return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  return (
-    parsed.protocol === RENDERER_PROTOCOL &&
-    parsed.host === RENDERER_HOST &&
-    parsed.hostname === RENDERER_HOST &&
-    parsed.port === '' &&
-    parsed.username === '' &&
-    parsed.password === ''
-  );
-}
-
-/**
- * The default sender check for the app: the message must come from a frame
- * (null once the frame navigated away or was destroyed) on the renderer origin.
- */
-export function isTrustedRendererSender(event: IpcInvokeEventLike): boolean {
-  const frame = event.senderFrame;
-  return frame !== null && typeof frame === 'object' && isTrustedRendererUrl(frame.url);
-}
-
 export interface RegisterIpcHandlersDeps {
   ipcMain: IpcMainLike;
   core: AuthCore;
   isTrustedSender: (event: IpcInvokeEventLike) => boolean;
 }
 
-type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest<C>) => Promise<IpcContract[C]['response']> };
+/** Mapped over the contract: a message without a responder does not compile. */
+type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest<C>) => Promise<ChannelResponse<C>> };
 
 /** What each channel asks of the core. */
 const RESPONDERS: Responders = {
@@ -108,7 +70,7 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
     registered.push(channel);
   }
 
-  async function handle<C extends InvokeChannel>(key: C, event: IpcInvokeEventLike, payload: unknown): Promise<IpcResult<IpcContract[C]['response']>> {
+  async function handle<C extends InvokeChannel>(key: C, event: IpcInvokeEventLike, payload: unknown): Promise<IpcResult<ChannelResponse<C>>> {
     try {
       if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_request', message: NOT_ALLOWED } };
       const input = validatePayload(key, payload);
@@ -123,20 +85,4 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
   return () => {
     for (const channel of registered.splice(0)) ipcMain.removeHandler(channel);
   };
-}
-
-/**
- * Pushes every session change to the renderer on `IPC_CHANNELS.sessionChanged`.
- * `send` is e.g. `(channel, state) => win.webContents.send(channel, state)`;
- * a failing send (window gone) is swallowed so the core's other listeners
- * still run. Returns the unsubscribe function.
- */
-export function forwardSessionChanges(core: AuthCore, send: (channel: string, state: SessionState) => void): () => void {
-  return core.onSessionChanged((state) => {
-    try {
-      send(IPC_CHANNELS.sessionChanged, state);
-    } catch {
-      // The window may be closing; the next getSession() call resynchronises it.
-    }
-  });
 }

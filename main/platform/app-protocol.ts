@@ -4,15 +4,10 @@
  * and the IPC sender check mean something) and keeps `file://` — which can
  * reach the whole disk — out of the picture.
  */
-import { isTrustedRendererUrl } from '../ipc/handlers';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { protocol } from 'electron';
-
-export const APP_SCHEME = 'app';
-export const RENDERER_HOST = 'renderer';
-export const RENDERER_ORIGIN = `${APP_SCHEME}://${RENDERER_HOST}`;
-export const RENDERER_INDEX_URL = `${RENDERER_ORIGIN}/index.html`;
+import { APP_SCHEME, isRendererUrl } from '../ipc/renderer-origin';
 
 /**
  * Sent with every HTML page. Everything comes from the app itself; no inline
@@ -50,14 +45,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/**
- * True only for URLs of the app's own renderer origin. The same check as the
- * IPC sender check, so navigation and IPC agree on what "our renderer" is.
- */
-export function isRendererUrl(url: string): boolean {
-  return isTrustedRendererUrl(url);
-}
-
 /** Must run before `app` is ready (Electron's rule for privileged schemes). */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
@@ -77,13 +64,8 @@ export function serveRenderer(rootDir: string): void {
  * resolution, not by looking for `..` in the text.
  */
 export function resolveRendererPath(rootDir: string, requestUrl: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(requestUrl);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== `${APP_SCHEME}:` || url.host !== RENDERER_HOST) return null;
+  if (!isRendererUrl(requestUrl)) return null;
+  const url = new URL(requestUrl);
   let pathname: string;
   try {
     pathname = decodeURIComponent(url.pathname);

@@ -5,10 +5,9 @@
  * scheme URL could start a program instead of a browser.
  */
 import { shell } from 'electron';
+import { isHttpsOrLoopbackUrl } from '../auth/config';
 import { AuthError } from '../auth/errors';
 import type { UrlOpener } from '../auth/types';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Returns the normalized URL when it may be opened; throws `invalid_request` otherwise. */
 export function assertBrowserUrl(url: string): string {
@@ -18,8 +17,7 @@ export function assertBrowserUrl(url: string): string {
   } catch {
     throw new AuthError('invalid_request', 'The address to open in the browser is not a valid URL.');
   }
-  const ok = parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
-  if (!ok || parsed.username || parsed.password) {
+  if (!isHttpsOrLoopbackUrl(parsed) || parsed.username || parsed.password) {
     throw new AuthError('invalid_request', 'Only https:// addresses (or http:// on this computer) are opened in the browser.');
   }
   return parsed.href;

@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
 import type { Logger, UrlOpener } from '../auth/types';
-import { isRendererUrl } from './app-protocol';
+import { isRendererUrl } from '../ipc/renderer-origin';
 
 export interface MainWindowOptions {
   preloadPath: string;
@@ -67,7 +67,7 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
 }
 
 /** No camera, microphone, notifications, geolocation, … : the app needs none. */
-export function denyAllPermissions(session: Session): void {
+function denyAllPermissions(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
 }

@@ -18,31 +18,34 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { demoAppConfig } from '../../main/app-config';
-import { createAuthCore } from '../../main/auth/auth-core';
+import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore, Cipher, SessionState } from '../../main/auth/types';
+import type { AuthCore, Cipher, FetchLike, SessionState } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
-import { forwardSessionChanges, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { forwardSessionChanges } from '../../main/ipc/renderer-window';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { InMemoryIpcMain } from '../helpers/ipc-harness';
+import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH } from '../helpers/chromium';
+import { REDIRECT_URI, SCHEME } from '../helpers/core-rig';
 import { launchSystemBrowser, type AutoLogin } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const rendererDir = path.join(repoRoot, 'dist', 'renderer');
 const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
-const SCHEME = 'com.example.desktop';
-const REDIRECT_URI = `${SCHEME}:/callback`;
 const UI_TIMEOUT = 15_000;
+
+test.skip(CHROMIUM_MISSING !== null, CHROMIUM_MISSING ?? '');
 
 test.use({
   browserName: 'chromium',
   launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
     timeout: 30_000,
   },
   actionTimeout: UI_TIMEOUT,
@@ -134,7 +137,7 @@ interface Rig {
  */
 async function startRig(
   page: Page,
-  opts: { autoLogin: boolean; cipher?: Cipher; config?: (demo: DemoProvider) => AppConfig },
+  opts: { autoLogin: boolean; cipher?: Cipher; config?: (demo: DemoProvider) => AppConfig; core?: Partial<AuthCoreOptions> },
 ): Promise<Rig> {
   const demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   const dir = mkdtempSync(path.join(tmpdir(), 'renderer-e2e-'));
@@ -150,6 +153,7 @@ async function startRig(
         opened.push(url);
       },
       signInTimeoutMs: 60_000,
+      ...opts.core,
     });
     cleanups.unshift(() => core.dispose());
 
@@ -176,12 +180,19 @@ async function startRig(
       return result;
     });
     cleanups.unshift(
-      forwardSessionChanges(core, (_channel, state: SessionState) => {
-        ipcTraffic.push(JSON.stringify(state));
-        page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state).catch(() => {
-          // The page may be navigating or closed; it re-reads the session on load.
-        });
-      }),
+      // The app's own push, with the page standing in for the window's web contents.
+      forwardSessionChanges(core, () => ({
+        isDestroyed: () => page.isClosed(),
+        webContents: {
+          id: 1,
+          send: (_channel, state) => {
+            ipcTraffic.push(JSON.stringify(state));
+            page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state as SessionState).catch(() => {
+              // The page may be navigating or closed; it re-reads the session on load.
+            });
+          },
+        },
+      })),
     );
     await page.addInitScript(installBridge, IPC_CHANNELS);
     await page.goto(`${server.origin}/index.html`);
@@ -245,8 +256,8 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await shot(page, 'waiting');
 
     const authorizeUrl = new URL(rig.opened[0]!);
-    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
+    // The demo profile requires PAR (RFC 9126): PKCE, state and redirect_uri went in the pushed request.
+    expect([...authorizeUrl.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     await rig.openInBrowser(authorizeUrl.href);
 
     await expect(status).toHaveText('Signed in.');
@@ -270,6 +281,10 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     expect(stored?.refreshToken).toBeTruthy();
     expect(rig.ipcTraffic.join('\n')).not.toContain(stored!.refreshToken);
     expect(await page.content()).not.toContain(stored!.refreshToken);
+    // Nor did the session's DPoP key (the demo profile requires DPoP).
+    expect(stored!.dpopKey?.d).toBeTruthy();
+    expect(rig.ipcTraffic.join('\n')).not.toContain(stored!.dpopKey!.d);
+    expect(await page.content()).not.toContain(stored!.dpopKey!.d);
 
     await page.getByTestId('sign-out').click();
     await expect(status).toHaveText('Signed out.');
@@ -350,7 +365,16 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
   test('accounts: add a second person → switch with the keyboard → call an API on each → consent → remove one', async ({ page }) => {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    rig = await startRig(page, { autoLogin: true });
+    // The demo profile pushes its authorization parameters (PAR): what each sign-in asked for is read from
+    // the pushed request, in order (the browser URL carries only client_id and request_uri).
+    const pushed: URLSearchParams[] = [];
+    const recording: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/request') && init?.body instanceof URLSearchParams) pushed.push(new URLSearchParams(init.body));
+      else if (url.endsWith('/request') && typeof init?.body === 'string') pushed.push(new URLSearchParams(init.body));
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: recording } });
     const status = page.getByTestId('status');
     const accounts = page.getByTestId('account');
     const body = async () => JSON.parse((await page.getByTestId('api-body').textContent()) ?? '') as Record<string, unknown>;
@@ -370,7 +394,9 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await page.getByTestId('add-account').click();
     await expect(status).toHaveText('Finish signing in in your browser.');
     await until(() => rig!.opened.length === 2, UI_TIMEOUT, 'authorization URL 2');
-    expect(new URL(rig.opened[1]!).searchParams.get('prompt')).toContain('login');
+    expect(new URL(rig.opened[1]!).searchParams.get('request_uri')).toBeTruthy();
+    expect(pushed).toHaveLength(2);
+    expect(pushed[1]!.get('prompt')).toContain('login');
     await rig.openInBrowser(rig.opened[1]!);
     await expect(page.getByTestId('user-name')).toHaveText('Sam Colleague');
     await expect(accounts).toHaveCount(2);
@@ -408,8 +434,9 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await page.keyboard.press('Enter');
     await until(() => rig!.opened.length === 3, UI_TIMEOUT, 'the consent authorization URL');
     const consentUrl = new URL(rig.opened[2]!);
-    expect(consentUrl.searchParams.getAll('resource')).toContain(rig.demo.apis.calendar.resource);
-    expect(consentUrl.searchParams.get('id_token_hint')).toBeTruthy();
+    expect(pushed).toHaveLength(3);
+    expect(pushed[2]!.getAll('resource')).toContain(rig.demo.apis.calendar.resource);
+    expect(pushed[2]!.get('id_token_hint')).toBeTruthy();
     await rig.openInBrowser(consentUrl.href);
     await expect(page.getByTestId('consent')).toBeHidden();
     await expect(page.getByTestId('api-status')).toHaveText('200');
@@ -428,7 +455,114 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
 
     // No token crossed into the page.
     const stored = rig.vault.loadAccounts()[0]!;
-    expect(rig.ipcTraffic.join('\n')).not.toContain(stored.refreshToken);
+    expect(rig.ipcTraffic.join('\n')).not.toContain(stored.refreshToken!);
     expect(pageErrors).toEqual([]);
+  });
+
+  test('the provider becomes unreachable: "Signed in — offline" in plain words, back to "Signed in" by itself when it returns', async ({ page }) => {
+    // The network between the app and the provider, switchable: down = what undici reports for a dead link.
+    let down = false;
+    let offset = 0;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) =>
+      down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset, backoff: { baseMs: 300, maxMs: 600 } } });
+    const status = page.getByTestId('status');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+    await expect(page.getByTestId('connectivity-notice')).toBeHidden();
+
+    down = true;
+    offset = 3600_000; // the access token has expired: the next call must refresh, and cannot
+    await page.getByTestId('call-api').click();
+    await expect(status).toHaveText('Signed in — offline.');
+    await expect(page.getByTestId('connectivity-notice')).toBeVisible();
+    await expect(page.getByTestId('connectivity-notice')).toContainText('cannot be reached right now. You are still signed in');
+    await expect(page.getByTestId('error')).toContainText(/Could not reach the server/);
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await shot(page, 'signed-in-offline');
+
+    down = false;
+    // No click: the core's background retry finds the provider again and the window follows.
+    await expect(status).toHaveText('Signed in.', { timeout: UI_TIMEOUT });
+    await expect(page.getByTestId('connectivity-notice')).toBeHidden();
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    await shot(page, 'back-online');
+  });
+
+  test('sign-out while the provider refuses revocation: the window says it could not be told, then that it was, by itself', async ({ page }) => {
+    let refuse = true;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (refuse && url.endsWith('/token/revocation')) {
+        return Promise.resolve(new Response(JSON.stringify({ error: 'invalid_client' }), { status: 401, headers: { 'content-type': 'application/json' } }));
+      }
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, backoff: { baseMs: 1_500, maxMs: 1_500 } } });
+    const status = page.getByTestId('status');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+
+    await page.getByTestId('sign-out').click();
+    await expect(status).toHaveText('Signed out.');
+    const notice = page.getByTestId('revocation-notice');
+    await expect(notice).toBeVisible();
+    await expect(notice).toContainText('the identity provider could not be told yet');
+    expect(rig.core.getSession()).toMatchObject({ status: 'signed_out', revocation: { outcome: 'failed', retrying: true } });
+    expect(rig.vault.pendingRevocations()).toHaveLength(1);
+    await shot(page, 'signed-out-revocation-failed');
+
+    refuse = false;
+    await expect(notice).toBeHidden({ timeout: UI_TIMEOUT });
+    expect(rig.core.getSession()).toMatchObject({ status: 'signed_out', revocation: { outcome: 'revoked', retrying: false } });
+    expect(rig.vault.pendingRevocations()).toEqual([]);
+  });
+
+  test('the provider refuses the refresh with a bare 400 (no JSON): signed out, the reason in plain words', async ({ page }) => {
+    let refuse = false;
+    let offset = 0;
+    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
+      if (refuse && body.includes('grant_type=refresh_token')) return Promise.resolve(new Response('', { status: 400 }));
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset } });
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed in.');
+    refuse = true;
+    offset = 3600_000;
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('status')).toHaveText('Signed out.');
+    await expect(page.getByTestId('error')).toContainText('Your sign-in was ended by the provider. Sign in again.');
+    expect(rig.vault.load('demo')).toBeNull();
+    await shot(page, 'session-ended-by-provider');
+  });
+
+  test('a provider without a revocation endpoint: the window says the sign-in ends when it expires', async ({ page }) => {
+    const noRevocation = (demo: DemoProvider): AppConfig => {
+      const base = demoAppConfig(demo);
+      const p = base.providers[0]!;
+      return parseAppConfig({
+        ...base,
+        // Explicit endpoints: no metadata, so nothing advertises DPoP or PAR (the demo profile requires both).
+        providers: [{ ...p, dpop: 'off', par: 'off', endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } }],
+      });
+    };
+    rig = await startRig(page, { autoLogin: true, config: noRevocation });
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed in.');
+    await page.getByTestId('sign-out').click();
+    await expect(page.getByTestId('status')).toHaveText('Signed out.');
+    await expect(page.getByTestId('revocation-notice')).toContainText('offers no way to cancel the sign-in remotely');
+    await shot(page, 'signed-out-revocation-not-offered');
   });
 });

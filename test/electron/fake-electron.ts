@@ -135,6 +135,8 @@ export const state = {
   protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
   privilegedSchemes: [] as unknown[],
   ipcHandlers: new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>(),
+  /** URLs requested through `net.fetch` (Chromium's stack in the real app; Node's fetch here). */
+  netFetches: [] as string[],
 };
 
 /** Fresh app, cipher, handlers and windows for the next test. */
@@ -145,6 +147,7 @@ export function resetFakeElectron(): typeof state {
   state.protocolHandlers.clear();
   state.privilegedSchemes.length = 0;
   state.ipcHandlers.clear();
+  state.netFetches.length = 0;
   FakeBrowserWindow.instances = [];
   dialog.showErrorBox.mockClear();
   shell.openExternal.mockClear();
@@ -182,7 +185,15 @@ const ipcMain = {
   on: () => ipcMain,
 };
 
+const net = {
+  fetch: async (input: string | Request, init?: RequestInit): Promise<Response> => {
+    state.netFetches.push(typeof input === 'string' ? input : input.url);
+    return fetch(input, init);
+  },
+};
+
 const surface = {
+  net,
   app,
   BrowserWindow: FakeBrowserWindow,
   dialog,

@@ -19,9 +19,9 @@ import { startDemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
 import { createTestCipher } from '../helpers/aes-cipher';
+import { SCHEME } from '../helpers/core-rig';
 import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
 
-const SCHEME = 'com.example.desktop';
 const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 
 let tmp: string;
@@ -159,6 +159,68 @@ describe('configuration', () => {
   });
 });
 
+describe('network: every provider and API request goes through net.fetch', () => {
+  it('the core is built with net.fetch (the default createFetch): the provider is reached through it', async () => {
+    const ctx = await boot();
+    const signingIn = ctx.core.signIn();
+    signingIn.catch(() => {});
+    await vi.waitFor(() => expect(state.netFetches.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true), { timeout: 5000 });
+    expect(state.netFetches.every((u) => u.startsWith(demos[0]!.issuer))).toBe(true);
+    ctx.core.cancelSignIn();
+    await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
+  });
+
+  it('a proxy asking for a password gets the configured one once; a server challenge or a second attempt is not answered', async () => {
+    await boot({ env: { OIDC_DESKTOP_PROXY_USER: 'alice', OIDC_DESKTOP_PROXY_PASSWORD: 'pw-never-logged' } });
+    const login = (isProxy: boolean, firstAuthAttempt: boolean) => {
+      const e = fakeEvent();
+      const callback = vi.fn();
+      app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt }, { isProxy, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' }, callback);
+      return { prevented: e.defaultPrevented, callback };
+    };
+    const first = login(true, true);
+    expect(first.prevented).toBe(true);
+    expect(first.callback).toHaveBeenCalledWith('alice', 'pw-never-logged');
+    const again = login(true, false);
+    expect(again.prevented).toBe(false);
+    expect(again.callback).not.toHaveBeenCalled();
+    const server = login(false, true);
+    expect(server.prevented).toBe(false);
+    expect(server.callback).not.toHaveBeenCalled();
+    expect(JSON.stringify(logs)).not.toContain('pw-never-logged');
+    expect(logs.some((l) => l.event === 'net.proxy_auth_requested')).toBe(true);
+  });
+
+  it('createNetFetch hands net.fetch a string for a URL object (net.fetch takes string | Request only)', async () => {
+    const { createNetFetch } = await import('../../main/platform/net-fetch');
+    const seen: unknown[] = [];
+    const f = createNetFetch(async (input) => {
+      seen.push(input);
+      return new Response('ok');
+    });
+    await f(new URL('https://api.example/v1?q=1'));
+    await f('https://api.example/v2');
+    expect(seen).toEqual(['https://api.example/v1?q=1', 'https://api.example/v2']);
+  });
+
+  it('without configured proxy credentials the challenge is left to Electron (cancelled → proxy_auth_required)', async () => {
+    await boot();
+    const e = fakeEvent();
+    const callback = vi.fn();
+    app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt: true }, { isProxy: true, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' }, callback);
+    expect(e.defaultPrevented).toBe(false);
+    expect(callback).not.toHaveBeenCalled();
+  });
+
+  it('the login listener is removed on quit', async () => {
+    await boot();
+    expect(app.listenerCount('login')).toBe(1);
+    await quit();
+    running = [];
+    expect(app.listenerCount('login')).toBe(0);
+  });
+});
+
 describe('protocol client registration', () => {
   it('packaged: setAsDefaultProtocolClient(scheme)', async () => {
     await boot();
@@ -244,12 +306,30 @@ describe('deep-link routing', () => {
 
   it('a real pending sign-in is settled through second-instance (error response → access_denied)', async () => {
     const openUrl = vi.fn(async (_url: string) => {});
-    const ctx = await boot({ openUrl });
+    // The demo offers PAR (RFC 9126): the parameters are pushed, so they are read from the pushed request.
+    const pushed: string[] = [];
+    const ctx = await boot({
+      openUrl,
+      createCore: async (opts) => {
+        const base = opts.fetch ?? globalThis.fetch;
+        const core = createAuthCore({
+          ...opts,
+          fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+            if (String(input).endsWith('/request') && init?.body !== undefined) pushed.push(String(init.body));
+            return base(input, init);
+          }) as typeof fetch,
+        });
+        vi.spyOn(core, 'handleRedirect');
+        cores.push(core);
+        return core;
+      },
+    });
     const signIn = ctx.core.signIn('demo');
     await vi.waitFor(() => expect(openUrl).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     const authorizeUrl = new URL(openUrl.mock.calls[0]![0]);
-    const stateParam = authorizeUrl.searchParams.get('state')!;
-    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
+    const params = authorizeUrl.searchParams.has('request_uri') ? new URLSearchParams(pushed[0]) : authorizeUrl.searchParams;
+    const stateParam = params.get('state')!;
+    expect(params.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
 
     const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer ?? "")}`;
     app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--original-process-start-time=1', callback], 'C:\\');

@@ -154,7 +154,8 @@ describe('security checklist', () => {
 
   it('#18 the renderer comes from app://renderer, never file://', async () => {
     const { createMainWindow } = await import('../../main/platform/window');
-    const { RENDERER_INDEX_URL, registerAppScheme } = await import('../../main/platform/app-protocol');
+    const { registerAppScheme } = await import('../../main/platform/app-protocol');
+    const { RENDERER_INDEX_URL } = await import('../../main/ipc/renderer-origin');
     expect(RENDERER_INDEX_URL).toBe('app://renderer/index.html');
     createMainWindow({ preloadPath: '/app/preload.cjs', url: RENDERER_INDEX_URL });
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['loadURL:app://renderer/index.html']);

@@ -1,5 +1,5 @@
 /**
- * The Identity Hub (seed 001): tenant-templated paths
+ * The Identity Hub (`examples/profiles/identity-hub.json`): tenant-templated paths
  * `/{tenant}/oauth2/v1/auth/` and `/{tenant}/oauth2/v1/token/` (an unknown
  * tenant is a 404), PKCE S256 enforced, JSON responses, and refresh tokens
  * rotated on every refresh (the old one is then refused). The registered
@@ -10,15 +10,16 @@
 import { createHash } from 'node:crypto';
 import { EmulatorState, html, json, redirect, requireKeys, sameRedirect, serve, withParams, type Emulator, loginFlow } from './toolkit';
 
-export const HUB_CLIENT_ID = 'desktop-app';
+const HUB_CLIENT_ID = 'desktop-app';
 
-export async function startIdentityHub(opts: { tenant: string; redirectUri: string }): Promise<Emulator & { state: EmulatorState }> {
+export async function startIdentityHub(opts: { tenant: string; redirectUri: string; /** Test-only: a hub that did not echo state (PKCE then binds). */ echoState?: boolean }): Promise<Emulator & { state: EmulatorState }> {
   const state = new EmulatorState();
   const server = await serve((req) => {
     const m = /^\/([^/]+)\/oauth2\/v1\/(auth|token)\/$/.exec(req.url.pathname);
     if (m && m[1] !== opts.tenant) return state.refuse(html(404, '<p>Unknown tenant.</p>'));
     const login = loginFlow(state, req, {
       authorizePath: `/${opts.tenant}/oauth2/v1/auth/`,
+      ...(opts.echoState === false ? { echoState: false } : {}),
       accept: (q) => {
         if (q.client_id !== HUB_CLIENT_ID || q.response_type !== 'code' || !sameRedirect(opts.redirectUri, q.redirect_uri ?? '')) return html(400, '<p>Invalid request.</p>');
         if (q.code_challenge_method !== 'S256' || !q.code_challenge) return redirect(withParams(q.redirect_uri!, { error: 'invalid_request', error_description: 'PKCE S256 required', state: q.state }));

@@ -1,9 +1,10 @@
 /**
- * inTandem (seed 004): JSON token request; the code lives only 30 seconds
+ * inTandem (`examples/profiles/intandem.json`): JSON token request; the code lives only 30 seconds
  * (configurable so a test can prove an expired code fails); the response is
  * `{access_token, token_type: 'bearer', expires_in: 631152000, created_at}` —
  * twenty years from `created_at`, and no refresh token (the document shows
- * none); userinfo at `/oauth/userinfo`.
+ * none); "the business' user info" at `GET /oauth/userinfo` (the document
+ * does not show its answer: `{data:{user:{id,display_name,email}}}` here).
  */
 import { EMULATOR_USER, EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
@@ -28,7 +29,7 @@ export async function startInTandem(opts: { redirectUri: string; codeTtlMs?: num
       state.counters.tokenExchanges += 1;
       return json(200, { access_token: state.issueAccessToken(), token_type: 'bearer', expires_in: 631152000, created_at: Math.floor(Date.now() / 1000) });
     }
-    if (path === '/oauth/userinfo' || path === '/platform/v1/business') {
+    if (req.method === 'GET' && path === '/oauth/userinfo') {
       state.counters.apiCalls += 1;
       if (state.checkBearer(req) !== 'ok') return json(401, { error: 'invalid_token' });
       return json(200, { data: { user: { id: EMULATOR_USER.sub, display_name: EMULATOR_USER.name, email: EMULATOR_USER.email } } });

@@ -1,14 +1,15 @@
 /**
- * Platform of Trust (seed 000): the login portal wants `grant_type=authorization`,
+ * Platform of Trust (`examples/profiles/platform-of-trust.json`): the login portal wants `grant_type=authorization`,
  * `response_type=code`, `client_id`, `redirect_uri` and `cancel_url`; the
  * callback carries `code`, `state`, `subject` and `client_id`; the token
  * request is form-encoded with `client_secret` AND the `state`; the response
- * echoes `state`. The login page's Cancel sends the browser to `cancel_url`
- * unchanged. Refresh (the document is silent): a standard form-encoded
+ * echoes `state`. Declining ("cancel_url - Fallback URL in case user decline
+ * authorization") sends the browser to `cancel_url` unchanged: the portal adds
+ * nothing to it. Refresh (the document is silent): a standard form-encoded
  * refresh_token grant with the client credentials; the refresh token is not
  * rotated (the answer carries none, so the client keeps the one it has).
  */
-import { EMULATOR_USER, EmulatorState, escapeHtml, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
+import { EMULATOR_USER, EmulatorState, html, json, requireKeys, sameRedirect, serve, type Emulator, loginFlow } from './toolkit';
 
 export const POT_CLIENT = { id: 'cc4a3f95-ad8b-4048-842e-71d6ea810bc9', secret: 'pot-test-secret' };
 
@@ -33,7 +34,8 @@ export async function startPlatformOfTrust(opts: { redirectUri: string }): Promi
           ? null
           : html(400, '<p>Invalid login request: grant_type=authorization, response_type=code, client_id, redirect_uri and cancel_url are required.</p>'),
       // Declining sends the browser to cancel_url as given: the document adds nothing to it.
-      loginExtra: (q) => `<p><a id="cancel" href="${escapeHtml(q.cancel_url!)}">Cancel</a></p>`,
+      declineUrl: (q) => q.cancel_url!,
+      // "subject - is ID of the created user", "client_id - your OAuth application ID".
       callbackParams: (q) => ({ subject: EMULATOR_USER.sub, client_id: q.client_id }),
     });
     if (login) return login;

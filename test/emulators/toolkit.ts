@@ -3,7 +3,7 @@
  * login page with the same markup as the demo provider (so the test system
  * browser can log in), single-use authorization codes with a lifetime, bearer
  * tokens with expiry, and request-body parsing. Each emulator (one file per
- * seed document) adds its own strict rules on top.
+ * provider profile in examples/profiles/) adds its own strict rules on top.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,6 +20,8 @@ export interface Counters {
   rejected: number;
   /** Requests to a path the document does not have (discovery, revocation…): a strict client makes none. */
   unmatched: number;
+  /** Times the person pressed Decline. */
+  declined: number;
 }
 
 export interface CodeRecord {
@@ -52,13 +54,17 @@ export const html = (status: number, text: string): Reply => ({
 
 export const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The login page: same field names and button as the demo provider's. */
+/**
+ * The login page: same field names and button as the demo provider's, and a
+ * Decline link (`#decline`): the person refuses to authorize the app.
+ */
 export function loginPage(pendingId: string, action: string, extra = ''): Reply {
   return html(
     200,
     `<h1>Sign in</h1><p>Use ${EMULATOR_USER.username} / ${EMULATOR_USER.password}</p>
 <form method="post" action="${escapeHtml(action)}"><input type="hidden" name="pending" value="${escapeHtml(pendingId)}">
-<input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>${extra}`,
+<input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>
+<p><a id="decline" href="/decline?pending=${encodeURIComponent(pendingId)}">Decline</a></p>${extra}`,
   );
 }
 
@@ -79,7 +85,7 @@ export interface Emulator {
 }
 
 export class EmulatorState {
-  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0, unmatched: 0 };
+  readonly counters: Counters = { authorize: 0, tokenExchanges: 0, refreshes: 0, apiCalls: 0, rejected: 0, unmatched: 0, declined: 0 };
   /** The refresh token issued last: what a client's vault must hold after a rotation. */
   lastRefreshToken: string | null = null;
   readonly #codes = new Map<string, CodeRecord>();
@@ -212,7 +218,7 @@ export async function serve(handler: (req: Request, baseUrl: string) => Promise<
 }
 
 /** Login form submission shared by every emulator: on success, the held authorize request. */
-export function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
+function acceptLogin(state: EmulatorState, req: Request): Record<string, string> | Reply {
   const pending = state.takeAuthorizeRequest(String(req.body.pending ?? ''));
   if (!pending) return html(400, '<p>This sign-in page has expired.</p>');
   if (req.body.username !== EMULATOR_USER.username || req.body.password !== EMULATOR_USER.password) {
@@ -222,7 +228,7 @@ export function acceptLogin(state: EmulatorState, req: Request): Record<string, 
   return pending;
 }
 
-export function isReply(v: unknown): v is Reply {
+function isReply(v: unknown): v is Reply {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }
 
@@ -266,8 +272,15 @@ export function loginFlow(
     /** Extra parameters on the callback (beyond code and state). */
     callbackParams?(q: Record<string, string>): Record<string, string | undefined>;
     loginExtra?(q: Record<string, string>): string;
+    /** False for a provider whose callback carries no `state` (Proto: `callback-URI?code=…`). */
+    echoState?: boolean;
+    /** The callback parameter carrying the code (default `code`). */
+    codeParam?: string;
+    /** Where Decline sends the browser; default: the redirect URI with `error=access_denied` (RFC 6749 §4.1.2.1). */
+    declineUrl?(q: Record<string, string>): string;
   },
 ): Reply | null {
+  const echoed = (q: Record<string, string>) => (opts.echoState === false ? undefined : q.state);
   const path = req.url.pathname;
   if (req.method === 'GET' && path === opts.authorizePath) {
     state.counters.authorize += 1;
@@ -280,7 +293,13 @@ export function loginFlow(
     const q = acceptLogin(state, req);
     if (isReply(q)) return q;
     const code = state.issueCode({ clientId: q.client_id!, redirectUri: q.redirect_uri!, state: q.state ?? null, codeChallenge: q.code_challenge ?? null });
-    return redirect(withParams(q.redirect_uri!, { code, state: q.state, ...opts.callbackParams?.(q) }));
+    return redirect(withParams(q.redirect_uri!, { [opts.codeParam ?? 'code']: code, state: echoed(q), ...opts.callbackParams?.(q) }));
+  }
+  if (req.method === 'GET' && path === '/decline') {
+    const q = state.takeAuthorizeRequest(req.url.searchParams.get('pending') ?? '');
+    if (!q) return html(400, '<p>This sign-in page has expired.</p>');
+    state.counters.declined += 1;
+    return redirect(opts.declineUrl?.(q) ?? withParams(q.redirect_uri!, { error: 'access_denied', state: echoed(q) }));
   }
   return null;
 }

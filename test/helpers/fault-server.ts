@@ -8,7 +8,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'status500' | 'hang' | 'html' | 'no_access_token' | 'redirect_away' | 'slow' | 'always401';
+export type FaultMode = 'pass' | 'status500' | 'hang' | 'html' | 'no_access_token' | 'redirect_away' | 'slow' | 'always401' | 'respond';
+
+/** The answer `respond` mode gives: any status, any body shape (JSON error, empty, HTML, plain text). */
+export interface CannedResponse {
+  status: number;
+  body: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
 
 export interface SeenRequest {
   method: string;
@@ -25,6 +33,8 @@ export interface FaultServer {
   slowMs: number;
   /** Where `redirect_away` sends the client. */
   redirectTo: string;
+  /** What `respond` mode answers. */
+  response: CannedResponse;
   seen: SeenRequest[];
   close(): Promise<void>;
 }
@@ -38,7 +48,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** `upstream` is the origin requests are forwarded to in `pass` mode (path kept). */
 export async function startFaultServer(upstream: string, mode: FaultMode = 'pass'): Promise<FaultServer> {
   const hanging = new Set<import('node:http').ServerResponse>();
-  const state: FaultServer = { origin: '', mode, slowMs: 300, redirectTo: 'http://127.0.0.2:9/token', seen: [], close: async () => {} };
+  const state: FaultServer = { origin: '', mode, slowMs: 300, redirectTo: 'http://127.0.0.2:9/token', response: { status: 400, body: '' }, seen: [], close: async () => {} };
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     state.seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', body, authorization: req.headers.authorization });
@@ -64,6 +74,11 @@ export async function startFaultServer(upstream: string, mode: FaultMode = 'pass
       case 'redirect_away':
         res.writeHead(307, { location: state.redirectTo }).end();
         return;
+      case 'respond': {
+        const { status, body: text, contentType, headers } = state.response;
+        res.writeHead(status, { ...(contentType ? { 'content-type': contentType } : {}), ...headers }).end(text);
+        return;
+      }
       case 'always401':
         res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' }).end('{"error":"invalid_token"}');
         return;

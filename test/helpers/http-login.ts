@@ -4,7 +4,7 @@
  * redirects, keeps the cookies, submits the login and consent forms, and
  * returns the callback URL the provider redirects to.
  */
-export async function loginOverHttp(authorizeUrl: string, creds: { username: string; password: string }, scheme: string): Promise<string> {
+export async function loginOverHttp(authorizeUrl: string, creds: { username: string; password: string }, scheme: string, fetchImpl: typeof fetch = fetch): Promise<string> {
   const jar = new Map<string, string>();
   const origin = new URL(authorizeUrl).origin;
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -22,7 +22,7 @@ export async function loginOverHttp(authorizeUrl: string, creds: { username: str
   let method = 'GET';
   let body: string | undefined;
   for (let hop = 0; hop < 20; hop += 1) {
-    const res = await fetch(url, {
+    const res = await fetchImpl(url, {
       method,
       redirect: 'manual',
       headers: { cookie: cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },

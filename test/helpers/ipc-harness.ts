@@ -4,10 +4,23 @@
  * exactly those handlers, as Electron's `ipcMain` would.
  */
 import type { IpcInvokeEventLike, IpcMainLike } from '../../main/ipc/handlers';
+import { createSenderCheck, type RendererWindowLike } from '../../main/ipc/renderer-window';
 
 type Listener = (event: IpcInvokeEventLike, payload: unknown) => Promise<unknown>;
 
 export const TRUSTED_EVENT: IpcInvokeEventLike = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: 1 } };
+
+/** The app's window as the IPC layer sees it: `TRUSTED_EVENT` comes from its web contents. */
+const TRUSTED_WINDOW: RendererWindowLike = {
+  isDestroyed: () => false,
+  webContents: {
+    id: TRUSTED_EVENT.sender.id,
+    send: () => undefined,
+  },
+};
+
+/** The app's own sender check (`main/ipc/renderer-window.ts`), with `TRUSTED_WINDOW` as the main window. */
+export const appSenderCheck = (): ((event: IpcInvokeEventLike) => boolean) => createSenderCheck(() => TRUSTED_WINDOW);
 
 export class InMemoryIpcMain implements IpcMainLike {
   readonly handlers = new Map<string, Listener>();

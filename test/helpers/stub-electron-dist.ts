@@ -40,7 +40,7 @@ export type FuseName = (typeof FUSES)[number];
  * privileges and WASM trap handlers on; cookie encryption, asar integrity,
  * asar-only and the browser V8 snapshot off.
  */
-export const ELECTRON_DEFAULT_FUSES: Readonly<Record<FuseName, '0' | '1'>> = {
+const ELECTRON_DEFAULT_FUSES: Readonly<Record<FuseName, '0' | '1'>> = {
   RunAsNode: '1',
   EnableCookieEncryption: '0',
   EnableNodeOptionsEnvironmentVariable: '1',

@@ -6,18 +6,8 @@
  * one of `captureSchemes` is handed to `onRedirect`, once — as the OS would
  * hand a deep link to the app. (No `page.route()`: it hides those requests.)
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 
 export interface AutoLogin {
   username: string;
@@ -43,7 +33,7 @@ export async function launchSystemBrowser(opts: {
   browser?: Browser;
 }): Promise<SystemBrowser> {
   const ownBrowser = !opts.browser;
-  const browser = opts.browser ?? (await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }));
+  const browser = opts.browser ?? (await launchChromium());
   const context: BrowserContext = await browser.newContext();
   const delivered = new Set<string>();
   const tasks: Promise<void>[] = [];

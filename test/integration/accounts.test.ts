@@ -12,18 +12,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore } from '../../main/auth/auth-core';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, FetchLike } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import type { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import type { TestCipher } from '../helpers/aes-cipher';
+import { REDIRECT_URI as REDIRECT, SCHEME, startCoreRig } from '../helpers/core-rig';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
 import { launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+skipWithoutChromium();
 
 let one: DemoProvider;
 let two: DemoProvider;
@@ -58,6 +57,9 @@ beforeAll(async () => {
         scopes: ['openid', 'profile', 'email', 'offline_access'],
         apis: [{ id: 'contacts', baseUrl: one.apis.contacts.baseUrl, resource: one.apis.contacts.resource }],
       },
+      // The same provider with Bearer tokens: a token replayed by hand then meets the API's audience check
+      // (the others are DPoP-bound, refused without the key before any audience check).
+      { ...profile('plain', 'Provider One, Bearer', one), dpop: 'off' },
     ],
   });
   dir = mkdtempSync(join(tmpdir(), 'accounts-it-'));
@@ -89,10 +91,6 @@ interface Harness {
 const open: Harness[] = [];
 
 async function harness(opts: { storePath?: string; cipher?: TestCipher } = {}): Promise<Harness> {
-  let offset = 0;
-  const storePath = opts.storePath ?? join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
   const sent: Harness['sent'] = [];
   const gate: Harness['gate'] = { waiting: 0 };
   let released: Promise<void> = Promise.resolve();
@@ -112,8 +110,16 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher } = {}): 
   const person: AutoLogin = { ...one.credentials, consent: 'allow' };
   let core!: AuthCore;
   const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (url) => core.handleRedirect(url), autoLogin: person });
-  core = createAuthCore({ config, vault, openUrl: (url) => h.opener(url), fetch: observingFetch, clock: () => Date.now() + offset });
-  const h: Harness = { core, vault, cipher, browser, person, opener: browser.open, storePath, sent, gate, advance: (ms) => (offset += ms) };
+  const rig = await startCoreRig({
+    dir,
+    ...(opts.storePath !== undefined ? { storePath: opts.storePath } : {}),
+    ...(opts.cipher ? { cipher: opts.cipher } : {}),
+    config,
+    openUrl: (url) => h.opener(url),
+    fetch: observingFetch,
+  });
+  core = rig.core;
+  const h: Harness = { core, vault: rig.vault, cipher: rig.cipher, browser, person, opener: browser.open, storePath: rig.storePath, sent, gate, advance: (ms) => rig.advance(ms) };
   open.push(h);
   return h;
 }
@@ -177,7 +183,17 @@ describe('accounts: several people and providers at once', () => {
 
   it('per-API tokens carry their own audience and scope; the demo API refuses a token meant for the other API', async () => {
     const h = await harness();
+    // DPoP (the demo offers it): the API's own token is bound to the account's key too.
     await signInAs(h, 'one', one.credentials);
+    await json(h, { method: 'GET', path: '/me', api: 'contacts' });
+    const boundAuth = h.sent.find((s) => s.url.startsWith(one.apis.contacts.baseUrl))!.authorization;
+    expect(boundAuth).toMatch(/^DPoP /);
+    const asBearer = await fetch(`${one.apis.contacts.baseUrl}/me`, { headers: { authorization: `Bearer ${boundAuth.slice('DPoP '.length)}` } });
+    expect(asBearer.status).toBe(401);
+    await h.core.signOutAll();
+    h.sent.length = 0;
+
+    await signInAs(h, 'plain', one.credentials);
     await json(h, { method: 'GET', path: '/me', api: 'contacts' });
     await json(h, { method: 'GET', path: '/me' });
     const contactsAuth = h.sent.find((s) => s.url.startsWith(one.apis.contacts.baseUrl))!.authorization;

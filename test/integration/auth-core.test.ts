@@ -10,56 +10,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
-import type { AuthCore, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import type { AuthCoreOptions } from '../../main/auth/auth-core';
+import type { AppConfig } from '../../main/auth/config';
+import type { AuthCore } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { CHROMIUM_MISSING } from '../helpers/chromium';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
 import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+skipWithoutChromium();
 
 let demo: DemoProvider;
 let dir: string;
 let config: AppConfig;
 
 beforeAll(async () => {
+  if (CHROMIUM_MISSING) return;
   demo = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
-  config = parseAppConfig({
-    scheme: SCHEME,
-    providers: [
-      {
-        id: 'demo',
-        displayName: 'Demo',
-        issuer: demo.issuer,
-        clientId: demo.clientId,
-        scopes: ['openid', 'profile', 'email', 'offline_access'],
-        apiBaseUrls: [demo.apiBaseUrl],
-      },
-    ],
-  });
+  config = demoTestConfig(demo);
   dir = mkdtempSync(join(tmpdir(), 'auth-core-it-'));
 });
 
 afterAll(async () => {
   await demo?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Harness {
-  core: AuthCore;
-  vault: Vault;
-  cipher: TestCipher;
+interface Harness extends CoreRig {
   browser: SystemBrowser;
-  states: SessionState[];
   redirects: string[];
-  /** Moves the core's clock forward. */
-  advance(ms: number): void;
-  storePath: string;
 }
 
 const open: Harness[] = [];
@@ -71,30 +53,20 @@ async function harness(opts: {
   cipher?: TestCipher;
   core?: Partial<AuthCoreOptions>;
 } = {}): Promise<Harness> {
-  let offset = 0;
   const redirects: string[] = [];
-  const storePath = opts.storePath ?? join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
-  let core!: AuthCore;
+  // The browser needs the core (to deliver redirects) and the core the browser (to open URLs).
+  const late: { core?: AuthCore } = {};
   const browser = await launchSystemBrowser({
     captureSchemes: [`${SCHEME}:`],
     onRedirect: (url) => {
       redirects.push(url);
-      if (opts.deliver !== 'manual') core.handleRedirect(url);
+      if (opts.deliver !== 'manual') late.core?.handleRedirect(url);
     },
     autoLogin: { ...demo.credentials, consent: opts.consent ?? 'allow' },
   });
-  core = await createAuthCore({
-    config,
-    vault,
-    openUrl: browser.open,
-    clock: () => Date.now() + offset,
-    ...opts.core,
-  });
-  const states: SessionState[] = [];
-  core.onSessionChanged((s) => states.push(s));
-  const h: Harness = { core, vault, cipher, browser, states, redirects, advance: (ms) => (offset += ms), storePath };
+  const rig = await startCoreRig({ dir, config, openUrl: browser.open, storePath: opts.storePath, cipher: opts.cipher, ...opts.core });
+  late.core = rig.core;
+  const h: Harness = { ...rig, browser, redirects };
   open.push(h);
   return h;
 }
@@ -144,7 +116,7 @@ describe('auth core against oidc-provider and Chromium', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => meStatus(h)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(demo.counters.refreshToken - refreshesBefore).toBe(1);
-    const rotated = h.vault.load('demo')!.refreshToken;
+    const rotated = h.vault.load('demo')!.refreshToken!;
     expect(rotated).not.toBe(stored!.refreshToken);
 
     const out = await h.core.signOut();
@@ -247,7 +219,7 @@ describe('auth core against oidc-provider and Chromium', () => {
   it('a refresh token revoked at the provider signs out cleanly and tells the listener why', async () => {
     const h = await harness();
     await h.core.signIn();
-    const rt = h.vault.load('demo')!.refreshToken;
+    const rt = h.vault.load('demo')!.refreshToken!;
     const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
       execute: [client.allowInsecureRequests],
     });
@@ -289,10 +261,8 @@ describe('embedded demo provider across an app restart', () => {
     const storePath = join(dir, `vault-restart-${Date.now()}.json`);
     const cipher = createTestCipher();
     const first = await startDemoProvider({ redirectUris: [REDIRECT], stateFile });
-    const cfg = (d: DemoProvider) =>
-      parseAppConfig({ scheme: SCHEME, providers: [{ id: 'demo', displayName: 'Demo', issuer: d.issuer, clientId: d.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [d.apiBaseUrl] }] });
     const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (u) => core1.handleRedirect(u), autoLogin: { ...first.credentials, consent: 'allow' } });
-    const core1 = await createAuthCore({ config: cfg(first), vault: new Vault({ cipher, store: new JsonFileStore(storePath) }), openUrl: browser.open });
+    const { core: core1 } = await startCoreRig({ dir, storePath, cipher, config: demoTestConfig(first), openUrl: browser.open });
     try {
       await core1.signIn();
       await core1.dispose();
@@ -304,7 +274,7 @@ describe('embedded demo provider across an app restart', () => {
     const second = await startDemoProvider({ redirectUris: [REDIRECT], stateFile });
     try {
       expect(second.issuer).toBe(first.issuer);
-      const core2 = await createAuthCore({ config: cfg(second), vault: new Vault({ cipher, store: new JsonFileStore(storePath) }), openUrl: async () => {} });
+      const { core: core2 } = await startCoreRig({ dir, storePath, cipher, config: demoTestConfig(second), openUrl: async () => {} });
       await expect(core2.restore()).resolves.toMatchObject({ status: 'signed_in', user: { name: 'Demo User' } });
       await expect(core2.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
       await core2.signOut();

@@ -12,21 +12,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCoreOptions } from '../../main/auth/auth-core';
+import type { AppConfig } from '../../main/auth/config';
 import { jsonLinesLogger } from '../../main/auth/log';
-import type { AuthCore, FetchLike, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import type { AuthCore, FetchLike } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { registerIpcHandlers } from '../../main/ipc/handlers';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import type { TestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
-import { InMemoryIpcMain } from '../helpers/ipc-harness';
-
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+import { appSenderCheck, InMemoryIpcMain } from '../helpers/ipc-harness';
 
 let demo: DemoProvider;
 let tokenFault: FaultServer;
@@ -46,10 +42,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   evil = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server };
-  config = parseAppConfig({
-    scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
-  });
+  config = demoTestConfig(demo);
   dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
 });
 
@@ -58,13 +51,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Rig {
-  core: AuthCore;
-  vault: Vault;
-  cipher: TestCipher;
-  storePath: string;
+interface Rig extends CoreRig {
   logs: string[];
-  states: SessionState[];
   callbacks: string[];
   /** Every request the core sent: URL, Authorization header and body. */
   sent: Array<{ url: string; authorization: string | null; body: string }>;
@@ -90,7 +78,6 @@ afterEach(async () => {
 });
 
 async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Promise<Rig> {
-  let offset = 0;
   const sent: Rig['sent'] = [];
   const logs: string[] = [];
   const r = { routeApiThroughFault: false } as Rig;
@@ -103,28 +90,26 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
     else if (r.routeApiThroughFault && url.startsWith(demo.apiBaseUrl)) target = url.replace(demo.issuer, apiFault.origin);
     return fetch(target, init);
   }) as FetchLike;
-  const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
   const logger = jsonLinesLogger('debug', (line) => logs.push(line));
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath), logger });
   const callbacks: string[] = [];
-  const core: AuthCore = await createAuthCore({
+  const late: { core?: AuthCore } = {};
+  const base = await startCoreRig({
+    dir,
+    storePath: opts.storePath,
+    cipher: opts.cipher,
     config,
-    vault,
     fetch: routed,
     logger,
-    clock: () => Date.now() + offset,
     providerTimeoutSeconds: 2,
     openUrl: async (url) => {
       const cb = await loginOverHttp(url, demo.credentials, SCHEME);
       callbacks.push(cb);
-      core.handleRedirect(cb);
+      late.core?.handleRedirect(cb);
     },
     ...opts.core,
   });
-  const states: SessionState[] = [];
-  core.onSessionChanged((s) => states.push(s));
-  Object.assign(r, { core, vault, cipher, storePath, logs, states, callbacks, sent, advance: (ms: number) => (offset += ms) });
+  late.core = base.core;
+  Object.assign(r, base, { logs, callbacks, sent });
   rigs.push(r);
   return r;
 }
@@ -225,7 +210,7 @@ describe('refresh', () => {
     await r.core.signIn();
     const sentTokens: string[] = [];
     for (let round = 0; round < 3; round += 1) {
-      const stored = r.vault.load('demo')!.refreshToken;
+      const stored = r.vault.load('demo')!.refreshToken!;
       r.advance(3600_000);
       await r.core.request({ method: 'GET', path: '/hello' });
       const body = new URLSearchParams(refreshGrantsSeen().at(-1)!.body);
@@ -248,6 +233,8 @@ describe('refresh', () => {
     expect(r.core.getSession().status).toBe('signed_in');
     expect(r.vault.load('demo')!.refreshToken).toBe(stored);
     tokenFault.mode = 'pass';
+    // Past the backoff window (at most 5 minutes) the next call refreshes again.
+    r.advance(6 * 60_000);
     await expect(r.core.request({ method: 'GET', path: '/hello' })).resolves.toMatchObject({ status: 200 });
   });
 
@@ -335,10 +322,10 @@ describe('API requests on the renderer’s behalf', () => {
 });
 
 describe('secrets never leak', () => {
-  it('no token, code or verifier in any log line, IPC answer or vault plaintext', async () => {
+  it('no token, code, verifier or DPoP key material in any log line, IPC answer or vault plaintext', async () => {
     const r = await rig();
     const ipc = new InMemoryIpcMain();
-    registerIpcHandlers({ ipcMain: ipc, core: r.core, isTrustedSender: () => true });
+    registerIpcHandlers({ ipcMain: ipc, core: r.core, isTrustedSender: appSenderCheck() });
     const answers: unknown[] = [];
     const call = async (channel: string, payload?: unknown) => {
       const a = await ipc.invoke(channel, payload);
@@ -356,12 +343,16 @@ describe('secrets never leak', () => {
     await call('api:request', { method: 'GET', path: '/me' });
     tokenFault.mode = 'pass';
     const vaultPlain = readFileSync(r.storePath, 'utf8');
-    const refreshToken = r.vault.load('demo')!.refreshToken;
+    const stored = r.vault.load('demo')!;
+    const refreshToken = stored.refreshToken!;
     await call('auth:sign-out');
 
-    const secrets = new Set<string>([refreshToken]);
+    // The demo offers DPoP: the session's private key (d) and its public x/y live only in the vault ciphertext.
+    expect(stored.dpopKey).toBeDefined();
+    const secrets = new Set<string>([refreshToken, stored.dpopKey!.d, stored.dpopKey!.x]);
     for (const s of r.sent) {
-      if (s.authorization?.startsWith('Bearer ')) secrets.add(s.authorization.slice(7));
+      const credential = /^(?:Bearer|DPoP) (.+)$/.exec(s.authorization ?? '');
+      if (credential) secrets.add(credential[1]!);
       const body = new URLSearchParams(s.body);
       for (const k of ['code', 'code_verifier', 'refresh_token', 'token']) {
         const v = body.get(k);

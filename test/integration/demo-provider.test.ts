@@ -9,14 +9,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { CHROMIUM_ARGS, launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
+import { CHROMIUM_MISSING, launchChromium } from '../helpers/chromium';
+import { REDIRECT_URI as REDIRECT, SCHEME } from '../helpers/core-rig';
+import { skipWithoutChromium } from '../helpers/skip-without-chromium';
+import { launchSystemBrowser, type AutoLogin, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
+skipWithoutChromium();
+
 const LOOPBACK_REDIRECT = 'http://127.0.0.1/callback';
 const SCOPE = 'openid profile email offline_access';
 
@@ -26,7 +29,8 @@ let rp: client.Configuration;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  if (CHROMIUM_MISSING) return;
+  browser = await launchChromium();
   demo = await startDemoProvider({ redirectUris: [REDIRECT, LOOPBACK_REDIRECT] });
   rp = await relyingParty(demo);
 });
@@ -109,6 +113,10 @@ describe('demo provider: discovery', () => {
     expect(meta.end_session_endpoint).toBe(`${demo.issuer}/session/end`);
     expect(meta.userinfo_endpoint).toBe(`${demo.issuer}/me`);
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
+    // DPoP (RFC 9449) and PAR (RFC 9126) are offered, PAR not required by default.
+    expect(meta.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256']));
+    expect(meta.pushed_authorization_request_endpoint).toBe(`${demo.issuer}/request`);
+    expect(meta.require_pushed_authorization_requests).not.toBe(true);
   });
 
   it('refuses an authorization request without PKCE and one with an unregistered redirect URI', async () => {

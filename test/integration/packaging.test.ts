@@ -9,8 +9,14 @@
  * packed for macOS and Windows (`dir`, x64) from stub distributions: that
  * proves the Info.plist URL types, the asar integrity hashes recorded for
  * Electron to check, and the fuses on those platforms too.
+ *
+ * The configuration is electron-builder.js, whose product name, app id and
+ * scheme come from the app's build-time configuration (app.config.json →
+ * scripts/build-app-config.ts → dist/config). The last part builds for a real
+ * provider from a temporary configuration and finds its scheme in what was
+ * built, and no demo provider in the package.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,8 +24,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extractAll, extractFile, getRawHeader, listPackage } from '@electron/asar';
 import Ajv from 'ajv';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCHEME } from '../../main/app-config';
+import { parseAppConfig } from '../../main/auth/config';
+import { buildLinuxDir, realProviderBuildConfig, runBuildConfigStep } from '../helpers/linux-dir-build';
+import { until } from '../helpers/until';
 import { FUSE_SENTINEL, FUSES, makeStubElectronDist, makeStubElectronMacDist, makeStubElectronWinDist, readFuses, readWinResources, STUB_ELECTRON_VERSION } from '../helpers/stub-electron-dist';
 
 const require = createRequire(import.meta.url);
@@ -37,8 +47,10 @@ interface PackageJson {
   optionalDependencies?: Record<string, string>;
 }
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson & { dependencies: Record<string, string> };
-const configText = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
-const config = yaml.load(configText) as Record<string, unknown>;
+const configText = readFileSync(path.join(root, 'electron-builder.js'), 'utf8');
+/** What electron-builder.js returns for the current dist/config (loaded in beforeAll). */
+let config: Record<string, unknown>;
+
 
 interface DebMeta {
   name: string;
@@ -60,7 +72,7 @@ let winUnpacked: string;
 
 type Builder = typeof import('electron-builder');
 
-/** The shipped configuration (electron-builder.yml, loaded by electron-builder itself) plus test-only overrides. */
+/** The shipped configuration (electron-builder.js, loaded by electron-builder itself) plus test-only overrides. */
 async function buildShipped(builder: Builder): Promise<void> {
   const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
     LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string> };
@@ -72,7 +84,7 @@ async function buildShipped(builder: Builder): Promise<void> {
     projectDir: root,
     targets: builder.Platform.LINUX.createTarget('dir'),
     publish: 'never',
-    // Merged by electron-builder over electron-builder.yml, which it loads from projectDir.
+    // Merged by electron-builder over electron-builder.js, which it loads from projectDir.
     config: {
       electronDist: stub.dir,
       electronVersion: STUB_ELECTRON_VERSION,
@@ -148,6 +160,10 @@ const asarHeaderHash = (file: string) => createHash('sha256').update(getRawHeade
 
 beforeAll(async () => {
   if (!existsSync(path.join(root, pkg.main ?? 'dist/main/index.js'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  // The committed (demo) configuration, whatever a previous run left in dist/config.
+  delete process.env.OIDC_DESKTOP_BUILD_CONFIG;
+  expect(runBuildConfigStep().status).toBe(0);
+  config = ((await import(pathToFileURL(path.join(root, 'electron-builder.js')).href)) as { default: () => Record<string, unknown> }).default();
   work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
   stub = makeStubElectronDist(path.join(work, 'electron-dist'));
   const builder = require('electron-builder') as Builder;
@@ -164,6 +180,9 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
+  // Whatever a test built for, leave dist/config as the committed configuration makes it.
+  delete process.env.OIDC_DESKTOP_BUILD_CONFIG;
+  runBuildConfigStep();
 });
 
 const listAsar = (file: string) => listPackage(file, { isPack: false }).map((f) => f.replace(/\\/g, '/'));
@@ -180,7 +199,7 @@ const SHIPPED_FUSES = {
   WasmTrapHandlers: '1',
 };
 
-describe('electron-builder.yml', () => {
+describe('electron-builder.js', () => {
   it("is valid against electron-builder's own JSON schema", () => {
     const schema = require('app-builder-lib/scheme.json') as object;
     const ajv = new Ajv({ strict: false, allErrors: true });
@@ -205,13 +224,16 @@ describe('electron-builder.yml', () => {
   });
 
   it('registers the scheme in the NSIS installer and removes it on uninstall (not on update)', () => {
-    expect((config.nsis as { include?: string }).include).toBe('build/installer.nsh');
-    const nsh = readFileSync(path.join(root, 'build/installer.nsh'), 'utf8');
-    const key = `Software\\Classes\\${DEMO_SCHEME}`;
+    expect((config.nsis as { include?: string }).include).toBe('dist/config/installer.nsh');
+    const nsh = readFileSync(path.join(root, 'dist/config/installer.nsh'), 'utf8');
+    // The scheme is defined once, from the configuration; the template only uses it.
+    expect(nsh).toContain(`!define APP_URL_SCHEME "${DEMO_SCHEME}"`);
+    expect(readFileSync(path.join(root, 'build/installer.nsh'), 'utf8')).not.toContain(DEMO_SCHEME);
+    const key = 'Software\\Classes\\${APP_URL_SCHEME}';
     // The values Electron's app.setAsDefaultProtocolClient writes on Windows.
     expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}" "URL Protocol" ""`);
     expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}\\shell\\open\\command" "" '"$appExe" "%1"'`);
-    expect(nsh).toMatch(new RegExp(String.raw`!macro customUnInstall\s+[^!]*\$\{ifNot\} \$\{isUpdated\}\s+DeleteRegKey SHELL_CONTEXT "${key.replace(/[\\.]/g, '\\$&')}"`));
+    expect(nsh).toMatch(new RegExp(String.raw`!macro customUnInstall\s+[^!]*\$\{ifNot\} \$\{isUpdated\}\s+DeleteRegKey SHELL_CONTEXT "${key.replace(/[\\.${}]/g, '\\$&')}"`));
   });
 });
 
@@ -253,7 +275,7 @@ describe('linux dir build (stub Electron)', () => {
     expect(own.filter((f) => !/^\/(package\.json|dist(\/.*)?)$/.test(f))).toEqual([]);
     expect(own.filter((f) => /\.(map|ts|tsx)$/.test(f))).toEqual([]);
     expect(files.filter((f) => /(^|\/)\.env($|\.)/.test(f))).toEqual([]);
-    // A dev dependency may be inside only because a production package needs it (ajv, via electron-store → conf).
+    // A dev dependency may be inside only because a production package needs it.
     const packageRoots = files.filter((f) => /\/node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(f));
     const wanted = new Set(packageRoots.flatMap((f) => Object.keys((JSON.parse(extractFile(asarPath, f.slice(1)).toString('utf8')) as PackageJson).dependencies ?? {})));
     const devOnly = Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies).filter((d) => !wanted.has(d));
@@ -261,51 +283,32 @@ describe('linux dir build (stub Electron)', () => {
     for (const dev of devOnly) expect(files.some((f) => f.startsWith(`/node_modules/${dev}/`)), dev).toBe(false);
   });
 
-  it('every production dependency, direct and transitive, resolves inside the asar to a version that satisfies its range', () => {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    // Node's lookup: <dir>/node_modules/<name>, then each parent directory, up to the asar root.
-    const resolveFrom = (dir: string, name: string): string | null => {
-      for (let d = dir; d.startsWith(extracted); d = path.dirname(d)) {
-        const candidate = path.join(d, 'node_modules', name);
-        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-        if (d === extracted) break;
-      }
-      return null;
-    };
-    const visit = (dir: string, deps: Record<string, string>, optional: Set<string>) => {
-      for (const [name, range] of Object.entries(deps)) {
-        const found = resolveFrom(dir, name);
-        if (!found) {
-          if (!optional.has(name)) problems.push(`${path.relative(extracted, dir) || '<app>'} → ${name} not found`);
-          continue;
-        }
-        const child = JSON.parse(readFileSync(path.join(found, 'package.json'), 'utf8')) as PackageJson;
-        if (semver.validRange(range) && !semver.satisfies(child.version, range)) problems.push(`${name}@${child.version} does not satisfy ${range}`);
-        if (seen.has(found)) continue;
-        seen.add(found);
-        visit(found, { ...child.dependencies, ...child.optionalDependencies }, new Set(Object.keys(child.optionalDependencies ?? {})));
-      }
-    };
-    visit(extracted, pkg.dependencies, new Set());
-    expect(problems).toEqual([]);
-    for (const dep of Object.keys(pkg.dependencies)) expect(seen.has(path.join(extracted, 'node_modules', dep)), dep).toBe(true);
-    expect(seen.size).toBeGreaterThan(Object.keys(pkg.dependencies).length);
+  it('has no node_modules: the main bundle carries its third-party code, named with its licence in THIRD_PARTY_NOTICES.txt', () => {
+    // Every runtime package is bundled (vite.main.config.ts): nothing for electron-builder to copy.
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
+    expect(asarFiles().filter((f) => f.startsWith('/node_modules'))).toEqual([]);
+    const notices = extractFile(asarPath, 'dist/main/THIRD_PARTY_NOTICES.txt').toString('utf8');
+    for (const name of ['openid-client', 'oauth4webapi', 'zod']) expect(notices).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)\\n-+\\n[^]*?Permission is hereby granted`, 'm'));
+    // No package bundled only into the demo chunk is claimed by the main notices.
+    expect(notices).not.toMatch(/^(oidc-provider|koa)@/m);
   });
 
-  it('the production dependencies load from the packaged tree', () => {
-    // electron-store needs Electron itself; the others load in plain Node, from the asar's node_modules only.
+  it('the demo build carries the demo provider, oidc-provider bundled in, and it serves discovery from the packaged tree', () => {
+    const files = asarFiles();
+    expect(files).toContain('/dist/main/demo/demo-provider.js');
+    expect(files).toContain('/dist/main/demo/THIRD_PARTY_NOTICES.txt');
+    // A dev dependency now: nothing of it in node_modules.
+    expect(files.filter((f) => f.startsWith('/node_modules/oidc-provider'))).toEqual([]);
+    expect(files).not.toContain('/dist/config/app.config.json');
     const script = `
-      const names = ['jose', 'openid-client', 'oidc-provider', 'zod'];
-      const out = {};
-      for (const n of names) { const m = await import(n); out[n] = { at: import.meta.resolve(n), exports: Object.keys(m).length }; }
-      process.stdout.write(JSON.stringify(out));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: extracted, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8')) as Record<string, { at: string; exports: number }>;
-    for (const [name, { at, exports }] of Object.entries(out)) {
-      expect(at.startsWith(`file://${path.join(extracted, 'node_modules', name)}/`), `${name} resolved to ${at}`).toBe(true);
-      expect(exports, name).toBeGreaterThan(0);
-    }
-    expect(Object.keys(out).sort()).toEqual(['jose', 'oidc-provider', 'openid-client', 'zod']);
+      const { startDemoProvider } = await import('./dist/main/demo/demo-provider.js');
+      const demo = await startDemoProvider({ redirectUris: ['${DEMO_SCHEME}:/callback'] });
+      const res = await fetch(demo.issuer + '/.well-known/openid-configuration');
+      const body = await res.json();
+      await demo.close();
+      process.stdout.write(JSON.stringify({ status: res.status, issuer: body.issuer === demo.issuer }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: extracted, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+    expect(JSON.parse(out)).toEqual({ status: 200, issuer: true });
   });
 
   it('writes a desktop entry that handles the sign-in scheme', () => {
@@ -358,5 +361,132 @@ describe('Windows dir build (stub electron.exe)', () => {
   it('flips the fuses and brands the executable', () => {
     expect(readFuses(readFileSync(exe()))).toEqual(SHIPPED_FUSES);
     expect(readWinResources(exe()).strings).toMatchObject({ ProductName: 'OIDC Desktop', FileDescription: 'OIDC Desktop', FileVersion: pkg.version });
+  });
+});
+
+describe('a build for a real provider (temporary build configuration)', () => {
+  const SCHEME = 'com.acme.shipit';
+  const PRODUCT = 'Acme Ship It';
+  let cfgFile: string;
+  let realUnpacked: string;
+  let realAsar: string;
+  let realEntry = '';
+
+  beforeAll(async () => {
+    cfgFile = path.join(work, 'acme.app.config.json');
+    writeFileSync(cfgFile, JSON.stringify(realProviderBuildConfig(SCHEME, PRODUCT), null, 2));
+    const step = runBuildConfigStep(cfgFile);
+    expect(step.status, step.stderr).toBe(0);
+    const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
+      LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string> };
+    };
+    realUnpacked = await buildLinuxDir({
+      work,
+      outDir: path.join(work, 'out-acme'),
+      buildConfig: cfgFile,
+      afterPack: async (context) => {
+        const packager = context.packager as unknown as { platformSpecificBuildOptions: unknown };
+        realEntry = await new LinuxTargetHelper(packager).computeDesktopEntry(packager.platformSpecificBuildOptions);
+      },
+    });
+    realAsar = path.join(realUnpacked, 'resources', 'app.asar');
+  }, 120_000);
+
+  it('the desktop entry handles the scheme from the configuration, under its product name', () => {
+    const lines = realEntry.split('\n');
+    expect(lines).toContain(`MimeType=x-scheme-handler/${SCHEME};`);
+    expect(lines).toContain(`Name=${PRODUCT}`);
+    expect(realEntry).not.toContain(DEMO_SCHEME);
+  });
+
+  it('the NSIS include defines the same scheme', () => {
+    expect(readFileSync(path.join(root, 'dist/config/installer.nsh'), 'utf8')).toContain(`!define APP_URL_SCHEME "${SCHEME}"`);
+  });
+
+  it('the package carries the validated configuration, which the app reads, and the product name', () => {
+    const files = listAsar(realAsar);
+    expect(files).toContain('/dist/config/app.config.json');
+    const packaged = parseAppConfig(JSON.parse(extractFile(realAsar, 'dist/config/app.config.json').toString('utf8')));
+    expect(packaged.scheme).toBe(SCHEME);
+    expect(packaged.providers.map((p) => p.id)).toEqual(['acme']);
+    expect(files.filter((f) => f.startsWith('/dist/config/'))).toEqual(['/dist/config/app.config.json']);
+    const inner = JSON.parse(extractFile(realAsar, 'package.json').toString('utf8')) as { productName?: string };
+    expect(inner.productName).toBe(PRODUCT);
+  });
+
+  it('contains neither the demo provider nor oidc-provider, koa or their dependencies', () => {
+    const files = listAsar(realAsar);
+    expect(files.filter((f) => f.startsWith('/dist/main/demo'))).toEqual([]);
+    const demoOnly = ['oidc-provider', 'koa', 'koa-compose', 'http-errors', 'raw-body', 'cookies', 'keygrip', 'eta'];
+    for (const name of demoOnly) expect(files.some((f) => f.startsWith(`/node_modules/${name}/`) || f.includes(`/node_modules/${name}/`)), name).toBe(false);
+    // Nor bundled into the main process: no file in the package carries their code (marker strings of each, found in the demo chunk).
+    const dir = path.join(work, 'extracted-acme');
+    extractAll(realAsar, dir);
+    const mentions = files
+      .filter((f) => /\.(c?js|mjs|json|txt)$/.test(f))
+      .filter((f) => /OIDCProviderError|koa:application/.test(readFileSync(path.join(dir, f.slice(1)), 'utf8')));
+    expect(/OIDCProviderError/.test(readFileSync(path.join(root, 'dist/main/demo/demo-provider.js'), 'utf8')), 'marker present where the code is').toBe(true);
+    expect(mentions).toEqual([]);
+  });
+
+  it('the packaged main bundle reaches app.ready in plain Node (electron stubbed) on the packaged configuration', async () => {
+    const dir = path.join(work, 'run-acme');
+    extractAll(realAsar, dir);
+    mkdirSync(path.join(dir, 'node_modules', 'electron'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'electron', 'package.json'), JSON.stringify({ name: 'electron', type: 'module', exports: './index.mjs' }));
+    writeFileSync(path.join(dir, 'node_modules', 'electron', 'index.mjs'), readFileSync(path.join(root, 'bench', 'electron-stub.mjs')));
+    const userData = mkdtempSync(path.join(work, 'user-data-'));
+    const child = spawn(process.execPath, ['dist/main/index.js'], { cwd: dir, env: { PATH: process.env.PATH ?? '', OIDC_DESKTOP_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listeners, not polling: the stubbed app may exit right after app.ready, and its output must not be lost.
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const closed = new Promise((r) => child.once('close', r));
+    try {
+      await until(() => out.includes('"event":"app.ready"') || child.exitCode !== null, 20_000);
+      if (child.exitCode !== null) await closed;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const ready = out.split('\n').find((l) => l.includes('"event":"app.ready"'));
+    expect(ready, `${out}\n${err}`).toBeDefined();
+    expect(JSON.parse(ready!)).toMatchObject({ providers: 1, demo: false });
+    expect(out).toContain(`"scheme":"${SCHEME}"`);
+  });
+
+  it('a source configuration changed after the build fails the packaging with the fix', async () => {
+    const original = readFileSync(cfgFile, 'utf8');
+    writeFileSync(cfgFile, JSON.stringify(realProviderBuildConfig('com.acme.other', PRODUCT)));
+    try {
+      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-stale'), buildConfig: cfgFile })).rejects.toThrow(/changed after `npm run build`: run it again/);
+    } finally {
+      writeFileSync(cfgFile, original);
+    }
+  });
+
+  it('a packaged configuration whose scheme differs from the installers\' fails the packaging, naming both', async () => {
+    const file = path.join(root, 'dist/config/app.config.json');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(original) as object), scheme: 'com.acme.mismatch' }));
+    try {
+      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-mismatch'), buildConfig: cfgFile })).rejects.toThrow(/scheme the app listens on \(com\.acme\.mismatch.*differs from the one the installers would register \(com\.acme\.shipit\)/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it.each<[string, (c: Record<string, unknown>) => object, RegExp[]]>([
+    ['a provider without clientId', (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...((c.app as { providers: object[] }).providers[0] as object), clientId: '' }] } }), [/"app"/, /providers\.0\.clientId: clientId is required/]],
+    ['a scheme that is not reverse-DNS', (c) => ({ ...c, app: { ...(c.app as object), scheme: 'acme' } }), [/scheme: scheme must be a reverse-DNS name/]],
+    ['neither app nor demo', ({ app: _app, ...rest }) => rest, [/app: add "app"/]],
+    ['a product name that cannot be a file name', (c) => ({ ...c, productName: 'Acme/Desk' }), [/productName: productName becomes a file name/]],
+  ])('an invalid build configuration fails the build naming the file and the field: %s', (_name, mutate, patterns) => {
+    const bad = path.join(work, 'bad.app.config.json');
+    writeFileSync(bad, JSON.stringify(mutate(realProviderBuildConfig(SCHEME, PRODUCT) as Record<string, unknown>)));
+    const step = runBuildConfigStep(bad);
+    expect(step.status).toBe(1);
+    expect(step.stderr).toContain('bad.app.config.json');
+    for (const p of patterns) expect(step.stderr).toMatch(p);
   });
 });

@@ -148,6 +148,37 @@ describe('loadAppConfig', () => {
     expect(message).toContain('does not exist');
   });
 
+  it('reads the configuration built into the package when no override is set', () => {
+    const packaged = write('packaged.json', JSON.stringify(validFile));
+    expect(loadAppConfig({ env: {}, readFile, userDataDir, packagedConfigPath: packaged })?.scheme).toBe('com.acme.desk');
+  });
+
+  it('no packaged configuration (a demo build) → null', () => {
+    expect(loadAppConfig({ env: {}, readFile, userDataDir, packagedConfigPath: path.join(dir, 'absent.json') })).toBeNull();
+  });
+
+  it.each<[string, (packaged: string) => Record<string, string | undefined>]>([
+    ['OIDC_DESKTOP_CONFIG', () => ({ OIDC_DESKTOP_CONFIG: write('admin.json', JSON.stringify({ ...validFile, scheme: 'com.admin.override' })) })],
+    ['<userData>/config.json', () => {
+      mkdirSync(userDataDir);
+      writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify({ ...validFile, scheme: 'com.admin.override' }));
+      return {};
+    }],
+    ['OIDC_* variables', () => ({ OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'com.admin.override' })],
+  ])('the administrator override %s wins over the packaged configuration', (_name, setUp) => {
+    const packaged = write('packaged.json', JSON.stringify(validFile));
+    const env = setUp(packaged);
+    expect(loadAppConfig({ env, readFile, userDataDir, packagedConfigPath: packaged })?.scheme).toBe('com.admin.override');
+  });
+
+  it('a packaged configuration that does not validate → invalid_config naming that file', () => {
+    const packaged = write('packaged.json', JSON.stringify({ ...validFile, providers: [] }));
+    const { code, message } = codeAndMessage(() => loadAppConfig({ env: {}, readFile, userDataDir, packagedConfigPath: packaged }));
+    expect(code).toBe('invalid_config');
+    expect(message).toContain(packaged);
+    expect(message).toMatch(/providers needs at least one provider/);
+  });
+
   it('a userData config that cannot be read for another reason is reported, not ignored', () => {
     const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     const { code, message } = codeAndMessage(() =>

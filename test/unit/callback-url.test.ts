@@ -42,4 +42,21 @@ describe('parseCallbackUrl', () => {
   it('ignores the fragment when matching the redirect', () => {
     expect(parseCallbackUrl('com.example.desktop:/callback?state=s&code=c#frag', REDIRECTS).kind).toBe('response');
   });
+
+  it('a callback without state is "stateless" only at a redirect declared stateless, and keeps its parameters', () => {
+    const stateless = ['http://127.0.0.1:53682/callback'];
+    const r = parseCallbackUrl('http://127.0.0.1:53682/callback?code=abc', REDIRECTS, { statelessRedirectUris: stateless });
+    expect(r).toMatchObject({ kind: 'stateless', target: 'http://127.0.0.1:53682/callback' });
+    if (r.kind === 'stateless') expect(r.params.get('code')).toBe('abc');
+    // Elsewhere, still ignored; a callback WITH a state stays an ordinary response.
+    expect(parseCallbackUrl('com.example.desktop:/callback?code=abc', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({ kind: 'ignored', reason: 'no_state' });
+    expect(parseCallbackUrl('http://127.0.0.1:53682/callback?code=abc&state=s', REDIRECTS, { statelessRedirectUris: stateless }).kind).toBe('response');
+    // Duplicates are refused before anything else.
+    expect(parseCallbackUrl('http://127.0.0.1:53682/callback?code=a&code=b', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({ kind: 'ignored', reason: 'duplicate_parameter' });
+  });
+
+  it('a profile-named parameter (code or identity) must appear at most once', () => {
+    expect(parseCallbackUrl('com.example.desktop:/callback?state=s&subject=a&subject=b', REDIRECTS, { singleValued: ['subject'] })).toEqual({ kind: 'ignored', reason: 'duplicate_parameter' });
+    expect(parseCallbackUrl('com.example.desktop:/callback?state=s&subject=a', REDIRECTS, { singleValued: ['subject'] }).kind).toBe('response');
+  });
 });

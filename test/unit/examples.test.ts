@@ -23,3 +23,13 @@ describe('example provider profiles', () => {
     expect(providersWithSecrets(config).sort()).toEqual(['capacity', 'google', 'intandem', 'platform-of-trust', 'proto']);
   });
 });
+
+describe('example profiles state their DPoP and PAR choice', () => {
+  it.each(files)('%s sets dpop and par explicitly (off for the seed providers, which advertise neither)', (file) => {
+    const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { id: string; dpop?: string; par?: string; endpoints?: unknown };
+    expect(['auto', 'required', 'off']).toContain(profile.dpop);
+    expect(['auto', 'required', 'off']).toContain(profile.par);
+    // Explicit endpoints mean no metadata to advertise either: only "off" says what will happen.
+    if (profile.endpoints) expect([profile.dpop, profile.par]).toEqual(['off', 'off']);
+  });
+});

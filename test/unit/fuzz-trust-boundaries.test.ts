@@ -1,17 +1,20 @@
 /**
  * Property-based fuzzing of every parser that sees attacker-controlled input:
- * the callback URL, the deep-link argv filter, the IPC payload validators and
- * the API URL resolver. 10,000 generated inputs each, hostile ones included.
+ * the callback URL, the deep-link argv filter, the IPC payload validators,
+ * the API URL resolver and the DPoP nonce / WWW-Authenticate readers.
+ * 10,000 generated inputs each, hostile ones included.
  * Properties: never throw outside the typed error union; never let a request
  * leave for a host (or path) not on the allow-list.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
 import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
 import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
+import { SCHEME } from '../helpers/core-rig';
 
 const RUNS = { numRuns: 10_000 };
 /**
@@ -21,7 +24,6 @@ const RUNS = { numRuns: 10_000 };
  */
 const MIN_ACCEPTED = 0.02;
 
-const SCHEME = 'com.example.desktop';
 const REDIRECTS = [`${SCHEME}:/callback`, 'http://127.0.0.1:53682/callback'];
 const BASES = ['https://api.example.com/v1', 'http://127.0.0.1:4000/api/'];
 
@@ -229,5 +231,71 @@ describe('fuzz: API URL resolver', () => {
       RUNS,
     );
     expect(resolved).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+  });
+});
+
+describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
+  const nqchar = fc.constantFrom(...[0x21, ...Array.from({ length: 0x5b - 0x23 + 1 }, (_, i) => 0x23 + i), ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => 0x5d + i)].map((c) => String.fromCharCode(c)));
+  const validNonce = fc.array(nqchar, { minLength: 1, maxLength: 64 }).map((cs) => cs.join(''));
+  const NONCE_GRAMMAR = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+  it('DPoP-Nonce: never throws; yields a nonce only when the header is one well-formed NQCHAR run, and yields it unchanged', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(validNonce, hostileString, validNonce.map((n) => ` ${n}\t`), fc.string({ unit: 'binary' })), (header) => {
+        const nonce = parseDpopNonce(header);
+        if (nonce === null) return;
+        accepted += 1;
+        expect(nonce).toMatch(NONCE_GRAMMAR);
+        expect(nonce).toBe(header.trim());
+      }),
+      RUNS,
+    );
+    expect(accepted).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+    expect(parseDpopNonce(null)).toBeNull();
+    expect(parseDpopNonce('a"b')).toBeNull();
+  });
+
+  // Challenges built from parts, so the oracle knows whether a DPoP use_dpop_nonce challenge is in there.
+  const quoted = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const param = fc.tuple(fc.constantFrom('error', 'ERROR', 'realm', 'algs', 'error_description', 'scope'), fc.oneof(fc.constantFrom('use_dpop_nonce', 'invalid_token', 'ES256 EdDSA'), hostileString), fc.boolean()).map(
+    ([k, v, q]) => ({ k, v, text: `${k}=${q || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v) ? quoted(v) : v}` }),
+  );
+  const challenge = fc.tuple(fc.constantFrom('DPoP', 'dpop', 'Bearer', 'Basic', 'Negotiate'), fc.array(param, { maxLength: 4 })).map(([scheme, params]) => {
+    const first = new Map<string, string>();
+    for (const p of params) if (!first.has(p.k.toLowerCase())) first.set(p.k.toLowerCase(), p.v);
+    return { asks: scheme.toLowerCase() === 'dpop' && first.get('error') === 'use_dpop_nonce', text: params.length ? `${scheme} ${params.map((p) => p.text).join(', ')}` : scheme };
+  });
+
+  it('WWW-Authenticate: never throws, and says "use a nonce" exactly when a DPoP challenge carries error=use_dpop_nonce', () => {
+    let asked = 0;
+    fc.assert(
+      fc.property(fc.array(challenge, { minLength: 1, maxLength: 4 }), fc.constantFrom(', ', ',', ' ,  '), (challenges, sep) => {
+        const header = challenges.map((c) => c.text).join(sep);
+        // Beyond 8 KiB nothing is parsed (a bound, not a grammar rule): no challenge is read then.
+        const expected = header.length <= 8 * 1024 && challenges.some((c) => c.asks);
+        expect(isUseDpopNonceChallenge(header)).toBe(expected);
+        if (expected) asked += 1;
+      }),
+      RUNS,
+    );
+    expect(asked).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+  });
+
+  it('WWW-Authenticate: hostile input never throws and returns well-formed challenges', () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileString, fc.string({ unit: 'binary', maxLength: 300 }), hostileString.map((s) => `DPoP error="use_dpop_nonce" ${s}`)), (header) => {
+        const challenges = parseChallenges(header);
+        for (const c of challenges) {
+          expect(c.scheme).toMatch(/^[!#$%&'*+.^_`|~0-9a-z-]+$/);
+          expect(Object.getPrototypeOf(c.params)).toBeNull();
+        }
+        expect(typeof isUseDpopNonceChallenge(header)).toBe('boolean');
+      }),
+      RUNS,
+    );
+    expect(isUseDpopNonceChallenge(`DPoP error="use_dpop_nonce"${' '.repeat(9000)}`)).toBe(false);
+    expect(isUseDpopNonceChallenge('Bearer error="use_dpop_nonce"')).toBe(false);
+    expect(isUseDpopNonceChallenge('Bearer realm="x", DPoP algs="ES256", error="use_dpop_nonce"')).toBe(true);
   });
 });

@@ -2,12 +2,14 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
 import type { ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
-import { forwardSessionChanges, isTrustedRendererSender, isTrustedRendererUrl, registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
+import { isRendererUrl } from '../../main/ipc/renderer-origin';
+import { createSenderCheck, forwardSessionChanges, type RendererWindowLike } from '../../main/ipc/renderer-window';
 import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
 
 const STORAGE = { persistent: true };
 const SIGNED_OUT: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null };
-const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' } };
+const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' }, connectivity: 'online' };
 
 /**
  * A hand-written AuthCore that records calls. `failWith` makes every call
@@ -74,17 +76,37 @@ class RecordingCore implements AuthCore {
   async dispose() {}
 }
 
+/** The app's window as the IPC layer sees it; `TRUSTED_EVENT` comes from its web contents. */
+class FakeWindow implements RendererWindowLike {
+  destroyed = false;
+  sent: Array<[string, unknown]> = [];
+  failSend = false;
+  readonly webContents = {
+    id: TRUSTED_EVENT.sender.id,
+    send: (channel: string, ...args: unknown[]) => {
+      if (this.failSend) throw new Error('window destroyed');
+      this.sent.push([channel, args[0]]);
+    },
+  };
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
 let ipc: InMemoryIpcMain;
 let core: RecordingCore;
+let win: FakeWindow | null;
 let unregister: () => void;
 
 beforeEach(() => {
   ipc = new InMemoryIpcMain();
   core = new RecordingCore();
-  unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: isTrustedRendererSender });
+  win = new FakeWindow();
+  // The app's own sender check, as main/index.ts wires it.
+  unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: createSenderCheck(() => win) });
 });
 
-describe('isTrustedRendererUrl', () => {
+describe('isRendererUrl', () => {
   test.each([
     ['app://renderer/index.html', true],
     ['app://renderer/', true],
@@ -106,7 +128,7 @@ describe('isTrustedRendererUrl', () => {
     ['', false],
     ['not a url', false],
   ])('%s → %s', (url, expected) => {
-    expect(isTrustedRendererUrl(url)).toBe(expected);
+    expect(isRendererUrl(url)).toBe(expected);
   });
 });
 
@@ -145,20 +167,33 @@ describe('successful calls go through to the core', () => {
 
 describe('untrusted senders are refused before anything else happens', () => {
   const events: Array<[string, IpcInvokeEventLike]> = [
-    ['a remote page', { senderFrame: { url: 'https://evil.example/' }, sender: { id: 2 } }],
-    ['a look-alike host', { senderFrame: { url: 'app://renderer.evil/index.html' }, sender: { id: 2 } }],
-    ['user info before the host', { senderFrame: { url: 'app://renderer@evil/index.html' }, sender: { id: 2 } }],
-    ['a file:// page', { senderFrame: { url: 'file:///index.html' }, sender: { id: 2 } }],
-    ['a destroyed frame (null senderFrame)', { senderFrame: null, sender: { id: 2 } }],
+    ['a remote page', { senderFrame: { url: 'https://evil.example/' }, sender: { id: 1 } }],
+    ['a look-alike host', { senderFrame: { url: 'app://renderer.evil/index.html' }, sender: { id: 1 } }],
+    ['user info before the host', { senderFrame: { url: 'app://renderer@evil/index.html' }, sender: { id: 1 } }],
+    ['a file:// page', { senderFrame: { url: 'file:///index.html' }, sender: { id: 1 } }],
+    ['a destroyed frame (null senderFrame)', { senderFrame: null, sender: { id: 1 } }],
+    ['the renderer origin in another web contents', { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: 2 } }],
   ];
   test.each(events)('%s', async (_name, event) => {
+    await expectAllRefused(event);
+  });
+
+  test.each<[string, () => void]>([
+    ['no window yet (or closed)', () => (win = null)],
+    ['a destroyed window', () => win && (win.destroyed = true)],
+  ])('%s: even the trusted event is refused', async (_name, change) => {
+    change();
+    await expectAllRefused(TRUSTED_EVENT);
+  });
+
+  async function expectAllRefused(event: IpcInvokeEventLike): Promise<void> {
     for (const [key, channel] of Object.entries(IPC_CHANNELS)) {
       if (key === 'sessionChanged') continue;
       const result = await ipc.invoke(channel, key === 'request' ? { method: 'GET', path: '/me' } : undefined, event);
       expect(result).toEqual({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('not allowed from this frame') } });
     }
     expect(core.calls).toEqual([]);
-  });
+  }
 
   test('a sender check that throws is an internal_error, not a call', async () => {
     ipc = new InMemoryIpcMain();
@@ -236,17 +271,27 @@ test('the handlers never reject, even when the core rejects with undefined', asy
 });
 
 describe('forwardSessionChanges', () => {
-  test('sends each state on the push channel and stops after unsubscribe; a failing send is contained', () => {
-    const sent: Array<[string, SessionState]> = [];
-    const stop = forwardSessionChanges(core, (channel, state) => sent.push([channel, state]));
-    const broken = forwardSessionChanges(core, () => {
-      throw new Error('window destroyed');
-    });
+  test('sends each state to the window on the push channel and stops after unsubscribe', () => {
+    const w = new FakeWindow();
+    const stop = forwardSessionChanges(core, () => w);
     for (const l of core.listeners) l(SIGNED_IN);
     stop();
-    broken();
     for (const l of core.listeners) l(SIGNED_OUT);
-    expect(sent).toEqual([[IPC_CHANNELS.sessionChanged, SIGNED_IN]]);
+    expect(w.sent).toEqual([[IPC_CHANNELS.sessionChanged, SIGNED_IN]]);
     expect(core.listeners.size).toBe(0);
+  });
+
+  test('no window, a destroyed one or a failing send is skipped, and the other listeners still run', () => {
+    const broken = new FakeWindow();
+    broken.failSend = true;
+    const destroyed = new FakeWindow();
+    destroyed.destroyed = true;
+    const stops = [forwardSessionChanges(core, () => null), forwardSessionChanges(core, () => broken), forwardSessionChanges(core, () => destroyed)];
+    const w = new FakeWindow();
+    stops.push(forwardSessionChanges(core, () => w));
+    for (const l of core.listeners) expect(() => l(SIGNED_IN)).not.toThrow();
+    expect(destroyed.sent).toEqual([]);
+    expect(w.sent).toEqual([[IPC_CHANNELS.sessionChanged, SIGNED_IN]]);
+    for (const stop of stops) stop();
   });
 });

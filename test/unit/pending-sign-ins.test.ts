@@ -44,4 +44,14 @@ describe('PendingSignIns', () => {
     await expect(b.promise).rejects.toMatchObject({ code: 'sign_in_cancelled' });
     expect(reg.size).toBe(0);
   });
+
+  it('stateless() lists only the waiting sign-ins whose provider does not echo state, and forgets them once taken', () => {
+    const reg = new PendingSignIns<string>(1000);
+    reg.add({ ...base, state: 'echoes' });
+    reg.add({ ...base, state: 'silent', stateEchoed: false, redirectUri: 'http://127.0.0.1:5000/callback' });
+    expect(reg.stateless()).toEqual([{ state: 'silent', providerId: base.providerId, redirectUri: 'http://127.0.0.1:5000/callback' }]);
+    reg.take('silent');
+    expect(reg.stateless()).toEqual([]);
+    reg.failAll(new AuthError('sign_in_cancelled'));
+  });
 });

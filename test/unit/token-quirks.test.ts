@@ -28,6 +28,24 @@ describe('fillBodyTemplate', () => {
   });
 });
 
+describe('fillBodyTemplate: typed placeholders', () => {
+  const params = new URLSearchParams({ client_id: '4711', client_secret: 's', code: 'abc', refresh_token: 'true' });
+  it('Capacity\'s unquoted {{client_id}} as a JSON number; booleans; absent values left out', () => {
+    expect(fillBodyTemplate({ client_id: '{{client_id|number}}', client_secret: '{{client_secret}}', flag: '{{refresh_token|boolean}}', none: '{{state|number}}' }, params)).toEqual({
+      client_id: 4711,
+      client_secret: 's',
+      flag: true,
+    });
+  });
+
+  it.each([
+    [{ n: '{{code|number}}' }],
+    [{ n: '{{client_secret|boolean}}' }],
+  ])('%j with a value of another type → invalid_config (never sent as something else)', (template) => {
+    expect(() => fillBodyTemplate(template, params)).toThrowError(expect.objectContaining({ code: 'invalid_config' }));
+  });
+});
+
 describe('normalizeTokenResponse', () => {
   const now = 1_700_000_000;
   it.each([
@@ -55,8 +73,22 @@ describe('normalizeTokenResponse', () => {
       { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 315576000 },
       { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 315576000 },
     ],
+    [
+      'Capacity: flat, capitalised as the document writes it, read without regard to case',
+      { tokenResponse: { accessToken: 'Access_token', refreshToken: 'Refresh_token', tokenType: 'Token_type', expiresIn: 'Expire_in', ignoreCase: true } },
+      { access_token: 'A', REFRESH_TOKEN: 'R', Token_type: 'Bearer', Scope: 'read', expire_in: 3600 },
+      { access_token: 'A', refresh_token: 'R', expires_in: 3600, token_type: 'Bearer' },
+    ],
+    ['Proto: Access_Token / Refresh_Token with the default paths and ignoreCase', { tokenResponse: { ignoreCase: true } }, { Access_Token: 'A', Refresh_Token: 'R', expires_in: 60 }, { access_token: 'A', refresh_token: 'R', expires_in: 60 }],
   ] as const)('%s', (_label, patch, body, expected) => {
     expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['without ignoreCase, a capitalised key is not read', {}, { Access_token: 'A' }],
+    ['two keys differing only in case are ambiguous: neither is read', { tokenResponse: { ignoreCase: true } }, { Access_Token: 'A', ACCESS_TOKEN: 'B' }],
+  ] as const)('%s → invalid_response', (_label, patch, body) => {
+    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(expect.objectContaining({ code: 'invalid_response' }));
   });
 
   it.each([

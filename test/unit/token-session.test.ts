@@ -89,9 +89,42 @@ describe('TokenSession', () => {
     t.advance(400_000);
     await expect(t.session.accessToken()).rejects.toMatchObject({ code: 'server_error' });
     expect(t.session.ended).toBe(false);
+    expect(t.session.offline).toBe(true);
+    fail = false;
+    // Inside the backoff window the last failure is answered without asking the provider again.
+    await expect(t.session.accessToken()).rejects.toMatchObject({ code: 'server_error' });
+    t.advance(10 * 60_000);
+    await expect(t.session.accessToken()).resolves.toMatchObject({ token: 'ok' });
+    expect(t.session.offline).toBe(false);
+    expect(t.rejected).toHaveLength(0);
+  });
+
+  it('transient failures back off: no tight loop, growing jittered delays, online again on success', async () => {
+    let fail = true;
+    let grants = 0;
+    const signals: Array<[boolean, number | null]> = [];
+    const t = setup({
+      backoff: { baseMs: 1_000, maxMs: 8_000 },
+      onConnectivity: (offline, retryInMs) => signals.push([offline, retryInMs]),
+      refreshGrant: async () => {
+        grants += 1;
+        if (fail) throw new AuthError('network_error');
+        return { accessToken: 'ok', tokenType: 'Bearer' };
+      },
+    });
+    t.advance(400_000);
+    for (let round = 0; round < 6; round += 1) {
+      // A caller hammering accessToken() gets one grant per backoff window, not one per call.
+      for (let i = 0; i < 50; i += 1) await t.session.accessToken().catch(() => {});
+      t.advance(signals.at(-1)![1]!);
+    }
+    expect(grants).toBe(6);
+    const delays = signals.map(([, d]) => d!);
+    expect(delays.slice(0, 3).every((d, i) => d >= 500 * 2 ** i && d <= 1_000 * 2 ** i)).toBe(true);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(8_000);
     fail = false;
     await expect(t.session.accessToken()).resolves.toMatchObject({ token: 'ok' });
-    expect(t.rejected).toHaveLength(0);
+    expect(signals.at(-1)).toEqual([false, null]);
   });
 
   it('a refresh that lands after sign-out does not resurrect the session', async () => {

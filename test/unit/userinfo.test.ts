@@ -74,6 +74,23 @@ describe('resolveUserInfo', () => {
     expect(JSON.stringify(logs)).not.toContain('at-secret');
   });
 
+  it('the callback\'s parameters named by callback.identity fill only what the token and userinfo did not say', async () => {
+    const p = profile({ endpoints: { authorization: `${origin}/auth`, token: `${origin}/token` }, callback: { identity: { sub: 'subject', name: 'who' } } });
+    const callback = new URLSearchParams({ code: 'c', subject: 'pot-user-7', who: 'Pat' });
+    expect(await resolveUserInfo(p, configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }), noClaims, { tokenType: 'Bearer' }, deps, callback)).toEqual({
+      sub: 'pot-user-7',
+      name: 'Pat',
+    });
+    const withClaims = { claims: () => ({ sub: 'from-token' }) } as unknown as client.TokenEndpointResponseHelpers;
+    answer = { status: 500, body: '{}' };
+    expect(await resolveUserInfo(p, configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }), withClaims, { tokenType: 'Bearer' }, deps, callback)).toEqual({
+      sub: 'from-token',
+      name: 'Pat',
+    });
+    // Without the mapping, callback parameters say nothing about the person.
+    expect(await resolveUserInfo(profile(), configFor(profile()), noClaims, { tokenType: 'Bearer' }, deps, callback)).toEqual({ sub: 'unknown' });
+  });
+
   it('claims that already name the person skip the network', async () => {
     const before = seen.length;
     const p = profile();

@@ -12,7 +12,7 @@ const TOKEN = 'rt_7f3a9c1e5b2d4f60a8b7c6d5e4f3a2b1_secret';
 const EMAIL = 'ada.lovelace@example.org';
 const NAME = 'Ada Lovelace';
 
-function session(providerId = 'demo', refreshToken = TOKEN): StoredSession {
+function session(providerId = 'demo', refreshToken = TOKEN): StoredSession & { refreshToken: string } {
   return { providerId, refreshToken, user: { sub: 'user-1', name: NAME, email: EMAIL }, savedAt: 1_700_000_000_000 };
 }
 
@@ -117,6 +117,42 @@ describe('Vault with a real cipher and a real file', () => {
     });
   });
 
+  it('a long-lived access token (no refresh token) round-trips with its expiry, encrypted like a refresh token', () => {
+    const cipher = createTestCipher();
+    const AT = 'at_74639aa91e5726dc4d90ca82621aeebe028923bd';
+    const longLived: StoredSession = { providerId: 'intandem', accessToken: { token: AT, type: 'bearer', expiresAt: 2_196_000_000_000 }, user: { sub: 'u' }, savedAt: 5 };
+    new Vault({ cipher, store: new JsonFileStore(file), logger }).save(longLived);
+    expect(raw()).not.toContain(AT);
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('intandem')).toEqual(longLived);
+  });
+
+  it('with a refresh token only the refresh token is stored, never an access token beside it', () => {
+    const cipher = createTestCipher();
+    const both = { ...session(), accessToken: { token: 'at-not-stored', type: 'Bearer' } };
+    new Vault({ cipher, store: new JsonFileStore(file), logger }).save(both);
+    const entry = JSON.parse(raw()).vault.entries.demo as { ciphertext: string };
+    expect(cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))).not.toContain('at-not-stored');
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
+  });
+
+  it('an entry written before access tokens were kept ({ refreshToken, user } only) still loads', () => {
+    const cipher = createTestCipher();
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: TOKEN, user: { sub: 'user-1', name: NAME, email: EMAIL } }))).toString('base64');
+    writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 1_700_000_000_000 } }, lastProviderId: 'demo' } }));
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
+  });
+
+  it.each([
+    ['neither a refresh nor an access token', { user: { sub: 'x' } }],
+    ['an access token without its type', { accessToken: { token: 't' }, user: { sub: 'x' } }],
+    ['a negative expiry', { accessToken: { token: 't', type: 'Bearer', expiresAt: -1 }, user: { sub: 'x' } }],
+  ])('a ciphertext with %s is dropped', (_label, secret) => {
+    const cipher = createTestCipher();
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify(secret))).toString('base64');
+    writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 5 } } } }));
+    expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toBeNull();
+  });
+
   it('a ciphertext whose plaintext is the wrong shape is dropped', () => {
     const cipher = createTestCipher();
     const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: '', user: { sub: 'x' } }))).toString('base64');
@@ -214,6 +250,57 @@ describe('Vault with a real cipher and a real file', () => {
     expect((caught as AuthError).message).not.toContain(TOKEN);
     expect(raw()).toBe('');
     expectNoSecretsInLogs();
+  });
+});
+
+describe('Vault: failed revocations kept for a retry', () => {
+  const pending = { id: 'rev-1', providerId: 'demo', tokens: { refreshToken: TOKEN, accessToken: 'at_secret_value' }, firstFailedAt: 1_700_000_000_000, attempts: 1 };
+
+  it('a vault written before revocations existed still loads, with nothing pending', () => {
+    const cipher = createTestCipher();
+    const before = new Vault({ cipher, store: new JsonFileStore(file) });
+    before.save(session());
+    // Exactly the format of the released version: one key, version 1, no revocations.
+    const onDisk = JSON.parse(raw()) as Record<string, unknown>;
+    expect(Object.keys(onDisk)).toEqual([VAULT_STORE_KEY]);
+    const after = new Vault({ cipher, store: new JsonFileStore(file) });
+    expect(after.load('demo')).toMatchObject({ refreshToken: TOKEN });
+    expect(after.pendingRevocations()).toEqual([]);
+  });
+
+  it('keeps them encrypted beside the sessions, across a restart, and removes them', () => {
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    vault.save(session());
+    vault.keepRevocation(pending);
+    expect(raw()).not.toContain(TOKEN);
+    expect(raw()).not.toContain('at_secret_value');
+    const again = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(again.pendingRevocations()).toEqual([pending]);
+    expect(again.load('demo')).toMatchObject({ refreshToken: TOKEN });
+    again.keepRevocation({ ...pending, attempts: 2 });
+    expect(again.pendingRevocations()).toEqual([{ ...pending, attempts: 2 }]);
+    again.removeRevocation('rev-1');
+    expect(again.pendingRevocations()).toEqual([]);
+    expectNoSecretsInLogs();
+  });
+
+  it('an entry that no longer decrypts (keychain reset) is skipped, and garbage is ignored', () => {
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    vault.keepRevocation(pending);
+    cipher.failDecrypt = true;
+    expect(vault.pendingRevocations()).toEqual([]);
+    cipher.failDecrypt = false;
+    writeFileSync(file, JSON.stringify({ revocations: { version: 1, entries: [{ id: '../x', providerId: 'demo', ciphertext: '!!', firstFailedAt: -1, attempts: 0 }, 42] } }));
+    expect(vault.pendingRevocations()).toEqual([]);
+  });
+
+  it('without real encryption nothing is written: kept in memory for this process only', () => {
+    const vault = new Vault({ cipher: createTestCipher({ backend: 'basic_text' }), store: new JsonFileStore(file) });
+    vault.keepRevocation(pending);
+    expect(raw()).toBe('');
+    expect(vault.pendingRevocations()).toEqual([pending]);
   });
 });
 

@@ -1,0 +1,89 @@
+/**
+ * What a failed refresh means for the session, decided in one place for every
+ * path that refreshes (start-up `restore()`, an API call, the background
+ * retry while offline).
+ *
+ * The rule (SECURITY.md "Refresh and revocation"):
+ *
+ * | What the token endpoint did                               | Session   |
+ * |-----------------------------------------------------------|-----------|
+ * | answered 4xx (not 408/429), JSON or not, any `error` value | ended     |
+ * | answered 429 or 408                                        | kept, retried after Retry-After / backoff |
+ * | a proxy answered 407 (not the provider)                     | kept, `proxy_auth_required`, retried |
+ * | answered 5xx                                               | kept, retried with backoff |
+ * | could not be reached, timed out, TLS or proxy failure       | kept, retried with backoff |
+ * | answered 2xx/3xx with something unusable (captive portal)   | kept, retried with backoff |
+ *
+ * A definitive refusal must end the session: a session that stays "signed
+ * in" while every call fails has no way out but a sign-out the person does
+ * not know they need (issue 10). Everything else is the network or the
+ * provider being unwell, which passes.
+ */
+import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
+import { AuthError, isAuthError } from './errors';
+import { toAuthError } from './protocol-errors';
+import { parseRetryAfter } from './backoff';
+
+export const SESSION_ENDED_MESSAGE = 'Your sign-in was ended by the provider. Sign in again.';
+
+export type RefreshVerdict =
+  /** The provider refused: the session is over; `error` is the reason the window shows. */
+  | { kind: 'ended'; error: AuthError }
+  /** Passing trouble: keep the session, retry no sooner than `retryAfterMs` when the server said so. */
+  | { kind: 'transient'; error: AuthError; retryAfterMs?: number };
+
+/** The HTTP answer behind an error, found by walking its causes (openid-client wraps the Response). */
+function httpAnswer(err: unknown): { status: number; oauthError?: string; response?: Response } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
+    if (current instanceof ResponseBodyError) return { status: current.status, oauthError: current.error, response: current.response };
+    if (current instanceof WWWAuthenticateChallengeError) return { status: current.status, response: current.response };
+    // Duck-typed: a host may inject a fetch whose Response is not this realm's (undici from npm, Electron's net).
+    if (isResponseLike(current)) return { status: current.status, response: current };
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isResponseLike(value: unknown): value is Response {
+  if (value instanceof Response) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { status?: unknown; headers?: { get?: unknown } };
+  return typeof v.status === 'number' && typeof v.headers?.get === 'function';
+}
+
+export function classifyRefreshFailure(err: unknown, now: number): RefreshVerdict {
+  const answer = httpAnswer(err);
+  const mapped = isAuthError(err) ? err : toAuthError(err, 'Refresh');
+  if (answer === undefined && (mapped.code === 'invalid_grant' || mapped.code === 'session_ended')) {
+    // Already classified as a refusal further down (e.g. a seed provider's own refresh dialect).
+    return { kind: 'ended', error: new AuthError(mapped.code, SESSION_ENDED_MESSAGE, { cause: err }) };
+  }
+  if (answer === undefined) {
+    // No HTTP answer at all: offline, timeout, DNS, TLS, proxy — or our own check of a 2xx body.
+    return { kind: 'transient', error: mapped };
+  }
+  const { status } = answer;
+  if (status === 407) {
+    // The proxy between us and the provider wants credentials: the provider has not said anything.
+    return { kind: 'transient', error: new AuthError('proxy_auth_required', undefined, { cause: err }) };
+  }
+  if (status === 429 || status === 408) {
+    const retryAfterMs = parseRetryAfter(answer.response?.headers.get('retry-after'), now);
+    return {
+      kind: 'transient',
+      error: new AuthError('server_error', 'The identity provider is busy. The app will try again shortly.', { cause: err }),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+  if (status >= 500) {
+    const retryAfterMs = parseRetryAfter(answer.response?.headers.get('retry-after'), now);
+    return { kind: 'transient', error: new AuthError('server_error', undefined, { cause: err }), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  if (status >= 400) {
+    // `invalid_grant` keeps its name (the common case, RFC 6749 §5.2); any other refusal is `session_ended`.
+    const code = answer.oauthError === 'invalid_grant' ? 'invalid_grant' : 'session_ended';
+    return { kind: 'ended', error: new AuthError(code, SESSION_ENDED_MESSAGE, { cause: err }) };
+  }
+  return { kind: 'transient', error: mapped };
+}

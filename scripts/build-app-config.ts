@@ -1,0 +1,134 @@
+/**
+ * The build-time configuration step (`npm run build` runs it after vite):
+ * reads the app developer's configuration — `app.config.json` at the project
+ * root, or the file named by OIDC_DESKTOP_BUILD_CONFIG — validates it with the
+ * app's own `parseAppConfig`, and writes into dist/config/:
+ *
+ * - `app.config.json`: the provider configuration the installed app reads
+ *   (only for a real configuration; a demo build has none, so the app starts
+ *   the bundled demo provider);
+ * - `packaging.json`: product name, app id and scheme, which
+ *   electron-builder.js turns into `protocols`, `productName`, `appId` and the
+ *   demo exclusion, so the installers cannot disagree with the app;
+ * - `installer.nsh`: build/installer.nsh with the scheme defined.
+ *
+ * An invalid file fails the build with the file, the field and the fix.
+ *
+ *   tsx scripts/build-app-config.ts
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { DEMO_SCHEME, parseAppConfigAt, parseJsonFile } from '../main/app-config';
+import type { AppConfig } from '../main/auth/config';
+import { AuthError, isAuthError } from '../main/auth/errors';
+
+export const BUILD_CONFIG_ENV = 'OIDC_DESKTOP_BUILD_CONFIG';
+export const DEFAULT_BUILD_CONFIG = 'app.config.json';
+/** Relative to the project root; electron-builder.js and the app (dist/main/../config) read it there. */
+export const BUILD_CONFIG_OUT = path.join('dist', 'config');
+
+/** What electron-builder.js needs; written to dist/config/packaging.json. */
+export interface Packaging {
+  productName: string;
+  appId: string;
+  scheme: string;
+  demo: boolean;
+  /** The source file, and the SHA-256 of its bytes: electron-builder.js refuses a dist built from another version. */
+  source: string;
+  sourceSha256: string;
+}
+
+const REVERSE_DNS = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/i;
+
+const wrapperSchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** Window title, installer and menu name, macOS bundle and Windows executable name. */
+    productName: z
+      .string()
+      .min(1, 'productName is required, e.g. "Acme Desktop"')
+      .max(64)
+      .regex(/^[^\\/:*?"<>|]+$/, 'productName becomes a file name: leave out \\ / : * ? " < > |'),
+    /** macOS bundle id and Windows AppUserModelID; defaults to the scheme. */
+    appId: z.string().regex(REVERSE_DNS, 'appId must be reverse-DNS, e.g. "com.acme.desktop"').optional(),
+    /** `true`: no provider configuration; the app starts the bundled demo provider. */
+    demo: z.literal(true).optional(),
+    /** The provider configuration, the same format as OIDC_DESKTOP_CONFIG and <userData>/config.json. */
+    app: z.unknown().optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.demo && v.app !== undefined) ctx.addIssue({ code: 'custom', path: ['demo'], message: 'give "app" (your provider configuration) or "demo": true, not both' });
+    if (!v.demo && v.app === undefined) ctx.addIssue({ code: 'custom', path: ['app'], message: 'add "app": { "scheme": …, "providers": [ … ] } with your provider configuration, or "demo": true for the demo provider' });
+  });
+
+export interface BuildConfig {
+  packaging: Omit<Packaging, 'source' | 'sourceSha256'>;
+  /** null for a demo build. */
+  app: AppConfig | null;
+}
+
+/** Validates the text of a build configuration file; throws `invalid_config` naming the file and each bad field. */
+export function parseBuildConfig(file: string, text: string): BuildConfig {
+  const result = wrapperSchema.safeParse(parseJsonFile(file, text));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`);
+    throw new AuthError('invalid_config', `${file}: the build configuration is not valid:\n- ${lines.join('\n- ')}`);
+  }
+  const { productName, appId, demo, app: appValue } = result.data;
+  const app = demo ? null : parseAppConfigAt(`${file} → "app"`, appValue);
+  const scheme = app?.scheme ?? DEMO_SCHEME;
+  return { packaging: { productName, appId: appId ?? scheme, scheme, demo: app === null }, app };
+}
+
+/** The file to read: OIDC_DESKTOP_BUILD_CONFIG, else app.config.json at the root. */
+export function buildConfigSource(root: string, env: Readonly<Record<string, string | undefined>>): string {
+  const explicit = env[BUILD_CONFIG_ENV]?.trim();
+  return path.resolve(root, explicit || DEFAULT_BUILD_CONFIG);
+}
+
+export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** Reads, validates and writes dist/config/; returns what it wrote. */
+export function writeBuildConfig(root: string, env: Readonly<Record<string, string | undefined>>): Packaging {
+  const source = buildConfigSource(root, env);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(source);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AuthError(
+      'invalid_config',
+      code === 'ENOENT'
+        ? `${source} does not exist. Create it (see app.config.example.json) or set ${BUILD_CONFIG_ENV} to your configuration file.`
+        : `${source} could not be read (${code ?? 'unknown error'}).`,
+      { cause: err },
+    );
+  }
+  const { packaging, app } = parseBuildConfig(path.relative(root, source) || source, bytes.toString('utf8'));
+  const out = path.join(root, BUILD_CONFIG_OUT);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const written: Packaging = { ...packaging, source, sourceSha256: sha256(bytes) };
+  if (app) writeFileSync(path.join(out, 'app.config.json'), `${JSON.stringify(app, null, 2)}\n`);
+  writeFileSync(path.join(out, 'packaging.json'), `${JSON.stringify(written, null, 2)}\n`);
+  const nsh = readFileSync(path.join(root, 'build', 'installer.nsh'), 'utf8');
+  // The scheme matched SCHEME_RE ([a-z0-9+.-]), so it needs no NSIS quoting.
+  writeFileSync(path.join(out, 'installer.nsh'), `; Generated by scripts/build-app-config.ts from ${path.basename(source)}.\n!define APP_URL_SCHEME "${written.scheme}"\n\n${nsh}`);
+  return written;
+}
+
+const isCli = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isCli) {
+  const root = path.resolve(import.meta.dirname, '..');
+  try {
+    const p = writeBuildConfig(root, process.env);
+    console.log(`app config: ${path.relative(root, p.source)} → ${BUILD_CONFIG_OUT} (${p.demo ? 'demo provider' : `${p.productName}, scheme ${p.scheme}`})`);
+  } catch (err) {
+    console.error(`\nThe app configuration is not valid, so nothing was built for packaging.\n${isAuthError(err) ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

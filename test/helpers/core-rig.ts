@@ -1,0 +1,78 @@
+/**
+ * The real auth core as the integration tests (and the bench) wire it: a
+ * vault in a JSON file under `dir`, encrypted by the AES-GCM test cipher, a
+ * clock the test can move, and the person's session changes recorded. The
+ * caller brings the configuration and the system browser (`openUrl`).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
+import { createAuthCore, type AuthCoreOptions, type SessionVault } from '../../main/auth/auth-core';
+import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCore, SessionState } from '../../main/auth/types';
+import { Vault } from '../../main/auth/vault';
+import { createTestCipher, type TestCipher } from './aes-cipher';
+
+/** The app's default private-use scheme, also used by the example profiles. */
+export const SCHEME = DEMO_SCHEME;
+export const REDIRECT_URI = `${SCHEME}:/callback`;
+
+/** One provider `demo` for a running demo provider (or its child-process twin in the bench). */
+export function demoTestConfig(demo: { issuer: string; clientId: string; apiBaseUrl: string }): AppConfig {
+  return parseAppConfig({
+    scheme: SCHEME,
+    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: DEFAULT_SCOPES, apiBaseUrls: [demo.apiBaseUrl] }],
+  });
+}
+
+export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock'> {
+  /** Where the vault file goes (a fresh name per rig unless `storePath` is given). */
+  dir: string;
+  storePath?: string;
+  /** A cipher shared with an earlier rig (a restart), or one set to fail. */
+  cipher?: TestCipher;
+  /** Wraps the real vault, e.g. to time it. */
+  wrapVault?: (vault: Vault) => SessionVault;
+}
+
+export interface CoreRig {
+  core: AuthCore;
+  vault: Vault;
+  cipher: TestCipher;
+  storePath: string;
+  /** Every state the core announced, in order. */
+  states: SessionState[];
+  /** Moves the core's clock forward. */
+  advance(ms: number): void;
+  /** The vault file as written to disk ('' before the first write). */
+  rawVault(): string;
+}
+
+export async function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
+  const { dir, storePath: givenPath, cipher: givenCipher, wrapVault, ...coreOptions } = opts;
+  let offset = 0;
+  const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
+  const cipher = givenCipher ?? createTestCipher();
+  const vault = new Vault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  const core = await createAuthCore({ ...coreOptions, vault: wrapVault ? wrapVault(vault) : vault, clock: () => Date.now() + offset });
+  const states: SessionState[] = [];
+  core.onSessionChanged((s) => states.push(s));
+  return {
+    core,
+    vault,
+    cipher,
+    storePath,
+    states,
+    advance: (ms) => {
+      offset += ms;
+    },
+    rawVault: () => {
+      try {
+        return readFileSync(storePath, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Clock skew between this computer and the identity provider, against the
+ * real oidc-provider (its ID tokens carry iat/exp from its own clock). The
+ * core's clock is injected to play a computer whose time is off.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthCore } from '../../main/auth/auth-core';
+import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCore } from '../../main/auth/types';
+import { Vault } from '../../main/auth/vault';
+import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
+import { createTestCipher } from '../helpers/aes-cipher';
+import { loginOverHttp } from '../helpers/http-login';
+
+const SCHEME = 'com.example.desktop';
+let demo: DemoProvider;
+let config: AppConfig;
+let dir: string;
+let cores: AuthCore[] = [];
+
+beforeAll(async () => {
+  demo = await startDemoProvider({ redirectUris: [`${SCHEME}:/callback`] });
+  config = parseAppConfig({
+    scheme: SCHEME,
+    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
+  });
+  dir = mkdtempSync(path.join(tmpdir(), 'clock-skew-'));
+});
+afterAll(async () => {
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const c of cores) await c.dispose();
+  cores = [];
+});
+
+function coreWithClockOff(offsetMs: number, clockToleranceSeconds?: number): { core: AuthCore; vault: Vault } {
+  const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`)) });
+  const core: AuthCore = createAuthCore({
+    config,
+    vault,
+    clock: () => Date.now() + offsetMs,
+    ...(clockToleranceSeconds !== undefined ? { clockToleranceSeconds } : {}),
+    openUrl: async (url) => {
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+    },
+  });
+  cores.push(core);
+  return { core, vault };
+}
+
+const MIN = 60_000;
+
+describe('clock skew', () => {
+  it.each([
+    ['5 minutes behind', -5 * MIN],
+    ['5 minutes ahead', 5 * MIN],
+    ['9 minutes behind', -9 * MIN],
+  ])('this computer %s the provider: still signs in (default tolerance 10 minutes) and calls the API', async (_label, offset) => {
+    const { core } = coreWithClockOff(offset);
+    await expect(core.signIn()).resolves.toMatchObject({ status: 'signed_in' });
+    await expect(core.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
+    await core.signOut();
+  });
+
+  it.each([
+    ['20 minutes behind (the ID token looks issued in the future)', -20 * MIN],
+    ['2 hours ahead (the ID token looks expired)', 120 * MIN],
+  ])('this computer %s: clock_skew saying to check the clock, nothing stored', async (_label, offset) => {
+    const { core, vault } = coreWithClockOff(offset);
+    await expect(core.signIn()).rejects.toMatchObject({ code: 'clock_skew', message: expect.stringMatching(/check the computer's clock/i) });
+    expect(core.getSession().status).toBe('signed_out');
+    expect(vault.load('demo')).toBeNull();
+  });
+
+  it('the tolerance is configurable: 60 s makes a 5-minute skew an error', async () => {
+    const { core } = coreWithClockOff(-5 * MIN, 60);
+    await expect(core.signIn()).rejects.toMatchObject({ code: 'clock_skew' });
+  });
+});
