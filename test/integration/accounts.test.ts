@@ -86,16 +86,20 @@ interface Harness {
   /** While set, refresh grants whose refresh_token satisfies it wait for `release()`. */
   gate: { hold?: (refreshToken: string) => boolean; release?: () => void; waiting: number };
   advance(ms: number): void;
+  /** Origins the core cannot reach while listed (what undici reports for a dead link). */
+  unreachable: Set<string>;
 }
 
 const open: Harness[] = [];
 
-async function harness(opts: { storePath?: string; cipher?: TestCipher } = {}): Promise<Harness> {
+async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?: { baseMs: number; maxMs: number } } = {}): Promise<Harness> {
   const sent: Harness['sent'] = [];
   const gate: Harness['gate'] = { waiting: 0 };
   let released: Promise<void> = Promise.resolve();
+  const unreachable = new Set<string>();
   const observingFetch: FetchLike = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
+    if (unreachable.has(new URL(url).origin)) throw new TypeError('fetch failed');
     if (url.includes('/api/')) sent.push({ url, authorization: new Headers(init?.headers).get('authorization') ?? '' });
     if (url.endsWith('/token') && gate.hold && typeof init?.body !== 'undefined') {
       const body = new URLSearchParams(String(init.body));
@@ -117,9 +121,10 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher } = {}): 
     config,
     openUrl: (url) => h.opener(url),
     fetch: observingFetch,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
   core = rig.core;
-  const h: Harness = { core, vault: rig.vault, cipher: rig.cipher, browser, person, opener: browser.open, storePath: rig.storePath, sent, gate, advance: (ms) => rig.advance(ms) };
+  const h: Harness = { core, vault: rig.vault, cipher: rig.cipher, browser, person, opener: browser.open, storePath: rig.storePath, sent, gate, advance: (ms) => rig.advance(ms), unreachable };
   open.push(h);
   return h;
 }
@@ -380,5 +385,35 @@ describe('accounts: several people and providers at once', () => {
     });
     expect(h.core.listAccounts()[0]).toMatchObject({ needsAttention: false });
     await h.core.signOutAll();
+  });
+
+  it('connectivity is per account: one provider unreachable marks only its account offline, a background retry brings it back, DPoP-bound API tokens refresh with the account key', async () => {
+    const h = await harness({ backoff: { baseMs: 200, maxMs: 400 } });
+    await signInAs(h, 'two', two.credentials);
+    await signInAs(h, 'one', one.credentials, 'login');
+    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts', accountId: 'two:demo-user' })).toMatchObject({ status: 200 });
+
+    // Provider two goes away; every token has expired, so the next call must refresh, and cannot.
+    h.unreachable.add(new URL(two.issuer).origin);
+    h.advance(10 * 60_000);
+    await expect(h.core.request({ method: 'GET', path: '/me', accountId: 'two:demo-user' })).rejects.toMatchObject({ code: 'network_error' });
+    const offline = h.core.listAccounts();
+    expect(offline.find((a) => a.id === 'two:demo-user')).toMatchObject({ offline: true });
+    expect(offline.find((a) => a.id === 'one:demo-user')?.offline).toBeUndefined();
+    // The active account (one) is not affected: online, its calls (a DPoP-bound API token, refreshed with its key) work.
+    expect(h.core.getSession()).toMatchObject({ status: 'signed_in', providerId: 'one', connectivity: 'online' });
+    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts' })).toMatchObject({ status: 200, body: { api: 'contacts' } });
+    expect(h.sent.at(-1)?.authorization).toMatch(/^DPoP /);
+    // Switching to the offline account shows it offline; nothing was ended.
+    expect(await h.core.setActiveAccount('two:demo-user')).toMatchObject({ connectivity: 'offline' });
+    expect(h.vault.loadAccounts()).toHaveLength(2);
+
+    // Provider two is back: the account's own background retry finds it without any call.
+    h.unreachable.clear();
+    await until(() => h.core.getSession().status === 'signed_in' && (h.core.getSession() as { connectivity?: string }).connectivity === 'online', 10_000, 'back online');
+    expect(h.core.listAccounts().every((a) => a.offline === undefined)).toBe(true);
+    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts' })).toMatchObject({ status: 200 });
+    await h.core.signOutAll();
+    expect(h.core.getSession()).toMatchObject({ status: 'signed_out', revocation: { outcome: 'revoked', retrying: false } });
   });
 });
