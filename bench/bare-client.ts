@@ -12,9 +12,9 @@ export interface BareClient {
   config: client.Configuration;
   timer: ProviderTimer;
   /** A fresh authorization code (the person logs in over HTTP) and what is needed to redeem it. */
-  authorize(scope: string): Promise<{ callback: URL; verifier: string; state: string; nonce: string }>;
-  /** Logs in and redeems the code; returns the tokens. */
-  signIn(scope: string): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers>;
+  authorize(scope: string, resources?: string[]): Promise<{ callback: URL; verifier: string; state: string; nonce: string }>;
+  /** Logs in and redeems the code; returns the tokens. With `resources` (RFC 8707), the grant covers those APIs. */
+  signIn(scope: string, resources?: string[]): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers>;
 }
 
 export async function startBareClient(demo: RemoteDemo, redirectUri: string, scheme: string): Promise<BareClient> {
@@ -24,7 +24,7 @@ export async function startBareClient(demo: RemoteDemo, redirectUri: string, sch
     execute: [client.allowInsecureRequests],
     [client.customFetch]: timer.fetch as client.CustomFetch,
   });
-  const authorize = async (scope: string) => {
+  const authorize = async (scope: string, resources: string[] = []) => {
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -36,6 +36,7 @@ export async function startBareClient(demo: RemoteDemo, redirectUri: string, sch
       state,
       nonce,
     });
+    for (const resource of resources) url.searchParams.append('resource', resource);
     const callback = new URL(await loginOverHttp(url.href, demo.credentials, scheme));
     return { callback, verifier, state, nonce };
   };
@@ -43,8 +44,8 @@ export async function startBareClient(demo: RemoteDemo, redirectUri: string, sch
     config,
     timer,
     authorize,
-    signIn: async (scope) => {
-      const a = await authorize(scope);
+    signIn: async (scope, resources) => {
+      const a = await authorize(scope, resources);
       return client.authorizationCodeGrant(config, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce, idTokenExpected: true });
     },
   };

@@ -4,20 +4,22 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import type { DemoCounters } from '../main/demo/demo-provider';
+import type { DemoApi, DemoCounters } from '../main/demo/demo-provider';
 
 export interface RemoteDemo {
   issuer: string;
   apiBaseUrl: string;
   clientId: string;
   credentials: { username: string; password: string };
+  colleague: { username: string; password: string };
+  apis: { contacts: DemoApi; calendar: DemoApi };
   counters(): Promise<DemoCounters>;
   /** Makes the API's DPoP nonce stale: the next DPoP call is challenged (use_dpop_nonce). */
   rotateDpopNonce(): Promise<void>;
   close(): Promise<void>;
 }
 
-type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials'>;
+type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis'>;
 
 export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> {
   const child = fork(path.join(import.meta.dirname, 'demo-server.ts'), [redirectUri], {
@@ -50,6 +52,8 @@ export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> 
     apiBaseUrl: ready.apiBaseUrl,
     clientId: ready.clientId,
     credentials: ready.credentials,
+    colleague: ready.colleague,
+    apis: ready.apis,
     async counters() {
       const reply = next<{ counters: DemoCounters }>('counters', 5_000);
       child.send({ type: 'counters' });

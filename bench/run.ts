@@ -5,7 +5,7 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,bundle,memory,start,package]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,accounts,bundle,memory,start,package]
  *
  * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
  * provider: bench/main-start.ts and bench/package-size.ts.
@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { accountsBench } from './accounts';
 import { DEFAULT_SCOPES } from '../main/app-config';
 import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
@@ -28,7 +29,7 @@ import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, sta
 import type { Metric } from './stats';
 
 const SCOPE = DEFAULT_SCOPES.join(' ');
-const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'bundle', 'memory', 'start', 'package'] as const;
+const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'accounts', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -41,7 +42,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
 }
 
 /** The order of the issue's list, so the table reads the same every run. */
-const ORDER = ['api_call', 'refresh_storm', 'sign_in', 'restore', 'vault_load_all', 'renderer', 'heap', 'main_start', 'asar'];
+const ORDER = ['api_call', 'refresh_storm', 'api_refresh_storm', 'sign_in', 'restore', 'account_switch', 'vault_load_all', 'renderer', 'heap', 'main_start', 'asar'];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
   return i === -1 ? ORDER.length : i;
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       if (only.has('dpop')) Object.assign(results, await apiCallsDpop(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));
       if (only.has('restore')) Object.assign(results, await startupRestore(env));
+      if (only.has('accounts')) Object.assign(results, await accountsBench(env));
       if (only.has('memory')) Object.assign(results, await heapGrowth(env));
     }
   } finally {

@@ -33,11 +33,11 @@ export function timedVault(inner: Vault): TimedVault {
   return {
     vault: {
       status: () => inner.status(),
-      load: (id) => timed(() => inner.load(id), read),
-      lastProviderId: () => timed(() => inner.lastProviderId(), read),
-      save: (session) => timed(() => inner.save(session), write),
-      remove: (id) => timed(() => inner.remove(id), write),
-      setLastProviderId: (id) => timed(() => inner.setLastProviderId(id), write),
+      loadAccounts: () => timed(() => inner.loadAccounts(), read),
+      activeAccountId: () => timed(() => inner.activeAccountId(), read),
+      saveAccount: (account, opts) => timed(() => inner.saveAccount(account, opts), write),
+      removeAccount: (id) => timed(() => inner.removeAccount(id), write),
+      setActiveAccountId: (id) => timed(() => inner.setActiveAccountId(id), write),
     },
     get readMs() {
       return readMs;

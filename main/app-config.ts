@@ -53,7 +53,13 @@ export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath }
 }
 
 /** The configuration for the bundled demo provider (`main/demo/demo-provider.ts`). */
-export function demoAppConfig(demo: { issuer: string; apiBaseUrl: string; clientId: string }): AppConfig {
+export function demoAppConfig(demo: {
+  issuer: string;
+  apiBaseUrl: string;
+  clientId: string;
+  apis?: Record<string, { id: string; displayName: string; baseUrl: string; resource: string; scopes: string[] }>;
+}): AppConfig {
+  const apis = Object.values(demo.apis ?? {});
   return parseAppConfig({
     scheme: DEMO_SCHEME,
     providers: [
@@ -62,8 +68,10 @@ export function demoAppConfig(demo: { issuer: string; apiBaseUrl: string; client
         displayName: 'Demo provider',
         issuer: demo.issuer,
         clientId: demo.clientId,
-        scopes: DEFAULT_SCOPES,
+        // Contacts is granted at sign-in; Calendar asks for consent on first use.
+        scopes: [...DEFAULT_SCOPES, ...(demo.apis?.contacts?.scopes ?? [])],
         apiBaseUrls: [demo.apiBaseUrl],
+        ...(apis.length > 0 ? { apis: apis.map(({ id, displayName, baseUrl, resource, scopes }) => ({ id, displayName, baseUrl, resource, scopes })) } : {}),
         // oidc-provider issues a refresh token only with offline_access AND prompt=consent.
         authorizeParams: { prompt: 'consent' },
         // The demo offers both: the app shows sender-constrained tokens (RFC 9449) and pushed requests (RFC 9126).

@@ -19,7 +19,12 @@ const bridge: AuthBridge = {
   listProviders: () => ipcRenderer.invoke(IPC_CHANNELS.listProviders),
   signIn: (input) => ipcRenderer.invoke(IPC_CHANNELS.signIn, input),
   cancelSignIn: () => ipcRenderer.invoke(IPC_CHANNELS.cancelSignIn),
-  signOut: () => ipcRenderer.invoke(IPC_CHANNELS.signOut),
+  signOut: (input) => ipcRenderer.invoke(IPC_CHANNELS.signOut, input),
+  signOutAll: () => ipcRenderer.invoke(IPC_CHANNELS.signOutAll),
+  listAccounts: () => ipcRenderer.invoke(IPC_CHANNELS.listAccounts),
+  setActiveAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.setActiveAccount, input),
+  addAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.addAccount, input),
+  requestConsent: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestConsent, input),
   request: (req) => ipcRenderer.invoke(IPC_CHANNELS.request, req),
   onSessionChanged(listener) {
     if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');

@@ -20,6 +20,8 @@ const HEADINGS: Record<ErrorPayload['code'], string> = {
   invalid_config: 'The app is not configured correctly',
   invalid_request: 'The app sent a request that was not valid',
   internal_error: 'Something went wrong',
+  consent_required: 'Permission needed',
+  account_mismatch: 'That was a different account',
   session_ended: 'Signed out by the provider',
   tls_untrusted: 'The connection is not trusted',
   proxy_auth_required: 'The proxy needs a password',

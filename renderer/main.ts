@@ -4,7 +4,7 @@
  * with `textContent`, never parsed as HTML, so nothing from the provider or
  * the API can inject markup.
  */
-import type { ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
+import type { AccountSummary, ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
 import { errorHeading } from './error-text';
 
 function el<T extends HTMLElement>(selector: string): T {
@@ -35,6 +35,16 @@ const ui = {
   apiResult: el<HTMLDivElement>('[data-testid="api-result"]'),
   apiStatus: el<HTMLElement>('[data-testid="api-status"]'),
   apiBody: el<HTMLPreElement>('[data-testid="api-body"]'),
+  apiActions: el<HTMLDivElement>('[data-testid="api-actions"]'),
+  consent: el<HTMLDivElement>('[data-testid="consent"]'),
+  consentText: el<HTMLParagraphElement>('.consent-text'),
+  grantConsent: el<HTMLButtonElement>('[data-testid="grant-consent"]'),
+  accounts: el<HTMLElement>('#accounts'),
+  accountList: el<HTMLUListElement>('[data-testid="account-list"]'),
+  addAccountField: el<HTMLLabelElement>('#add-account-field'),
+  addAccountProvider: el<HTMLSelectElement>('[data-testid="add-account-provider"]'),
+  addAccount: el<HTMLButtonElement>('[data-testid="add-account"]'),
+  signOutAll: el<HTMLButtonElement>('[data-testid="sign-out-all"]'),
 };
 
 interface ViewState {
@@ -44,9 +54,13 @@ interface ViewState {
   signingIn: boolean;
   /** An action other than sign-in is running; its buttons are disabled meanwhile. */
   busy: boolean;
+  /** An API call answered `consent_required`: the prompt the person may start with a click. */
+  consent: { api: string; accountId: string } | null;
+  /** Which provider's API buttons are shown (rebuilt only when it changes, so focus stays put). */
+  apiButtonsFor: string | null;
 }
 
-const view: ViewState = { session: null, providers: [], signingIn: false, busy: false };
+const view: ViewState = { session: null, providers: [], signingIn: false, busy: false, consent: null, apiButtonsFor: null };
 
 function showError(error: ErrorPayload | { code: string; message: string } | null): void {
   ui.error.hidden = error === null;
@@ -88,9 +102,23 @@ function render(): void {
   ui.callApi.disabled = view.busy;
   ui.signOut.disabled = view.busy;
 
+  const accounts = session?.accounts ?? [];
+  ui.accounts.hidden = accounts.length === 0 || mode === 'waiting' || mode === 'loading';
+  ui.addAccountField.hidden = view.providers.length <= 1;
+  ui.addAccount.disabled = view.busy || view.providers.length === 0;
+  ui.signOutAll.disabled = view.busy;
+  renderAccounts(accounts);
+
+  const active = accounts.find((a) => a.active);
+  if (view.consent && !accounts.some((a) => a.id === view.consent?.accountId)) view.consent = null;
+  ui.consent.hidden = view.consent === null || mode !== 'signed_in';
+  if (view.consent) ui.consentText.textContent = `${apiName(active?.providerId, view.consent.api)} needs a permission you have not granted yet. Allow it in your browser to continue.`;
+  ui.grantConsent.disabled = view.busy;
+
   if (session?.status === 'signed_in') {
     ui.userName.textContent = session.user.name ?? session.user.sub;
     ui.userEmail.textContent = session.user.email ?? '—';
+    renderApiButtons(session.providerId);
   } else {
     ui.userName.textContent = '';
     ui.userEmail.textContent = '';
@@ -98,6 +126,83 @@ function render(): void {
     ui.apiStatus.textContent = '';
     ui.apiBody.textContent = '';
   }
+}
+
+function apiName(providerId: string | undefined, api: string): string {
+  const found = view.providers.find((p) => p.id === providerId)?.apis?.find((a) => a.id === api);
+  return found?.displayName ?? api;
+}
+
+/** One "Call …" button per declared API of the active account's provider, after the default one. */
+function renderApiButtons(providerId: string): void {
+  if (view.apiButtonsFor === providerId) {
+    for (const b of ui.apiActions.querySelectorAll<HTMLButtonElement>('[data-api]')) b.disabled = view.busy;
+    return;
+  }
+  view.apiButtonsFor = providerId;
+  for (const b of ui.apiActions.querySelectorAll('[data-api]')) b.remove();
+  const apis = view.providers.find((p) => p.id === providerId)?.apis ?? [];
+  for (const api of apis) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.api = api.id;
+    button.dataset.testid = `call-api-${api.id}`;
+    button.textContent = `Call ${api.displayName}`;
+    button.disabled = view.busy;
+    button.addEventListener('click', () => void onCallApi(api.id));
+    ui.apiActions.insertBefore(button, ui.signOut);
+  }
+}
+
+/** The account list; rebuilt on every change, keeping keyboard focus on the same control. */
+function renderAccounts(accounts: AccountSummary[]): void {
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.focusKey : undefined;
+  ui.accountList.replaceChildren(
+    ...accounts.map((account) => {
+      const who = account.name ?? account.email ?? account.id;
+      const item = document.createElement('li');
+      item.className = 'account';
+      item.dataset.testid = 'account';
+      item.dataset.accountId = account.id;
+      item.setAttribute('aria-current', String(account.active));
+      const text = document.createElement('span');
+      text.className = 'account-who';
+      const name = document.createElement('strong');
+      name.textContent = who;
+      name.dataset.testid = 'account-name';
+      const meta = document.createElement('span');
+      meta.className = 'account-meta';
+      meta.textContent = `${account.email ?? '—'} · ${account.providerName}`;
+      text.append(name, meta);
+      item.append(text);
+      if (account.active) item.append(badge('Active', 'badge'));
+      if (account.offline) item.append(badge('Offline', 'badge'));
+      if (account.needsAttention) item.append(badge('Needs permission', 'badge attention'));
+      if (!account.active) item.append(button(`Use`, `Switch to ${who}`, `switch:${account.id}`, 'switch-account', () => void onSwitch(account.id)));
+      item.append(button('Remove', `Sign out ${who} (${account.providerName})`, `remove:${account.id}`, 'remove-account', () => void onRemove(account.id)));
+      return item;
+    }),
+  );
+  if (focused) ui.accountList.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function badge(text: string, className: string): HTMLElement {
+  const b = document.createElement('span');
+  b.className = className;
+  b.textContent = text;
+  return b;
+}
+
+function button(text: string, label: string, focusKey: string, testid: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.setAttribute('aria-label', label);
+  b.dataset.focusKey = focusKey;
+  b.dataset.testid = testid;
+  b.disabled = view.busy;
+  b.addEventListener('click', onClick);
+  return b;
 }
 
 const OFFLINE_TEXT =
@@ -128,14 +233,16 @@ function setSession(state: SessionState): void {
 
 function setProviders(providers: ProviderSummary[]): void {
   view.providers = providers;
-  ui.providerSelect.replaceChildren(
-    ...providers.map((p) => {
+  view.apiButtonsFor = null;
+  const options = () =>
+    providers.map((p) => {
       const option = document.createElement('option');
       option.value = p.id;
       option.textContent = p.displayName;
       return option;
-    }),
-  );
+    });
+  ui.providerSelect.replaceChildren(...options());
+  ui.addAccountProvider.replaceChildren(...options());
 }
 
 /** Unwraps an IPC result, showing its error; a rejected promise (bridge missing) is an internal error. */
@@ -193,12 +300,90 @@ function prettyBody(response: ApiResponse): string {
   }
 }
 
-async function onCallApi(): Promise<void> {
+/** Runs an action with the buttons disabled, then re-reads the session when it failed. */
+async function busy<T>(run: () => Promise<IpcResult<T>>): Promise<T | undefined> {
   showError(null);
   view.busy = true;
   render();
-  const response = await call(() => window.auth.request({ method: 'GET', path: '/me' }));
+  const result = await call(run);
   view.busy = false;
+  render();
+  return result;
+}
+
+async function onSwitch(accountId: string): Promise<void> {
+  view.consent = null;
+  ui.apiResult.hidden = true;
+  const state = await busy(() => window.auth.setActiveAccount({ accountId }));
+  if (state) setSession(state);
+}
+
+async function onRemove(accountId: string): Promise<void> {
+  const state = await busy(() => window.auth.signOut({ accountId }));
+  if (state) setSession(state);
+  else await refreshSession();
+  // The removed account's button is gone: keep keyboard focus in the list's section.
+  if (!ui.accounts.hidden) ui.addAccount.focus();
+}
+
+async function onSignOutAll(): Promise<void> {
+  view.consent = null;
+  const state = await busy(() => window.auth.signOutAll());
+  if (state) setSession(state);
+  else await refreshSession();
+}
+
+async function onAddAccount(): Promise<void> {
+  showError(null);
+  view.signingIn = true;
+  render();
+  const providerId = ui.addAccountProvider.value || view.providers[0]?.id;
+  const state = providerId ? await call(() => window.auth.addAccount({ providerId })) : undefined;
+  view.signingIn = false;
+  if (state) setSession(state);
+  else await refreshSession();
+  render();
+}
+
+/** Started only by the person's click: the core never opens a consent page on its own. */
+async function onGrantConsent(): Promise<void> {
+  const consent = view.consent;
+  if (!consent) return;
+  showError(null);
+  view.signingIn = true;
+  render();
+  const state = await call(() => window.auth.requestConsent(consent));
+  view.signingIn = false;
+  if (state) {
+    view.consent = null;
+    setSession(state);
+    await onCallApi(consent.api);
+  } else await refreshSession();
+  render();
+}
+
+async function onCallApi(api?: string): Promise<void> {
+  showError(null);
+  // The previous answer may be another account's or another API's: it is not shown as this call's.
+  ui.apiResult.hidden = true;
+  ui.apiStatus.textContent = '';
+  ui.apiBody.textContent = '';
+  view.busy = true;
+  render();
+  const accountId = view.session?.accounts?.find((a) => a.active)?.id;
+  let consentNeeded: string | undefined;
+  const response = await call(async () => {
+    const result = await window.auth.request({ method: 'GET', path: '/me', ...(api !== undefined ? { api } : {}) });
+    if (!result.ok && result.error.code === 'consent_required') consentNeeded = result.error.api ?? api;
+    return result;
+  });
+  view.busy = false;
+  if (consentNeeded !== undefined && accountId !== undefined) {
+    // The prompt replaces the error box: one clear thing to do.
+    showError(null);
+    view.consent = { api: consentNeeded, accountId };
+    ui.apiResult.hidden = true;
+  }
   if (response) {
     ui.apiStatus.textContent = String(response.status);
     ui.apiBody.textContent = prettyBody(response);
@@ -217,6 +402,9 @@ async function start(): Promise<void> {
   ui.cancel.addEventListener('click', () => void onCancel());
   ui.signOut.addEventListener('click', () => void onSignOut());
   ui.callApi.addEventListener('click', () => void onCallApi());
+  ui.addAccount.addEventListener('click', () => void onAddAccount());
+  ui.signOutAll.addEventListener('click', () => void onSignOutAll());
+  ui.grantConsent.addEventListener('click', () => void onGrantConsent());
   window.auth.onSessionChanged((state) => setSession(state));
 
   const providers = await call(() => window.auth.listProviders());

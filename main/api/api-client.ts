@@ -41,7 +41,7 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   if (forbidden !== undefined) {
     throw new AuthError('invalid_request', 'A request header is set by the app and may not be chosen by the caller (credential, routing or framing header).');
   }
-  const url = resolveApiUrl(deps.baseUrls, req.path, req.query, req.api ?? 0);
+  const url = resolveApiUrl(deps.baseUrls, req.path, req.query, typeof req.api === 'number' ? req.api : 0);
   let bearer = await deps.accessToken();
   const maxBytes = deps.maxResponseBytes ?? 5 * 1024 * 1024;
   let first = await send(deps, req, url, bearer);

@@ -8,23 +8,37 @@
  */
 import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
+import { AccountBook, accountIdFor, type Account } from './accounts';
+import {
+  ApiTokens,
+  CONSENT_ERRORS,
+  RefreshTokenHolder,
+  apiGrantParams,
+  consentRequired,
+  findApi,
+  insufficientScope,
+  missingScopes,
+  providerApis,
+  signInResources,
+} from './api-tokens';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { DpopKey } from './dpop';
-import { AuthError, toErrorPayload } from './errors';
+import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { codeForOAuthError, toAuthError } from './protocol-errors';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { protocolFeatures } from './protocol-features';
+import { classifyRefreshFailure } from './refresh-outcome';
 import { revokeAndEndSession, revokeTokens } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
-import type { PendingRevocation } from './vault';
 import { resolveUserInfo } from './userinfo';
-import type { StoredSession } from './vault';
+import type { PendingRevocation, StoredAccount, StoredSession } from './vault';
 import type {
+  AccountSummary,
   ApiRequest,
   ApiResponse,
   AuthCore,
@@ -34,19 +48,20 @@ import type {
   ProviderSummary,
   RevocationState,
   SessionState,
+  SignInOptions,
   StorageStatus,
   UrlOpener,
   UserInfo,
 } from './types';
 
-/** What the core needs from the vault (`Vault` in vault.ts satisfies it). */
+/** What the core needs from the vault (`Vault` in vault.ts satisfies it): one entry per account. */
 export interface SessionVault {
   status(): StorageStatus;
-  load(providerId: string): StoredSession | null;
-  save(session: StoredSession): void;
-  remove(providerId: string): void;
-  lastProviderId(): string | null;
-  setLastProviderId(id: string | null): void;
+  loadAccounts(): StoredAccount[];
+  saveAccount(account: StoredAccount, opts?: { active?: boolean }): void;
+  removeAccount(id: string): void;
+  activeAccountId(): string | null;
+  setActiveAccountId(id: string | null): void;
   /** Failed revocations kept for a retry (optional: without them a failed revocation is only reported). */
   keepRevocation?(pending: PendingRevocation): void;
   pendingRevocations?(): PendingRevocation[];
@@ -111,6 +126,9 @@ interface AcceptedCallback {
 /** Longest wait between two retries of a failed revocation. */
 const REVOCATION_MAX_DELAY_MS = 60 * 60_000;
 
+/** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
+type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
+
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
 }
@@ -124,11 +142,11 @@ class DesktopAuthCore implements AuthCore {
   readonly #discovered = new Map<string, Promise<client.Configuration>>();
   readonly #pending: PendingSignIns<Completed>;
   readonly #listeners = new Set<(state: SessionState) => void>();
+  readonly #accounts = new AccountBook();
+  /** What each authorization waiting for the browser is for, by `state`. */
+  readonly #purposes = new Map<string, Purpose>();
   /** Profile-named callback parameters (code, identity): like `code`, each may appear only once. */
   readonly #callbackParams: string[];
-  #session: TokenSession | null = null;
-  /** Each session's DPoP key (RFC 9449), when its tokens are bound to one. Never leaves the main process. */
-  readonly #dpopKeys = new WeakMap<TokenSession, DpopKey>();
   /** Issuers of the providers whose configuration has been resolved (for `iss` checks outside a pending entry). */
   readonly #issuers = new Map<string, string>();
   /** State of the newest sign-in waiting for the browser. */
@@ -137,8 +155,8 @@ class DesktopAuthCore implements AuthCore {
   /** How the person's last sign-out went at the provider (shown while signed out). */
   #revocation: RevocationState | undefined;
   readonly #backoff: BackoffPolicy;
-  /** Background retry of the refresh while the provider is unreachable. */
-  #recoveryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Background retry of the refresh while an account's provider is unreachable: one timer per account. */
+  readonly #recoveryTimers = new Map<Account, ReturnType<typeof setTimeout>>();
   /** Background retry of failed revocations. */
   #revocationTimer: ReturnType<typeof setTimeout> | null = null;
   #revocationFailures = 0;
@@ -162,15 +180,26 @@ class DesktopAuthCore implements AuthCore {
   }
 
   listProviders(): ProviderSummary[] {
-    return this.#opts.config.providers.map((p) => ({ id: p.id, displayName: p.displayName }));
+    return this.#opts.config.providers.map((p) => ({
+      id: p.id,
+      displayName: p.displayName,
+      ...(p.apis ? { apis: p.apis.map((a) => ({ id: a.id, displayName: a.displayName ?? a.id })) } : {}),
+    }));
+  }
+
+  listAccounts(): AccountSummary[] {
+    return this.#accounts.summaries((id) => this.#providers.get(id)?.displayName ?? id);
   }
 
   getSession(): SessionState {
     const storage = this.#opts.vault.status();
-    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId };
-    if (this.#session) {
-      const connectivity = this.#session.offline ? 'offline' : 'online';
-      return { status: 'signed_in', storage, providerId: this.#session.providerId, user: { ...this.#session.user }, connectivity };
+    const accounts = this.listAccounts();
+    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId, accounts };
+    const active = this.#accounts.active();
+    if (active) {
+      // Connectivity is per account: the state shows the active account's; listAccounts shows each one's.
+      const connectivity = active.session.offline ? 'offline' : 'online';
+      return { status: 'signed_in', storage, providerId: active.providerId, user: { ...active.user }, connectivity, accounts };
     }
     return {
       status: 'signed_out',
@@ -178,6 +207,7 @@ class DesktopAuthCore implements AuthCore {
       providerId: null,
       ...(this.#endReason ? { reason: this.#endReason } : {}),
       ...(this.#revocation ? { revocation: { ...this.#revocation } } : {}),
+      accounts,
     };
   }
 
@@ -186,6 +216,10 @@ class DesktopAuthCore implements AuthCore {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Every stored account comes back; only the active one is refreshed now,
+   * the others on first use (their TokenSession holds only the refresh token).
+   */
   async restore(): Promise<SessionState> {
     const { vault } = this.#opts;
     // Revocations that failed in an earlier run are retried now, in the background,
@@ -194,52 +228,114 @@ class DesktopAuthCore implements AuthCore {
       this.#revocation = { outcome: 'failed', retrying: true };
       this.#retryRevocationsSoon(0);
     }
-    const providerId = vault.lastProviderId();
-    if (!providerId) return this.getSession();
-    const provider = this.#providers.get(providerId);
-    const stored = vault.load(providerId);
-    if (!provider || !stored) {
-      if (!provider) vault.remove(providerId);
-      vault.setLastProviderId(null);
-      return this.getSession();
-    }
-    const tokens = this.#storedTokens(stored);
-    if (!tokens) {
-      // A long-lived access token (no refresh token) past its expiry: nothing left to use.
-      vault.remove(providerId);
-      vault.setLastProviderId(null);
-      this.#log('info', 'restore.access_token_expired', { providerId });
-      return this.getSession();
-    }
-    let dpopKey: DpopKey | undefined;
-    if (stored.dpopKey) {
-      try {
-        dpopKey = await DpopKey.fromJwk(stored.dpopKey);
-      } catch {
-        // A key that does not import cannot prove anything: the bound token is useless.
-        this.#log('warn', 'restore.dpop_key_unusable', { providerId });
-        vault.remove(providerId);
-        vault.setLastProviderId(null);
-        return this.getSession();
-      }
-    }
-    const session = this.#newSession(provider, stored.user, tokens, dpopKey);
-    this.#session = session;
-    this.#emit();
+    let stored: StoredAccount[];
     try {
-      await session.accessToken();
-      this.#log('info', 'restore.done', { providerId });
+      stored = vault.loadAccounts();
     } catch (err) {
-      // A refusal has already ended the session through onRefreshRejected; anything
+      this.#log('warn', 'restore.vault_failed', { errorCode: toErrorPayload(err).code });
+      return this.getSession();
+    }
+    for (const entry of stored) {
+      const provider = this.#providers.get(entry.providerId);
+      if (!provider) {
+        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        continue;
+      }
+      if (this.#accounts.get(entry.id)) continue;
+      const tokens = this.#storedTokens(entry);
+      if (!tokens) {
+        // A long-lived access token (no refresh token) past its expiry: nothing left to use.
+        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        this.#log('info', 'restore.access_token_expired', { providerId: entry.providerId });
+        continue;
+      }
+      let dpopKey: DpopKey | undefined;
+      if (entry.dpopKey) {
+        try {
+          dpopKey = await DpopKey.fromJwk(entry.dpopKey);
+        } catch {
+          // A key that does not import cannot prove anything: the bound token is useless.
+          this.#log('warn', 'restore.dpop_key_unusable', { providerId: entry.providerId });
+          this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+          continue;
+        }
+      }
+      this.#newAccount(provider, entry.user, tokens, undefined, dpopKey);
+    }
+    if (this.#accounts.size === 0) return this.getSession();
+    // A vault last written by an older app has no active account: the most recently saved one is.
+    const wanted = vault.activeAccountId();
+    const activeId = wanted !== null && this.#accounts.get(wanted) ? wanted : [...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null;
+    this.#accounts.setActive(activeId);
+    this.#emit();
+    const active = this.#accounts.active();
+    if (!active) return this.getSession();
+    try {
+      await active.session.accessToken();
+      this.#log('info', 'restore.done', { providerId: active.providerId, accounts: this.#accounts.size });
+    } catch (err) {
+      // A refusal has already ended the account through onRefreshRejected; anything
       // else (offline, provider down) keeps it, shown as offline, retried in the background.
-      this.#log('warn', 'restore.refresh_failed', { providerId, errorCode: toErrorPayload(err).code });
+      this.#log('warn', 'restore.refresh_failed', { providerId: active.providerId, errorCode: toErrorPayload(err).code });
     }
     return this.getSession();
   }
 
-  async signIn(providerId?: string): Promise<SessionState> {
+  async signIn(providerId?: string, options: SignInOptions = {}): Promise<SessionState> {
     const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#providers.get(providerId);
     if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
+    const resources = signInResources(provider);
+    return this.#authorize(
+      provider,
+      {
+        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+        ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),
+      },
+      provider.scopes,
+      resources,
+      { kind: 'sign_in' },
+    );
+  }
+
+  async setActiveAccount(accountId: string): Promise<SessionState> {
+    if (!this.#accounts.get(accountId)) throw new AuthError('not_signed_in', 'That account is not signed in.');
+    this.#accounts.setActive(accountId);
+    this.#endReason = undefined;
+    this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(accountId));
+    this.#emit();
+    return this.getSession();
+  }
+
+  async requestConsent(apiId: string, options: { accountId?: string } = {}): Promise<SessionState> {
+    const account = this.#account(options.accountId);
+    const provider = this.#providers.get(account.providerId)!;
+    const api = findApi(provider, apiId);
+    if (!api.entry || !api.ownToken) throw new AuthError('invalid_request', 'That API uses the sign-in token and needs no separate permission.');
+    const entry = api.entry;
+    // The one refresh token of the account must cover every API it already
+    // uses, so the request names them too; the provider asks the person only
+    // for what its grant is missing (the new API's scopes).
+    const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? []), ...(account.challengedScopes.get(entry.id) ?? [])]);
+    const resources = new Set([...signInResources(provider), ...account.resources, ...(entry.resource !== undefined ? [entry.resource] : [])]);
+    const params: Record<string, string> = {};
+    const hint = account.user.email ?? account.user.sub;
+    if (hint) params.login_hint = hint;
+    // With the account's ID token the provider itself sees when another person is signed in
+    // there and asks to log in; without one, the login page is asked for so the person chooses.
+    if (account.idToken) params.id_token_hint = account.idToken;
+    else params.prompt = 'login';
+    if (entry.audience !== undefined) params.audience = entry.audience;
+    return this.#authorize(provider, params, [...scopes], [...resources], { kind: 'consent', accountId: account.id, api: entry.id });
+  }
+
+  /** The authorization code flow for a sign-in or a consent; resolves once the callback is handled. */
+  async #authorize(
+    provider: ProviderConfig,
+    params: Record<string, string>,
+    scopes: string[],
+    resources: string[],
+    purpose: Purpose,
+  ): Promise<SessionState> {
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
     this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
 
@@ -256,8 +352,11 @@ class DesktopAuthCore implements AuthCore {
       const features = protocolFeatures(provider, metadata);
       // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
       if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
-      // A new key on every fresh sign-in: nothing bound to an earlier session carries over.
-      const dpopKey = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
+      // A new key on every fresh sign-in: nothing bound to an earlier session carries over. Consent keeps
+      // the account's key: its new refresh token replaces one bound to that key, and the tokens the
+      // account already holds stay provable.
+      const accountKey = purpose.kind === 'consent' ? this.#accounts.get(purpose.accountId)?.dpopKey : undefined;
+      const dpopKey = accountKey ?? (features.dpop ? await DpopKey.generate(features.dpop) : undefined);
       const usePkce = provider.pkce !== false;
       const openid = provider.scopes.includes('openid');
       const codeVerifier = usePkce ? client.randomPKCECodeVerifier() : NO_PKCE;
@@ -273,30 +372,47 @@ class DesktopAuthCore implements AuthCore {
           .filter(([k]) => !RESERVED_AUTHORIZE_PARAMS.has(k))
           .map(([k, v]) => [k, fillAuthorizeParam(v, { redirect_uri: redirectUri, state })]),
       );
-      const params: Record<string, string> = {
+      // A caller's prompt adds to the profile's (e.g. `consent` from the profile, `login` to add a person).
+      const prompt = [...new Set([extra.prompt, params.prompt].flatMap((p) => (p ?? '').split(' ')).filter(Boolean))].join(' ');
+      const request = new URLSearchParams({
         ...extra,
+        ...params,
+        ...(prompt ? { prompt } : {}),
         redirect_uri: redirectUri,
-        ...(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {}),
+        ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
         ...(codeVerifier !== NO_PKCE ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' } : {}),
         state,
         ...(nonce !== undefined ? { nonce } : {}),
-      };
+      });
+      // RFC 8707: one `resource` parameter per API whose token this grant must be able to mint.
+      for (const resource of resources) request.append('resource', resource);
       let url: URL;
       if (features.par) {
         // RFC 9126: the parameters go to the provider directly; the browser URL carries only
         // client_id and request_uri. With DPoP, the PAR proof binds the code to the key.
         try {
-          url = await client.buildAuthorizationUrlWithPAR(config, params, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined);
+          url = await client.buildAuthorizationUrlWithPAR(config, request, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined);
         } catch (err) {
           throw toAuthError(err, 'Pushed authorization request');
         }
       } else {
         // RFC 9449 §10: without PAR, dpop_jkt binds the authorization code to the key.
-        url = client.buildAuthorizationUrl(config, dpopKey ? { ...params, dpop_jkt: await dpopKey.thumbprint() } : params);
+        if (dpopKey) request.set('dpop_jkt', await dpopKey.thumbprint());
+        url = client.buildAuthorizationUrl(config, request);
       }
       if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
       marker.state = state;
-      entry = this.#pending.add({ state, providerId: provider.id, codeVerifier, nonce, redirectUri, stateEchoed: provider.callback?.stateEchoed !== false, dpopKey, pushed: features.par });
+      this.#purposes.set(state, purpose);
+      entry = this.#pending.add({
+        state,
+        providerId: provider.id,
+        codeVerifier,
+        nonce,
+        redirectUri,
+        stateEchoed: provider.callback?.stateEchoed !== false,
+        dpopKey,
+        pushed: features.par,
+      });
       this.#log('info', 'sign_in.started', {
         providerId: provider.id,
         redirect: loopback ? 'loopback' : 'scheme',
@@ -314,6 +430,7 @@ class DesktopAuthCore implements AuthCore {
       this.#log('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code });
       throw authErr;
     } finally {
+      this.#purposes.delete(marker.state);
       await loopback?.close();
       if (this.#signingIn === marker) {
         this.#signingIn = null;
@@ -377,35 +494,49 @@ class DesktopAuthCore implements AuthCore {
   }
 
   async request(req: ApiRequest): Promise<ApiResponse> {
-    const session = this.#session;
-    if (!session) throw new AuthError('not_signed_in');
-    const provider = this.#providers.get(session.providerId);
+    const account = this.#account(req.accountId);
+    const provider = this.#providers.get(account.providerId);
     if (!provider) throw new AuthError('not_signed_in');
-    return apiRequest(
+    const api = findApi(provider, req.api);
+    // An API with its own token is called with only its own base URL allowed (redirects
+    // included), so its token never reaches another API; the others share the sign-in token.
+    const shared = providerApis(provider).filter((a) => !a.ownToken);
+    const baseUrls = api.ownToken ? [api.baseUrl] : shared.map((a) => a.baseUrl);
+    const { accountId: _accountId, ...rest } = req;
+    const response = await apiRequest(
       {
-        baseUrls: provider.apiBaseUrls,
+        baseUrls,
         fetch: this.#fetch,
         logger: this.#log,
         timeoutMs: this.#opts.apiTimeoutMs,
         ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
-        accessToken: (rejected) => session.accessToken(rejected),
-        ...(this.#dpopKeys.has(session) ? { dpop: this.#dpopKeys.get(session)!.resourceProofs } : {}),
+        accessToken: (rejected) => (api.ownToken ? account.apiTokens.token(api, rejected) : account.session.accessToken(rejected)),
+        // Used only for a token whose type is DPoP (the sign-in token or an API's own, both from the account's grant).
+        ...(account.dpopKey ? { dpop: account.dpopKey.resourceProofs } : {}),
       },
-      req,
+      { ...rest, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
     );
+    // The API itself says its token lacks a scope (RFC 6750 §3.1): that is consent to ask for, not an answer.
+    const challenged = response.status === 403 && api.entry && api.ownToken ? insufficientScope(response.headers['www-authenticate']) : null;
+    if (challenged && api.entry) {
+      if (challenged.length > 0) account.challengedScopes.set(api.entry.id, challenged);
+      throw this.#needsConsent(account, api.entry.id);
+    }
+    return response;
   }
 
-  async signOut(): Promise<SessionState> {
+  /** Ends one account (the active one by default): local state first, then revocation. */
+  async signOut(accountId?: string): Promise<SessionState> {
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
-    const session = this.#session;
     this.#endReason = undefined;
-    if (!session) {
+    const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
+    if (!account) {
       this.#emit();
       return this.getSession();
     }
     this.#revocation = undefined;
-    const tokens = this.#endLocally(session);
-    const provider = this.#providers.get(session.providerId);
+    const tokens = this.#endLocally(account);
+    const provider = this.#providers.get(account.providerId);
     if (provider) {
       const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
       const keep = outcome === 'failed' && this.#opts.vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined;
@@ -420,12 +551,21 @@ class DesktopAuthCore implements AuthCore {
         this.#revocationFailures = 0;
         this.#retryRevocationsSoon();
       }
-      // Unless someone signed in meanwhile, the signed-out state says how the provider took it.
-      if (!this.#session && !this.#signingIn) {
-        this.#revocation = { outcome, retrying: keep };
+      // Unless an account is still (or again) active, the signed-out state says how the provider took it.
+      if (!this.#accounts.active() && !this.#signingIn) {
+        // Several sign-outs at once (signOutAll): a failure is not hidden by another account's success.
+        const earlier = this.#revocation as RevocationState | undefined;
+        const failed = earlier?.outcome === 'failed' ? earlier : undefined;
+        this.#revocation = failed && outcome !== 'failed' ? failed : { outcome, retrying: keep || (failed?.retrying ?? false) };
         this.#emit();
       }
     }
+    return this.getSession();
+  }
+
+  async signOutAll(): Promise<SessionState> {
+    await Promise.all(this.#accounts.all().map((a) => this.signOut(a.id)));
+    this.#emit();
     return this.getSession();
   }
 
@@ -433,7 +573,7 @@ class DesktopAuthCore implements AuthCore {
     this.#disposed = true;
     this.#pending.failAll(new AuthError('sign_in_cancelled'));
     this.#listeners.clear();
-    this.#clearRecovery();
+    for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
     if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
     this.#revocationTimer = null;
   }
@@ -544,21 +684,58 @@ class DesktopAuthCore implements AuthCore {
       params,
     );
 
-    // Replacing an existing session (signing in again): end the old one locally. Its vault
-    // entry is overwritten below when it is the same provider, so it is not cleared first.
-    if (this.#session) this.#endLocally(this.#session, { emit: false, clearVault: this.#session.providerId !== provider.id });
-    const session = this.#newSession(provider, user, tokens, dpopKey);
-    this.#session = session;
-    // Saving also marks this provider as the one to restore. Without a refresh token the access
-    // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
-    if (tokens.refreshToken) this.#persist(provider.id, { refreshToken: tokens.refreshToken }, user, dpopKey);
-    else if (tokens.accessToken) {
-      this.#persist(provider.id, { accessToken: { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) } }, user);
+    const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
+    const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
+    if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted, dpopKey);
+    else {
+      // The same person at the same provider again: that account's tokens are renewed
+      // (its vault entry is overwritten below, so it is not cleared first).
+      const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
+      if (existing) this.#endLocally(existing, { emit: false, clearVault: false });
+      const account = this.#newAccount(provider, user, tokens, granted, dpopKey);
+      this.#accounts.setActive(account.id);
+      this.#endReason = undefined;
+      this.#revocation = undefined;
+      // Saving also marks this account as the one to restore first. Without a refresh token the access
+      // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
+      if (tokens.refreshToken) this.#persist(account, { refreshToken: tokens.refreshToken }, { active: true });
+      else if (tokens.accessToken) {
+        const accessToken = { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) };
+        this.#persist(account, { accessToken }, { active: true });
+      } else this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(null));
     }
-    this.#log('info', 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
+    this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
     return this.getSession();
+  }
+
+  /**
+   * Incremental consent came back: the same person's new refresh token (its
+   * grant now covers the API) replaces the account's. Another person → nothing
+   * changes: their tokens are dropped unused (not revoked: that person may be
+   * another account of this app, and revoking would end their grant).
+   */
+  #mergeConsent(purpose: Extract<Purpose, { kind: 'consent' }>, user: UserInfo, tokens: TokenSet, granted: string[] | undefined, dpopKey: DpopKey | undefined): void {
+    const account = this.#accounts.get(purpose.accountId);
+    if (!account) throw new AuthError('not_signed_in', 'That account was signed out while the permission was being asked for.');
+    if (user.sub !== account.user.sub) {
+      this.#log('warn', 'consent.account_mismatch', { providerId: account.providerId });
+      throw new AuthError('account_mismatch', 'You signed in as a different person than the account this permission was for, so nothing was changed. Try again and sign in as that account.');
+    }
+    if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
+    account.grant.replace(tokens.refreshToken);
+    if (tokens.idToken) account.idToken = tokens.idToken;
+    // The consent reused the account's key (#authorize); an account that had none gets the one its new grant is bound to.
+    if (!account.dpopKey && dpopKey) account.dpopKey = dpopKey;
+    this.#persist(account, { refreshToken: tokens.refreshToken });
+    for (const scope of granted ?? []) account.granted.add(scope);
+    const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
+    if (entry?.resource !== undefined) account.resources.add(entry.resource);
+    account.consentNeeded.delete(purpose.api);
+    account.challengedScopes.delete(purpose.api);
+    // A cached token for this API predates the consent and lacks what it added.
+    account.apiTokens.forget(purpose.api);
   }
 
   /**
@@ -587,12 +764,11 @@ class DesktopAuthCore implements AuthCore {
     };
   }
 
-  #newSession(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, dpopKey?: DpopKey): TokenSession {
-    const session: TokenSession = new TokenSession(provider.id, user, tokens, {
-      clock: this.#clock,
-      logger: this.#log,
-      refreshSkewMs: this.#opts.refreshSkewMs ?? 60_000,
-      refreshGrant: async (refreshToken) => {
+  /** Creates an account (replacing one with the same id) with its refresh token, sign-in session and API tokens. */
+  #newAccount(provider: ProviderConfig, user: UserInfo, tokens: TokenSet, granted?: string[], dpopKey?: DpopKey): Account {
+    const refreshSkewMs = this.#opts.refreshSkewMs ?? 60_000;
+    const grant = new RefreshTokenHolder(tokens.refreshToken, {
+      grant: async (refreshToken, params) => {
         let config: client.Configuration;
         try {
           config = await this.#config(provider);
@@ -602,32 +778,110 @@ class DesktopAuthCore implements AuthCore {
           const mapped = toAuthError(err, 'Refresh');
           throw new AuthError(mapped.code, mapped.message);
         }
+        let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
         try {
-          return this.#tokenSet(await client.refreshTokenGrant(config, refreshToken, undefined, dpopKey ? { DPoP: dpopKey.handle(config) } : undefined));
+          // A DPoP-bound refresh token (RFC 9449 §5) needs the account's proof, for an API's down-scoped token too.
+          const key = account.dpopKey;
+          response = await client.refreshTokenGrant(config, refreshToken, params, key ? { DPoP: key.handle(config) } : undefined);
+        } catch (err) {
+          // Classified by the caller (refresh-outcome.ts); the cause stays for it and for consent errors.
+          throw toAuthError(err, 'Refresh');
+        }
+        const tokens = this.#tokenSet(response);
+        if (tokens.idToken) account.idToken = tokens.idToken;
+        return { ...tokens, ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
+      },
+      // The holder calls this before the rotated token is used.
+      persist: (refreshToken) => this.#persist(account, { refreshToken }),
+    });
+    const session: TokenSession = new TokenSession(provider.id, user, tokens, {
+      clock: this.#clock,
+      logger: this.#log,
+      refreshSkewMs,
+      // The holder runs the grant; TokenSession classifies what it throws (refresh-outcome.ts).
+      refreshGrant: async () => {
+        try {
+          return await grant.run('');
         } catch (err) {
           throw toAuthError(err, 'Refresh');
         }
       },
-      persistRefreshToken: (refreshToken) => this.#persist(provider.id, { refreshToken }, user, dpopKey),
+      // Already persisted by the holder.
+      persistRefreshToken: () => {},
       backoff: this.#backoff,
-      onRefreshRejected: (err) => {
-        if (this.#session !== session) return;
-        this.#clearRecovery();
-        this.#endLocally(session);
-        this.#endReason = { code: err.code, message: err.message };
-        this.#revocation = undefined;
-        this.#emit();
-      },
+      onRefreshRejected: (err) => this.#rejected(account, err),
       onConnectivity: (offline, retryInMs) => {
-        if (this.#session !== session) return;
-        this.#clearRecovery();
-        if (offline && retryInMs !== null) this.#scheduleRecovery(session, retryInMs);
+        if (this.#accounts.get(account.id) !== account) return;
+        this.#clearRecovery(account);
+        if (offline && retryInMs !== null) this.#scheduleRecovery(account, retryInMs);
         if (!offline) this.#retryRevocationsSoon(0);
         this.#emit();
       },
     });
-    if (dpopKey) this.#dpopKeys.set(session, dpopKey);
-    return session;
+    const apiTokens = new ApiTokens({
+      clock: this.#clock,
+      refreshSkewMs,
+      acquire: async (api) => {
+        const entry = api.entry!;
+        let got: TokenSet & { scope?: string };
+        try {
+          got = await grant.run(api.key, apiGrantParams(entry));
+        } catch (err) {
+          const cause = isAuthError(err) ? err.cause : err;
+          if (cause instanceof client.ResponseBodyError && CONSENT_ERRORS.has(cause.error)) throw this.#needsConsent(account, entry.id, err);
+          // The same table as the sign-in token's refresh: a refusal ends the account, anything passing does not.
+          const verdict = classifyRefreshFailure(err, this.#clock());
+          if (verdict.kind === 'ended') this.#rejected(account, verdict.error);
+          throw verdict.error;
+        }
+        if (missingScopes(entry, got.scope).length > 0) throw this.#needsConsent(account, entry.id);
+        return { bearer: { token: got.accessToken!, type: got.tokenType }, ...(got.expiresAt !== undefined ? { expiresAt: got.expiresAt } : {}) };
+      },
+    });
+    const account: Account = {
+      id: accountIdFor(provider.id, user.sub),
+      providerId: provider.id,
+      user,
+      grant,
+      session,
+      apiTokens,
+      granted: new Set(granted ?? provider.scopes),
+      resources: new Set(),
+      challengedScopes: new Map(),
+      consentNeeded: new Set(),
+      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
+      ...(dpopKey ? { dpopKey } : {}),
+    };
+    this.#accounts.put(account);
+    return account;
+  }
+
+  #needsConsent(account: Account, api: string, cause?: unknown): AuthError {
+    if (!account.consentNeeded.has(api) && this.#accounts.get(account.id) === account) {
+      account.consentNeeded.add(api);
+      this.#emit();
+    }
+    return consentRequired(api, cause);
+  }
+
+  /** The provider refused the account's refresh token: that account is over; the others go on. */
+  #rejected(account: Account, err: AuthError): void {
+    if (this.#accounts.get(account.id) !== account) return;
+    const wasActive = this.#accounts.activeId === account.id;
+    // No other account is made active: that would switch person behind their back.
+    this.#endLocally(account, { emit: false, activateNext: false });
+    if (wasActive) {
+      this.#endReason = { code: err.code, message: err.message };
+      this.#revocation = undefined;
+    }
+    this.#emit();
+  }
+
+  /** The account a call names, or the active one. */
+  #account(accountId: string | undefined): Account {
+    const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
+    if (!account) throw new AuthError('not_signed_in', accountId === undefined ? undefined : 'That account is not signed in.');
+    return account;
   }
 
   /**
@@ -643,26 +897,28 @@ class DesktopAuthCore implements AuthCore {
 
   /**
    * While the provider is unreachable, one timer retries the refresh after the
-   * session's backoff delay; success flips the state back to online, a refusal
-   * ends the session, another failure schedules the next (longer) attempt.
+   * account's backoff delay (one timer per account); success flips it back to online, a refusal
+   * ends that account, another failure schedules the next (longer) attempt.
    * Unref'd, so it never keeps a process alive; cleared on sign-out and dispose.
    */
-  #scheduleRecovery(session: TokenSession, delayMs: number): void {
+  #scheduleRecovery(account: Account, delayMs: number): void {
     if (this.#disposed) return;
-    this.#recoveryTimer = setTimeout(() => {
-      this.#recoveryTimer = null;
-      if (this.#session !== session || this.#disposed) return;
-      session.retryNow().then(
-        () => this.#log('info', 'refresh.recovered', { providerId: session.providerId }),
+    const timer = setTimeout(() => {
+      this.#recoveryTimers.delete(account);
+      if (this.#accounts.get(account.id) !== account || this.#disposed) return;
+      account.session.retryNow().then(
+        () => this.#log('info', 'refresh.recovered', { providerId: account.providerId }),
         () => {},
       );
     }, delayMs);
-    this.#recoveryTimer.unref?.();
+    timer.unref?.();
+    this.#recoveryTimers.set(account, timer);
   }
 
-  #clearRecovery(): void {
-    if (this.#recoveryTimer) clearTimeout(this.#recoveryTimer);
-    this.#recoveryTimer = null;
+  #clearRecovery(account: Account): void {
+    const timer = this.#recoveryTimers.get(account);
+    if (timer) clearTimeout(timer);
+    this.#recoveryTimers.delete(account);
   }
 
   /** Schedules a retry of the kept failed revocations (backoff delay unless `delayMs` is given). */
@@ -724,41 +980,66 @@ class DesktopAuthCore implements AuthCore {
     }
     this.#revocationFailures = stillFailing ? this.#revocationFailures + 1 : 0;
     // The window still showing that sign-out learns how it ended.
-    if (settled && this.#revocation?.retrying && !stillFailing && !this.#session) {
+    if (settled && this.#revocation?.retrying && !stillFailing && !this.#accounts.active()) {
       this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
       this.#emit();
     }
     return { stillFailing, seen };
   }
 
-  #persist(providerId: string, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, user: UserInfo, dpopKey?: DpopKey): void {
+  #persist(account: Account, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, opts: { active?: boolean } = {}): void {
+    // An account ended meanwhile (signed out during a refresh) must not come back on disk.
+    if (this.#accounts.get(account.id) !== account) return;
     try {
-      this.#opts.vault.save({ providerId, ...secret, user, savedAt: this.#clock(), ...(dpopKey ? { dpopKey: dpopKey.privateJwk } : {}) });
+      this.#opts.vault.saveAccount(
+        {
+          id: account.id,
+          providerId: account.providerId,
+          ...secret,
+          user: account.user,
+          savedAt: this.#clock(),
+          ...(account.dpopKey ? { dpopKey: account.dpopKey.privateJwk } : {}),
+        },
+        opts,
+      );
     } catch (err) {
-      // The session goes on in memory; the person will sign in again next start.
-      this.#log('warn', 'vault.save_failed', { providerId, errorCode: toErrorPayload(err).code });
+      // The account goes on in memory; the person will sign in again next start.
+      this.#log('warn', 'vault.save_failed', { providerId: account.providerId, errorCode: toErrorPayload(err).code });
     }
   }
 
-  /** Forgets the session locally (memory and vault); returns its tokens for revocation. */
-  #endLocally(session: TokenSession, opts: { emit?: boolean; clearVault?: boolean } = {}): TokenSet {
-    const tokens = session.end();
-    // The key goes with the session (its vault entry, which holds it, is removed below).
-    this.#dpopKeys.delete(session);
-    if (this.#session === session) {
-      this.#session = null;
-      this.#clearRecovery();
+  /** A vault write that may fail without stopping anything (logged, no secret). */
+  #vaultStep(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.#log('warn', `vault.${what}`, { errorCode: toErrorPayload(err).code });
     }
-    if (opts.clearVault !== false) {
-      try {
-        this.#opts.vault.remove(session.providerId);
-        this.#opts.vault.setLastProviderId(null);
-      } catch (err) {
-        this.#log('warn', 'vault.remove_failed', { errorCode: toErrorPayload(err).code });
+  }
+
+  /**
+   * Forgets an account locally (memory and vault); returns its tokens for revocation.
+   * When it was the active one, another account (if any) becomes active unless `activateNext` is false.
+   */
+  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet {
+    const tokens = account.session.end();
+    account.apiTokens.end();
+    this.#clearRecovery(account);
+    const refreshToken = account.grant.current;
+    if (this.#accounts.get(account.id) === account) {
+      const wasActive = this.#accounts.activeId === account.id;
+      this.#accounts.remove(account.id);
+      if (opts.clearVault !== false) {
+        this.#vaultStep('remove_failed', () => this.#opts.vault.removeAccount(account.id));
+        const next = wasActive && opts.activateNext !== false ? this.#accounts.all()[0] : undefined;
+        if (next) {
+          this.#accounts.setActive(next.id);
+          this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(next.id));
+        }
       }
     }
     if (opts.emit !== false) this.#emit();
-    return tokens;
+    return { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}) };
   }
 
   #emit(): void {

@@ -117,6 +117,39 @@ const clientAuthSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('client_secret_basic'), secret: z.string().min(1) }).strict(),
 ]);
 
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope may not contain spaces or quotes');
+
+/**
+ * One API the app calls with this provider's tokens. With `scopes`,
+ * `resource` (RFC 8707) or `audience`, it gets its own access token from the
+ * account's refresh token (down-scoped); without, it shares the sign-in token
+ * like an `apiBaseUrls` entry.
+ */
+const apiEntrySchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'an API id is 1-64 lower-case letters, digits, "-" or "_", starting with a letter'),
+    displayName: z.string().min(1).max(100).optional(),
+    baseUrl: httpsOrLoopback('baseUrl'),
+    scopes: z.array(scopeToken).min(1).max(50).optional(),
+    /** RFC 8707 resource indicator: an absolute URI without a fragment. */
+    resource: z
+      .string()
+      .max(2048)
+      .refine((v) => {
+        try {
+          return new URL(v).hash === '' && !v.includes('#');
+        } catch {
+          return false;
+        }
+      }, 'resource must be an absolute URI without a fragment (RFC 8707)')
+      .optional(),
+    /** For providers that name the target API `audience` (e.g. Auth0) instead of `resource`. */
+    audience: z.string().min(1).max(2048).regex(/^[^\s]+$/, 'audience may not contain spaces').optional(),
+  })
+  .strict();
+
+export type ApiEntry = z.infer<typeof apiEntrySchema>;
+
 const providerConfigSchema = z
   .object({
     id: z
@@ -140,15 +173,17 @@ const providerConfigSchema = z
      * not confidential (RFC 8252 §8.5): use it only where the provider insists.
      */
     clientAuth: clientAuthSchema.optional(),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope may not contain spaces or quotes')),
+    scopes: z.array(scopeToken),
     /** Send PKCE (S256). On by default; only a provider that rejects the parameters needs `false`. */
     pkce: z.boolean().optional(),
     /** `scheme` (private-use URI scheme, default) or `loopback` (http://127.0.0.1:{port}/callback, RFC 8252 §7.3). */
     redirect: z.enum(['scheme', 'loopback']).optional(),
     /** Overrides the redirect URI for `scheme`; defaults to `<scheme>:/callback`. */
     redirectUri: z.string().optional(),
-    /** Base URLs the renderer's `request` may reach with this provider's token. */
-    apiBaseUrls: z.array(httpsOrLoopback('each apiBaseUrls entry')).min(1, 'apiBaseUrls needs at least one API base URL'),
+    /** Base URLs the renderer's `request` may reach with this provider's token. Optional when `apis` is given. */
+    apiBaseUrls: z.array(httpsOrLoopback('each apiBaseUrls entry')).min(1, 'apiBaseUrls needs at least one API base URL').default([]),
+    /** APIs by name, each optionally with its own token (scopes / resource / audience). */
+    apis: z.array(apiEntrySchema).min(1).max(16).optional(),
     /** Extra authorization request parameters (e.g. `prompt`, `cancel_url`, `grant_type`). */
     authorizeParams: z.record(z.string(), authorizeParamValue).optional(),
     /** What the provider's callback (authorization response) looks like, when it is not standard. */
@@ -250,6 +285,17 @@ const providerConfigSchema = z
       } catch {
         ctx.addIssue({ code: 'custom', path: ['expiredTokenPattern'], message: 'not a valid regular expression' });
       }
+    }
+    if (p.apiBaseUrls.length === 0 && !p.apis) {
+      ctx.addIssue({ code: 'custom', path: ['apiBaseUrls'], message: 'apiBaseUrls needs at least one API base URL (or give "apis")' });
+    }
+    const apiIds = new Set<string>();
+    p.apis?.forEach((a, i) => {
+      if (apiIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['apis', i, 'id'], message: `duplicate API id "${a.id}"` });
+      apiIds.add(a.id);
+    });
+    if ((p.apis?.length ?? 0) + p.apiBaseUrls.length > 16) {
+      ctx.addIssue({ code: 'custom', path: ['apis'], message: 'at most 16 APIs per provider' });
     }
     const cb = p.callback;
     if (cb?.stateEchoed === false && p.redirect !== 'loopback' && p.pkce === false) {

@@ -20,6 +20,8 @@ export const AUTH_ERROR_CODES = [
   'invalid_config',
   'invalid_request',
   'internal_error',
+  'consent_required',
+  'account_mismatch',
   'session_ended',
   'tls_untrusted',
   'proxy_auth_required',
@@ -43,6 +45,8 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   invalid_config: 'The provider configuration is not valid.',
   invalid_request: 'The request was not valid.',
   internal_error: 'Something went wrong inside the app.',
+  consent_required: 'This needs a permission you have not granted to this app yet.',
+  account_mismatch: 'You signed in as a different person than the account this was for, so nothing was changed.',
   session_ended: 'Your sign-in was ended by the provider. Sign in again.',
   tls_untrusted:
     "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
@@ -53,10 +57,13 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   readonly code: AuthErrorCode;
+  /** The API concerned (`consent_required`): its configured id. */
+  readonly api?: string;
 
-  constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown }) {
-    super(message ?? DEFAULT_MESSAGES[code], options);
+  constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown; api?: string }) {
+    super(message ?? DEFAULT_MESSAGES[code], options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
+    if (options?.api !== undefined) this.api = options.api;
   }
 }
 
@@ -67,6 +74,8 @@ export function isAuthError(value: unknown): value is AuthError {
 export interface ErrorPayload {
   code: AuthErrorCode;
   message: string;
+  /** With `consent_required`: the API whose permission is missing (see `requestConsent`). */
+  api?: string;
 }
 
 /**
@@ -75,7 +84,7 @@ export interface ErrorPayload {
  * request body or a URL with secrets in it, so it is never forwarded.
  */
 export function toErrorPayload(err: unknown): ErrorPayload {
-  if (isAuthError(err)) return { code: err.code, message: err.message };
+  if (isAuthError(err)) return { code: err.code, message: err.message, ...(err.api !== undefined ? { api: err.api } : {}) };
   return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
 }
 

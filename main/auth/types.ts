@@ -63,8 +63,29 @@ export interface UserInfo {
   email?: string;
 }
 
-/** The sign-in state as the renderer may see it: no token, ever. */
-export type SessionState =
+/** One signed-in account as the renderer may see it: who, where, whether active. No token. */
+export interface AccountSummary {
+  /** `${providerId}:${sub}`. */
+  id: string;
+  providerId: string;
+  providerName: string;
+  name?: string;
+  email?: string;
+  active: boolean;
+  /** The account's provider could not be reached at its last refresh; the core retries by itself. */
+  offline?: boolean;
+  /** Something needs the person: a permission to grant (`consentNeeded`). */
+  needsAttention: boolean;
+  /** APIs waiting for consent (`requestConsent`). */
+  consentNeeded?: string[];
+}
+
+/**
+ * The sign-in state as the renderer may see it: no token, ever. `status`,
+ * `providerId` and `user` describe the active account; `accounts` lists all
+ * (always set by the core; optional so older callers' fakes still type-check).
+ */
+export type SessionState = (
   | {
       status: 'signed_out';
       storage: StorageStatus;
@@ -86,7 +107,8 @@ export type SessionState =
        * and switches back to `online` when a refresh succeeds.
        */
       connectivity: 'online' | 'offline';
-    };
+    }
+) & { accounts?: AccountSummary[] };
 
 /**
  * `revoked`: the provider confirmed; `not_offered`: it has no revocation
@@ -116,8 +138,13 @@ export interface ApiRequest {
   method: HttpMethod;
   /** Path relative to one of the provider's API base URLs, e.g. `/me`. */
   path: string;
-  /** Which configured API base URL; the first one when absent. */
-  api?: number;
+  /**
+   * Which API: a declared API id (`apis[].id`), or an index into the
+   * provider's APIs (declared `apis` first, then `apiBaseUrls`); the first when absent.
+   */
+  api?: number | string;
+  /** Whose token: an account id from `listAccounts()`; the active account when absent. */
+  accountId?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
@@ -133,6 +160,15 @@ export interface ApiResponse {
 export interface ProviderSummary {
   id: string;
   displayName: string;
+  /** Its declared APIs (`apis`), for a picker. */
+  apis?: Array<{ id: string; displayName: string }>;
+}
+
+export interface SignInOptions {
+  /** OIDC `prompt`, e.g. `login` or `select_account` to add another person at the same provider. */
+  prompt?: 'none' | 'login' | 'consent' | 'select_account';
+  /** OIDC `login_hint`: who is expected to sign in. */
+  loginHint?: string;
 }
 
 /**
@@ -146,8 +182,22 @@ export interface AuthCore {
   onSessionChanged(listener: (state: SessionState) => void): () => void;
   /** Silently restores a stored session (refresh token from the vault). Never throws. */
   restore(): Promise<SessionState>;
-  /** Opens the system browser and resolves once signed in; rejects with an AuthError. */
-  signIn(providerId?: string): Promise<SessionState>;
+  /**
+   * Opens the system browser and resolves once signed in; rejects with an
+   * AuthError. A new person adds an account (and makes it active); the same
+   * person at the same provider renews that account's tokens.
+   */
+  signIn(providerId?: string, options?: SignInOptions): Promise<SessionState>;
+  /** Every signed-in account (no token). */
+  listAccounts(): AccountSummary[];
+  /** Makes an account the one `request` and `getSession` use by default. */
+  setActiveAccount(accountId: string): Promise<SessionState>;
+  /**
+   * Incremental consent: a new authorization for the same person asking for
+   * what `api` is missing. Rejects with `account_mismatch` (nothing changed)
+   * when another person signs in.
+   */
+  requestConsent(api: string, options?: { accountId?: string }): Promise<SessionState>;
   /** Ends the sign-in that is waiting for the browser, if any (`sign_in_cancelled`). */
   cancelSignIn(): void;
   /**
@@ -156,10 +206,12 @@ export interface AuthCore {
    * that sign-in's promise), false when it was ignored.
    */
   handleRedirect(url: string): boolean;
-  /** Calls an allow-listed API with the person's token; refreshes once on 401. */
+  /** Calls an allow-listed API with that account's token for that API; refreshes once on 401. */
   request(req: ApiRequest): Promise<ApiResponse>;
-  /** Revokes (where supported), clears local state, returns the signed-out state. */
-  signOut(): Promise<SessionState>;
+  /** Ends one account (the active one by default): revokes its tokens where supported; the others keep working. */
+  signOut(accountId?: string): Promise<SessionState>;
+  /** Ends every account. */
+  signOutAll(): Promise<SessionState>;
   /** Stops timers and pending sign-ins. */
   dispose(): Promise<void>;
 }

@@ -7,9 +7,21 @@
  *
  * ```json
  * { "version": 1,
- *   "entries": { "<providerId>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
- *   "lastProviderId": "<providerId>" }
+ *   "entries": { "<providerId>:<h>": { "ciphertext": "<base64>", "savedAt": 1700000000000 } },
+ *   "lastProviderId": "<providerId>",
+ *   "activeAccountId": "<providerId>:<h>" }
  * ```
+ *
+ * One entry per account. The key is the provider id and `h`, a SHA-256 of the
+ * account id (`accounts.ts`), so the subject — on some providers an email or
+ * a username — stays inside the ciphertext with the rest. Entries keyed
+ * by a bare provider id are the format before accounts: `loadAccounts()`
+ * re-keys them (same ciphertext, no re-encryption). Compatibility with an
+ * older app reading this file: `version` stays 1 and the account entries
+ * have the old entry shape, so its schema accepts the file; it looks up only
+ * `entries[lastProviderId]`, finds nothing and starts signed out; it strips
+ * the unknown `activeAccountId` when it writes but keeps every entry (it
+ * copies `entries` whole), so no account is lost by a downgrade.
  *
  * A revocation that failed at sign-out is kept under a second key,
  * `revocations` (`{ "version": 1, "entries": [{ id, providerId, ciphertext,
@@ -33,9 +45,11 @@
  *
  * Electron-free: the cipher and the store are passed in.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
+import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
 /** An access token kept because the provider gave no refresh token (e.g. a 20-year token). */
@@ -55,6 +69,11 @@ export interface StoredSession {
   savedAt: number;
   /** The DPoP private key the refresh token is bound to (RFC 9449); absent for unbound tokens and older entries. */
   dpopKey?: DpopPrivateJwk;
+}
+
+/** One account's entry: `providerId` is the provider, `id` the account (`accounts.ts`). */
+export interface StoredAccount extends StoredSession {
+  id: string;
 }
 
 export interface VaultDeps {
@@ -112,6 +131,7 @@ const fileSchema = z.object({
   version: z.literal(1),
   entries: z.record(z.string(), z.unknown()),
   lastProviderId: z.string().min(1).max(64).nullable().optional(),
+  activeAccountId: z.string().min(1).max(1024).nullable().optional(),
 });
 
 const userSchema = z.object({
@@ -170,8 +190,113 @@ export class Vault {
     if (inMemory) return { ...inMemory, user: { ...inMemory.user } };
     // Entries on disk are left alone while the storage is untrustworthy: the
     // keychain may be locked only for now, and a weak entry cannot be trusted.
-    if (!this.status().persistent) return null;
-    return this.#decode(this.#readFile(), providerId);
+    if (this.status().persistent) {
+      const file = this.#readFile();
+      if (Object.hasOwn(file.entries, providerId)) return this.#decode(file, providerId);
+    }
+    // Since accounts: the provider's most recently saved account.
+    const newest = this.#accounts(false)
+      .filter((a) => a.providerId === providerId)
+      .sort((a, b) => b.savedAt - a.savedAt)[0];
+    if (!newest) return null;
+    const { id: _id, ...session } = newest;
+    return { ...session, providerId };
+  }
+
+  /**
+   * Every stored account that loads cleanly, after re-keying entries of the
+   * format before accounts (keyed by provider id). One read of the file.
+   */
+  loadAccounts(): StoredAccount[] {
+    return this.#accounts(true);
+  }
+
+  #accounts(migrate: boolean): StoredAccount[] {
+    const out: StoredAccount[] = [];
+    for (const [key, s] of this.#memory) if (isAccountId(key)) out.push(toAccount(key, s));
+    if (!this.status().persistent) return out;
+    const file = migrate ? this.#migrateLegacy(this.#readFile()) : this.#readFile();
+    for (const key of Object.keys(file.entries)) {
+      if (!isAccountId(key) || this.#memory.has(key)) continue;
+      const s = this.#decode(file, key);
+      if (s) out.push(toAccount(key, s));
+    }
+    return out;
+  }
+
+  /** Saves one account's entry; with `active`, it is also the one to restore first (same write). */
+  saveAccount(account: StoredAccount, opts: { active?: boolean } = {}): void {
+    if (!this.status().persistent) {
+      this.#memory.set(entryKey(account.id), {
+        providerId: account.id,
+        ...pickSecret(account),
+        user: pickUser(account.user),
+        savedAt: account.savedAt,
+        ...(account.dpopKey ? { dpopKey: account.dpopKey } : {}),
+      });
+      this.#removeFromDisk(entryKey(account.id));
+      if (opts.active) this.setActiveAccountId(account.id);
+      this.#log('info', 'vault.saved_in_memory_only', { providerId: account.providerId });
+      return;
+    }
+    const ciphertext = this.#encrypt(account, account.providerId);
+    const file = this.#readFile();
+    file.entries[entryKey(account.id)] = { ciphertext, savedAt: account.savedAt };
+    if (opts.active) setActive(file, entryKey(account.id));
+    this.#writeFile(file);
+    this.#memory.delete(entryKey(account.id));
+  }
+
+  removeAccount(id: string): void {
+    const key = entryKey(id);
+    this.#memory.delete(key);
+    const file = this.#readFile();
+    const had = Object.hasOwn(file.entries, key);
+    delete file.entries[key];
+    const wasActive = file.activeAccountId === key;
+    if (wasActive) setActive(file, null);
+    if (had || wasActive) this.#writeFile(file);
+  }
+
+  /** Non-secret: which account to restore eagerly at start. */
+  activeAccountId(): string | null {
+    const file = this.#readFile();
+    const key = file.activeAccountId;
+    if (!key) return null;
+    // The key hides the subject: the account id comes from the entry itself.
+    const inMemory = this.#memory.get(key);
+    const s = inMemory ?? (this.status().persistent ? this.#decode(file, key) : null);
+    return s ? toAccount(key, s).id : null;
+  }
+
+  setActiveAccountId(id: string | null): void {
+    const key = id === null ? null : entryKey(id);
+    const file = this.#readFile();
+    if ((file.activeAccountId ?? null) === key) return;
+    setActive(file, key);
+    this.#writeFile(file);
+  }
+
+  /** Entries keyed by provider id (before accounts) become account entries; the newer entry wins. */
+  #migrateLegacy(file: VaultFile): VaultFile {
+    const legacy = Object.keys(file.entries).filter((k) => !isAccountId(k));
+    if (legacy.length === 0) return file;
+    for (const providerId of legacy) {
+      const s = this.#decode(file, providerId);
+      if (!s) {
+        // Dropped on disk by #decode; this copy is written back below.
+        delete file.entries[providerId];
+        continue;
+      }
+      const id = entryKey(accountIdFor(providerId, s.user.sub));
+      const existing = entrySchema.safeParse(file.entries[id]);
+      if (!existing.success || existing.data.savedAt <= s.savedAt) file.entries[id] = file.entries[providerId];
+      delete file.entries[providerId];
+      if (file.lastProviderId === providerId && !file.activeAccountId) file.activeAccountId = id;
+    }
+    this.#writeFile(file);
+    this.#log('info', 'vault.migrated_to_accounts', { entries: legacy.length });
+    return file;
   }
 
   /** Decodes one entry of an already-read file (dropping it when it is unusable). */
@@ -241,21 +366,26 @@ export class Vault {
       this.#log('info', 'vault.saved_in_memory_only', { providerId: clean.providerId });
       return;
     }
-    let ciphertext: string;
-    try {
-      // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
-      const bytes = this.#cipher.encrypt(JSON.stringify({ ...pickSecret(clean), user: clean.user, ...(clean.dpopKey ? { dpopKey: clean.dpopKey } : {}) }));
-      ciphertext = Buffer.from(bytes).toString('base64');
-    } catch (err) {
-      this.#log('error', 'vault.encrypt_failed', { providerId: clean.providerId });
-      throw new AuthError('storage_error', 'Your sign-in could not be encrypted for saving. You will stay signed in until the app closes.', { cause: err });
-    }
+    const ciphertext = this.#encrypt(clean, clean.providerId);
     const file = this.#readFile();
     file.entries[clean.providerId] = { ciphertext, savedAt: clean.savedAt };
     // The session just saved is the one to restore next start: one durable write, not two.
     file.lastProviderId = clean.providerId;
     this.#writeFile(file);
     this.#memory.delete(clean.providerId);
+  }
+
+  #encrypt(session: StoredSession, providerId: string): string {
+    try {
+      // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
+      const bytes = this.#cipher.encrypt(
+        JSON.stringify({ ...pickSecret(session), user: pickUser(session.user), ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}) }),
+      );
+      return Buffer.from(bytes).toString('base64');
+    } catch (err) {
+      this.#log('error', 'vault.encrypt_failed', { providerId });
+      throw new AuthError('storage_error', 'Your sign-in could not be encrypted for saving. You will stay signed in until the app closes.', { cause: err });
+    }
   }
 
   remove(providerId: string): void {
@@ -312,7 +442,12 @@ export class Vault {
 
   #writeFile(file: VaultFile): void {
     try {
-      this.#store.set(VAULT_STORE_KEY, { version: 1, entries: { ...file.entries }, lastProviderId: file.lastProviderId ?? null });
+      this.#store.set(VAULT_STORE_KEY, {
+        version: 1,
+        entries: { ...file.entries },
+        lastProviderId: file.lastProviderId ?? null,
+        activeAccountId: file.activeAccountId ?? null,
+      });
     } catch (err) {
       this.#log('error', 'vault.store_write_failed');
       throw new AuthError('storage_error', undefined, { cause: err });
@@ -416,6 +551,23 @@ function pickUser(user: UserInfo): UserInfo {
   if (user.name !== undefined) out.name = user.name;
   if (user.email !== undefined) out.email = user.email;
   return out;
+}
+
+/** The active account's entry key and, for an older app, its provider as the last one used. */
+function setActive(file: VaultFile, key: string | null): void {
+  file.activeAccountId = key;
+  file.lastProviderId = key === null ? null : providerOfAccount(key);
+}
+
+/** `<providerId>:<sha256(accountId), base64url, 128 bits>`: stable, and the subject is not readable from it. */
+function entryKey(accountId: string): string {
+  const hash = createHash('sha256').update(accountId, 'utf8').digest('base64url').slice(0, 22);
+  return `${providerOfAccount(accountId)}:${hash}`;
+}
+
+function toAccount(key: string, s: StoredSession): StoredAccount {
+  const providerId = providerOfAccount(key);
+  return { ...s, id: accountIdFor(providerId, s.user.sub), providerId, user: { ...s.user } };
 }
 
 function emptyFile(): VaultFile {

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DPOP_ALGS, type DemoDpopVerifier } from './dpop-verifier';
+import { demoPerson } from './interactions';
 
 export interface DemoApiOptions {
   introspectionUrl: string;
@@ -14,6 +15,12 @@ export interface DemoApiOptions {
   clientSecret: string;
   /** Only tokens issued to this client are accepted. */
   audienceClientId: string;
+  /**
+   * APIs under `/api/<id>/` that accept only a token whose audience is their
+   * resource and whose scope has theirs; `/api/me` and `/api/hello` take the
+   * sign-in token (no resource audience).
+   */
+  apis?: Array<{ id: string; resource: string; scopes: string[] }>;
   /** For introspection; default the global fetch (a provider with a private CA needs one that trusts it). */
   fetch?: typeof fetch;
   /** The API's own origin as clients address it (the `htu` of their proofs). */
@@ -38,6 +45,7 @@ interface Introspection {
   scope?: string;
   client_id?: string;
   token_type?: string;
+  aud?: string | string[];
   cnf?: { jkt?: unknown };
 }
 
@@ -98,13 +106,33 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
   }
   if (nonce) res.setHeader('dpop-nonce', nonce);
   const scopes = (info.scope ?? '').split(' ');
-  const name = 'Demo User';
+  const audiences = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
+  const resourceApi = (opts.apis ?? []).find((a) => path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`));
+  const boundTo = (opts.apis ?? []).find((a) => audiences.includes(a.resource));
+  if (resourceApi) {
+    // A token for another API (or the sign-in token) is refused: audience first, then scope (RFC 6750 §3.1).
+    if (!audiences.includes(resourceApi.resource)) return unauthorized(res, 'token audience is not this API');
+    const missing = resourceApi.scopes.filter((s) => !scopes.includes(s));
+    if (missing.length > 0) {
+      return json(res, 403, { error: 'insufficient_scope' }, {
+        'www-authenticate': `Bearer realm="demo-api", error="insufficient_scope", scope="${resourceApi.scopes.join(' ')}"`,
+      });
+    }
+    const person = demoPerson(info.sub);
+    if (req.method === 'GET' && path === `/api/${resourceApi.id}/me`) {
+      return json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
+    }
+    return json(res, 404, { error: 'not_found' });
+  }
+  // The sign-in endpoints take only a token bound to no demo API.
+  if (boundTo) return unauthorized(res, 'token audience is another API');
+  const name = demoPerson(info.sub)?.name ?? 'Demo User';
   switch (`${req.method} ${path}`) {
     case 'GET /api/me':
       return json(res, 200, {
         sub: info.sub,
         name,
-        email: scopes.includes('email') ? 'demo@example.test' : undefined,
+        email: scopes.includes('email') ? demoPerson(info.sub)?.email : undefined,
         scope: info.scope,
         // What the person sees in the demo window: whether the token was sender-constrained.
         tokenBinding: jkt !== undefined ? 'DPoP (RFC 9449): bound to a key only the app holds' : 'Bearer',

@@ -18,10 +18,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi } from './demo-api';
 import { DemoDpopVerifier } from './dpop-verifier';
-import { handleInteraction, DEMO_ACCOUNT } from './interactions';
+import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
 import type { Logger } from '../auth/types';
@@ -64,8 +64,20 @@ export interface DemoProviderOptions {
 export interface DemoCounters {
   authorizationCode: number;
   refreshToken: number;
+  /** Refresh grants per requested `resource` (RFC 8707); '' for none. */
+  refreshByResource: Record<string, number>;
   revocations: number;
   apiCalls: number;
+}
+
+/** One demo API with its own audience and scope (a resource server in oidc-provider's terms). */
+export interface DemoApi {
+  id: 'contacts' | 'calendar';
+  displayName: string;
+  baseUrl: string;
+  /** The RFC 8707 resource indicator, which is also the token's audience. */
+  resource: string;
+  scopes: string[];
 }
 
 export interface DemoProvider {
@@ -73,6 +85,10 @@ export interface DemoProvider {
   apiBaseUrl: string;
   clientId: string;
   credentials: { username: string; password: string };
+  /** The second demo person. */
+  colleague: { username: string; password: string };
+  /** Two APIs with different audiences: contacts (granted at sign-in) and calendar (needs consent first). */
+  apis: { contacts: DemoApi; calendar: DemoApi };
   counters: DemoCounters;
   /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
   rotateDpopNonce(): void;
@@ -84,7 +100,7 @@ const API_CLIENT_ID = 'demo-api';
 export async function startDemoProvider(opts: DemoProviderOptions): Promise<DemoProvider> {
   const clientId = opts.clientId ?? 'desktop-demo';
   const apiSecret = randomBytes(24).toString('base64url');
-  const counters: DemoCounters = { authorizationCode: 0, refreshToken: 0, revocations: 0, apiCalls: 0 };
+  const counters: DemoCounters = { authorizationCode: 0, refreshToken: 0, refreshByResource: {}, revocations: 0, apiCalls: 0 };
   const log: Logger = opts.logger ?? (() => {});
 
   const store = opts.stateFile ? new JsonFileStore(opts.stateFile) : null;
@@ -151,6 +167,16 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
+  const demoApi = (id: DemoApi['id'], displayName: string, scope: string): DemoApi => ({
+    id,
+    displayName,
+    baseUrl: `${issuer}/api/${id}`,
+    resource: `${issuer}/api/${id}`,
+    scopes: [scope],
+  });
+  const apis = { contacts: demoApi('contacts', 'Contacts', 'contacts:read'), calendar: demoApi('calendar', 'Calendar', 'calendar:read') };
+  const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
+
   const configuration: Configuration = {
     adapter: adapterFactory,
     clients: [
@@ -177,13 +203,10 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
-    findAccount: async (_ctx, sub) =>
-      sub === DEMO_ACCOUNT.sub
-        ? {
-            accountId: sub,
-            claims: async () => ({ sub, name: DEMO_ACCOUNT.name, email: DEMO_ACCOUNT.email, email_verified: true }),
-          }
-        : undefined,
+    findAccount: async (_ctx, sub) => {
+      const person = demoPerson(sub);
+      return person ? { accountId: sub, claims: async () => ({ sub, name: person.name, email: person.email, email_verified: true }) } : undefined;
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
@@ -198,6 +221,17 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         allowedPolicy: async (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      // RFC 8707: each demo API is a resource server with its own audience and scope.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, resource) => {
+          const api = Object.values(apis).find((a) => a.resource === resource);
+          if (!api) throw new oidcErrors.InvalidTarget();
+          return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
+        },
+      },
       dPoP: {
         enabled: dpopOn,
         nonceSecret: randomBytes(32),
@@ -215,7 +249,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     rotateRefreshToken: () => true,
     expiresWithSession: async () => false,
     ttl: {
-      AccessToken: opts.accessTokenTtlSeconds ?? 300,
+      AccessToken: accessTokenTTL,
       AuthorizationCode: 60,
       IdToken: 3600,
       RefreshToken: 14 * 24 * 3600,
@@ -237,7 +271,11 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grant = ctx.oidc.params?.grant_type;
     if (grant === 'authorization_code') counters.authorizationCode += 1;
-    if (grant === 'refresh_token') counters.refreshToken += 1;
+    if (grant === 'refresh_token') {
+      counters.refreshToken += 1;
+      const resource = String(ctx.oidc.params?.resource ?? '');
+      counters.refreshByResource[resource] = (counters.refreshByResource[resource] ?? 0) + 1;
+    }
   });
   provider.on('server_error', (_ctx: unknown, err: Error) => log('error', 'demo.server_error', { message: err.message }));
   const oidc = provider.callback();
@@ -247,7 +285,16 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api' || path.startsWith('/api/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, { introspectionUrl, clientId: API_CLIENT_ID, clientSecret: apiSecret, audienceClientId: clientId, origin: issuer, dpop: dpopVerifier, ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}) });
+      void handleDemoApi(req, res, {
+        introspectionUrl,
+        clientId: API_CLIENT_ID,
+        clientSecret: apiSecret,
+        audienceClientId: clientId,
+        apis: Object.values(apis),
+        origin: issuer,
+        dpop: dpopVerifier,
+        ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
+      });
       return;
     }
     if (path.startsWith('/interaction/')) {
@@ -270,6 +317,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     apiBaseUrl: `${issuer}/api`,
     clientId,
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
+    colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
+    apis,
     counters,
     rotateDpopNonce: () => dpopVerifier.rotateNonce(),
     close: () => {

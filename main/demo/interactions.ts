@@ -14,6 +14,21 @@ export const DEMO_ACCOUNT = {
   email: 'demo@example.test',
 } as const;
 
+/** A second demo person, so several accounts at one provider can be tried. */
+export const DEMO_COLLEAGUE = {
+  sub: 'demo-colleague',
+  username: 'sam',
+  password: 'sam',
+  name: 'Sam Colleague',
+  email: 'sam@example.test',
+} as const;
+
+export const DEMO_PEOPLE = [DEMO_ACCOUNT, DEMO_COLLEAGUE] as const;
+
+export function demoPerson(sub: string | undefined): (typeof DEMO_PEOPLE)[number] | undefined {
+  return DEMO_PEOPLE.find((p) => p.sub === sub);
+}
+
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
 const STYLE =
   'body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#1d2433}' +
@@ -38,7 +53,8 @@ function send(res: ServerResponse, status: number, title: string, body: string):
 
 function loginPage(uid: string, error?: string): string {
   return `<h1>Sign in to the demo provider</h1>
-<p class="hint">Demo account: username <strong>${DEMO_ACCOUNT.username}</strong>, password <strong>${DEMO_ACCOUNT.password}</strong></p>
+<p class="hint">Demo account: username <strong>${DEMO_ACCOUNT.username}</strong>, password <strong>${DEMO_ACCOUNT.password}</strong>
+(or a second person: username <strong>${DEMO_COLLEAGUE.username}</strong>, password <strong>${DEMO_COLLEAGUE.password}</strong>)</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
 <label for="username">Username</label><input id="username" name="username" required autofocus>
@@ -83,10 +99,11 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
   switch (action) {
     case 'login': {
       const form = await readForm(req);
-      if (form.get('username') !== DEMO_ACCOUNT.username || form.get('password') !== DEMO_ACCOUNT.password) {
+      const person = DEMO_PEOPLE.find((p) => p.username === form.get('username') && p.password === form.get('password'));
+      if (!person) {
         return send(res, 200, 'Sign in', loginPage(uid, 'Wrong username or password. Use the demo account shown above.'));
       }
-      await provider.interactionFinished(req, res, { login: { accountId: DEMO_ACCOUNT.sub } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(req, res, { login: { accountId: person.sub } }, { mergeWithLastSubmission: false });
       return;
     }
     case 'confirm': {

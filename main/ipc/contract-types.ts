@@ -5,9 +5,9 @@
  * for the same payloads live in `contract.ts` (main process only).
  */
 import type { ErrorPayload } from '../auth/errors';
-import type { ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
+import type { AccountSummary, ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
 
-export type { ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
+export type { AccountSummary, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
@@ -15,7 +15,12 @@ export interface IpcContract {
   listProviders: { request: undefined; response: ProviderSummary[] };
   signIn: { request: SignInInput | undefined; response: SessionState };
   cancelSignIn: { request: undefined; response: null };
-  signOut: { request: undefined; response: SessionState };
+  signOut: { request: SignOutInput | undefined; response: SessionState };
+  signOutAll: { request: undefined; response: SessionState };
+  listAccounts: { request: undefined; response: AccountSummary[] };
+  setActiveAccount: { request: AccountInput; response: SessionState };
+  addAccount: { request: AddAccountInput; response: SessionState };
+  requestConsent: { request: RequestConsentInput; response: SessionState };
   request: { request: ApiRequest; response: ApiResponse };
 }
 
@@ -38,6 +43,11 @@ export const IPC_CHANNELS = {
   signIn: 'auth:sign-in',
   cancelSignIn: 'auth:cancel-sign-in',
   signOut: 'auth:sign-out',
+  signOutAll: 'auth:sign-out-all',
+  listAccounts: 'auth:list-accounts',
+  setActiveAccount: 'auth:set-active-account',
+  addAccount: 'auth:add-account',
+  requestConsent: 'auth:request-consent',
   request: 'api:request',
   /** main → renderer push; not invokable. */
   sessionChanged: 'auth:session-changed',
@@ -47,6 +57,26 @@ export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayl
 
 export interface SignInInput {
   providerId?: string;
+}
+
+/** Adds a person: a sign-in that asks the provider to show its login page (`prompt=login`). */
+export interface AddAccountInput {
+  providerId: string;
+}
+
+export interface AccountInput {
+  accountId: string;
+}
+
+export interface SignOutInput {
+  /** The account to end; the active one when absent. */
+  accountId?: string;
+}
+
+export interface RequestConsentInput {
+  /** A declared API id (`apis[].id`) whose call answered `consent_required`. */
+  api: string;
+  accountId?: string;
 }
 
 /** A message without input takes no argument; one whose input may be absent takes an optional one. */

@@ -38,6 +38,16 @@ const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
 
 const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
 
+/** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
+const accountId = z
+  .string()
+  .max(1100, 'must be at most 1100 characters')
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}:./, 'must be an account id from listAccounts')
+  .refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters');
+
+/** Same rule as an API id in the configuration (`config.ts`). */
+const apiId = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a configured API id');
+
 /** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
 const noPayloadSchema = z
   .unknown()
@@ -82,7 +92,8 @@ const body = z
 const requestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS),
   path: apiPath,
-  api: z.number().int().min(0).max(15).optional(),
+  api: z.union([z.number().int().min(0).max(15), apiId]).optional(),
+  accountId: accountId.optional(),
   query: query.optional(),
   headers: headers.optional(),
   body: body.optional(),
@@ -94,7 +105,12 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>, unknown> } =
   listProviders: noPayloadSchema,
   signIn: signInSchema,
   cancelSignIn: noPayloadSchema,
-  signOut: noPayloadSchema,
+  signOut: z.union([noPayloadSchema, z.strictObject({ accountId: accountId.optional() })]),
+  signOutAll: noPayloadSchema,
+  listAccounts: noPayloadSchema,
+  setActiveAccount: z.strictObject({ accountId }),
+  addAccount: z.strictObject({ providerId }),
+  requestConsent: z.strictObject({ api: apiId, accountId: accountId.optional() }),
   request: requestSchema,
 };
 

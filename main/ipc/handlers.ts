@@ -45,7 +45,13 @@ const RESPONDERS: Responders = {
     core.cancelSignIn();
     return null;
   },
-  signOut: (core) => core.signOut(),
+  signOut: (core, input) => core.signOut(input?.accountId),
+  signOutAll: (core) => core.signOutAll(),
+  listAccounts: async (core) => core.listAccounts(),
+  setActiveAccount: (core, input) => core.setActiveAccount(input.accountId),
+  // Adding a person at a provider where someone is signed in: the provider must show its login page.
+  addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),
+  requestConsent: (core, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
   request: (core, input) => core.request(input),
 };
 

@@ -31,7 +31,7 @@ import { createTestCipher } from '../helpers/aes-cipher';
 import { InMemoryIpcMain } from '../helpers/ipc-harness';
 import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH } from '../helpers/chromium';
 import { REDIRECT_URI, SCHEME } from '../helpers/core-rig';
-import { launchSystemBrowser } from '../helpers/system-browser';
+import { launchSystemBrowser, type AutoLogin } from '../helpers/system-browser';
 import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -100,7 +100,12 @@ function installBridge(channels: typeof IPC_CHANNELS): void {
     listProviders: () => invoke(channels.listProviders),
     signIn: (input?: unknown) => invoke(channels.signIn, input),
     cancelSignIn: () => invoke(channels.cancelSignIn),
-    signOut: () => invoke(channels.signOut),
+    signOut: (input?: unknown) => invoke(channels.signOut, input),
+    signOutAll: () => invoke(channels.signOutAll),
+    listAccounts: () => invoke(channels.listAccounts),
+    setActiveAccount: (input: unknown) => invoke(channels.setActiveAccount, input),
+    addAccount: (input: unknown) => invoke(channels.addAccount, input),
+    requestConsent: (input: unknown) => invoke(channels.requestConsent, input),
     request: (req: unknown) => invoke(channels.request, req),
     onSessionChanged(listener: (state: unknown) => void) {
       listeners.add(listener);
@@ -119,6 +124,9 @@ interface Rig {
   ipcTraffic: string[];
   /** Opens the URL in the system-browser Chromium. */
   openInBrowser(url: string): Promise<void>;
+  demo: DemoProvider;
+  /** Who the system browser signs in as (mutable). */
+  person: AutoLogin;
   close(): Promise<void>;
 }
 
@@ -149,12 +157,13 @@ async function startRig(
     });
     cleanups.unshift(() => core.dispose());
 
+    const person: AutoLogin = { ...demo.credentials, consent: 'allow' };
     const browser = await launchSystemBrowser({
       captureSchemes: [`${SCHEME}:`],
       onRedirect: (url) => {
         core.handleRedirect(url);
       },
-      ...(opts.autoLogin ? { autoLogin: { ...demo.credentials, consent: 'allow' as const } } : {}),
+      ...(opts.autoLogin ? { autoLogin: person } : {}),
     });
     cleanups.unshift(() => browser.close());
 
@@ -194,6 +203,8 @@ async function startRig(
       opened,
       ipcTraffic,
       openInBrowser: (url) => browser.open(url),
+      demo,
+      person,
       close: async () => {
         // Each step bounded: a stuck cleanup must not eat the test's whole time budget.
         for (const cleanup of cleanups) await Promise.race([Promise.resolve(cleanup()), new Promise((r) => setTimeout(r, 10_000))]);
@@ -351,6 +362,103 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await expect(page.getByTestId('storage-notice')).toBeVisible();
   });
 
+  test('accounts: add a second person → switch with the keyboard → call an API on each → consent → remove one', async ({ page }) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The demo profile pushes its authorization parameters (PAR): what each sign-in asked for is read from
+    // the pushed request, in order (the browser URL carries only client_id and request_uri).
+    const pushed: URLSearchParams[] = [];
+    const recording: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/request') && init?.body instanceof URLSearchParams) pushed.push(new URLSearchParams(init.body));
+      else if (url.endsWith('/request') && typeof init?.body === 'string') pushed.push(new URLSearchParams(init.body));
+      return fetch(input, init);
+    }) as FetchLike;
+    rig = await startRig(page, { autoLogin: true, core: { fetch: recording } });
+    const status = page.getByTestId('status');
+    const accounts = page.getByTestId('account');
+    const body = async () => JSON.parse((await page.getByTestId('api-body').textContent()) ?? '') as Record<string, unknown>;
+    const authorize = async (n: number) => {
+      await until(() => rig!.opened.length === n, UI_TIMEOUT, `authorization URL ${n}`);
+      await rig!.openInBrowser(rig!.opened[n - 1]!);
+    };
+
+    await page.getByTestId('sign-in').click();
+    await authorize(1);
+    await expect(status).toHaveText('Signed in.');
+    await expect(accounts).toHaveCount(1);
+    await expect(accounts.first()).toHaveAttribute('aria-current', 'true');
+
+    // Add the colleague at the same provider: the provider must show its login page again.
+    Object.assign(rig.person, rig.demo.colleague);
+    await page.getByTestId('add-account').click();
+    await expect(status).toHaveText('Finish signing in in your browser.');
+    await until(() => rig!.opened.length === 2, UI_TIMEOUT, 'authorization URL 2');
+    expect(new URL(rig.opened[1]!).searchParams.get('request_uri')).toBeTruthy();
+    expect(pushed).toHaveLength(2);
+    expect(pushed[1]!.get('prompt')).toContain('login');
+    await rig.openInBrowser(rig.opened[1]!);
+    await expect(page.getByTestId('user-name')).toHaveText('Sam Colleague');
+    await expect(accounts).toHaveCount(2);
+    await expect(page.getByTestId('account-list')).toContainText('sam@example.test');
+    await expect(page.getByTestId('account-list')).toContainText('Demo provider');
+    await shot(page, 'accounts-two');
+
+    await page.getByTestId('call-api-contacts').click();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    expect(await body()).toMatchObject({ api: 'contacts', sub: 'demo-colleague', aud: rig.demo.apis.contacts.resource });
+    await shot(page, 'accounts-api-colleague');
+
+    // Switch with the keyboard: focus "Use" on the other account and press Enter.
+    const use = page.getByRole('button', { name: 'Switch to Demo User' });
+    await use.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await expect(accounts.filter({ hasText: 'Demo User' })).toHaveAttribute('aria-current', 'true');
+    await page.getByTestId('call-api-contacts').click();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    expect(await body()).toMatchObject({ api: 'contacts', sub: 'demo-user' });
+    await shot(page, 'accounts-switched');
+
+    // Calendar was not granted at sign-in: a prompt, not a browser window, until the person clicks.
+    await page.getByTestId('call-api-calendar').click();
+    await expect(page.getByTestId('consent')).toBeVisible();
+    await expect(page.getByTestId('consent')).toContainText('Calendar needs a permission');
+    await expect(page.getByTestId('error')).toBeHidden();
+    expect(rig.opened).toHaveLength(2);
+    await shot(page, 'accounts-consent-prompt');
+
+    // The browser is still signed in as the colleague there: the provider asks to log in (id_token_hint).
+    Object.assign(rig.person, rig.demo.credentials);
+    await page.getByTestId('grant-consent').focus();
+    await page.keyboard.press('Enter');
+    await until(() => rig!.opened.length === 3, UI_TIMEOUT, 'the consent authorization URL');
+    const consentUrl = new URL(rig.opened[2]!);
+    expect(pushed).toHaveLength(3);
+    expect(pushed[2]!.getAll('resource')).toContain(rig.demo.apis.calendar.resource);
+    expect(pushed[2]!.get('id_token_hint')).toBeTruthy();
+    await rig.openInBrowser(consentUrl.href);
+    await expect(page.getByTestId('consent')).toBeHidden();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    expect(await body()).toMatchObject({ api: 'calendar', sub: 'demo-user', aud: rig.demo.apis.calendar.resource });
+    await shot(page, 'accounts-consent-granted');
+
+    // Remove the colleague: the active account stays and still calls its API.
+    await page.getByRole('button', { name: 'Sign out Sam Colleague (Demo provider)' }).click();
+    await expect(accounts).toHaveCount(1);
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('api-status')).toHaveText('200');
+    expect(await body()).toMatchObject({ sub: 'demo-user' });
+    expect(rig.core.listAccounts().map((a) => a.id)).toEqual(['demo:demo-user']);
+    await shot(page, 'accounts-removed-one');
+
+    // No token crossed into the page.
+    const stored = rig.vault.loadAccounts()[0]!;
+    expect(rig.ipcTraffic.join('\n')).not.toContain(stored.refreshToken!);
+    expect(pageErrors).toEqual([]);
+  });
+
   test('the provider becomes unreachable: "Signed in — offline" in plain words, back to "Signed in" by itself when it returns', async ({ page }) => {
     // The network between the app and the provider, switchable: down = what undici reports for a dead link.
     let down = false;
@@ -443,7 +551,8 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
       const p = base.providers[0]!;
       return parseAppConfig({
         ...base,
-        providers: [{ ...p, endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } }],
+        // Explicit endpoints: no metadata, so nothing advertises DPoP or PAR (the demo profile requires both).
+        providers: [{ ...p, dpop: 'off', par: 'off', endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } }],
       });
     };
     rig = await startRig(page, { autoLogin: true, config: noRevocation });

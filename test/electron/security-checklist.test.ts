@@ -191,7 +191,20 @@ describe('security checklist', () => {
     await import('../../preload/index');
     const api = exposed.auth as Record<string, unknown>;
     expect(Object.keys(exposed)).toEqual(['auth']);
-    expect(Object.keys(api).sort()).toEqual(['cancelSignIn', 'getSession', 'listProviders', 'onSessionChanged', 'request', 'signIn', 'signOut']);
+    expect(Object.keys(api).sort()).toEqual([
+      'addAccount',
+      'cancelSignIn',
+      'getSession',
+      'listAccounts',
+      'listProviders',
+      'onSessionChanged',
+      'request',
+      'requestConsent',
+      'setActiveAccount',
+      'signIn',
+      'signOut',
+      'signOutAll',
+    ]);
     for (const fn of Object.values(api)) expect(typeof fn).toBe('function');
     // Each function reaches exactly its own channel, whatever the page passes.
     invoked.length = 0;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import type { ApiRequest, AuthCore, SessionState } from '../../main/auth/types';
+import type { ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { isRendererUrl } from '../../main/ipc/renderer-origin';
@@ -39,8 +39,8 @@ class RecordingCore implements AuthCore {
   async restore() {
     return SIGNED_OUT;
   }
-  async signIn(providerId?: string) {
-    this.#maybeFail('signIn', providerId);
+  async signIn(providerId?: string, options?: SignInOptions) {
+    this.#maybeFail('signIn', options ? { providerId, options } : providerId);
     return SIGNED_IN;
   }
   cancelSignIn() {
@@ -53,9 +53,25 @@ class RecordingCore implements AuthCore {
     this.#maybeFail('request', req);
     return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' };
   }
-  async signOut() {
-    this.#maybeFail('signOut');
+  async signOut(accountId?: string) {
+    this.#maybeFail('signOut', accountId);
     return SIGNED_OUT;
+  }
+  async signOutAll() {
+    this.#maybeFail('signOutAll');
+    return SIGNED_OUT;
+  }
+  listAccounts() {
+    this.#maybeFail('listAccounts');
+    return [];
+  }
+  async setActiveAccount(accountId: string) {
+    this.#maybeFail('setActiveAccount', accountId);
+    return SIGNED_IN;
+  }
+  async requestConsent(api: string, options?: { accountId?: string }) {
+    this.#maybeFail('requestConsent', { api, ...options });
+    return SIGNED_IN;
   }
   async dispose() {}
 }
@@ -124,6 +140,12 @@ describe('successful calls go through to the core', () => {
     ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
     ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
     ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
+    ['signOut', { accountId: 'demo:u2' }, SIGNED_OUT, ['signOut', 'demo:u2']],
+    ['signOutAll', undefined, SIGNED_OUT, ['signOutAll', undefined]],
+    ['listAccounts', undefined, [], ['listAccounts', undefined]],
+    ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
+    ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
+    ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },

@@ -12,7 +12,7 @@ const TOKEN = 'rt_7f3a9c1e5b2d4f60a8b7c6d5e4f3a2b1_secret';
 const EMAIL = 'ada.lovelace@example.org';
 const NAME = 'Ada Lovelace';
 
-function session(providerId = 'demo', refreshToken = TOKEN): StoredSession {
+function session(providerId = 'demo', refreshToken = TOKEN): StoredSession & { refreshToken: string } {
   return { providerId, refreshToken, user: { sub: 'user-1', name: NAME, email: EMAIL }, savedAt: 1_700_000_000_000 };
 }
 
@@ -341,5 +341,102 @@ describe('JsonFileStore', () => {
     const { statSync } = await import('node:fs');
     new JsonFileStore(file).set('k', 1);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('Vault accounts: one entry per account, migration both ways', () => {
+  const account = (sub: string, providerId = 'demo', savedAt = 1_700_000_000_000) => ({
+    id: `${providerId}:${sub}`,
+    providerId,
+    refreshToken: `rt_${providerId}_${sub}_0000000000000000`,
+    user: { sub, name: `Name ${sub}`, email: `${sub}@example.org` },
+    savedAt,
+  });
+
+  it('re-keys an entry of the format before accounts (same ciphertext) and makes it the active account', async () => {
+    const { Vault: OldVault } = await import('../helpers/vault-before-accounts');
+    const cipher = createTestCipher();
+    new OldVault({ cipher, store: new JsonFileStore(file) }).save(session());
+    const before = JSON.parse(raw()).vault;
+    expect(before.lastProviderId).toBe('demo');
+
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(vault.loadAccounts()).toEqual([{ ...session(), id: 'demo:user-1' }]);
+    const after = JSON.parse(raw()).vault;
+    const keys = Object.keys(after.entries);
+    expect(keys).toHaveLength(1);
+    // Keyed by provider and a hash: the subject is not readable on disk.
+    expect(keys[0]).toMatch(/^demo:[A-Za-z0-9_-]{22}$/);
+    expect(raw()).not.toContain('user-1');
+    expect(after.entries[keys[0]!]).toEqual(before.entries.demo);
+    expect(after.activeAccountId).toBe(keys[0]);
+    expect(vault.activeAccountId()).toBe('demo:user-1');
+    expect(vault.load('demo')?.refreshToken).toBe(TOKEN);
+    expectNoSecretsInLogs();
+  });
+
+  it('an older app reading a vault written with accounts neither crashes nor loses an account, and its own save is migrated back', async () => {
+    const { Vault: OldVault } = await import('../helpers/vault-before-accounts');
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    vault.saveAccount(account('a'));
+    vault.saveAccount(account('b'), { active: true });
+    expect(JSON.parse(raw()).vault).toMatchObject({ version: 1, lastProviderId: 'demo', activeAccountId: expect.stringMatching(/^demo:/) });
+    expect(vault.activeAccountId()).toBe('demo:b');
+
+    // The old reader: validates the file, finds no entry under the bare provider id, starts signed out.
+    const old = new OldVault({ cipher, store: new JsonFileStore(file) });
+    expect(old.lastProviderId()).toBe('demo');
+    expect(old.load('demo')).toBeNull();
+    // It signs in as someone else and writes: unknown top-level keys go, every entry stays.
+    old.save({ providerId: 'demo', refreshToken: 'rt_old_app_c_000000000000', user: { sub: 'c' }, savedAt: 1_800_000_000_000 });
+    const written = JSON.parse(raw()).vault;
+    expect(written.activeAccountId).toBeUndefined();
+    expect(Object.keys(written.entries)).toHaveLength(3);
+    expect(Object.keys(written.entries)).toContain('demo');
+
+    // Back in this version: all three accounts, the old app's sign-in active.
+    const again = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    expect(again.loadAccounts().map((a) => a.id).sort()).toEqual(['demo:a', 'demo:b', 'demo:c']);
+    expect(again.activeAccountId()).toBe('demo:c');
+  });
+
+  it('the newer entry wins when the older app saved the same person again', async () => {
+    const { Vault: OldVault } = await import('../helpers/vault-before-accounts');
+    const cipher = createTestCipher();
+    new Vault({ cipher, store: new JsonFileStore(file) }).saveAccount(account('a', 'demo', 1000), { active: true });
+    new OldVault({ cipher, store: new JsonFileStore(file) }).save({ providerId: 'demo', refreshToken: 'rt_newer_000000000000', user: { sub: 'a' }, savedAt: 2000 });
+    const loaded = new Vault({ cipher, store: new JsonFileStore(file) }).loadAccounts();
+    expect(loaded.map((a) => [a.id, a.refreshToken])).toEqual([['demo:a', 'rt_newer_000000000000']]);
+  });
+
+  it('removeAccount forgets one account and the active pointer with it; the others stay', () => {
+    const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(file), logger });
+    vault.saveAccount(account('a'));
+    vault.saveAccount(account('b', 'other'), { active: true });
+    vault.removeAccount('other:b');
+    expect(vault.loadAccounts().map((a) => a.id)).toEqual(['demo:a']);
+    expect(vault.activeAccountId()).toBeNull();
+    expect(JSON.parse(raw()).vault.lastProviderId).toBeNull();
+  });
+
+  it('keeps accounts in memory only on basic_text, and never writes them to disk', () => {
+    const vault = new Vault({ cipher: createTestCipher({ backend: 'basic_text' }), store: new JsonFileStore(file), logger });
+    vault.saveAccount(account('a'), { active: true });
+    expect(vault.loadAccounts().map((a) => a.id)).toEqual(['demo:a']);
+    expect(raw()).not.toContain('ciphertext');
+    expect(vault.activeAccountId()).toBe('demo:a');
+  });
+
+  it('holds 100 accounts, one entry each, loaded in one read', () => {
+    const cipher = createTestCipher();
+    const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    for (let i = 0; i < 100; i += 1) vault.saveAccount(account(`person-${i}`, i % 2 === 0 ? 'demo' : 'other'), { active: i === 42 });
+    const reopened = new Vault({ cipher, store: new JsonFileStore(file), logger });
+    const loaded = reopened.loadAccounts();
+    expect(loaded).toHaveLength(100);
+    expect(new Set(loaded.map((a) => a.refreshToken)).size).toBe(100);
+    expect(reopened.activeAccountId()).toBe('demo:person-42');
+    expect(raw()).not.toContain('person-42');
   });
 });

@@ -1,0 +1,204 @@
+/**
+ * A token per API (RFC 8707 resource indicators, scope down-scoping).
+ *
+ * Each API entry of a profile may name its own `scopes`, `resource` and
+ * `audience`; its access token comes from the account's refresh token by a
+ * refresh grant carrying those parameters, is cached per (account, API) and
+ * refreshed single-flight per (account, API).
+ *
+ * The refresh token itself has one home per account (`RefreshTokenHolder`):
+ * grants that use it run one at a time, because with rotation a second
+ * concurrent use of the same refresh token is a replay that providers answer
+ * by revoking the whole grant (RFC 9700 §4.14.2; oidc-provider does so).
+ * Other accounts never wait; another API of the same account waits only for
+ * the one grant in flight, never for its callers.
+ */
+import { AuthError } from './errors';
+import type { ApiEntry, ProviderConfig } from './config';
+import type { TokenSet } from './token-session';
+import type { BearerToken, Clock } from './types';
+
+/** An API of a provider as the core uses it: declared (`apis`) or from `apiBaseUrls`. */
+export interface ResolvedApi {
+  /** Cache key and the name callers use; `#<index>` for an unnamed `apiBaseUrls` entry. */
+  key: string;
+  baseUrl: string;
+  /** True when the API has its own token (scopes, resource or audience); else it shares the sign-in token. */
+  ownToken: boolean;
+  entry?: ApiEntry;
+}
+
+/** Every API of a provider: `apiBaseUrls` first (a numeric `api` keeps its meaning), then the declared `apis`. */
+export function providerApis(provider: ProviderConfig): ResolvedApi[] {
+  const plain = provider.apiBaseUrls.map((baseUrl, i) => ({ key: `#${i}`, baseUrl, ownToken: false }));
+  const declared = (provider.apis ?? []).map((entry) => ({
+    key: entry.id,
+    baseUrl: entry.baseUrl,
+    ownToken: entry.scopes !== undefined || entry.resource !== undefined || entry.audience !== undefined,
+    entry,
+  }));
+  return [...plain, ...declared];
+}
+
+/** The API a request names: an index into `providerApis`, or a declared API id. */
+export function findApi(provider: ProviderConfig, api: number | string | undefined): ResolvedApi {
+  const apis = providerApis(provider);
+  const found = typeof api === 'string' ? apis.find((a) => a.entry?.id === api) : apis[api ?? 0];
+  if (!found) throw new AuthError('host_not_allowed', 'There is no such API configured for this account’s provider.');
+  return found;
+}
+
+/**
+ * Resource indicators a sign-in asks for: every API with its own token whose
+ * scopes are all among the sign-in scopes (so it is consented at sign-in).
+ * The others need `requestConsent` first.
+ */
+export function signInResources(provider: ProviderConfig): string[] {
+  return (provider.apis ?? [])
+    .filter((a) => a.resource !== undefined && (a.scopes ?? []).every((s) => provider.scopes.includes(s)))
+    .map((a) => a.resource!);
+}
+
+/** Refresh grant parameters that ask for exactly this API's token. */
+export function apiGrantParams(entry: ApiEntry): Record<string, string> {
+  return {
+    ...(entry.scopes !== undefined ? { scope: entry.scopes.join(' ') } : {}),
+    ...(entry.resource !== undefined ? { resource: entry.resource } : {}),
+    ...(entry.audience !== undefined ? { audience: entry.audience } : {}),
+  };
+}
+
+/** OAuth errors that mean "the grant does not cover what was asked": consent is needed, not a new sign-in. */
+export const CONSENT_ERRORS = new Set(['invalid_scope', 'insufficient_scope', 'invalid_target']);
+
+export function consentRequired(api: string, cause?: unknown): AuthError {
+  return new AuthError(
+    'consent_required',
+    `The API "${api}" needs a permission you have not granted to this app yet. Allow it to continue.`,
+    { cause, api },
+  );
+}
+
+/** Scopes an API needs that a token response did not grant (an absent `scope` means all that was asked, RFC 6749 §5.1). */
+export function missingScopes(entry: ApiEntry, grantedScope: string | undefined): string[] {
+  if (entry.scopes === undefined || grantedScope === undefined) return [];
+  const granted = new Set(grantedScope.split(' ').filter(Boolean));
+  return entry.scopes.filter((s) => !granted.has(s));
+}
+
+/**
+ * RFC 6750 §3.1: a resource server's `Bearer error="insufficient_scope"`
+ * challenge, with the scopes it names (`scope="…"`, possibly none).
+ */
+export function insufficientScope(wwwAuthenticate: string | undefined): string[] | null {
+  if (!wwwAuthenticate || !/^\s*Bearer\b/i.test(wwwAuthenticate) || !/\berror="insufficient_scope"/i.test(wwwAuthenticate)) return null;
+  const scope = /\bscope="([\x21\x23-\x5B\x5D-\x7E ]{0,1000})"/i.exec(wwwAuthenticate)?.[1] ?? '';
+  return scope.split(' ').filter(Boolean).slice(0, 50);
+}
+
+export interface RefreshTokenHolderDeps {
+  /** One refresh grant with optional extra parameters (scope, resource, audience). */
+  grant(refreshToken: string, params: Record<string, string> | undefined): Promise<TokenSet & { scope?: string }>;
+  /** Persists a rotated refresh token before it is used. */
+  persist(refreshToken: string): void;
+}
+
+/** The account's refresh token and the queue its grants run through (see the module comment). */
+export class RefreshTokenHolder {
+  #refreshToken: string | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Refresh grants sent, per cache key (`''` for the sign-in token): for tests and the benchmark. */
+  readonly grants = new Map<string, number>();
+
+  constructor(
+    refreshToken: string | undefined,
+    private readonly deps: RefreshTokenHolderDeps,
+  ) {
+    this.#refreshToken = refreshToken;
+  }
+
+  get current(): string | undefined {
+    return this.#refreshToken;
+  }
+
+  /** After consent: the new authorization's refresh token replaces this one. */
+  replace(refreshToken: string): void {
+    this.#refreshToken = refreshToken;
+  }
+
+  run(key: string, params?: Record<string, string>): Promise<TokenSet & { scope?: string }> {
+    const next = this.#queue.then(async () => {
+      const refreshToken = this.#refreshToken;
+      if (!refreshToken) throw new AuthError('invalid_grant', 'Your sign-in has expired and cannot be renewed. Please sign in again.');
+      this.grants.set(key, (this.grants.get(key) ?? 0) + 1);
+      const tokens = await this.deps.grant(refreshToken, params);
+      if (tokens.refreshToken && tokens.refreshToken !== refreshToken && this.#refreshToken === refreshToken) {
+        this.deps.persist(tokens.refreshToken);
+        this.#refreshToken = tokens.refreshToken;
+      }
+      return { ...tokens, refreshToken: this.#refreshToken };
+    });
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+}
+
+interface CachedToken {
+  bearer: BearerToken;
+  expiresAt?: number;
+}
+
+/** One account's API tokens: cached per API, fetched single-flight per API. */
+export class ApiTokens {
+  readonly #cache = new Map<string, CachedToken>();
+  readonly #inflight = new Map<string, Promise<BearerToken>>();
+  #ended = false;
+
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      refreshSkewMs: number;
+      /** Gets a fresh token for the API (a refresh grant through the account's holder). */
+      acquire(api: ResolvedApi): Promise<{ bearer: BearerToken; expiresAt?: number }>;
+    },
+  ) {}
+
+  /** A usable token for the API; with `rejected`, that token was refused (HTTP 401). */
+  async token(api: ResolvedApi, rejected?: string): Promise<BearerToken> {
+    if (this.#ended) throw new AuthError('not_signed_in');
+    const cached = this.#cache.get(api.key);
+    const fresh = cached && (cached.expiresAt === undefined || cached.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
+    if (cached && fresh && cached.bearer.token !== rejected) return cached.bearer;
+    let inflight = this.#inflight.get(api.key);
+    if (!inflight) {
+      inflight = this.deps
+        .acquire(api)
+        .then((got) => {
+          if (this.#ended) throw new AuthError('not_signed_in');
+          this.#cache.set(api.key, got);
+          return got.bearer;
+        })
+        .finally(() => this.#inflight.delete(api.key));
+      this.#inflight.set(api.key, inflight);
+    }
+    return inflight;
+  }
+
+  /** Drops one API's cached token (it lacked a scope that consent has since added). */
+  forget(key: string): void {
+    this.#cache.delete(key);
+  }
+
+  /** Marks every cached token expired (tests, "force expiry"). */
+  expireAll(): void {
+    for (const [key, t] of this.#cache) this.#cache.set(key, { ...t, expiresAt: 0 });
+  }
+
+  /** For sign-out: the cached access tokens to revoke; nothing is cached afterwards. */
+  end(): string[] {
+    this.#ended = true;
+    const tokens = [...this.#cache.values()].map((t) => t.bearer.token);
+    this.#cache.clear();
+    return tokens;
+  }
+}

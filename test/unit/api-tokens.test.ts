@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { ApiTokens, RefreshTokenHolder, findApi, insufficientScope, missingScopes, providerApis, signInResources } from '../../main/auth/api-tokens';
+import { parseAppConfig } from '../../main/auth/config';
+
+const provider = parseAppConfig({
+  scheme: 'com.example.desktop',
+  providers: [
+    {
+      id: 'p',
+      displayName: 'P',
+      issuer: 'https://idp.example.com',
+      clientId: 'c',
+      scopes: ['openid', 'offline_access', 'a:read'],
+      apiBaseUrls: ['https://legacy.example.com/api'],
+      apis: [
+        { id: 'a', baseUrl: 'https://a.example.com', resource: 'https://a.example.com', scopes: ['a:read'] },
+        { id: 'b', baseUrl: 'https://b.example.com', audience: 'urn:b', scopes: ['b:read'] },
+        { id: 'plain', baseUrl: 'https://plain.example.com' },
+      ],
+    },
+  ],
+}).providers[0]!;
+
+describe('API entries', () => {
+  it('apiBaseUrls keep their indexes; declared APIs follow and are found by id', () => {
+    expect(providerApis(provider).map((a) => [a.key, a.ownToken])).toEqual([
+      ['#0', false],
+      ['a', true],
+      ['b', true],
+      ['plain', false],
+    ]);
+    expect(findApi(provider, undefined).baseUrl).toBe('https://legacy.example.com/api');
+    expect(findApi(provider, 'b').entry?.audience).toBe('urn:b');
+    expect(() => findApi(provider, 'nope')).toThrow(expect.objectContaining({ code: 'host_not_allowed' }));
+    expect(() => findApi(provider, 9)).toThrow(expect.objectContaining({ code: 'host_not_allowed' }));
+  });
+
+  it('a sign-in asks for the resources whose scopes it asks for, and nothing else', () => {
+    expect(signInResources(provider)).toEqual(['https://a.example.com']);
+  });
+
+  it('a token response whose scope lacks what the API needs is missing those scopes; an absent scope means all', () => {
+    const b = findApi(provider, 'b').entry!;
+    expect(missingScopes(b, 'openid')).toEqual(['b:read']);
+    expect(missingScopes(b, 'b:read openid')).toEqual([]);
+    expect(missingScopes(b, undefined)).toEqual([]);
+  });
+
+  it('reads an RFC 6750 insufficient_scope challenge and nothing else', () => {
+    expect(insufficientScope('Bearer realm="x", error="insufficient_scope", scope="a:read b:write"')).toEqual(['a:read', 'b:write']);
+    expect(insufficientScope('Bearer error="insufficient_scope"')).toEqual([]);
+    expect(insufficientScope('Bearer error="invalid_token"')).toBeNull();
+    expect(insufficientScope('Basic realm="x", error="insufficient_scope"')).toBeNull();
+    expect(insufficientScope(undefined)).toBeNull();
+  });
+
+  it('config refuses a duplicate API id and a resource with a fragment', () => {
+    const bad = (apis: unknown[]) => () =>
+      parseAppConfig({ scheme: 'com.example.desktop', providers: [{ id: 'p', displayName: 'P', issuer: 'https://i.example', clientId: 'c', scopes: ['openid'], apis }] });
+    expect(bad([{ id: 'a', baseUrl: 'https://a.example' }, { id: 'a', baseUrl: 'https://b.example' }])).toThrow(/duplicate API id/);
+    expect(bad([{ id: 'a', baseUrl: 'https://a.example', resource: 'https://a.example/#x' }])).toThrow(/resource must be an absolute URI/);
+    expect(bad([{ id: 'a', baseUrl: 'https://a.example' }])).not.toThrow();
+  });
+});
+
+describe('RefreshTokenHolder', () => {
+  it('runs grants one at a time, each with the refresh token the previous one rotated to, persisted before use', async () => {
+    const sent: string[] = [];
+    const persisted: string[] = [];
+    let n = 0;
+    const holder = new RefreshTokenHolder('rt0', {
+      grant: async (rt) => {
+        sent.push(rt);
+        await new Promise((r) => setTimeout(r, 5));
+        n += 1;
+        return { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` };
+      },
+      persist: (rt) => persisted.push(rt),
+    });
+    const results = await Promise.all([holder.run('a', { scope: 'a' }), holder.run('b', { scope: 'b' }), holder.run('')]);
+    expect(sent).toEqual(['rt0', 'rt1', 'rt2']);
+    expect(persisted).toEqual(['rt1', 'rt2', 'rt3']);
+    expect(results.map((r) => r.refreshToken)).toEqual(['rt1', 'rt2', 'rt3']);
+    expect(holder.current).toBe('rt3');
+    expect(Object.fromEntries(holder.grants)).toEqual({ a: 1, b: 1, '': 1 });
+  });
+
+  it('a failed grant does not block the next one', async () => {
+    let fail = true;
+    const holder = new RefreshTokenHolder('rt', {
+      grant: async () => {
+        if (fail) throw new Error('down');
+        return { accessToken: 'at', tokenType: 'Bearer' };
+      },
+      persist: () => {},
+    });
+    await expect(holder.run('a')).rejects.toThrow('down');
+    fail = false;
+    await expect(holder.run('a')).resolves.toMatchObject({ accessToken: 'at', refreshToken: 'rt' });
+  });
+});
+
+describe('ApiTokens', () => {
+  it('200 concurrent calls on one API with an expired token → one acquisition; another API is not held by it', async () => {
+    let now = 0;
+    const acquired: string[] = [];
+    const gates = new Map<string, () => void>();
+    const tokens = new ApiTokens({
+      clock: () => now,
+      refreshSkewMs: 0,
+      acquire: async (api) => {
+        const n = acquired.push(api.key);
+        if (api.key === 'a') await new Promise<void>((r) => gates.set('a', r));
+        return { bearer: { token: `${api.key}-${n}`, type: 'Bearer' }, expiresAt: now + 1000 };
+      },
+    });
+    const a = findApi(provider, 'a');
+    const b = findApi(provider, 'b');
+    const storm = Promise.all(Array.from({ length: 200 }, () => tokens.token(a)));
+    await expect(tokens.token(b)).resolves.toMatchObject({ token: 'b-2' });
+    gates.get('a')!();
+    expect(new Set((await storm).map((t) => t.token))).toEqual(new Set(['a-1']));
+    expect(acquired).toEqual(['a', 'b']);
+    // Cached until expiry; a rejected token is replaced; after end() nothing is handed out.
+    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-1' });
+    now = 2000;
+    const again = tokens.token(a);
+    gates.get('a')!();
+    await expect(again).resolves.toMatchObject({ token: 'a-3' });
+    expect(tokens.end()).toEqual(expect.arrayContaining(['a-3', 'b-2']));
+    await expect(tokens.token(b)).rejects.toMatchObject({ code: 'not_signed_in' });
+  });
+});
