@@ -82,7 +82,10 @@ export async function accountsBench(env: BenchEnv): Promise<Metrics> {
     return dt;
   };
   const resources = [contacts.resource, calendar.resource];
-  const bareTokens = [(await bare.signIn(config.providers[0]!.scopes.join(' '), resources)).refresh_token, (await bare.signIn(config.providers[0]!.scopes.join(' '), resources)).refresh_token];
+  const bareTokens = [
+    (await bare.signIn(config.providers[0]!.scopes.join(' '), resources)).refresh_token,
+    (await bare.signIn(config.providers[0]!.scopes.join(' '), resources)).refresh_token,
+  ];
   if (bareTokens.some((t) => !t)) throw new Error('the provider issued no refresh token');
   const floorStorm = async () => {
     const t0 = now();
@@ -128,7 +131,13 @@ export async function accountsBench(env: BenchEnv): Promise<Metrics> {
       // Only the active account's token is real: a refresh of any other one would fail the run.
       const active = i === count - 1;
       seed.saveAccount(
-        { id: `demo:person-${i}`, providerId: 'demo', refreshToken: active ? realToken : `${realToken.slice(0, -6)}${String(i).padStart(6, '0')}`, user: { sub: `person-${i}`, name: `Person ${i}`, email: `person-${i}@example.test` }, savedAt: Date.now() },
+        {
+          id: `demo:person-${i}`,
+          providerId: 'demo',
+          refreshToken: active ? realToken : `${realToken.slice(0, -6)}${String(i).padStart(6, '0')}`,
+          user: { sub: `person-${i}`, name: `Person ${i}`, email: `person-${i}@example.test` },
+          savedAt: Date.now(),
+        },
         { active },
       );
     }
@@ -155,13 +164,20 @@ export async function accountsBench(env: BenchEnv): Promise<Metrics> {
     // Each restore rotates the refresh token: hand the new one to the other file, so both sides restore a live account.
     const rotated = new Vault({ cipher, store: new JsonFileStore(file) }).loadAccounts().find((a) => a.id === activeIn(file))!;
     const other = file === hundred ? one : hundred;
-    new Vault({ cipher, store: new JsonFileStore(other) }).saveAccount({ ...rotated, id: activeIn(other), user: { sub: activeIn(other).slice('demo:'.length) } }, { active: true });
+    new Vault({ cipher, store: new JsonFileStore(other) }).saveAccount(
+      { ...rotated, id: activeIn(other), user: { sub: activeIn(other).slice('demo:'.length) } },
+      { active: true },
+    );
     await restoring.dispose();
     return dt;
   };
   // The floor's vault: one account, with the same live refresh token.
   new Vault({ cipher, store: new JsonFileStore(one) }).saveAccount(
-    { ...new Vault({ cipher, store: new JsonFileStore(hundred) }).loadAccounts().find((a) => a.id === activeIn(hundred))!, id: activeIn(one), user: { sub: 'person-0' } },
+    {
+      ...new Vault({ cipher, store: new JsonFileStore(hundred) }).loadAccounts().find((a) => a.id === activeIn(hundred))!,
+      id: activeIn(one),
+      user: { sub: 'person-0' },
+    },
     { active: true },
   );
   const r100 = restore(hundred, 100);
@@ -172,7 +188,7 @@ export async function accountsBench(env: BenchEnv): Promise<Metrics> {
   env.progress(`accounts: ${restores.a.length} restores of 100 accounts`);
   out.restore_100_accounts = compared(restores.a, restores.b, {
     unit: 'ms',
-    note: 'start-up with 100 stored accounts: read, validate and decrypt every entry (the account list needs names), create 100 accounts, refresh only the active one (checked: exactly 1 refresh), minus the provider\'s time; floor: the same path with the active account alone',
+    note: "start-up with 100 stored accounts: read, validate and decrypt every entry (the account list needs names), create 100 accounts, refresh only the active one (checked: exactly 1 refresh), minus the provider's time; floor: the same path with the active account alone",
     parts: { vault_read: reads },
   });
 

@@ -46,7 +46,12 @@ export async function startBareClient(demo: RemoteDemo, redirectUri: string, sch
     authorize,
     signIn: async (scope, resources) => {
       const a = await authorize(scope, resources);
-      return client.authorizationCodeGrant(config, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce, idTokenExpected: true });
+      return client.authorizationCodeGrant(config, a.callback, {
+        pkceCodeVerifier: a.verifier,
+        expectedState: a.state,
+        expectedNonce: a.nonce,
+        idTokenExpected: true,
+      });
     },
   };
 }

@@ -10,7 +10,15 @@ const redirectUri = process.argv[2] ?? 'com.example.desktop:/callback';
 // DPoP nonces required (both servers): `api_call_dpop_after_nonce` forces a challenge by rotating the API's nonce.
 // Only DPoP requests are affected; the Bearer sections do not send proofs.
 const demo = await startDemoProvider({ redirectUris: [redirectUri], accessTokenTtlSeconds: 3600, dpop: { requireNonce: true } });
-process.send?.({ type: 'ready', issuer: demo.issuer, apiBaseUrl: demo.apiBaseUrl, clientId: demo.clientId, credentials: demo.credentials, colleague: demo.colleague, apis: demo.apis });
+process.send?.({
+  type: 'ready',
+  issuer: demo.issuer,
+  apiBaseUrl: demo.apiBaseUrl,
+  clientId: demo.clientId,
+  credentials: demo.credentials,
+  colleague: demo.colleague,
+  apis: demo.apis,
+});
 let closing = false;
 const close = () => {
   if (closing) return;

@@ -42,7 +42,19 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
 }
 
 /** The order of the issue's list, so the table reads the same every run. */
-const ORDER = ['api_call', 'refresh_storm', 'api_refresh_storm', 'sign_in', 'restore', 'account_switch', 'vault_load_all', 'renderer', 'heap', 'main_start', 'asar'];
+const ORDER = [
+  'api_call',
+  'refresh_storm',
+  'api_refresh_storm',
+  'sign_in',
+  'restore',
+  'account_switch',
+  'vault_load_all',
+  'renderer',
+  'heap',
+  'main_start',
+  'asar',
+];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
   return i === -1 ? ORDER.length : i;
@@ -100,7 +112,9 @@ async function main(): Promise<void> {
   writeFileSync(outFile, `${JSON.stringify(ordered, null, 2)}\n`);
   console.table(rows(ordered).map(({ unit: _unit, ...r }) => r));
   console.log(`\n${markdownTable(ordered)}\n`);
-  const missed = Object.entries(ordered).filter(([, m]) => m.pass === false).map(([k]) => k);
+  const missed = Object.entries(ordered)
+    .filter(([, m]) => m.pass === false)
+    .map(([k]) => k);
   console.log(
     `${quick ? 'quick run (fewer iterations), ' : ''}${seconds.toFixed(0)} s on ${cpus().length} CPUs, Node ${process.version}; wrote ${path.relative(process.cwd(), outFile)}` +
       (missed.length ? `; targets missed: ${missed.join(', ')}` : '; all targets met'),

@@ -78,24 +78,36 @@ export async function signInOverhead(env: BenchEnv): Promise<Metrics> {
   const localMs = ours.map((s) => s.localMs);
   const writeMs = ours.map((s) => s.vaultWriteMs);
   return {
-    sign_in_overhead: compared(localMs, floor.map((s) => s.localMs), {
-      unit: 'ms',
-      target: { limit: 1.2, on: 'ratio' },
-      note: 'callback handed to the core → session persisted, minus the token and userinfo endpoints\' time; floor: bare authorizationCodeGrant minus its token endpoint time',
-      parts: { vault_write: writeMs, rest: ours.map((s) => s.localMs - s.vaultWriteMs) },
-    }),
+    sign_in_overhead: compared(
+      localMs,
+      floor.map((s) => s.localMs),
+      {
+        unit: 'ms',
+        target: { limit: 1.2, on: 'ratio' },
+        note: "callback handed to the core → session persisted, minus the token and userinfo endpoints' time; floor: bare authorizationCodeGrant minus its token endpoint time",
+        parts: { vault_write: writeMs, rest: ours.map((s) => s.localMs - s.vaultWriteMs) },
+      },
+    ),
     sign_in_vault_write: compared(writeMs, null, {
       unit: 'ms',
       note: 'part of sign_in_overhead: read + validate the vault, encrypt, atomic durable write (temp file, fsync, rename, fsync dir)',
     }),
-    sign_in_vs_persisting_floor: compared(localMs, floor.map((s) => s.localMs + s.persistMs), {
-      unit: 'ms',
-      note: 'sign_in_overhead against a floor that also persists: bare grant + encrypt the refresh token + one atomic durable JsonFileStore write',
-    }),
-    sign_in_total: compared(ours.map((s) => s.totalMs), floor.map((s) => s.totalMs), {
-      unit: 'ms',
-      note: 'end to end: callback → persisted incl. the token and userinfo requests; floor: bare grant incl. its token request',
-    }),
+    sign_in_vs_persisting_floor: compared(
+      localMs,
+      floor.map((s) => s.localMs + s.persistMs),
+      {
+        unit: 'ms',
+        note: 'sign_in_overhead against a floor that also persists: bare grant + encrypt the refresh token + one atomic durable JsonFileStore write',
+      },
+    ),
+    sign_in_total: compared(
+      ours.map((s) => s.totalMs),
+      floor.map((s) => s.totalMs),
+      {
+        unit: 'ms',
+        note: 'end to end: callback → persisted incl. the token and userinfo requests; floor: bare grant incl. its token request',
+      },
+    ),
   };
 }
 
@@ -161,7 +173,11 @@ export async function apiCalls(env: BenchEnv): Promise<Metrics> {
       target: { limit: 1.1, on: 'ratio' },
       note: 'api:request IPC handler (sender check, payload validation) → core (token from memory, allow-list, header) → fetch → answer serialised with V8 structured clone as Electron IPC does; floor: fetch + text() of the same URL with the same header',
     }),
-    api_call_c32: compared(c32.a, c32.b, { unit: 'ms per call', target: { limit: 1.1, on: 'ratio' }, note: `the same, 32 calls in flight; ${blocks} blocks of ${total / blocks} calls per side, alternating` }),
+    api_call_c32: compared(c32.a, c32.b, {
+      unit: 'ms per call',
+      target: { limit: 1.1, on: 'ratio' },
+      note: `the same, 32 calls in flight; ${blocks} blocks of ${total / blocks} calls per side, alternating`,
+    }),
   };
 }
 
@@ -284,10 +300,13 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
     const l = await interleave(env.n(60, 10), loadAll, plain);
     out[`restore_${count}`] = compared(r.a, r.b, {
       unit: 'ms',
-      note: 'the app start-up path: new file store + vault + core, restore() = read and decrypt the last session, refresh it (response handling, rotated token written durably), minus the provider\'s time; floor: JSON.parse(readFileSync) of the same file',
+      note: "the app start-up path: new file store + vault + core, restore() = read and decrypt the last session, refresh it (response handling, rotated token written durably), minus the provider's time; floor: JSON.parse(readFileSync) of the same file",
       parts: { vault_read: reads, vault_write: writes },
     });
-    out[`vault_load_all_${count}`] = compared(l.a, l.b, { unit: 'ms', note: 'Vault.loadAll(): read, validate and decrypt every entry (an account list; not on the start-up path)' });
+    out[`vault_load_all_${count}`] = compared(l.a, l.b, {
+      unit: 'ms',
+      note: 'Vault.loadAll(): read, validate and decrypt every entry (an account list; not on the start-up path)',
+    });
     env.progress(`restore: ${count} accounts`);
   }
   return out;
@@ -313,7 +332,11 @@ export function rendererBundle(rendererDir: string): Metrics {
   walk(rendererDir);
   if (files.length === 0) throw new Error(`no JS or CSS under ${rendererDir}: run npm run build`);
   return {
-    renderer_gzip_bytes: single(gz, { unit: 'bytes', target: { limit: 50 * 1024, on: 'value' }, note: `${files.length} files (${files.join(', ')}), ${raw} bytes before gzip` }),
+    renderer_gzip_bytes: single(gz, {
+      unit: 'bytes',
+      target: { limit: 50 * 1024, on: 'value' },
+      note: `${files.length} files (${files.join(', ')}), ${raw} bytes before gzip`,
+    }),
   };
 }
 

@@ -35,9 +35,21 @@ export function timedVault(inner: Vault): TimedVault {
       status: () => inner.status(),
       loadAccounts: () => timed(() => inner.loadAccounts(), read),
       activeAccountId: () => timed(() => inner.activeAccountId(), read),
-      saveAccount: (account, opts) => timed(() => inner.saveAccount(account, opts), write),
-      removeAccount: (id) => timed(() => inner.removeAccount(id), write),
-      setActiveAccountId: (id) => timed(() => inner.setActiveAccountId(id), write),
+      saveAccount: (account, opts) => {
+        timed(() => {
+          inner.saveAccount(account, opts);
+        }, write);
+      },
+      removeAccount: (id) => {
+        timed(() => {
+          inner.removeAccount(id);
+        }, write);
+      },
+      setActiveAccountId: (id) => {
+        timed(() => {
+          inner.setActiveAccountId(id);
+        }, write);
+      },
     },
     get readMs() {
       return readMs;

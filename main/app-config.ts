@@ -118,7 +118,12 @@ export function parseAppConfigAt(where: string, value: unknown): AppConfig {
 }
 
 const splitList = (value: string | undefined, sep: RegExp): string[] | undefined =>
-  value === undefined ? undefined : value.split(sep).map((s) => s.trim()).filter((s) => s.length > 0);
+  value === undefined
+    ? undefined
+    : value
+        .split(sep)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 
 /** One provider from environment variables; validation is left to `parseAppConfig`. */
 function configFromEnv(env: LoadAppConfigDeps['env']): unknown {

@@ -89,7 +89,12 @@ function defaultDeps(): MainDeps {
     // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override. The packaged
     // configuration is written by the build (scripts/build-app-config.ts) next to dist/main.
     loadConfig: () =>
-      loadAppConfig({ env: process.env, readFile: (p) => readFileSync(p, 'utf8'), userDataDir: app.getPath('userData'), packagedConfigPath: path.join(here, '../config/app.config.json') }),
+      loadAppConfig({
+        env: process.env,
+        readFile: (p) => readFileSync(p, 'utf8'),
+        userDataDir: app.getPath('userData'),
+        packagedConfigPath: path.join(here, '../config/app.config.json'),
+      }),
     // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
     // built for a real provider does not contain them (dist/main/demo/ is left out).
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
@@ -156,7 +161,9 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   installQuitCleanup(cleanups, log);
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
-  app.on('web-contents-created', (_event, contents) => { hardenWebContents(contents, { openExternal: deps.openUrl, logger: log }); });
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, { openExternal: deps.openUrl, logger: log });
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

@@ -30,7 +30,9 @@ const bridge: AuthBridge = {
     if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');
     // The page gets the state only: the event object carries `sender`, a
     // way back into ipcRenderer.
-    const wrapped = (_event: IpcRendererEvent, state: SessionState) => listener(state);
+    const wrapped = (_event: IpcRendererEvent, state: SessionState) => {
+      listener(state);
+    };
     ipcRenderer.on(IPC_CHANNELS.sessionChanged, wrapped);
     return () => {
       ipcRenderer.removeListener(IPC_CHANNELS.sessionChanged, wrapped);

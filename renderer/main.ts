@@ -112,7 +112,8 @@ function render(): void {
   const active = accounts.find((a) => a.active);
   if (view.consent && !accounts.some((a) => a.id === view.consent?.accountId)) view.consent = null;
   ui.consent.hidden = view.consent === null || mode !== 'signed_in';
-  if (view.consent) ui.consentText.textContent = `${apiName(active?.providerId, view.consent.api)} needs a permission you have not granted yet. Allow it in your browser to continue.`;
+  if (view.consent)
+    ui.consentText.textContent = `${apiName(active?.providerId, view.consent.api)} needs a permission you have not granted yet. Allow it in your browser to continue.`;
   ui.grantConsent.disabled = view.busy;
 
   if (session?.status === 'signed_in') {
@@ -405,7 +406,9 @@ async function start(): Promise<void> {
   ui.addAccount.addEventListener('click', () => void onAddAccount());
   ui.signOutAll.addEventListener('click', () => void onSignOutAll());
   ui.grantConsent.addEventListener('click', () => void onGrantConsent());
-  window.auth.onSessionChanged((state) => setSession(state));
+  window.auth.onSessionChanged((state) => {
+    setSession(state);
+  });
 
   const providers = await call(() => window.auth.listProviders());
   setProviders(providers ?? []);

@@ -54,9 +54,7 @@ export function findApi(provider: ProviderConfig, api: number | string | undefin
  * The others need `requestConsent` first.
  */
 export function signInResources(provider: ProviderConfig): string[] {
-  return (provider.apis ?? [])
-    .filter((a) => a.resource !== undefined && (a.scopes ?? []).every((s) => provider.scopes.includes(s)))
-    .map((a) => a.resource!);
+  return (provider.apis ?? []).filter((a) => a.resource !== undefined && (a.scopes ?? []).every((s) => provider.scopes.includes(s))).map((a) => a.resource!);
 }
 
 /** Refresh grant parameters that ask for exactly this API's token. */
@@ -72,11 +70,7 @@ export function apiGrantParams(entry: ApiEntry): Record<string, string> {
 export const CONSENT_ERRORS = new Set(['invalid_scope', 'insufficient_scope', 'invalid_target']);
 
 export function consentRequired(api: string, cause?: unknown): AuthError {
-  return new AuthError(
-    'consent_required',
-    `The API "${api}" needs a permission you have not granted to this app yet. Allow it to continue.`,
-    { cause, api },
-  );
+  return new AuthError('consent_required', `The API "${api}" needs a permission you have not granted to this app yet. Allow it to continue.`, { cause, api });
 }
 
 /** Scopes an API needs that a token response did not grant (an absent `scope` means all that was asked, RFC 6749 §5.1). */

@@ -171,7 +171,11 @@ class DesktopAuthCore implements AuthCore {
     this.#providers = new Map(opts.config.providers.map((p) => [p.id, p]));
     this.#pending = new PendingSignIns(opts.signInTimeoutMs ?? 5 * 60_000);
     this.#callbackParams = [
-      ...new Set(opts.config.providers.flatMap((p) => [p.callback?.codeParam, ...Object.values(p.callback?.identity ?? {})].filter((n): n is string => typeof n === 'string'))),
+      ...new Set(
+        opts.config.providers.flatMap((p) =>
+          [p.callback?.codeParam, ...Object.values(p.callback?.identity ?? {})].filter((n): n is string => typeof n === 'string'),
+        ),
+      ),
     ];
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     for (const providerId of providersWithSecrets(opts.config)) {
@@ -238,14 +242,18 @@ class DesktopAuthCore implements AuthCore {
     for (const entry of stored) {
       const provider = this.#providers.get(entry.providerId);
       if (!provider) {
-        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        this.#vaultStep('remove_failed', () => {
+          vault.removeAccount(entry.id);
+        });
         continue;
       }
       if (this.#accounts.get(entry.id)) continue;
       const tokens = this.#storedTokens(entry);
       if (!tokens) {
         // A long-lived access token (no refresh token) past its expiry: nothing left to use.
-        this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+        this.#vaultStep('remove_failed', () => {
+          vault.removeAccount(entry.id);
+        });
         this.#log('info', 'restore.access_token_expired', { providerId: entry.providerId });
         continue;
       }
@@ -256,7 +264,9 @@ class DesktopAuthCore implements AuthCore {
         } catch {
           // A key that does not import cannot prove anything: the bound token is useless.
           this.#log('warn', 'restore.dpop_key_unusable', { providerId: entry.providerId });
-          this.#vaultStep('remove_failed', () => vault.removeAccount(entry.id));
+          this.#vaultStep('remove_failed', () => {
+            vault.removeAccount(entry.id);
+          });
           continue;
         }
       }
@@ -265,7 +275,10 @@ class DesktopAuthCore implements AuthCore {
     if (this.#accounts.size === 0) return this.getSession();
     // A vault last written by an older app has no active account: the most recently saved one is.
     const wanted = vault.activeAccountId();
-    const activeId = wanted !== null && this.#accounts.get(wanted) ? wanted : [...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null;
+    const activeId =
+      wanted !== null && this.#accounts.get(wanted)
+        ? wanted
+        : ([...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null);
     this.#accounts.setActive(activeId);
     this.#emit();
     const active = this.#accounts.active();
@@ -301,7 +314,9 @@ class DesktopAuthCore implements AuthCore {
     if (!this.#accounts.get(accountId)) throw new AuthError('not_signed_in', 'That account is not signed in.');
     this.#accounts.setActive(accountId);
     this.#endReason = undefined;
-    this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(accountId));
+    this.#vaultStep('save_failed', () => {
+      this.#opts.vault.setActiveAccountId(accountId);
+    });
     this.#emit();
     return this.getSession();
   }
@@ -329,13 +344,7 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** The authorization code flow for a sign-in or a consent; resolves once the callback is handled. */
-  async #authorize(
-    provider: ProviderConfig,
-    params: Record<string, string>,
-    scopes: string[],
-    resources: string[],
-    purpose: Purpose,
-  ): Promise<SessionState> {
+  async #authorize(provider: ProviderConfig, params: Record<string, string>, scopes: string[], resources: string[], purpose: Purpose): Promise<SessionState> {
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
     this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
 
@@ -487,8 +496,12 @@ class DesktopAuthCore implements AuthCore {
     }
     const accepted: AcceptedCallback = { url: parsed.url, params: parsed.params, stateless: parsed.kind === 'stateless' };
     void this.#complete(taken, accepted).then(
-      (value) => taken.settle({ value }),
-      (err: unknown) => taken.settle({ error: toAuthError(err, 'Sign-in') }),
+      (value) => {
+        taken.settle({ value });
+      },
+      (err: unknown) => {
+        taken.settle({ error: toAuthError(err, 'Sign-in') });
+      },
     );
     return true;
   }
@@ -657,14 +670,20 @@ class DesktopAuthCore implements AuthCore {
     const currentUrl = new URL(pending.redirectUri);
     currentUrl.search = params.toString();
     const dpop = pending.dpopKey?.handle(config);
-    const response = await client.authorizationCodeGrant(config, currentUrl, {
-      ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
-      // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
-      // that carried no state and was bound to this sign-in by its own loopback listener or by PKCE
-      // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
-      expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
-      ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
-    }, provider.tokenRequest?.includeState ? { state: pending.state } : undefined, dpop ? { DPoP: dpop } : undefined);
+    const response = await client.authorizationCodeGrant(
+      config,
+      currentUrl,
+      {
+        ...(pending.codeVerifier !== NO_PKCE ? { pkceCodeVerifier: pending.codeVerifier } : {}),
+        // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
+        // that carried no state and was bound to this sign-in by its own loopback listener or by PKCE
+        // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
+        expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
+        ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
+      },
+      provider.tokenRequest?.includeState ? { state: pending.state } : undefined,
+      dpop ? { DPoP: dpop } : undefined,
+    );
     this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
     // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
@@ -702,9 +721,15 @@ class DesktopAuthCore implements AuthCore {
       else if (tokens.accessToken) {
         const accessToken = { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) };
         this.#persist(account, { accessToken }, { active: true });
-      } else this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(null));
+      } else
+        this.#vaultStep('save_failed', () => {
+          this.#opts.vault.setActiveAccountId(null);
+        });
     }
-    this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
+    this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', {
+      providerId: provider.id,
+      persistent: this.#opts.vault.status().persistent,
+    });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
     return this.getSession();
@@ -716,12 +741,21 @@ class DesktopAuthCore implements AuthCore {
    * changes: their tokens are dropped unused (not revoked: that person may be
    * another account of this app, and revoking would end their grant).
    */
-  #mergeConsent(purpose: Extract<Purpose, { kind: 'consent' }>, user: UserInfo, tokens: TokenSet, granted: string[] | undefined, dpopKey: DpopKey | undefined): void {
+  #mergeConsent(
+    purpose: Extract<Purpose, { kind: 'consent' }>,
+    user: UserInfo,
+    tokens: TokenSet,
+    granted: string[] | undefined,
+    dpopKey: DpopKey | undefined,
+  ): void {
     const account = this.#accounts.get(purpose.accountId);
     if (!account) throw new AuthError('not_signed_in', 'That account was signed out while the permission was being asked for.');
     if (user.sub !== account.user.sub) {
       this.#log('warn', 'consent.account_mismatch', { providerId: account.providerId });
-      throw new AuthError('account_mismatch', 'You signed in as a different person than the account this permission was for, so nothing was changed. Try again and sign in as that account.');
+      throw new AuthError(
+        'account_mismatch',
+        'You signed in as a different person than the account this permission was for, so nothing was changed. Try again and sign in as that account.',
+      );
     }
     if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
     account.grant.replace(tokens.refreshToken);
@@ -792,7 +826,9 @@ class DesktopAuthCore implements AuthCore {
         return { ...tokens, ...(typeof response.scope === 'string' ? { scope: response.scope } : {}) };
       },
       // The holder calls this before the rotated token is used.
-      persist: (refreshToken) => this.#persist(account, { refreshToken }),
+      persist: (refreshToken) => {
+        this.#persist(account, { refreshToken });
+      },
     });
     const session: TokenSession = new TokenSession(provider.id, user, tokens, {
       clock: this.#clock,
@@ -809,7 +845,9 @@ class DesktopAuthCore implements AuthCore {
       // Already persisted by the holder.
       persistRefreshToken: () => {},
       backoff: this.#backoff,
-      onRefreshRejected: (err) => this.#rejected(account, err),
+      onRefreshRejected: (err) => {
+        this.#rejected(account, err);
+      },
       onConnectivity: (offline, retryInMs) => {
         if (this.#accounts.get(account.id) !== account) return;
         this.#clearRecovery(account);
@@ -907,7 +945,9 @@ class DesktopAuthCore implements AuthCore {
       this.#recoveryTimers.delete(account);
       if (this.#accounts.get(account.id) !== account || this.#disposed) return;
       account.session.retryNow().then(
-        () => this.#log('info', 'refresh.recovered', { providerId: account.providerId }),
+        () => {
+          this.#log('info', 'refresh.recovered', { providerId: account.providerId });
+        },
         () => {},
       );
     }, delayMs);
@@ -926,7 +966,8 @@ class DesktopAuthCore implements AuthCore {
     const vault = this.#opts.vault;
     if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
     // Slower than the refresh retry (up to an hour): the attempts must stretch over days of being offline.
-    const delay = delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
+    const delay =
+      delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
     this.#revocationTimer = setTimeout(() => {
       this.#revocationTimer = null;
       this.#revocationRun = this.#retryRevocations().then(
@@ -1030,11 +1071,15 @@ class DesktopAuthCore implements AuthCore {
       const wasActive = this.#accounts.activeId === account.id;
       this.#accounts.remove(account.id);
       if (opts.clearVault !== false) {
-        this.#vaultStep('remove_failed', () => this.#opts.vault.removeAccount(account.id));
+        this.#vaultStep('remove_failed', () => {
+          this.#opts.vault.removeAccount(account.id);
+        });
         const next = wasActive && opts.activateNext !== false ? this.#accounts.all()[0] : undefined;
         if (next) {
           this.#accounts.setActive(next.id);
-          this.#vaultStep('save_failed', () => this.#opts.vault.setActiveAccountId(next.id));
+          this.#vaultStep('save_failed', () => {
+            this.#opts.vault.setActiveAccountId(next.id);
+          });
         }
       }
     }
@@ -1053,4 +1098,3 @@ class DesktopAuthCore implements AuthCore {
     }
   }
 }
-

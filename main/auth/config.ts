@@ -40,9 +40,7 @@ const httpsOrLoopback = (what: string) =>
   );
 
 /** A JSON path into a token/userinfo response: `access_token`, `$.data.token`, `items.0.value`. */
-const jsonPath = z
-  .string()
-  .regex(/^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a response path is dot-separated keys, e.g. "data.access_token"');
+const jsonPath = z.string().regex(/^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a response path is dot-separated keys, e.g. "data.access_token"');
 
 /**
  * Names a body template may use: the parameters of the standard token request
@@ -50,7 +48,17 @@ const jsonPath = z
  * `{{name|number}}` / `{{name|boolean}}` as the whole value become a JSON
  * number / boolean (for documents whose templates show unquoted placeholders).
  */
-export const BODY_TEMPLATE_NAMES = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'client_id', 'client_secret', 'refresh_token', 'state', 'scope'] as const;
+export const BODY_TEMPLATE_NAMES = [
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'client_id',
+  'client_secret',
+  'refresh_token',
+  'state',
+  'scope',
+] as const;
 export const BODY_PLACEHOLDER_RE = /\{\{([A-Za-z0-9_]+)(?:\|([a-z]+))?\}\}/g;
 const BODY_TYPES = new Set(['number', 'boolean']);
 
@@ -144,7 +152,12 @@ const apiEntrySchema = z
       }, 'resource must be an absolute URI without a fragment (RFC 8707)')
       .optional(),
     /** For providers that name the target API `audience` (e.g. Auth0) instead of `resource`. */
-    audience: z.string().min(1).max(2048).regex(/^[^\s]+$/, 'audience may not contain spaces').optional(),
+    audience: z
+      .string()
+      .min(1)
+      .max(2048)
+      .regex(/^[^\s]+$/, 'audience may not contain spaces')
+      .optional(),
   })
   .strict();
 
@@ -152,9 +165,7 @@ export type ApiEntry = z.infer<typeof apiEntrySchema>;
 
 const providerConfigSchema = z
   .object({
-    id: z
-      .string()
-      .regex(PROVIDER_ID_RE, `id ${PROVIDER_ID_RULE}`),
+    id: z.string().regex(PROVIDER_ID_RE, `id ${PROVIDER_ID_RULE}`),
     displayName: z.string().min(1).max(100),
     /**
      * OIDC / RFC 8414 issuer. Without `endpoints`, its discovery document is
@@ -306,14 +317,25 @@ const providerConfigSchema = z
           'a provider that does not echo "state" needs another way to tie its callback to the sign-in: set "redirect": "loopback" (a one-time listener per sign-in) or keep PKCE on (remove "pkce": false)',
       });
     }
-    for (const [field, name] of Object.entries({ codeParam: cb?.codeParam, ...Object.fromEntries(Object.entries(cb?.identity ?? {}).map(([k, v]) => [`identity.${k}`, v])) })) {
+    for (const [field, name] of Object.entries({
+      codeParam: cb?.codeParam,
+      ...Object.fromEntries(Object.entries(cb?.identity ?? {}).map(([k, v]) => [`identity.${k}`, v])),
+    })) {
       if (typeof name === 'string' && PROTOCOL_CALLBACK_PARAMS.has(name)) {
-        ctx.addIssue({ code: 'custom', path: ['callback', ...field.split('.')], message: `"${name}" is a protocol parameter of the callback; name the provider's own parameter` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['callback', ...field.split('.')],
+          message: `"${name}" is a protocol parameter of the callback; name the provider's own parameter`,
+        });
       }
     }
     for (const [name, value] of Object.entries(p.tokenRequest?.bodyTemplate ?? {})) {
       if (value === '{{client_id|number}}' && !Number.isFinite(Number(p.clientId))) {
-        ctx.addIssue({ code: 'custom', path: ['tokenRequest', 'bodyTemplate', name], message: 'clientId is not a number, so {{client_id|number}} cannot be sent; use "{{client_id}}"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tokenRequest', 'bodyTemplate', name],
+          message: 'clientId is not a number, so {{client_id|number}} cannot be sent; use "{{client_id}}"',
+        });
       }
     }
     if (p.scopes.length === 0 && !p.endpoints) {
@@ -336,7 +358,9 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
  * whole value is then encoded once more as a parameter of the authorization URL.
  */
 export function fillAuthorizeParam(value: string, vars: { redirect_uri: string; state: string }): string {
-  return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) => (name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m));
+  return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) =>
+    name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m,
+  );
 }
 
 const appConfigSchema = z

@@ -75,7 +75,7 @@ export class DpopKey {
   /** A new key pair; extractable so that it can be written into the vault. */
   static async generate(alg: DpopAlg): Promise<DpopKey> {
     const pair = (await crypto.subtle.generateKey(ALGORITHMS[alg], true, ['sign', 'verify'])) as CryptoKeyPair;
-    const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey));
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
     const stored = dpopPrivateJwkSchema.parse(
       jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, alg } : { kty: 'OKP', crv: jwk.crv, x: jwk.x, d: jwk.d, alg },
     );
@@ -87,8 +87,11 @@ export class DpopKey {
     const algorithm = ALGORITHMS[stored.alg];
     // The key material without `alg` (the JWK's own), and its public half without `d`.
     const material: JsonWebKey =
-      stored.kty === 'EC' ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y, d: stored.d } : { kty: stored.kty, crv: stored.crv, x: stored.x, d: stored.d };
-    const publicMaterial: JsonWebKey = stored.kty === 'EC' ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y } : { kty: stored.kty, crv: stored.crv, x: stored.x };
+      stored.kty === 'EC'
+        ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y, d: stored.d }
+        : { kty: stored.kty, crv: stored.crv, x: stored.x, d: stored.d };
+    const publicMaterial: JsonWebKey =
+      stored.kty === 'EC' ? { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y } : { kty: stored.kty, crv: stored.crv, x: stored.x };
     const privateKey = await crypto.subtle.importKey('jwk', { ...material, ext: true }, algorithm, true, ['sign']);
     const publicKey = await crypto.subtle.importKey('jwk', { ...publicMaterial, ext: true }, algorithm, true, ['verify']);
     return DpopKey.#from(stored, { privateKey, publicKey });
@@ -143,7 +146,10 @@ export class DpopKey {
     const nonce = this.#nonces.get(url.origin);
     // ath is the same for every request with one access token: computed once per token.
     if (this.#ath?.token !== accessToken) {
-      this.#ath = { token: accessToken, value: Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))).toString('base64url') };
+      this.#ath = {
+        token: accessToken,
+        value: Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))).toString('base64url'),
+      };
     }
     const ath = this.#ath.value;
     return new SignJWT({

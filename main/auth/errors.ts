@@ -111,7 +111,7 @@ export function transportFailure(err: unknown): AuthError | null {
   for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth += 1) {
     const code = (current as { code?: unknown }).code;
     const message = current instanceof Error ? current.message : '';
-    if ((typeof code === 'string' && UNTRUSTED_CERT_CODES.has(code)) || /net::ERR_CERT_AUTHORITY_INVALID/.test(message)) {
+    if ((typeof code === 'string' && UNTRUSTED_CERT_CODES.has(code)) || message.includes('net::ERR_CERT_AUTHORITY_INVALID')) {
       return new AuthError('tls_untrusted', undefined, { cause: err });
     }
     // undici's ProxyAgent: "Proxy response (407) !== 200 when HTTP Tunneling"; Chromium: ERR_PROXY_AUTH_*.

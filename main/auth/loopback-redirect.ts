@@ -71,7 +71,9 @@ export async function openLoopbackRedirect(opts: { onCallback: (url: string) => 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
-      server.close(() => { resolve(); });
+      server.close(() => {
+        resolve();
+      });
       server.closeAllConnections();
     });
     return closing;
@@ -79,7 +81,9 @@ export async function openLoopbackRedirect(opts: { onCallback: (url: string) => 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { resolve(); });
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   port = (server.address() as AddressInfo).port;
   opts.logger('debug', 'loopback.listening', { port });

@@ -39,7 +39,7 @@ function isNetworkFailure(err: unknown): boolean {
   if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return true;
   // Electron's net.fetch rejects with Chromium's error name (`net::ERR_CONNECTION_REFUSED`, `net::ERR_INTERNET_DISCONNECTED`…).
-  if (err instanceof Error && err.message.startsWith("net::ERR_")) return true;
+  if (err instanceof Error && err.message.startsWith('net::ERR_')) return true;
   // undici reports connection failures as `TypeError: fetch failed`.
   return err instanceof TypeError && /fetch failed|network|ECONNREFUSED|terminated/i.test(err.message);
 }
@@ -64,7 +64,9 @@ export function toAuthError(err: unknown, context: string): AuthError {
     const cause = err.cause;
     if (cause instanceof Response && cause.status >= 500) return new AuthError('server_error', undefined, { cause: err });
     if (cause instanceof Response && (cause.status === 404 || cause.status === 405)) {
-      return new AuthError('invalid_config', `${context}: the provider has no such endpoint (HTTP ${cause.status}). Check the provider's URLs.`, { cause: err });
+      return new AuthError('invalid_config', `${context}: the provider has no such endpoint (HTTP ${cause.status}). Check the provider's URLs.`, {
+        cause: err,
+      });
     }
     if (isNetworkFailure(cause)) return new AuthError('network_error', undefined, { cause: err });
     return new AuthError('invalid_response', `${context}: the server's response was not valid.`, { cause: err });

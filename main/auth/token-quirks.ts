@@ -80,7 +80,8 @@ export function normalizeTokenResponse(body: unknown, provider: ProviderConfig, 
   const createdAt = createdAtRaw === undefined ? NaN : Number(createdAtRaw);
   if (Number.isFinite(expiresIn)) {
     // `created_at + expires_in` is an absolute expiry; convert to "seconds from now".
-    out.expires_in = Number.isFinite(createdAt) && createdAt > 0 ? Math.max(0, Math.floor(createdAt + expiresIn - nowSeconds)) : Math.max(0, Math.floor(expiresIn));
+    out.expires_in =
+      Number.isFinite(createdAt) && createdAt > 0 ? Math.max(0, Math.floor(createdAt + expiresIn - nowSeconds)) : Math.max(0, Math.floor(expiresIn));
   } else {
     delete out.expires_in;
   }
@@ -123,7 +124,11 @@ export function quirksFetch(provider: ProviderConfig, tokenEndpoint: string, ref
         body = JSON.stringify(fields);
       } else {
         headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
-        body = new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])).toString();
+        body = new URLSearchParams(
+          Object.entries(fields)
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => [k, String(v)]),
+        ).toString();
       }
       nextInit = { ...init, headers: Object.fromEntries(headers), body };
     }

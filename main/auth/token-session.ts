@@ -143,7 +143,12 @@ export class TokenSession {
       const delay = backoffDelayMs(this.#failures, this.deps.backoff ?? DEFAULT_BACKOFF, verdict.retryAfterMs);
       this.#notBefore = this.deps.clock() + delay;
       this.#lastFailure = verdict.error;
-      this.deps.logger('warn', 'refresh.failed_transient', { providerId: this.providerId, errorCode: verdict.error.code, failures: this.#failures, retryInMs: delay });
+      this.deps.logger('warn', 'refresh.failed_transient', {
+        providerId: this.providerId,
+        errorCode: verdict.error.code,
+        failures: this.#failures,
+        retryInMs: delay,
+      });
       this.deps.onConnectivity?.(true, delay);
       throw verdict.error;
     }

@@ -161,7 +161,7 @@ export interface ProviderSummary {
   id: string;
   displayName: string;
   /** Its declared APIs (`apis`), for a picker. */
-  apis?: Array<{ id: string; displayName: string }>;
+  apis?: { id: string; displayName: string }[];
 }
 
 export interface SignInOptions {

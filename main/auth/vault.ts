@@ -119,7 +119,6 @@ const revocationEntrySchema = z
 const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()).max(MAX_PENDING_REVOCATIONS * 2) });
 const revocationSecretSchema = z.object({ refreshToken: z.string().min(1).optional(), accessToken: z.string().min(1).optional() }).strict();
 
-
 const entrySchema = z
   .object({
     ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),

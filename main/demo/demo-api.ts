@@ -20,7 +20,7 @@ export interface DemoApiOptions {
    * resource and whose scope has theirs; `/api/me` and `/api/hello` take the
    * sign-in token (no resource audience).
    */
-  apis?: Array<{ id: string; resource: string; scopes: string[] }>;
+  apis?: { id: string; resource: string; scopes: string[] }[];
   /** For introspection; default the global fetch (a provider with a private CA needs one that trusts it). */
   fetch?: typeof fetch;
   /** The API's own origin as clients address it (the `htu` of their proofs). */
@@ -34,9 +34,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function unauthorized(res: ServerResponse, description: string): void {
-  json(res, 401, { error: 'invalid_token', error_description: description }, {
-    'www-authenticate': `Bearer realm="demo-api", error="invalid_token", error_description="${description}"`,
-  });
+  json(
+    res,
+    401,
+    { error: 'invalid_token', error_description: description },
+    {
+      'www-authenticate': `Bearer realm="demo-api", error="invalid_token", error_description="${description}"`,
+    },
+  );
 }
 
 interface Introspection {
@@ -50,10 +55,15 @@ interface Introspection {
 }
 
 function dpopUnauthorized(res: ServerResponse, error: string, description: string, nonce: string | undefined): void {
-  json(res, 401, { error, error_description: description }, {
-    'www-authenticate': `DPoP algs="${DPOP_ALGS.join(' ')}", error="${error}", error_description="${description}"`,
-    ...(nonce ? { 'dpop-nonce': nonce } : {}),
-  });
+  json(
+    res,
+    401,
+    { error, error_description: description },
+    {
+      'www-authenticate': `DPoP algs="${DPOP_ALGS.join(' ')}", error="${error}", error_description="${description}"`,
+      ...(nonce ? { 'dpop-nonce': nonce } : {}),
+    },
+  );
 }
 
 async function introspect(token: string, opts: DemoApiOptions): Promise<Introspection> {
@@ -83,26 +93,46 @@ async function introspect(token: string, opts: DemoApiOptions): Promise<Introspe
 export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   const match = /^(Bearer|DPoP) ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
-  if (!match) return unauthorized(res, 'missing bearer token');
+  if (!match) {
+    unauthorized(res, 'missing bearer token');
+    return;
+  }
   const scheme = match[1]!.toLowerCase();
   const token = match[2]!;
   let info: Introspection;
   try {
     info = await introspect(token, opts);
   } catch {
-    return json(res, 503, { error: 'temporarily_unavailable' });
+    json(res, 503, { error: 'temporarily_unavailable' });
+    return;
   }
-  if (!info.active || info.client_id !== opts.audienceClientId) return unauthorized(res, 'token is not active');
+  if (!info.active || info.client_id !== opts.audienceClientId) {
+    unauthorized(res, 'token is not active');
+    return;
+  }
   const jkt = typeof info.cnf?.jkt === 'string' ? info.cnf.jkt : undefined;
   const nonce = opts.dpop.requireNonce ? opts.dpop.currentNonce() : undefined;
   if (jkt !== undefined) {
     // Sender-constrained: the scheme must be DPoP and the proof must come from the bound key.
-    if (scheme !== 'dpop') return dpopUnauthorized(res, 'invalid_token', 'DPoP-bound token presented as a bearer token', nonce);
+    if (scheme !== 'dpop') {
+      dpopUnauthorized(res, 'invalid_token', 'DPoP-bound token presented as a bearer token', nonce);
+      return;
+    }
     const proof = req.headers.dpop;
-    const check = await opts.dpop.verify({ proof: typeof proof === 'string' ? proof : undefined, method: req.method ?? 'GET', htu: `${opts.origin}${path}`, accessToken: token, jkt });
-    if (!check.ok) return dpopUnauthorized(res, check.error, check.description, nonce);
+    const check = await opts.dpop.verify({
+      proof: typeof proof === 'string' ? proof : undefined,
+      method: req.method ?? 'GET',
+      htu: `${opts.origin}${path}`,
+      accessToken: token,
+      jkt,
+    });
+    if (!check.ok) {
+      dpopUnauthorized(res, check.error, check.description, nonce);
+      return;
+    }
   } else if (scheme !== 'bearer' || (info.token_type && info.token_type !== 'Bearer')) {
-    return unauthorized(res, 'token is not active');
+    unauthorized(res, 'token is not active');
+    return;
   }
   if (nonce) res.setHeader('dpop-nonce', nonce);
   const scopes = (info.scope ?? '').split(' ');
@@ -111,25 +141,39 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
   const boundTo = (opts.apis ?? []).find((a) => audiences.includes(a.resource));
   if (resourceApi) {
     // A token for another API (or the sign-in token) is refused: audience first, then scope (RFC 6750 §3.1).
-    if (!audiences.includes(resourceApi.resource)) return unauthorized(res, 'token audience is not this API');
+    if (!audiences.includes(resourceApi.resource)) {
+      unauthorized(res, 'token audience is not this API');
+      return;
+    }
     const missing = resourceApi.scopes.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {
-      return json(res, 403, { error: 'insufficient_scope' }, {
-        'www-authenticate': `Bearer realm="demo-api", error="insufficient_scope", scope="${resourceApi.scopes.join(' ')}"`,
-      });
+      json(
+        res,
+        403,
+        { error: 'insufficient_scope' },
+        {
+          'www-authenticate': `Bearer realm="demo-api", error="insufficient_scope", scope="${resourceApi.scopes.join(' ')}"`,
+        },
+      );
+      return;
     }
     const person = demoPerson(info.sub);
     if (req.method === 'GET' && path === `/api/${resourceApi.id}/me`) {
-      return json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
+      json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
+      return;
     }
-    return json(res, 404, { error: 'not_found' });
+    json(res, 404, { error: 'not_found' });
+    return;
   }
   // The sign-in endpoints take only a token bound to no demo API.
-  if (boundTo) return unauthorized(res, 'token audience is another API');
+  if (boundTo) {
+    unauthorized(res, 'token audience is another API');
+    return;
+  }
   const name = demoPerson(info.sub)?.name ?? 'Demo User';
   switch (`${req.method} ${path}`) {
-    case 'GET /api/me':
-      return json(res, 200, {
+    case 'GET /api/me': {
+      json(res, 200, {
         sub: info.sub,
         name,
         email: scopes.includes('email') ? demoPerson(info.sub)?.email : undefined,
@@ -138,9 +182,15 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
         tokenBinding: jkt !== undefined ? 'DPoP (RFC 9449): bound to a key only the app holds' : 'Bearer',
         servedAt: new Date().toISOString(),
       });
-    case 'GET /api/hello':
-      return json(res, 200, { message: `Hello, ${name}!` });
-    default:
-      return json(res, 404, { error: 'not_found' });
+      return;
+    }
+    case 'GET /api/hello': {
+      json(res, 200, { message: `Hello, ${name}!` });
+      return;
+    }
+    default: {
+      json(res, 404, { error: 'not_found' });
+      return;
+    }
   }
 }

@@ -52,7 +52,7 @@ export interface DemoProviderOptions {
    * DPoP at the provider and the API. On by default; `requireNonce` makes both
    * servers ask for a nonce (`use_dpop_nonce`); `false` turns DPoP off.
    */
-  dpop?: { requireNonce?: boolean; signingAlgs?: Array<'ES256' | 'Ed25519' | 'EdDSA'> } | false;
+  dpop?: { requireNonce?: boolean; signingAlgs?: ('ES256' | 'Ed25519' | 'EdDSA')[] } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
    * other authorization request; `ttlSeconds` shortens the request_uri's life
@@ -277,7 +277,9 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       counters.refreshByResource[resource] = (counters.refreshByResource[resource] ?? 0) + 1;
     }
   });
-  provider.on('server_error', (_ctx: unknown, err: Error) => log('error', 'demo.server_error', { message: err.message }));
+  provider.on('server_error', (_ctx: unknown, err: Error) => {
+    log('error', 'demo.server_error', { message: err.message });
+  });
   const oidc = provider.callback();
   const introspectionUrl = `${issuer}/token/introspection`;
 
@@ -320,14 +322,18 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
     apis,
     counters,
-    rotateDpopNonce: () => dpopVerifier.rotateNonce(),
+    rotateDpopNonce: () => {
+      dpopVerifier.rotateNonce();
+    },
     close: () => {
       if (saveTimer) {
         clearTimeout(saveTimer);
         save();
       }
       closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       });
       return closed;

@@ -8,9 +8,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify, type JWK } from 'jose';
 
-export type DpopCheck =
-  | { ok: true }
-  | { ok: false; error: 'invalid_dpop_proof' | 'use_dpop_nonce' | 'invalid_token'; description: string };
+export type DpopCheck = { ok: true } | { ok: false; error: 'invalid_dpop_proof' | 'use_dpop_nonce' | 'invalid_token'; description: string };
 
 export interface DpopVerifierOptions {
   /** Ask for a server nonce in every proof (RFC 9449 §8). */
@@ -72,7 +70,8 @@ export class DemoDpopVerifier {
     if (!jwk || (await calculateJwkThumbprint(jwk, 'sha256')) !== input.jkt) {
       return { ok: false, error: 'invalid_token', description: 'DPoP proof key does not match the token binding' };
     }
-    if (payload.htm !== input.method || payload.htu !== input.htu) return { ok: false, error: 'invalid_dpop_proof', description: 'DPoP proof htm or htu mismatch' };
+    if (payload.htm !== input.method || payload.htu !== input.htu)
+      return { ok: false, error: 'invalid_dpop_proof', description: 'DPoP proof htm or htu mismatch' };
     const ath = createHash('sha256').update(input.accessToken).digest('base64url');
     if (payload.ath !== ath) return { ok: false, error: 'invalid_dpop_proof', description: 'DPoP proof ath mismatch' };
     if (typeof payload.jti !== 'string' || payload.jti.length < 8 || payload.jti.length > 256) {

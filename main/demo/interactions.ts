@@ -48,7 +48,9 @@ function send(res: ServerResponse, status: number, title: string, body: string):
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
   });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`);
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`,
+  );
 }
 
 function loginPage(uid: string, error?: string): string {
@@ -85,23 +87,39 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export async function handleInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?')[0] ?? '';
   const [, , uid, action] = path.split('/');
-  if (!uid) return send(res, 404, 'Not found', '<p>Not found.</p>');
+  if (!uid) {
+    send(res, 404, 'Not found', '<p>Not found.</p>');
+    return;
+  }
   const details = await provider.interactionDetails(req, res);
-  if (details.uid !== uid) return send(res, 400, 'Expired', '<p>This sign-in page has expired. Start again from the app.</p>');
+  if (details.uid !== uid) {
+    send(res, 400, 'Expired', '<p>This sign-in page has expired. Start again from the app.</p>');
+    return;
+  }
 
   if (req.method === 'GET' && action === undefined) {
-    if (details.prompt.name === 'login') return send(res, 200, 'Sign in', loginPage(uid));
-    const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
-    return send(res, 200, 'Allow access', consentPage(uid, String(details.params.client_id), scopes));
+    if (details.prompt.name === 'login') {
+      send(res, 200, 'Sign in', loginPage(uid));
+      return;
+    }
+    const scopes = String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
+    send(res, 200, 'Allow access', consentPage(uid, String(details.params.client_id), scopes));
+    return;
   }
-  if (req.method !== 'POST') return send(res, 405, 'Not allowed', '<p>Method not allowed.</p>');
+  if (req.method !== 'POST') {
+    send(res, 405, 'Not allowed', '<p>Method not allowed.</p>');
+    return;
+  }
 
   switch (action) {
     case 'login': {
       const form = await readForm(req);
       const person = DEMO_PEOPLE.find((p) => p.username === form.get('username') && p.password === form.get('password'));
       if (!person) {
-        return send(res, 200, 'Sign in', loginPage(uid, 'Wrong username or password. Use the demo account shown above.'));
+        send(res, 200, 'Sign in', loginPage(uid, 'Wrong username or password. Use the demo account shown above.'));
+        return;
       }
       await provider.interactionFinished(req, res, { login: { accountId: person.sub } }, { mergeWithLastSubmission: false });
       return;
@@ -128,7 +146,9 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
         { mergeWithLastSubmission: false },
       );
       return;
-    default:
-      return send(res, 404, 'Not found', '<p>Not found.</p>');
+    default: {
+      send(res, 404, 'Not found', '<p>Not found.</p>');
+      return;
+    }
   }
 }

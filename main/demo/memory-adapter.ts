@@ -46,8 +46,10 @@ export function parseDemoSnapshot(value: unknown): DemoSnapshotEntry[] {
     // Read from disk: nothing about the fields is known until checked.
     const c = e as Partial<Record<keyof DemoSnapshotEntry, unknown>>;
     return (
-      typeof c.key === 'string' && /^[A-Za-z]+:/.test(c.key) &&
-      typeof c.payload === 'object' && c.payload !== null &&
+      typeof c.key === 'string' &&
+      /^[A-Za-z]+:/.test(c.key) &&
+      typeof c.payload === 'object' &&
+      c.payload !== null &&
       (c.expiresAt === null || typeof c.expiresAt === 'number')
     );
   });

@@ -64,9 +64,7 @@ const apiPath = z
 
 const queryPart = z.string().max(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`);
 
-const query = z
-  .record(queryPart, queryPart)
-  .refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
+const query = z.record(queryPart, queryPart).refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
 
 const headerName = z
   .string()
@@ -100,7 +98,7 @@ const requestSchema = z.strictObject({
 });
 
 /** Mapped over the contract: a message without a validator does not compile. */
-const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>, unknown> } = {
+const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>> } = {
   getSession: noPayloadSchema,
   listProviders: noPayloadSchema,
   signIn: signInSchema,
@@ -122,7 +120,7 @@ export const INVOKE_CHANNELS = Object.keys(SCHEMAS) as InvokeChannel[];
  * `AuthError('invalid_request')` whose message names the offending field.
  */
 export function validatePayload<C extends InvokeChannel>(channel: C, payload: unknown): ChannelRequest<C> {
-  const schema = SCHEMAS[channel] as z.ZodType<ChannelRequest<C>, unknown> | undefined;
+  const schema = SCHEMAS[channel] as z.ZodType<ChannelRequest<C>> | undefined;
   if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
   const poisoned = findPoisonedKey(payload, 'payload', 0);
   if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);

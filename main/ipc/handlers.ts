@@ -74,7 +74,7 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
     try {
       if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_request', message: NOT_ALLOWED } };
       const input = validatePayload(key, payload);
-      const responder = RESPONDERS[key] as Responders[C];
+      const responder = RESPONDERS[key];
       const data = await responder(core, input);
       return { ok: true, data };
     } catch (err) {

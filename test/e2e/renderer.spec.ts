@@ -74,7 +74,9 @@ async function serveStatic(root: string): Promise<{ origin: string; close(): Pro
     origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         // The page under test may still hold a keep-alive connection.
         server.closeAllConnections();
       }),
@@ -142,7 +144,13 @@ async function startRig(
   const demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   const dir = mkdtempSync(path.join(tmpdir(), 'renderer-e2e-'));
   const server = await serveStatic(rendererDir);
-  const cleanups: Array<() => Promise<void> | void> = [() => demo.close(), () => server.close(), () => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => demo.close(),
+    () => server.close(),
+    () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  ];
   try {
     const vault = new Vault({ cipher: opts.cipher ?? createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) });
     const opened: string[] = [];
@@ -187,9 +195,11 @@ async function startRig(
           id: 1,
           send: (_channel, state) => {
             ipcTraffic.push(JSON.stringify(state));
-            page.evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state as SessionState).catch(() => {
-              // The page may be navigating or closed; it re-reads the session on load.
-            });
+            page
+              .evaluate((s) => (window as unknown as { __ipcPush?: (s: unknown) => void }).__ipcPush?.(s), state as SessionState)
+              .catch(() => {
+                // The page may be navigating or closed; it re-reads the session on load.
+              });
           },
         },
       })),
@@ -368,12 +378,12 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     // The demo profile pushes its authorization parameters (PAR): what each sign-in asked for is read from
     // the pushed request, in order (the browser URL carries only client_id and request_uri).
     const pushed: URLSearchParams[] = [];
-    const recording: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+    const recording: FetchLike = (input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       if (url.endsWith('/request') && init?.body instanceof URLSearchParams) pushed.push(new URLSearchParams(init.body));
       else if (url.endsWith('/request') && typeof init?.body === 'string') pushed.push(new URLSearchParams(init.body));
       return fetch(input, init);
-    }) as FetchLike;
+    };
     rig = await startRig(page, { autoLogin: true, core: { fetch: recording } });
     const status = page.getByTestId('status');
     const accounts = page.getByTestId('account');
@@ -463,8 +473,8 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     // The network between the app and the provider, switchable: down = what undici reports for a dead link.
     let down = false;
     let offset = 0;
-    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) =>
-      down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)) as FetchLike;
+    const network: FetchLike = (input: string | URL | Request, init?: RequestInit) =>
+      down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init);
     rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset, backoff: { baseMs: 300, maxMs: 600 } } });
     const status = page.getByTestId('status');
     await page.getByTestId('sign-in').click();
@@ -494,13 +504,13 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
 
   test('sign-out while the provider refuses revocation: the window says it could not be told, then that it was, by itself', async ({ page }) => {
     let refuse = true;
-    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+    const network: FetchLike = (input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       if (refuse && url.endsWith('/token/revocation')) {
         return Promise.resolve(new Response(JSON.stringify({ error: 'invalid_client' }), { status: 401, headers: { 'content-type': 'application/json' } }));
       }
       return fetch(input, init);
-    }) as FetchLike;
+    };
     rig = await startRig(page, { autoLogin: true, core: { fetch: network, backoff: { baseMs: 1_500, maxMs: 1_500 } } });
     const status = page.getByTestId('status');
     await page.getByTestId('sign-in').click();
@@ -526,11 +536,11 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
   test('the provider refuses the refresh with a bare 400 (no JSON): signed out, the reason in plain words', async ({ page }) => {
     let refuse = false;
     let offset = 0;
-    const network: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+    const network: FetchLike = (input: string | URL | Request, init?: RequestInit) => {
       const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
       if (refuse && body.includes('grant_type=refresh_token')) return Promise.resolve(new Response('', { status: 400 }));
       return fetch(input, init);
-    }) as FetchLike;
+    };
     rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset } });
     await page.getByTestId('sign-in').click();
     await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
@@ -552,7 +562,9 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
       return parseAppConfig({
         ...base,
         // Explicit endpoints: no metadata, so nothing advertises DPoP or PAR (the demo profile requires both).
-        providers: [{ ...p, dpop: 'off', par: 'off', endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } }],
+        providers: [
+          { ...p, dpop: 'off', par: 'off', endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } },
+        ],
       });
     };
     rig = await startRig(page, { autoLogin: true, config: noRevocation });

@@ -126,7 +126,9 @@ export class FakeApp extends EventEmitter {
 
 export const app = new FakeApp();
 // Registered in the importing test file's root suite: the last userData dir goes too.
-afterAll(() => { rmSync(app.userData, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(app.userData, { recursive: true, force: true });
+});
 
 /** What the code under test asked of Electron; reset per test. */
 export const state = {

@@ -91,7 +91,12 @@ async function quit(): Promise<void> {
   const before = app.quit.mock.calls.length;
   const e = fakeEvent();
   app.emit('will-quit', e);
-  await vi.waitFor(() => { expect(app.quit.mock.calls.length).toBeGreaterThan(before); }, { timeout: 5000 });
+  await vi.waitFor(
+    () => {
+      expect(app.quit.mock.calls.length).toBeGreaterThan(before);
+    },
+    { timeout: 5000 },
+  );
 }
 
 /** The `handleRedirect` spy on the i-th core built (spied on as the core is created). */
@@ -167,7 +172,12 @@ describe('network: every provider and API request goes through net.fetch', () =>
     const ctx = await boot();
     const signingIn = ctx.core.signIn();
     signingIn.catch(() => {});
-    await vi.waitFor(() => { expect(state.netFetches.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true); }, { timeout: 5000 });
+    await vi.waitFor(
+      () => {
+        expect(state.netFetches.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true);
+      },
+      { timeout: 5000 },
+    );
     expect(state.netFetches.every((u) => u.startsWith(demos[0]!.issuer))).toBe(true);
     ctx.core.cancelSignIn();
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
@@ -178,7 +188,14 @@ describe('network: every provider and API request goes through net.fetch', () =>
     const login = (isProxy: boolean, firstAuthAttempt: boolean) => {
       const e = fakeEvent();
       const callback = vi.fn();
-      app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt }, { isProxy, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' }, callback);
+      app.emit(
+        'login',
+        e,
+        null,
+        { url: 'https://idp.example/token', firstAuthAttempt },
+        { isProxy, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' },
+        callback,
+      );
       return { prevented: e.defaultPrevented, callback };
     };
     const first = login(true, true);
@@ -210,7 +227,14 @@ describe('network: every provider and API request goes through net.fetch', () =>
     await boot();
     const e = fakeEvent();
     const callback = vi.fn();
-    app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt: true }, { isProxy: true, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' }, callback);
+    app.emit(
+      'login',
+      e,
+      null,
+      { url: 'https://idp.example/token', firstAuthAttempt: true },
+      { isProxy: true, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' },
+      callback,
+    );
     expect(e.defaultPrevented).toBe(false);
     expect(callback).not.toHaveBeenCalled();
   });
@@ -317,11 +341,11 @@ describe('deep-link routing', () => {
         const base = opts.fetch ?? globalThis.fetch;
         const core = createAuthCore({
           ...opts,
-          fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+          fetch: async (input: string | URL | Request, init?: RequestInit) => {
             const url = input instanceof Request ? input.url : String(input);
             if (url.endsWith('/request') && (typeof init?.body === 'string' || init?.body instanceof URLSearchParams)) pushed.push(init.body.toString());
             return base(input, init);
-          }),
+          },
         });
         redirectSpies.push(vi.spyOn(core, 'handleRedirect'));
         cores.push(core);
@@ -329,13 +353,18 @@ describe('deep-link routing', () => {
       },
     });
     const signIn = ctx.core.signIn('demo');
-    await vi.waitFor(() => { expect(openUrl).toHaveBeenCalledTimes(1); }, { timeout: 10_000 });
+    await vi.waitFor(
+      () => {
+        expect(openUrl).toHaveBeenCalledTimes(1);
+      },
+      { timeout: 10_000 },
+    );
     const authorizeUrl = new URL(openUrl.mock.calls[0]![0]);
     const params = authorizeUrl.searchParams.has('request_uri') ? new URLSearchParams(pushed[0]) : authorizeUrl.searchParams;
     const stateParam = params.get('state')!;
     expect(params.get('redirect_uri')).toBe(`${SCHEME}:/callback`);
 
-    const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer ?? "")}`;
+    const callback = `${SCHEME}:/callback?error=access_denied&state=${encodeURIComponent(stateParam)}&iss=${encodeURIComponent(ctx.config.providers[0]!.issuer ?? '')}`;
     app.emit('second-instance', fakeEvent(), ['C:\\App\\app.exe', '--original-process-start-time=1', callback], 'C:\\');
     await expect(signIn).rejects.toMatchObject({ code: 'access_denied' });
     expect(handleRedirect()).toHaveBeenCalledTimes(1);
@@ -369,12 +398,19 @@ describe('IPC and the window', () => {
     const ctx = await boot();
     const win = FakeBrowserWindow.instances[0]!;
     const signIn = ctx.core.signIn('demo');
-    await vi.waitFor(() => { expect(win.webContents.send).toHaveBeenCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signing_in' })); }, {
-      timeout: 10_000,
-    });
+    await vi.waitFor(
+      () => {
+        expect(win.webContents.send).toHaveBeenCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signing_in' }));
+      },
+      {
+        timeout: 10_000,
+      },
+    );
     ctx.core.cancelSignIn();
     await expect(signIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
-    await vi.waitFor(() => { expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signed_out' })); });
+    await vi.waitFor(() => {
+      expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_CHANNELS.sessionChanged, expect.objectContaining({ status: 'signed_out' }));
+    });
   });
 
   it('quitting removes the IPC handlers and disposes the core', async () => {

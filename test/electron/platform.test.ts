@@ -7,13 +7,7 @@ vi.mock('electron', async () => (await import('./fake-electron')).electronModule
 
 import { AuthError } from '../../main/auth/errors';
 import { Vault } from '../../main/auth/vault';
-import {
-  createAppProtocolHandler,
-  registerAppScheme,
-  RENDERER_CSP,
-  resolveRendererPath,
-  serveRenderer,
-} from '../../main/platform/app-protocol';
+import { createAppProtocolHandler, registerAppScheme, RENDERER_CSP, resolveRendererPath, serveRenderer } from '../../main/platform/app-protocol';
 import { createElectronStoreKv } from '../../main/platform/electron-store-kv';
 import { createSafeStorageCipher } from '../../main/platform/safe-storage-cipher';
 import { assertBrowserUrl, createShellOpener } from '../../main/platform/shell-opener';
@@ -95,7 +89,12 @@ describe('electron-store key-value store (real conf on disk, fake app paths)', (
 
   it('a vault over it stores only ciphertext', () => {
     const vault = new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) });
-    vault.save({ providerId: 'demo', refreshToken: 'rt-must-be-encrypted-0001', user: { sub: 's', name: 'Grace Hopper', email: 'grace@example.org' }, savedAt: 2 });
+    vault.save({
+      providerId: 'demo',
+      refreshToken: 'rt-must-be-encrypted-0001',
+      user: { sub: 's', name: 'Grace Hopper', email: 'grace@example.org' },
+      savedAt: 2,
+    });
     const onDisk = readFileSync(path.join(app.userData, 'vault.json'), 'utf8');
     for (const secret of ['rt-must-be-encrypted-0001', 'grace@example.org', 'Grace Hopper']) expect(onDisk).not.toContain(secret);
     expect(new Vault({ cipher: createSafeStorageCipher(undefined, 'linux'), store: createElectronStoreKv({ name: 'vault' }) }).load('demo')?.refreshToken).toBe(

@@ -17,7 +17,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Everything the code under test asked of the fake Electron, in order. */
 const calls: string[] = [];
 const exposed: Record<string, unknown> = {};
-const invoked: Array<[string, unknown]> = [];
+const invoked: [string, unknown][] = [];
 const rendererListeners = new Map<string, (event: unknown, ...args: unknown[]) => void>();
 const privileged: unknown[] = [];
 
@@ -76,7 +76,13 @@ beforeEach(() => {
 });
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((p) => p[0]).map(([name, ...values]) => [name!, values]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((p) => p[0])
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 function assertStrictCsp(csp: string): void {
@@ -271,7 +277,10 @@ describe('SECURITY.md claims only what tests prove', () => {
         }
         if (!file) continue;
         const source = readFileSync(path.join(root, file), 'utf8');
-        for (const part of m[2]!.split('…').map((p) => p.trim()).filter((p) => p.length >= 6)) {
+        for (const part of m[2]!
+          .split('…')
+          .map((p) => p.trim())
+          .filter((p) => p.length >= 6)) {
           expect(source, `"${part}" in ${file}`).toContain(part);
           checked += 1;
         }

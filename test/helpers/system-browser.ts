@@ -69,7 +69,7 @@ export async function launchSystemBrowser(opts: {
       return current.startsWith('http') && new URL(current).origin !== providerOrigin;
     };
     const deadline = Date.now() + 15_000;
-    for (let step = 0; step < 6 && !isRedirected(); ) {
+    for (let step = 0; step < 6 && !isRedirected();) {
       if (page.isClosed() || leftProvider() || Date.now() > deadline) break;
       const next = page.locator('input[name="username"], #allow, #deny').first();
       const found = await next.waitFor({ state: 'visible', timeout: 250 }).then(
@@ -99,10 +99,12 @@ export async function launchSystemBrowser(opts: {
       if (opts.autoLogin) {
         tasks.push(personSteps(page, url, opts.autoLogin).catch((err: unknown) => void errors.push(err instanceof Error ? err.message : String(err))));
       } else {
-        tasks.push(page.goto(url, { timeout: 15_000 }).then(
-          () => undefined,
-          () => undefined,
-        ));
+        tasks.push(
+          page.goto(url, { timeout: 15_000 }).then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
       }
     },
     settled: async () => {

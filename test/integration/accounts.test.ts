@@ -82,7 +82,7 @@ interface Harness {
   opener: (url: string) => Promise<void>;
   storePath: string;
   /** Authorization header values sent to each API URL. */
-  sent: Array<{ url: string; authorization: string }>;
+  sent: { url: string; authorization: string }[];
   /** While set, refresh grants whose refresh_token satisfies it wait for `release()`. */
   gate: { hold?: (refreshToken: string) => boolean; release?: () => void; waiting: number };
   advance(ms: number): void;
@@ -124,7 +124,21 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
   core = rig.core;
-  const h: Harness = { core, vault: rig.vault, cipher: rig.cipher, browser, person, opener: browser.open, storePath: rig.storePath, sent, gate, advance: (ms) => rig.advance(ms), unreachable };
+  const h: Harness = {
+    core,
+    vault: rig.vault,
+    cipher: rig.cipher,
+    browser,
+    person,
+    opener: browser.open,
+    storePath: rig.storePath,
+    sent,
+    gate,
+    advance: (ms) => {
+      rig.advance(ms);
+    },
+    unreachable,
+  };
   open.push(h);
   return h;
 }
@@ -159,7 +173,11 @@ describe('accounts: several people and providers at once', () => {
     const accounts = h.core.listAccounts();
     expect(accounts.map((a) => a.id).sort()).toEqual(['one:demo-colleague', 'one:demo-user', 'two:demo-user']);
     expect(accounts.find((a) => a.active)?.id).toBe('two:demo-user');
-    expect(accounts.find((a) => a.id === 'one:demo-colleague')).toMatchObject({ name: 'Sam Colleague', email: 'sam@example.test', providerName: 'Provider One' });
+    expect(accounts.find((a) => a.id === 'one:demo-colleague')).toMatchObject({
+      name: 'Sam Colleague',
+      email: 'sam@example.test',
+      providerName: 'Provider One',
+    });
     expect(JSON.stringify(accounts)).not.toMatch(/token/i);
     expect(state.accounts).toHaveLength(3);
 
@@ -277,7 +295,10 @@ describe('accounts: several people and providers at once', () => {
     await until(() => h.gate.waiting === 1, 10_000, 'the storm reaching the provider');
 
     // The other account refreshes and calls while the storm's one refresh is held.
-    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts', accountId: colleague })).toMatchObject({ status: 200, body: { sub: 'demo-colleague' } });
+    expect(await json(h, { method: 'GET', path: '/me', api: 'contacts', accountId: colleague })).toMatchObject({
+      status: 200,
+      body: { sub: 'demo-colleague' },
+    });
     expect(h.gate.waiting).toBe(1);
 
     h.gate.release!();
@@ -410,7 +431,11 @@ describe('accounts: several people and providers at once', () => {
 
     // Provider two is back: the account's own background retry finds it without any call.
     h.unreachable.clear();
-    await until(() => h.core.getSession().status === 'signed_in' && (h.core.getSession() as { connectivity?: string }).connectivity === 'online', 10_000, 'back online');
+    await until(
+      () => h.core.getSession().status === 'signed_in' && (h.core.getSession() as { connectivity?: string }).connectivity === 'online',
+      10_000,
+      'back online',
+    );
     expect(h.core.listAccounts().every((a) => a.offline === undefined)).toBe(true);
     expect(await json(h, { method: 'GET', path: '/me', api: 'contacts' })).toMatchObject({ status: 200 });
     await h.core.signOutAll();

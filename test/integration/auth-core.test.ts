@@ -49,13 +49,15 @@ interface Harness extends CoreRig {
 
 const open: Harness[] = [];
 
-async function harness(opts: {
-  consent?: 'allow' | 'deny';
-  deliver?: 'auto' | 'manual';
-  storePath?: string;
-  cipher?: TestCipher;
-  core?: Partial<AuthCoreOptions>;
-} = {}): Promise<Harness> {
+async function harness(
+  opts: {
+    consent?: 'allow' | 'deny';
+    deliver?: 'auto' | 'manual';
+    storePath?: string;
+    cipher?: TestCipher;
+    core?: Partial<AuthCoreOptions>;
+  } = {},
+): Promise<Harness> {
   const redirects: string[] = [];
   // The browser needs the core (to deliver redirects) and the core the browser (to open URLs).
   const late: { core?: AuthCore } = {};
@@ -264,7 +266,11 @@ describe('embedded demo provider across an app restart', () => {
     const storePath = join(dir, `vault-restart-${Date.now()}.json`);
     const cipher = createTestCipher();
     const first = await startDemoProvider({ redirectUris: [REDIRECT], stateFile });
-    const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (u) => core1.handleRedirect(u), autoLogin: { ...first.credentials, consent: 'allow' } });
+    const browser = await launchSystemBrowser({
+      captureSchemes: [`${SCHEME}:`],
+      onRedirect: (u) => core1.handleRedirect(u),
+      autoLogin: { ...first.credentials, consent: 'allow' },
+    });
     const { core: core1 } = await startCoreRig({ dir, storePath, cipher, config: demoTestConfig(first), openUrl: browser.open });
     try {
       await core1.signIn();

@@ -45,7 +45,11 @@ beforeAll(async () => {
     hits.push(req.headers.authorization);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"stolen":false}');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
+  await new Promise<void>((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   closeAfterAll.push(() => new Promise((r) => server.close(r)));
   evil = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server };
   config = demoTestConfig(demo);
@@ -88,14 +92,18 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
   const logs: string[] = [];
   const r = { routeApiThroughFault: false } as Rig;
   // Routing only: the token endpoint (and, when asked, the API) go through the fault server.
-  const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+  const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    sent.push({ url, authorization: new Headers(init?.headers).get('authorization'), body: typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '' });
+    sent.push({
+      url,
+      authorization: new Headers(init?.headers).get('authorization'),
+      body: typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '',
+    });
     let target = url;
     if (url === `${demo.issuer}/token`) target = `${tokenFault.origin}/token`;
     else if (r.routeApiThroughFault && url.startsWith(demo.apiBaseUrl)) target = url.replace(demo.issuer, apiFault.origin);
     return fetch(target, init);
-  });
+  };
   const logger = jsonLinesLogger('debug', (line) => logs.push(line));
   const callbacks: string[] = [];
   const late: { core?: AuthCore } = {};
@@ -155,8 +163,18 @@ describe('callback', () => {
 
 describe('iss (RFC 9207, mix-up defence)', () => {
   it.each([
-    ['another issuer', (cb: URL) => { cb.searchParams.set('iss', 'https://evil.example'); }],
-    ['no iss although the provider promises one', (cb: URL) => { cb.searchParams.delete('iss'); }],
+    [
+      'another issuer',
+      (cb: URL) => {
+        cb.searchParams.set('iss', 'https://evil.example');
+      },
+    ],
+    [
+      'no iss although the provider promises one',
+      (cb: URL) => {
+        cb.searchParams.delete('iss');
+      },
+    ],
   ])('a callback with %s → iss_mismatch, nothing exchanged, nothing stored', async (_label, tamper) => {
     const r = await rig({
       core: {

@@ -29,7 +29,16 @@ beforeAll(async () => {
   closeAfterAll.push(() => demo.close());
   config = parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apiBaseUrls: [demo.apiBaseUrl],
+      },
+    ],
   });
   dir = mkdtempSync(path.join(tmpdir(), 'clock-skew-'));
 });

@@ -69,7 +69,16 @@ beforeAll(async () => {
   closeAfterAll.push(() => authProxy.close());
   config = parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'corp', displayName: 'Corp', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
+    providers: [
+      {
+        id: 'corp',
+        displayName: 'Corp',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apiBaseUrls: [demo.apiBaseUrl],
+      },
+    ],
   });
 }, 60_000);
 
@@ -140,10 +149,10 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
     // dropping the CA for API requests only.
     const trusted = fetchVia(new ProxyAgent({ uri: proxy.url, requestTls: { ca: ca.caCert } }));
     const untrusted = fetchVia(new ProxyAgent({ uri: proxy.url }));
-    const split: FetchLike = ((input: string | URL | Request, init?: RequestInit) => {
+    const split: FetchLike = (input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       return (url.startsWith(demo.apiBaseUrl) ? untrusted : trusted)(input, init);
-    });
+    };
     const { core } = coreWith(split);
     await core.signIn();
     await expect(core.request({ method: 'GET', path: '/me' })).rejects.toMatchObject({ code: 'tls_untrusted' });

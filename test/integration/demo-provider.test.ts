@@ -181,10 +181,7 @@ describe('demo provider: sign-in in the system browser', () => {
 
     await username.fill(demo.credentials.username);
     await page.fill('input[name="password"]', 'wrong-password');
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url().includes('/login'), { timeout: 10_000 }),
-      page.click('button[type="submit"]'),
-    ]);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().includes('/login'), { timeout: 10_000 }), page.click('button[type="submit"]')]);
     // Pages are locked down: nothing but inline style may load.
     expect(response.headers()['content-security-policy']).toMatch(/default-src 'none'/);
     await expect(page.locator('[role="alert"]').innerText({ timeout: 10_000 })).resolves.toMatch(/Wrong username or password/);
@@ -217,21 +214,32 @@ describe('demo provider: sign-in in the system browser', () => {
     expect(callback.searchParams.get('state')).toBe(attempt.state);
     expect(callback.searchParams.get('iss')).toBe(demo.issuer);
     expect(callback.searchParams.has('code')).toBe(false);
-    await expect(
-      client.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: attempt.verifier, expectedState: attempt.state }),
-    ).rejects.toMatchObject({ error: 'access_denied' });
+    await expect(client.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: attempt.verifier, expectedState: attempt.state })).rejects.toMatchObject({
+      error: 'access_denied',
+    });
     expect(demo.counters.authorizationCode).toBe(before);
   });
 
-  it('accepts a loopback redirect on any port (RFC 8252 §7.3): the browser lands on the app\'s own server', async () => {
+  it("accepts a loopback redirect on any port (RFC 8252 §7.3): the browser lands on the app's own server", async () => {
     const hits: string[] = [];
     const app: Server = createServer((req, res) => {
       hits.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('You can close this window.');
     });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => { resolve(); }));
-    cleanups.push(() => new Promise<void>((resolve) => app.close(() => { resolve(); })));
+    await new Promise<void>((resolve) =>
+      app.listen(0, '127.0.0.1', () => {
+        resolve();
+      }),
+    );
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) =>
+          app.close(() => {
+            resolve();
+          }),
+        ),
+    );
     const port = (app.address() as AddressInfo).port;
     const redirectUri = `http://127.0.0.1:${port}/callback`;
 

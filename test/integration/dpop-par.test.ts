@@ -95,13 +95,20 @@ interface Rig {
 
 async function rig(
   demo: DemoProvider,
-  opts: { profile?: Partial<ProviderConfig>; storePath?: string; cipher?: TestCipher; openDelayMs?: number; browserless?: boolean; core?: Partial<AuthCoreOptions> } = {},
+  opts: {
+    profile?: Partial<ProviderConfig>;
+    storePath?: string;
+    cipher?: TestCipher;
+    openDelayMs?: number;
+    browserless?: boolean;
+    core?: Partial<AuthCoreOptions>;
+  } = {},
 ): Promise<Rig> {
   let offset = 0;
   const sent: Sent[] = [];
   const logs: string[] = [];
   const opened: string[] = [];
-  const recording: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+  const recording: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers = new Headers(init?.headers);
     const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
@@ -116,15 +123,28 @@ async function rig(
       wwwAuthenticate: res.headers.get('www-authenticate'),
     };
     if (res.status >= 400 && (res.headers.get('content-type') ?? '').includes('json')) {
-      const parsed = (await res.clone().json().catch(() => ({}))) as { error?: string };
+      const parsed = (await res
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: string };
       if (typeof parsed.error === 'string') entry.error = parsed.error;
     }
     sent.push(entry);
     return res;
-  });
+  };
   const config = parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo Provider', issuer: demo.issuer, clientId: demo.clientId, scopes: SCOPES, apiBaseUrls: [demo.apiBaseUrl], ...opts.profile }],
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo Provider',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: SCOPES,
+        apiBaseUrls: [demo.apiBaseUrl],
+        ...opts.profile,
+      },
+    ],
   });
   const storePath = opts.storePath ?? join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = opts.cipher ?? createTestCipher();
@@ -166,7 +186,9 @@ async function proofThumbprint(proof: string): Promise<string> {
 }
 
 async function relyingParty(demo: DemoProvider): Promise<client.Configuration> {
-  return client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), { execute: [client.allowInsecureRequests] });
+  return client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
+    execute: [client.allowInsecureRequests],
+  });
 }
 
 describe('DPoP-bound session with the demo provider (DPoP on, PAR offered)', () => {
@@ -274,7 +296,9 @@ describe('DPoP-bound session with the demo provider (DPoP on, PAR offered)', () 
     const stolenRefresh = r.vault.load('demo')!.refreshToken!;
     const rp = await relyingParty(demo);
     await expect(client.refreshTokenGrant(rp, stolenRefresh, undefined, { DPoP: thief.handle(rp) })).rejects.toMatchObject({ error: 'invalid_grant' });
-    await expect(client.refreshTokenGrant(rp, stolenRefresh)).rejects.toMatchObject({ error: expect.stringMatching(/invalid_grant|invalid_dpop_proof/) as unknown });
+    await expect(client.refreshTokenGrant(rp, stolenRefresh)).rejects.toMatchObject({
+      error: expect.stringMatching(/invalid_grant|invalid_dpop_proof/) as unknown,
+    });
 
     // The app, which holds the key, is unaffected.
     expect((await r.core.request({ method: 'GET', path: '/me' })).status).toBe(200);
@@ -295,7 +319,13 @@ describe('authorization code bound to the key', () => {
       const authorize = async () => {
         const verifier = client.randomPKCECodeVerifier();
         const state = client.randomState();
-        const params = { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state };
+        const params = {
+          redirect_uri: REDIRECT,
+          scope: 'openid',
+          code_challenge: await client.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+        };
         const url = pushed
           ? await client.buildAuthorizationUrlWithPAR(rp, params, { DPoP: owner.handle(rp) })
           : client.buildAuthorizationUrl(rp, { ...params, dpop_jkt: await owner.thumbprint() });
@@ -303,10 +333,14 @@ describe('authorization code bound to the key', () => {
       };
       // Even with the verifier (the PKCE defence gone), the code does not work with the thief's key.
       const stolen = await authorize();
-      await expect(client.authorizationCodeGrant(rp, stolen.callback, stolen.checks, undefined, { DPoP: thief.handle(rp) })).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(client.authorizationCodeGrant(rp, stolen.callback, stolen.checks, undefined, { DPoP: thief.handle(rp) })).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
       // The control: an identical request redeemed with the bound key works, so the refusal was the binding.
       const own = await authorize();
-      await expect(client.authorizationCodeGrant(rp, own.callback, own.checks, undefined, { DPoP: owner.handle(rp) })).resolves.toMatchObject({ token_type: 'dpop' });
+      await expect(client.authorizationCodeGrant(rp, own.callback, own.checks, undefined, { DPoP: owner.handle(rp) })).resolves.toMatchObject({
+        token_type: 'dpop',
+      });
     }
 
     const r = await rig(demo, { profile: { par: 'off' } });
@@ -386,7 +420,7 @@ describe('DPoP nonces (both servers require them)', () => {
     const demo = await demoWith('nonce', { dpop: { requireNonce: true } });
     const exchanges: number[] = [];
     // The DPoP-Nonce header is lost on the way back: every proof the provider sees lacks a valid nonce.
-    const noNonce: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+    const noNonce: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const res = await fetch(input, init);
       if (url !== `${demo.issuer}/token`) return res;
@@ -394,7 +428,7 @@ describe('DPoP nonces (both servers require them)', () => {
       const headers = new Headers(res.headers);
       headers.delete('dpop-nonce');
       return new Response(await res.arrayBuffer(), { status: res.status, headers });
-    });
+    };
     const r = await rig(demo, { profile: { par: 'off' }, core: { fetch: noNonce } });
     await expect(r.core.signIn()).rejects.toMatchObject({ code: 'invalid_response' });
     expect(exchanges).toEqual([400, 400]);
@@ -406,11 +440,11 @@ describe('DPoP nonces (both servers require them)', () => {
     const demo = await demoWith('nonce', { dpop: { requireNonce: true } });
     const r = await rig(demo);
     await r.core.signIn();
-    const stale: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+    const stale: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       if (url.startsWith(demo.apiBaseUrl)) demo.rotateDpopNonce();
       return fetch(input, init);
-    });
+    };
     // Every API request now carries a nonce that just went stale.
     const r2 = await rig(demo, { storePath: r.storePath, cipher: r.cipher, core: { fetch: stale } });
     await r2.core.restore();

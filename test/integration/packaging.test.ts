@@ -30,7 +30,16 @@ import { DEMO_SCHEME } from '../../main/app-config';
 import { parseAppConfig } from '../../main/auth/config';
 import { buildLinuxDir, realProviderBuildConfig, runBuildConfigStep } from '../helpers/linux-dir-build';
 import { until } from '../helpers/until';
-import { FUSE_SENTINEL, FUSES, makeStubElectronDist, makeStubElectronMacDist, makeStubElectronWinDist, readFuses, readWinResources, STUB_ELECTRON_VERSION } from '../helpers/stub-electron-dist';
+import {
+  FUSE_SENTINEL,
+  FUSES,
+  makeStubElectronDist,
+  makeStubElectronMacDist,
+  makeStubElectronWinDist,
+  readFuses,
+  readWinResources,
+  STUB_ELECTRON_VERSION,
+} from '../helpers/stub-electron-dist';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -49,7 +58,6 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 const configText = readFileSync(path.join(root, 'electron-builder.js'), 'utf8');
 /** What electron-builder.js returns for the current dist/config (loaded in beforeAll). */
 let config: Record<string, unknown>;
-
 
 interface DebMeta {
   name: string;
@@ -219,7 +227,9 @@ describe('electron-builder.js', () => {
   });
 
   it('holds no secret: signing and notarization come from the environment', () => {
-    expect(configText).not.toMatch(/^\s*(cscLink|cscKeyPassword|certificatePassword|certificateFile|certificateSha1|appleId|appleIdPassword|teamId|password|identity)\s*:/im);
+    expect(configText).not.toMatch(
+      /^\s*(cscLink|cscKeyPassword|certificatePassword|certificateFile|certificateSha1|appleId|appleIdPassword|teamId|password|identity)\s*:/im,
+    );
   });
 
   it('registers the scheme in the NSIS installer and removes it on uninstall (not on update)', () => {
@@ -232,7 +242,9 @@ describe('electron-builder.js', () => {
     // The values Electron's app.setAsDefaultProtocolClient writes on Windows.
     expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}" "URL Protocol" ""`);
     expect(nsh).toContain(`WriteRegStr SHELL_CONTEXT "${key}\\shell\\open\\command" "" '"$appExe" "%1"'`);
-    expect(nsh).toMatch(new RegExp(String.raw`!macro customUnInstall\s+[^!]*\$\{ifNot\} \$\{isUpdated\}\s+DeleteRegKey SHELL_CONTEXT "${key.replace(/[\\.${}]/g, '\\$&')}"`));
+    expect(nsh).toMatch(
+      new RegExp(String.raw`!macro customUnInstall\s+[^!]*\$\{ifNot\} \$\{isUpdated\}\s+DeleteRegKey SHELL_CONTEXT "${key.replace(/[\\.${}]/g, '\\$&')}"`),
+    );
   });
 });
 
@@ -276,10 +288,18 @@ describe('linux dir build (stub Electron)', () => {
     expect(files.filter((f) => /(^|\/)\.env($|\.)/.test(f))).toEqual([]);
     // A dev dependency may be inside only because a production package needs it.
     const packageRoots = files.filter((f) => /\/node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(f));
-    const wanted = new Set(packageRoots.flatMap((f) => Object.keys((JSON.parse(extractFile(asarPath, f.slice(1)).toString('utf8')) as PackageJson).dependencies ?? {})));
-    const devOnly = Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies).filter((d) => !wanted.has(d));
+    const wanted = new Set(
+      packageRoots.flatMap((f) => Object.keys((JSON.parse(extractFile(asarPath, f.slice(1)).toString('utf8')) as PackageJson).dependencies ?? {})),
+    );
+    const devOnly = Object.keys(
+      (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies,
+    ).filter((d) => !wanted.has(d));
     expect(devOnly).toEqual(expect.arrayContaining(['electron', 'electron-builder', 'vitest', 'typescript']));
-    for (const dev of devOnly) expect(files.some((f) => f.startsWith(`/node_modules/${dev}/`)), dev).toBe(false);
+    for (const dev of devOnly)
+      expect(
+        files.some((f) => f.startsWith(`/node_modules/${dev}/`)),
+        dev,
+      ).toBe(false);
   });
 
   it('has no node_modules: the main bundle carries its third-party code, named with its licence in THIRD_PARTY_NOTICES.txt', () => {
@@ -287,7 +307,8 @@ describe('linux dir build (stub Electron)', () => {
     expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
     expect(asarFiles().filter((f) => f.startsWith('/node_modules'))).toEqual([]);
     const notices = extractFile(asarPath, 'dist/main/THIRD_PARTY_NOTICES.txt').toString('utf8');
-    for (const name of ['openid-client', 'oauth4webapi', 'zod']) expect(notices).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)\\n-+\\n[^]*?Permission is hereby granted`, 'm'));
+    for (const name of ['openid-client', 'oauth4webapi', 'zod'])
+      expect(notices).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)\\n-+\\n[^]*?Permission is hereby granted`, 'm'));
     // No package bundled only into the demo chunk is claimed by the main notices.
     expect(notices).not.toMatch(/^(oidc-provider|koa)@/m);
   });
@@ -306,7 +327,12 @@ describe('linux dir build (stub Electron)', () => {
       const body = await res.json();
       await demo.close();
       process.stdout.write(JSON.stringify({ status: res.status, issuer: body.issuer === demo.issuer }));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: extracted, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: extracted,
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString('utf8');
     expect(JSON.parse(out)).toEqual({ status: 200, issuer: true });
   });
 
@@ -344,7 +370,14 @@ describe('macOS dir build (stub Electron.app)', () => {
 
   it('flips the fuses in Electron Framework, then re-signs the bundle ad hoc', () => {
     expect(readFuses(readFileSync(path.join(macApp, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework')))).toEqual(SHIPPED_FUSES);
-    expect(readFileSync(codesignLog, 'utf8').trimEnd().split('\n')).toEqual(['--sign', '-', '--force', '--preserve-metadata=entitlements,requirements,flags,runtime', '--deep', macApp]);
+    expect(readFileSync(codesignLog, 'utf8').trimEnd().split('\n')).toEqual([
+      '--sign',
+      '-',
+      '--force',
+      '--preserve-metadata=entitlements,requirements,flags,runtime',
+      '--deep',
+      macApp,
+    ]);
   });
 });
 
@@ -417,14 +450,20 @@ describe('a build for a real provider (temporary build configuration)', () => {
     const files = listAsar(realAsar);
     expect(files.filter((f) => f.startsWith('/dist/main/demo'))).toEqual([]);
     const demoOnly = ['oidc-provider', 'koa', 'koa-compose', 'http-errors', 'raw-body', 'cookies', 'keygrip', 'eta'];
-    for (const name of demoOnly) expect(files.some((f) => f.startsWith(`/node_modules/${name}/`) || f.includes(`/node_modules/${name}/`)), name).toBe(false);
+    for (const name of demoOnly)
+      expect(
+        files.some((f) => f.startsWith(`/node_modules/${name}/`) || f.includes(`/node_modules/${name}/`)),
+        name,
+      ).toBe(false);
     // Nor bundled into the main process: no file in the package carries their code (marker strings of each, found in the demo chunk).
     const dir = path.join(work, 'extracted-acme');
     extractAll(realAsar, dir);
     const mentions = files
       .filter((f) => /\.(c?js|mjs|json|txt)$/.test(f))
       .filter((f) => /OIDCProviderError|koa:application/.test(readFileSync(path.join(dir, f.slice(1)), 'utf8')));
-    expect(readFileSync(path.join(root, 'dist/main/demo/demo-provider.js'), 'utf8').includes('OIDCProviderError'), 'marker present where the code is').toBe(true);
+    expect(readFileSync(path.join(root, 'dist/main/demo/demo-provider.js'), 'utf8').includes('OIDCProviderError'), 'marker present where the code is').toBe(
+      true,
+    );
     expect(mentions).toEqual([]);
   });
 
@@ -435,7 +474,11 @@ describe('a build for a real provider (temporary build configuration)', () => {
     writeFileSync(path.join(dir, 'node_modules', 'electron', 'package.json'), JSON.stringify({ name: 'electron', type: 'module', exports: './index.mjs' }));
     writeFileSync(path.join(dir, 'node_modules', 'electron', 'index.mjs'), readFileSync(path.join(root, 'bench', 'electron-stub.mjs')));
     const userData = mkdtempSync(path.join(work, 'user-data-'));
-    const child = spawn(process.execPath, ['dist/main/index.js'], { cwd: dir, env: { PATH: process.env.PATH ?? '', OIDC_DESKTOP_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/main/index.js'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', OIDC_DESKTOP_USER_DATA: userData },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Listeners, not polling: the stubbed app may exit right after app.ready, and its output must not be lost.
     let out = '';
     let err = '';
@@ -458,25 +501,33 @@ describe('a build for a real provider (temporary build configuration)', () => {
     const original = readFileSync(cfgFile, 'utf8');
     writeFileSync(cfgFile, JSON.stringify(realProviderBuildConfig('com.acme.other', PRODUCT)));
     try {
-      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-stale'), buildConfig: cfgFile })).rejects.toThrow(/changed after `npm run build`: run it again/);
+      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-stale'), buildConfig: cfgFile })).rejects.toThrow(
+        /changed after `npm run build`: run it again/,
+      );
     } finally {
       writeFileSync(cfgFile, original);
     }
   });
 
-  it('a packaged configuration whose scheme differs from the installers\' fails the packaging, naming both', async () => {
+  it("a packaged configuration whose scheme differs from the installers' fails the packaging, naming both", async () => {
     const file = path.join(root, 'dist/config/app.config.json');
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, JSON.stringify({ ...(JSON.parse(original) as object), scheme: 'com.acme.mismatch' }));
     try {
-      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-mismatch'), buildConfig: cfgFile })).rejects.toThrow(/scheme the app listens on \(com\.acme\.mismatch.*differs from the one the installers would register \(com\.acme\.shipit\)/);
+      await expect(buildLinuxDir({ work, outDir: path.join(work, 'out-mismatch'), buildConfig: cfgFile })).rejects.toThrow(
+        /scheme the app listens on \(com\.acme\.mismatch.*differs from the one the installers would register \(com\.acme\.shipit\)/,
+      );
     } finally {
       writeFileSync(file, original);
     }
   });
 
   it.each<[string, (c: Record<string, unknown>) => object, RegExp[]]>([
-    ['a provider without clientId', (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...((c.app as { providers: object[] }).providers[0]!), clientId: '' }] } }), [/"app"/, /providers\.0\.clientId: clientId is required/]],
+    [
+      'a provider without clientId',
+      (c) => ({ ...c, app: { ...(c.app as object), providers: [{ ...(c.app as { providers: object[] }).providers[0]!, clientId: '' }] } }),
+      [/"app"/, /providers\.0\.clientId: clientId is required/],
+    ],
     ['a scheme that is not reverse-DNS', (c) => ({ ...c, app: { ...(c.app as object), scheme: 'acme' } }), [/scheme: scheme must be a reverse-DNS name/]],
     ['neither app nor demo', (c) => Object.fromEntries(Object.entries(c).filter(([key]) => key !== 'app')), [/app: add "app"/]],
     ['a product name that cannot be a file name', (c) => ({ ...c, productName: 'Acme/Desk' }), [/productName: productName becomes a file name/]],

@@ -40,7 +40,16 @@ beforeAll(async () => {
   closeAfterAll.push(() => tokenFault.close());
   config = parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] }],
+    providers: [
+      {
+        id: 'demo',
+        displayName: 'Demo',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apiBaseUrls: [demo.apiBaseUrl],
+      },
+    ],
   });
   dir = mkdtempSync(path.join(tmpdir(), 'refresh-outcome-'));
 });
@@ -72,10 +81,10 @@ afterEach(async () => {
 
 function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Rig {
   let offset = 0;
-  const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+  const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token` ? `${tokenFault.origin}/token` : url, init);
-  });
+  };
   const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = opts.cipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
@@ -105,7 +114,11 @@ type Row = [label: string, answer: CannedResponse, code: string];
 /** Every definitive refusal: 4xx other than 408/429, any body shape, any error value → the session ends. */
 const ENDS: Row[] = [
   ...(['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_scope', 'unsupported_grant_type', 'made_up_error'] as const).map(
-    (error): Row => [`400 JSON error=${error}`, { status: 400, body: json({ error }), contentType: 'application/json' }, error === 'invalid_grant' ? 'invalid_grant' : 'session_ended'],
+    (error): Row => [
+      `400 JSON error=${error}`,
+      { status: 400, body: json({ error }), contentType: 'application/json' },
+      error === 'invalid_grant' ? 'invalid_grant' : 'session_ended',
+    ],
   ),
   ['400 empty body (the provider of issue 10)', { status: 400, body: '' }, 'session_ended'],
   ['400 HTML body', { status: 400, body: '<html><body>Bad Request</body></html>', contentType: 'text/html' }, 'session_ended'],
@@ -125,9 +138,17 @@ const KEEPS: Row[] = [
   ['500 plain text', { status: 500, body: 'internal failure', contentType: 'text/plain' }, 'server_error'],
   ['502 HTML', { status: 502, body: '<html>Bad Gateway</html>', contentType: 'text/html' }, 'server_error'],
   ['503 JSON temporarily_unavailable', { status: 503, body: json({ error: 'temporarily_unavailable' }), contentType: 'application/json' }, 'server_error'],
-  ['503 JSON invalid_grant (a 5xx is never a verdict)', { status: 503, body: json({ error: 'invalid_grant' }), contentType: 'application/json' }, 'server_error'],
+  [
+    '503 JSON invalid_grant (a 5xx is never a verdict)',
+    { status: 503, body: json({ error: 'invalid_grant' }), contentType: 'application/json' },
+    'server_error',
+  ],
   ['504 empty', { status: 504, body: '' }, 'server_error'],
-  ['429 JSON with Retry-After', { status: 429, body: json({ error: 'slow_down' }), contentType: 'application/json', headers: { 'retry-after': '120' } }, 'server_error'],
+  [
+    '429 JSON with Retry-After',
+    { status: 429, body: json({ error: 'slow_down' }), contentType: 'application/json', headers: { 'retry-after': '120' } },
+    'server_error',
+  ],
   ['429 empty', { status: 429, body: '' }, 'server_error'],
   ['408 empty', { status: 408, body: '' }, 'server_error'],
   // The Fetch standard turns a 407 into a network error (undici does); Electron's net.fetch may hand it over: see the unit table.
@@ -189,7 +210,9 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   it('a real invalid_grant from oidc-provider (refresh token revoked there) ends the session', async () => {
     const r = rig();
     await r.core.signIn();
-    const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), { execute: [client.allowInsecureRequests] });
+    const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
     await client.tokenRevocation(rp, r.vault.load('demo')!.refreshToken!, { token_type_hint: 'refresh_token' });
     r.advance(3600_000);
     await expect(r.core.request({ method: 'GET', path: '/hello' })).rejects.toMatchObject({ code: 'invalid_grant' });
@@ -237,7 +260,11 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(attempts).toBeLessThanOrEqual(6);
     tokenFault.mode = 'pass';
-    await until(() => r.core.getSession().status === 'signed_in' && (r.core.getSession() as { connectivity: string }).connectivity === 'online', 10_000, 'back online');
+    await until(
+      () => r.core.getSession().status === 'signed_in' && (r.core.getSession() as { connectivity: string }).connectivity === 'online',
+      10_000,
+      'back online',
+    );
     expect(r.states.at(-1)).toMatchObject({ status: 'signed_in', connectivity: 'online' });
     await expect(r.core.request({ method: 'GET', path: '/hello' })).resolves.toMatchObject({ status: 200 });
   });
@@ -246,14 +273,18 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const saved = await savedSession();
     const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
     // Everything goes to a port nothing listens on: a laptop waking up without a network.
-    const nowhere: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+    const nowhere: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       url.port = '9';
       return fetch(url, init);
-    });
+    };
     const core = createAuthCore({ config, vault, fetch: nowhere, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
-      await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline', user: { name: 'Demo User', email: 'demo@example.test' } });
+      await expect(core.restore()).resolves.toMatchObject({
+        status: 'signed_in',
+        connectivity: 'offline',
+        user: { name: 'Demo User', email: 'demo@example.test' },
+      });
       await expect(core.request({ method: 'GET', path: '/hello' })).rejects.toMatchObject({ code: 'network_error' });
       expect(vault.load('demo')).not.toBeNull();
     } finally {
@@ -264,7 +295,8 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
   it('a captive portal answering discovery with HTML at start: kept, offline (discovery says nothing about the token)', async () => {
     const saved = await savedSession();
     const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
-    const portal: FetchLike = () => Promise.resolve(new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } }));
+    const portal: FetchLike = () =>
+      Promise.resolve(new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } }));
     const core = createAuthCore({ config, vault, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });

@@ -37,7 +37,9 @@ beforeAll(async () => {
   fault = await startFaultServer(demo.issuer);
   closeAfterAll.push(() => fault.close());
   dir = mkdtempSync(path.join(tmpdir(), 'revocation-'));
-  rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), { execute: [client.allowInsecureRequests] });
+  rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
+    execute: [client.allowInsecureRequests],
+  });
 });
 afterAll(async () => {
   await Promise.all(closeAfterAll.map((close) => close()));
@@ -50,7 +52,13 @@ beforeEach(() => {
 });
 
 function appConfig(withRevocation = true): AppConfig {
-  const base = { id: 'demo', displayName: 'Demo', clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] };
+  const base = {
+    id: 'demo',
+    displayName: 'Demo',
+    clientId: demo.clientId,
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    apiBaseUrls: [demo.apiBaseUrl],
+  };
   return parseAppConfig({
     scheme: SCHEME,
     providers: [
@@ -78,10 +86,10 @@ afterEach(async () => {
 function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Rig {
   let offset = 0;
   // The revocation endpoint goes through the fault server; everything else straight to the provider.
-  const routed: FetchLike = (async (input: string | URL | Request, init?: RequestInit) => {
+  const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token/revocation` ? `${fault.origin}/token/revocation` : url, init);
-  });
+  };
   const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = opts.cipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
@@ -146,7 +154,11 @@ describe('revocation outcome in the signed-out state', () => {
     // Retried with backoff while it keeps refusing, then the provider accepts.
     await until(() => revocationsSeen().length >= 4, 10_000, 'a retry');
     fault.mode = 'pass';
-    await until(() => r.core.getSession().status === 'signed_out' && (r.core.getSession() as { revocation?: { outcome: string } }).revocation?.outcome === 'revoked', 10_000, 'revoked');
+    await until(
+      () => r.core.getSession().status === 'signed_out' && (r.core.getSession() as { revocation?: { outcome: string } }).revocation?.outcome === 'revoked',
+      10_000,
+      'revoked',
+    );
     expect(r.states.at(-1)).toMatchObject({ revocation: { outcome: 'revoked', retrying: false } });
     expect(r.vault.pendingRevocations()).toEqual([]);
     expect(await stillValid(rt)).toBe(false);

@@ -58,8 +58,16 @@ afterEach(async () => {
     const outcome = await Promise.race([
       Promise.resolve()
         .then(step)
-        .then(() => 'done' as const, () => 'done' as const),
-      new Promise<'stuck'>((r) => (timer = setTimeout(() => { r('stuck'); }, 5_000))),
+        .then(
+          () => 'done' as const,
+          () => 'done' as const,
+        ),
+      new Promise<'stuck'>(
+        (r) =>
+          (timer = setTimeout(() => {
+            r('stuck');
+          }, 5_000)),
+      ),
     ]);
     clearTimeout(timer);
     if (outcome === 'stuck') console.warn(`cleanup step did not finish in 5 s: ${step.toString().slice(0, 80)}`);
@@ -81,8 +89,12 @@ function rebase(p: ProviderConfig, baseUrl: string, patch: Partial<ProviderConfi
     const url = new URL(u.replace(/\{([A-Za-z0-9_]+)\}/g, '__$1__'));
     return `${baseUrl}${url.pathname}${url.search}`.replace(/__([A-Za-z0-9_]+)__/g, '{$1}');
   };
-  const endpoints = p.endpoints ? (Object.fromEntries(Object.entries(p.endpoints).map(([k, v]) => [k, v && move(v)])) as ProviderConfig['endpoints']) : undefined;
-  const authorizeParams = p.authorizeParams ? Object.fromEntries(Object.entries(p.authorizeParams).map(([k, v]) => [k, /^https?:/.test(v) ? move(v) : v])) : undefined;
+  const endpoints = p.endpoints
+    ? (Object.fromEntries(Object.entries(p.endpoints).map(([k, v]) => [k, v && move(v)])) as ProviderConfig['endpoints'])
+    : undefined;
+  const authorizeParams = p.authorizeParams
+    ? Object.fromEntries(Object.entries(p.authorizeParams).map(([k, v]) => [k, /^https?:/.test(v) ? move(v) : v]))
+    : undefined;
   return { ...p, ...(endpoints ? { endpoints } : {}), ...(authorizeParams ? { authorizeParams } : {}), apiBaseUrls: p.apiBaseUrls.map(move), ...patch };
 }
 
@@ -125,7 +137,14 @@ async function rig(
   // closed mid-navigation can leave page.close() pending until the context goes: bounded.
   cleanups.push(
     () => system.close(),
-    () => Promise.race([system.lastPage()?.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]),
+    () =>
+      Promise.race([
+        system
+          .lastPage()
+          ?.close()
+          .catch(() => {}),
+        new Promise((r) => setTimeout(r, 1_000)),
+      ]),
     () => base.core.dispose(),
   );
   return { ...base, system, deliveries };
@@ -156,7 +175,11 @@ interface SeedCase {
   declines: boolean;
 }
 
-const fromEmulator = (emu: { counters: Counters; state: EmulatorState; close(): Promise<void> }, provider: ProviderConfig, extra: Partial<Started> = {}): Started => ({
+const fromEmulator = (
+  emu: { counters: Counters; state: EmulatorState; close(): Promise<void> },
+  provider: ProviderConfig,
+  extra: Partial<Started> = {},
+): Started => ({
   provider,
   counts: () => ({ exchanges: emu.counters.tokenExchanges, refreshes: emu.counters.refreshes }),
   emulator: { state: emu.state, counters: emu.counters },
@@ -215,7 +238,11 @@ const cases: SeedCase[] = [
     declines: true,
     async start() {
       const emu = await startProto({ redirectUri: LOOPBACK });
-      return fromEmulator(emu, seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret), { expireAtProvider: () => { emu.state.expireAllAccessTokens(); } });
+      return fromEmulator(emu, seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret), {
+        expireAtProvider: () => {
+          emu.state.expireAllAccessTokens();
+        },
+      });
     },
   },
   {
@@ -227,7 +254,14 @@ const cases: SeedCase[] = [
     declines: false,
     async start() {
       const demo = await startDemoProvider({ redirectUris: [REDIRECT] });
-      const provider: ProviderConfig = { id: 'oidc', displayName: 'OIDC', issuer: demo.issuer, clientId: demo.clientId, scopes: ['openid', 'profile', 'email', 'offline_access'], apiBaseUrls: [demo.apiBaseUrl] };
+      const provider: ProviderConfig = {
+        id: 'oidc',
+        displayName: 'OIDC',
+        issuer: demo.issuer,
+        clientId: demo.clientId,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        apiBaseUrls: [demo.apiBaseUrl],
+      };
       // The demo's login page takes the same demo/demo as the emulators'.
       return { provider, counts: () => ({ exchanges: demo.counters.authorizationCode, refreshes: demo.counters.refreshToken }), close: () => demo.close() };
     },
@@ -385,7 +419,7 @@ describe('seed providers: the full journey (sign in → identity → API → ref
     expect(emu.counters).toMatchObject({ tokenExchanges: 1, authorize: 1, unmatched: 0 });
   });
 
-  it('Platform of Trust: cancel_url is this sign-in\'s own redirect with its state; a cancel URL without that state is ignored, the real one ends the sign-in at once', async () => {
+  it("Platform of Trust: cancel_url is this sign-in's own redirect with its state; a cancel URL without that state is ignored, the real one ends the sign-in at once", async () => {
     const emu = await startPlatformOfTrust({ redirectUri: REDIRECT });
     cleanups.push(() => emu.close());
     const p = seedProfile('platform-of-trust', emu.baseUrl, POT_CLIENT.secret);
@@ -428,7 +462,7 @@ describe('seed providers: the full journey (sign in → identity → API → ref
     await expect(b.core.signIn()).resolves.toMatchObject({ user: { sub: 'unknown' } });
   });
 
-  it('Proto: a callback without state completes only through the sign-in\'s own loopback listener; the same URL from anywhere else is ignored', async () => {
+  it("Proto: a callback without state completes only through the sign-in's own loopback listener; the same URL from anywhere else is ignored", async () => {
     const emu = await startProto({ redirectUri: LOOPBACK });
     cleanups.push(() => emu.close());
     const r = await rig(seedProfile('proto', emu.baseUrl, PROTO_CLIENT.secret), { autoLogin: false });
@@ -471,7 +505,13 @@ describe('seed providers: the full journey (sign in → identity → API → ref
 
     // The attacker runs their own authorization (their account, their PKCE verifier) and keeps the code.
     const authorize = new URL(`${emu.baseUrl}/acme/oauth2/v1/auth/`);
-    authorize.search = new URLSearchParams({ client_id: 'desktop-app', response_type: 'code', redirect_uri: REDIRECT, code_challenge: 'A'.repeat(43), code_challenge_method: 'S256' }).toString();
+    authorize.search = new URLSearchParams({
+      client_id: 'desktop-app',
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      code_challenge: 'A'.repeat(43),
+      code_challenge_method: 'S256',
+    }).toString();
     const loginPage = await (await fetch(authorize)).text();
     const pending = /name="pending" value="([^"]+)"/.exec(loginPage)![1]!;
     const loggedIn = await fetch(`${emu.baseUrl}/login`, {
@@ -567,7 +607,10 @@ const negatives: NegativeCase[] = [
     async arrange() {
       const emu = await startCapacity({ redirectUri: REDIRECT });
       const p = seedProfile('capacity', emu.baseUrl, CAPACITY_CLIENT.secret);
-      return { ...emu, provider: { ...p, tokenResponse: { accessToken: 'data.tokens.access', refreshToken: 'data.tokens.refresh', expiresIn: 'data.expires_in' } } };
+      return {
+        ...emu,
+        provider: { ...p, tokenResponse: { accessToken: 'data.tokens.access', refreshToken: 'data.tokens.refresh', expiresIn: 'data.expires_in' } },
+      };
     },
   },
   {
@@ -581,7 +624,7 @@ const negatives: NegativeCase[] = [
     },
   },
   {
-    name: 'Capacity: the code arrives under another parameter than the profile\'s callback.codeParam',
+    name: "Capacity: the code arrives under another parameter than the profile's callback.codeParam",
     code: 'invalid_response',
     saw: { authorize: 1, tokenExchanges: 0 },
     async arrange() {
@@ -634,7 +677,11 @@ const negatives: NegativeCase[] = [
     saw: { authorize: 0, rejected: 1, tokenExchanges: 0 },
     async arrange() {
       const emu = await startIdentityHub({ tenant: 'acme', redirectUri: LOOPBACK });
-      return { ...emu, provider: seedProfile('identity-hub', emu.baseUrl, undefined, { templateVars: { tenant: 'unknown' } }), rig: { signInTimeoutMs: REFUSED_TIMEOUT_MS } };
+      return {
+        ...emu,
+        provider: seedProfile('identity-hub', emu.baseUrl, undefined, { templateVars: { tenant: 'unknown' } }),
+        rig: { signInTimeoutMs: REFUSED_TIMEOUT_MS },
+      };
     },
   },
   {
@@ -644,7 +691,10 @@ const negatives: NegativeCase[] = [
     async arrange() {
       const emu = await startIdentityHub({ tenant: 'acme', redirectUri: LOOPBACK });
       const p = seedProfile('identity-hub', emu.baseUrl);
-      return { ...emu, provider: { ...p, endpoints: { ...p.endpoints!, authorization: `${emu.baseUrl}/acme/oauth2/v1/auth/` }, templateVars: { tenant: 'acme-old' } } };
+      return {
+        ...emu,
+        provider: { ...p, endpoints: { ...p.endpoints!, authorization: `${emu.baseUrl}/acme/oauth2/v1/auth/` }, templateVars: { tenant: 'acme-old' } },
+      };
     },
   },
   {
@@ -700,7 +750,11 @@ const negatives: NegativeCase[] = [
     saw: { authorize: 1, rejected: 1, tokenExchanges: 0 },
     async arrange() {
       const emu = await startPlatformOfTrust({ redirectUri: REDIRECT });
-      return { ...emu, provider: seedProfile('platform-of-trust', emu.baseUrl, POT_CLIENT.secret, { authorizeParams: { grant_type: 'authorization' } }), rig: { signInTimeoutMs: REFUSED_TIMEOUT_MS } };
+      return {
+        ...emu,
+        provider: seedProfile('platform-of-trust', emu.baseUrl, POT_CLIENT.secret, { authorizeParams: { grant_type: 'authorization' } }),
+        rig: { signInTimeoutMs: REFUSED_TIMEOUT_MS },
+      };
     },
   },
 ];

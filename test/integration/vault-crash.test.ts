@@ -24,14 +24,26 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vault-crash-'));
   writer = path.join(dir, 'vault-writer.mjs');
   // Bundled once so each child starts in plain node in a few tens of milliseconds.
-  await build({ entryPoints: [path.resolve(import.meta.dirname, '../helpers/vault-writer.ts')], bundle: true, platform: 'node', format: 'esm', outfile: writer, logLevel: 'silent' });
+  await build({
+    entryPoints: [path.resolve(import.meta.dirname, '../helpers/vault-writer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: writer,
+    logLevel: 'silent',
+  });
 });
 
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function runAndKill(file: string, key: string, delayMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer], { env: { ...process.env, VAULT_WRITER_FILE: file, VAULT_WRITER_KEY: key }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [writer], {
+      env: { ...process.env, VAULT_WRITER_FILE: file, VAULT_WRITER_KEY: key },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('writer never started'));

@@ -22,10 +22,21 @@ beforeAll(async () => {
     const ok = token === 'new' && !answer.refusesNew;
     res.writeHead(ok ? 200 : answer.status, { 'content-type': 'application/json' }).end(ok ? '{"ok":true}' : answer.body);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
+  await new Promise<void>((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => { r(); })));
+afterAll(
+  () =>
+    new Promise<void>((r) =>
+      server.close(() => {
+        r();
+      }),
+    ),
+);
 
 async function call() {
   calls = [];

@@ -56,8 +56,16 @@ describe('API entries', () => {
 
   it('config refuses a duplicate API id and a resource with a fragment', () => {
     const bad = (apis: unknown[]) => () =>
-      parseAppConfig({ scheme: 'com.example.desktop', providers: [{ id: 'p', displayName: 'P', issuer: 'https://i.example', clientId: 'c', scopes: ['openid'], apis }] });
-    expect(bad([{ id: 'a', baseUrl: 'https://a.example' }, { id: 'a', baseUrl: 'https://b.example' }])).toThrow(/duplicate API id/);
+      parseAppConfig({
+        scheme: 'com.example.desktop',
+        providers: [{ id: 'p', displayName: 'P', issuer: 'https://i.example', clientId: 'c', scopes: ['openid'], apis }],
+      });
+    expect(
+      bad([
+        { id: 'a', baseUrl: 'https://a.example' },
+        { id: 'a', baseUrl: 'https://b.example' },
+      ]),
+    ).toThrow(/duplicate API id/);
     expect(bad([{ id: 'a', baseUrl: 'https://a.example', resource: 'https://a.example/#x' }])).toThrow(/resource must be an absolute URI/);
     expect(bad([{ id: 'a', baseUrl: 'https://a.example' }])).not.toThrow();
   });

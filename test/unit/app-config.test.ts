@@ -27,7 +27,9 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'app-config-'));
   userDataDir = path.join(dir, 'userData');
 });
-afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function write(name: string, content: string): string {
   const p = path.join(dir, name);
@@ -109,8 +111,16 @@ describe('loadAppConfig', () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ['no client id', { OIDC_ISSUER: 'https://idp.example.com', OIDC_API_BASE_URL: 'https://api.example.com' }, /clientId/],
     ['no API base URL', { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a' }, /apiBaseUrls needs at least one/],
-    ['http issuer off loopback', { OIDC_ISSUER: 'http://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com' }, /issuer must be an https/],
-    ['scheme without a dot', { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'myapp' }, /reverse-DNS/],
+    [
+      'http issuer off loopback',
+      { OIDC_ISSUER: 'http://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com' },
+      /issuer must be an https/,
+    ],
+    [
+      'scheme without a dot',
+      { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'myapp' },
+      /reverse-DNS/,
+    ],
   ])('env config that does not validate → invalid_config naming the field: %s', (_name, env, pattern) => {
     const { code, message } = codeAndMessage(() => loadAppConfig({ env, readFile, userDataDir }));
     expect(code).toBe('invalid_config');
@@ -159,12 +169,18 @@ describe('loadAppConfig', () => {
 
   it.each<[string, (packaged: string) => Record<string, string | undefined>]>([
     ['OIDC_DESKTOP_CONFIG', () => ({ OIDC_DESKTOP_CONFIG: write('admin.json', JSON.stringify({ ...validFile, scheme: 'com.admin.override' })) })],
-    ['<userData>/config.json', () => {
-      mkdirSync(userDataDir);
-      writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify({ ...validFile, scheme: 'com.admin.override' }));
-      return {};
-    }],
-    ['OIDC_* variables', () => ({ OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'com.admin.override' })],
+    [
+      '<userData>/config.json',
+      () => {
+        mkdirSync(userDataDir);
+        writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify({ ...validFile, scheme: 'com.admin.override' }));
+        return {};
+      },
+    ],
+    [
+      'OIDC_* variables',
+      () => ({ OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'a', OIDC_API_BASE_URL: 'https://api.example.com', OIDC_SCHEME: 'com.admin.override' }),
+    ],
   ])('the administrator override %s wins over the packaged configuration', (_name, setUp) => {
     const packaged = write('packaged.json', JSON.stringify(validFile));
     const env = setUp(packaged);

@@ -72,7 +72,9 @@ describe('registerAppImageScheme', () => {
     const { d, home } = deps();
     await registerAppImageScheme(d);
     await expect(registerAppImageScheme({ ...d, env: { APPIMAGE: '/home/me/Apps/new.AppImage' } })).resolves.toBe('registered');
-    expect(readFileSync(path.join(home, '.local/share/applications/oidc-desktop-url-handler.desktop'), 'utf8')).toContain('Exec="/home/me/Apps/new.AppImage" %u');
+    expect(readFileSync(path.join(home, '.local/share/applications/oidc-desktop-url-handler.desktop'), 'utf8')).toContain(
+      'Exec="/home/me/Apps/new.AppImage" %u',
+    );
   });
 
   it('honours XDG_DATA_HOME', async () => {
@@ -132,7 +134,13 @@ describe.skipIf(!desktopTools)('registerAppImageScheme with the real xdg-mime an
       XDG_CONFIG_DIRS: path.join(home, 'no-system-config'),
     };
     const run = (file: string, args: readonly string[]) => execFileAsync(file, [...args], { env, timeout: 10_000 });
-    const { d } = deps({ env: { APPIMAGE: appImage, XDG_DATA_HOME: env.XDG_DATA_HOME }, homeDir: home, exec: async (file, args) => { await run(file, args); } });
+    const { d } = deps({
+      env: { APPIMAGE: appImage, XDG_DATA_HOME: env.XDG_DATA_HOME },
+      homeDir: home,
+      exec: async (file, args) => {
+        await run(file, args);
+      },
+    });
 
     await expect(registerAppImageScheme(d)).resolves.toBe('registered');
     expect((await run('xdg-mime', ['query', 'default', 'x-scheme-handler/com.example.desktop'])).stdout.trim()).toBe('oidc-desktop-url-handler.desktop');

@@ -26,7 +26,11 @@ describe('parseRetryAfter', () => {
     [' 0 ', 0],
     ['Thu, 01 Jan 2026 00:02:00 GMT', 120_000],
     ['Wed, 31 Dec 2025 23:00:00 GMT', 0],
-  ])('%j → %d ms', (value, ms) => { expect(parseRetryAfter(value, now)).toBe(ms); });
+  ])('%j → %d ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
 
-  it.each([[null], [undefined], ['soon'], ['-1'], ['1.5']])('%j → undefined', (value) => { expect(parseRetryAfter(value, now)).toBeUndefined(); });
+  it.each([[null], [undefined], ['soon'], ['-1'], ['1.5']])('%j → undefined', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
 });

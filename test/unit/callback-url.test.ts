@@ -49,14 +49,23 @@ describe('parseCallbackUrl', () => {
     expect(r).toMatchObject({ kind: 'stateless', target: 'http://127.0.0.1:53682/callback' });
     if (r.kind === 'stateless') expect(r.params.get('code')).toBe('abc');
     // Elsewhere, still ignored; a callback WITH a state stays an ordinary response.
-    expect(parseCallbackUrl('com.example.desktop:/callback?code=abc', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({ kind: 'ignored', reason: 'no_state' });
+    expect(parseCallbackUrl('com.example.desktop:/callback?code=abc', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({
+      kind: 'ignored',
+      reason: 'no_state',
+    });
     expect(parseCallbackUrl('http://127.0.0.1:53682/callback?code=abc&state=s', REDIRECTS, { statelessRedirectUris: stateless }).kind).toBe('response');
     // Duplicates are refused before anything else.
-    expect(parseCallbackUrl('http://127.0.0.1:53682/callback?code=a&code=b', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({ kind: 'ignored', reason: 'duplicate_parameter' });
+    expect(parseCallbackUrl('http://127.0.0.1:53682/callback?code=a&code=b', REDIRECTS, { statelessRedirectUris: stateless })).toEqual({
+      kind: 'ignored',
+      reason: 'duplicate_parameter',
+    });
   });
 
   it('a profile-named parameter (code or identity) must appear at most once', () => {
-    expect(parseCallbackUrl('com.example.desktop:/callback?state=s&subject=a&subject=b', REDIRECTS, { singleValued: ['subject'] })).toEqual({ kind: 'ignored', reason: 'duplicate_parameter' });
+    expect(parseCallbackUrl('com.example.desktop:/callback?state=s&subject=a&subject=b', REDIRECTS, { singleValued: ['subject'] })).toEqual({
+      kind: 'ignored',
+      reason: 'duplicate_parameter',
+    });
     expect(parseCallbackUrl('com.example.desktop:/callback?state=s&subject=a', REDIRECTS, { singleValued: ['subject'] }).kind).toBe('response');
   });
 });

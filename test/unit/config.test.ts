@@ -31,11 +31,23 @@ describe('parseAppConfig', () => {
     ['duplicate ids', { ...good, providers: [good.providers[0], good.providers[0]] }, 'providers.1.id'],
     // A provider that does not echo state, on a shared private-use redirect and without PKCE: nothing binds its callback.
     ['no state echo, no loopback, no PKCE', withProvider({ callback: { stateEchoed: false }, pkce: false }), 'providers.0.callback.stateEchoed'],
-    ['an unknown authorizeParams placeholder', withProvider({ authorizeParams: { cancel_url: '{{redirect_uri}}?s={{nonce}}' } }), 'providers.0.authorizeParams.cancel_url'],
+    [
+      'an unknown authorizeParams placeholder',
+      withProvider({ authorizeParams: { cancel_url: '{{redirect_uri}}?s={{nonce}}' } }),
+      'providers.0.authorizeParams.cancel_url',
+    ],
     ['an unknown body placeholder', withProvider({ tokenRequest: { bodyTemplate: { code: '{{auth_code}}' } } }), 'providers.0.tokenRequest.bodyTemplate.code'],
     ['an unknown placeholder type', withProvider({ tokenRequest: { bodyTemplate: { id: '{{client_id|int}}' } } }), 'providers.0.tokenRequest.bodyTemplate.id'],
-    ['a typed placeholder inside a string', withProvider({ tokenRequest: { bodyTemplate: { id: 'x{{client_id|number}}' } } }), 'providers.0.tokenRequest.bodyTemplate.id'],
-    ['{{client_id|number}} with a non-numeric clientId', withProvider({ tokenRequest: { bodyTemplate: { client_id: '{{client_id|number}}' } } }), 'providers.0.tokenRequest.bodyTemplate.client_id'],
+    [
+      'a typed placeholder inside a string',
+      withProvider({ tokenRequest: { bodyTemplate: { id: 'x{{client_id|number}}' } } }),
+      'providers.0.tokenRequest.bodyTemplate.id',
+    ],
+    [
+      '{{client_id|number}} with a non-numeric clientId',
+      withProvider({ tokenRequest: { bodyTemplate: { client_id: '{{client_id|number}}' } } }),
+      'providers.0.tokenRequest.bodyTemplate.client_id',
+    ],
     ['the code read from a protocol parameter', withProvider({ callback: { codeParam: 'state' } }), 'providers.0.callback.codeParam'],
     ['the person read from a protocol parameter', withProvider({ callback: { identity: { sub: 'iss' } } }), 'providers.0.callback.identity.sub'],
     ['a callback parameter name with odd characters', withProvider({ callback: { codeParam: 'co de' } }), 'providers.0.callback.codeParam'],
@@ -52,7 +64,10 @@ describe('parseAppConfig', () => {
   it.each([
     ['no state echo with a loopback redirect (its listener binds the callback)', { callback: { stateEchoed: false }, pkce: false, redirect: 'loopback' }],
     ['no state echo on the private-use redirect with PKCE (the verifier binds the code)', { callback: { stateEchoed: false } }],
-    ['typed and plain body placeholders', { clientId: '4711', tokenRequest: { bodyTemplate: { client_id: '{{client_id|number}}', code: '{{code}}', u: 'x={{redirect_uri}}' } } }],
+    [
+      'typed and plain body placeholders',
+      { clientId: '4711', tokenRequest: { bodyTemplate: { client_id: '{{client_id|number}}', code: '{{code}}', u: 'x={{redirect_uri}}' } } },
+    ],
   ])('accepts %s', (_label, patch) => {
     expect(() => parseAppConfig(withProvider(patch))).not.toThrow();
   });
@@ -60,8 +75,18 @@ describe('parseAppConfig', () => {
 
 describe('fillAuthorizeParam', () => {
   it.each([
-    ['{{redirect_uri}}?state={{state}}&error=access_denied', 'com.example.desktop:/callback', 'a/b+c=', 'com.example.desktop:/callback?state=a%2Fb%2Bc%3D&error=access_denied'],
-    ['{{redirect_uri}}?state={{state}}&error=access_denied', 'http://127.0.0.1:5555/callback', 'xyz', 'http://127.0.0.1:5555/callback?state=xyz&error=access_denied'],
+    [
+      '{{redirect_uri}}?state={{state}}&error=access_denied',
+      'com.example.desktop:/callback',
+      'a/b+c=',
+      'com.example.desktop:/callback?state=a%2Fb%2Bc%3D&error=access_denied',
+    ],
+    [
+      '{{redirect_uri}}?state={{state}}&error=access_denied',
+      'http://127.0.0.1:5555/callback',
+      'xyz',
+      'http://127.0.0.1:5555/callback?state=xyz&error=access_denied',
+    ],
     ['authorization', 'x:/cb', 's', 'authorization'],
   ])('%s (redirect %s, state %s) → %s', (value, redirectUri, state, expected) => {
     expect(fillAuthorizeParam(value, { redirect_uri: redirectUri, state })).toBe(expected);

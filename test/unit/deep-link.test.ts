@@ -11,7 +11,11 @@ describe('extractDeepLink', () => {
     ['Windows: Chromium switch before the link', ['C:\\app.exe', '--allow-file-access-from-files', LINK], LINK],
     ['Windows: switches on both sides', ['C:\\Program Files\\App\\app.exe', '--original-process-start-time=1', LINK, '--secondary'], LINK],
     ['upper-case scheme is the same scheme', ['C:\\app.exe', 'COM.EXAMPLE.DESKTOP:/callback?code=x&state=y'], 'COM.EXAMPLE.DESKTOP:/callback?code=x&state=y'],
-    ['authority form is still our scheme (the core rejects the path)', ['app', 'com.example.desktop://callback?state=y'], 'com.example.desktop://callback?state=y'],
+    [
+      'authority form is still our scheme (the core rejects the path)',
+      ['app', 'com.example.desktop://callback?state=y'],
+      'com.example.desktop://callback?state=y',
+    ],
     ['error response', ['app', 'com.example.desktop:/callback?error=access_denied&state=y'], 'com.example.desktop:/callback?error=access_denied&state=y'],
   ])('accepts: %s', (_name, argv, expected) => {
     expect(extractDeepLink(argv, S)).toBe(expected);

@@ -25,7 +25,17 @@ import { createTestCipher } from '../helpers/aes-cipher';
 const provider = (extra: Partial<ProviderConfig> = {}): ProviderConfig =>
   parseAppConfig({
     scheme: 'com.example.desktop',
-    providers: [{ id: 'acme', displayName: 'Acme ID', issuer: 'https://id.acme.test', clientId: 'c', scopes: ['openid'], apiBaseUrls: ['https://api.acme.test'], ...extra }],
+    providers: [
+      {
+        id: 'acme',
+        displayName: 'Acme ID',
+        issuer: 'https://id.acme.test',
+        clientId: 'c',
+        scopes: ['openid'],
+        apiBaseUrls: ['https://api.acme.test'],
+        ...extra,
+      },
+    ],
   }).providers[0]!;
 
 const meta = (extra: object = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra });
@@ -45,9 +55,21 @@ describe('profile switches dpop / par', () => {
     [{}, { dpop_signing_alg_values_supported: ['Ed25519'] }, { dpop: 'Ed25519', par: false }],
     [{}, { dpop_signing_alg_values_supported: ['RS256'] }, { dpop: null, par: false }],
     [{}, { pushed_authorization_request_endpoint: 'https://id.acme.test/par' }, { dpop: null, par: true }],
-    [{ dpop: 'off', par: 'off' }, { dpop_signing_alg_values_supported: ['ES256'], pushed_authorization_request_endpoint: 'https://id.acme.test/par' }, { dpop: null, par: false }],
-    [{ dpop: 'required', par: 'required' }, { dpop_signing_alg_values_supported: ['ES256'], pushed_authorization_request_endpoint: 'https://id.acme.test/par' }, { dpop: 'ES256', par: true }],
-    [{ par: 'auto' }, { pushed_authorization_request_endpoint: 'https://id.acme.test/par', require_pushed_authorization_requests: true }, { dpop: null, par: true }],
+    [
+      { dpop: 'off', par: 'off' },
+      { dpop_signing_alg_values_supported: ['ES256'], pushed_authorization_request_endpoint: 'https://id.acme.test/par' },
+      { dpop: null, par: false },
+    ],
+    [
+      { dpop: 'required', par: 'required' },
+      { dpop_signing_alg_values_supported: ['ES256'], pushed_authorization_request_endpoint: 'https://id.acme.test/par' },
+      { dpop: 'ES256', par: true },
+    ],
+    [
+      { par: 'auto' },
+      { pushed_authorization_request_endpoint: 'https://id.acme.test/par', require_pushed_authorization_requests: true },
+      { dpop: null, par: true },
+    ],
   ] as const)('profile %j with metadata %j → %j', (profile, metadata, expected) => {
     expect(protocolFeatures(provider(profile), meta(metadata))).toEqual(expected);
   });
@@ -56,7 +78,11 @@ describe('profile switches dpop / par', () => {
     [{ dpop: 'required' }, {}, /does not offer DPoP.*does not advertise dpop_signing_alg_values_supported/],
     [{ dpop: 'required' }, { dpop_signing_alg_values_supported: ['RS256'] }, /offers only the signing algorithms RS256/],
     [{ par: 'required' }, {}, /does not offer pushed authorization requests/],
-    [{ par: 'off' }, { pushed_authorization_request_endpoint: 'https://id.acme.test/par', require_pushed_authorization_requests: true }, /accepts only pushed authorization requests/],
+    [
+      { par: 'off' },
+      { pushed_authorization_request_endpoint: 'https://id.acme.test/par', require_pushed_authorization_requests: true },
+      /accepts only pushed authorization requests/,
+    ],
     [{}, { require_pushed_authorization_requests: true }, /does not offer pushed authorization requests/],
   ] as const)('%j against %j fails with invalid_config naming the provider', (profile, metadata, message) => {
     let err: unknown;
@@ -77,24 +103,31 @@ describe('profile switches dpop / par', () => {
 });
 
 describe('DpopKey', () => {
-  it.each(['ES256', 'Ed25519', 'EdDSA'] as const)('%s: a new key per call, stored form round-trips, proofs verify with the embedded public key only', async (alg) => {
-    const a = await DpopKey.generate(alg);
-    const b = await DpopKey.generate(alg);
-    expect(await a.thumbprint()).not.toBe(await b.thumbprint());
-    expect(a.privateJwk.alg).toBe(alg);
-    expect(a.privateJwk.d).toBeTruthy();
-    const restored = await DpopKey.fromJwk(JSON.parse(JSON.stringify(a.privateJwk)) as typeof a.privateJwk);
-    expect(await restored.thumbprint()).toBe(await a.thumbprint());
+  it.each(['ES256', 'Ed25519', 'EdDSA'] as const)(
+    '%s: a new key per call, stored form round-trips, proofs verify with the embedded public key only',
+    async (alg) => {
+      const a = await DpopKey.generate(alg);
+      const b = await DpopKey.generate(alg);
+      expect(await a.thumbprint()).not.toBe(await b.thumbprint());
+      expect(a.privateJwk.alg).toBe(alg);
+      expect(a.privateJwk.d).toBeTruthy();
+      const restored = await DpopKey.fromJwk(JSON.parse(JSON.stringify(a.privateJwk)) as typeof a.privateJwk);
+      expect(await restored.thumbprint()).toBe(await a.thumbprint());
 
-    const url = new URL('https://api.acme.test/v1/items?page=2#frag');
-    const proof = await restored.resourceProofs.proof('POST', url, 'the-access-token');
-    const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
-    expect(protectedHeader.alg).toBe(alg);
-    expect(protectedHeader.jwk).not.toHaveProperty('d');
-    expect(await calculateJwkThumbprint(protectedHeader.jwk!, 'sha256')).toBe(await a.thumbprint());
-    expect(payload).toMatchObject({ htm: 'POST', htu: 'https://api.acme.test/v1/items', ath: createHash('sha256').update('the-access-token').digest('base64url') });
-    expect(payload.nonce).toBeUndefined();
-  });
+      const url = new URL('https://api.acme.test/v1/items?page=2#frag');
+      const proof = await restored.resourceProofs.proof('POST', url, 'the-access-token');
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
+      expect(protectedHeader.alg).toBe(alg);
+      expect(protectedHeader.jwk).not.toHaveProperty('d');
+      expect(await calculateJwkThumbprint(protectedHeader.jwk!, 'sha256')).toBe(await a.thumbprint());
+      expect(payload).toMatchObject({
+        htm: 'POST',
+        htu: 'https://api.acme.test/v1/items',
+        ath: createHash('sha256').update('the-access-token').digest('base64url'),
+      });
+      expect(payload.nonce).toBeUndefined();
+    },
+  );
 
   it('fresh jti on every proof; nonces are remembered per origin, the newest wins', async () => {
     const key = await DpopKey.generate('ES256');
@@ -109,11 +142,13 @@ describe('DpopKey', () => {
     expect(decodeJwt(await key.resourceProofs.proof('GET', other, 't')).nonce).toBeUndefined();
   });
 
-  it('the key\'s stored form is refused when it is not a private EC P-256 / Ed25519 JWK', async () => {
+  it("the key's stored form is refused when it is not a private EC P-256 / Ed25519 JWK", async () => {
     const key = await DpopKey.generate('ES256');
     const publicOnly = Object.fromEntries(Object.entries(key.privateJwk).filter(([name]) => name !== 'd'));
     const vault = new Vault({ cipher: createTestCipher(), store: memoryStore() });
-    expect(() => { vault.save({ providerId: 'p', refreshToken: 'rt', user: { sub: 's' }, savedAt: 1, dpopKey: publicOnly as never }); }).not.toThrow();
+    expect(() => {
+      vault.save({ providerId: 'p', refreshToken: 'rt', user: { sub: 's' }, savedAt: 1, dpopKey: publicOnly as never });
+    }).not.toThrow();
     // What was saved does not validate on the way back in: the entry is dropped, signed out.
     expect(vault.load('p')).toBeNull();
   });
@@ -121,7 +156,11 @@ describe('DpopKey', () => {
 
 function memoryStore() {
   const m = new Map<string, unknown>();
-  return { get: (k: string) => structuredClone(m.get(k)), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) };
+  return {
+    get: (k: string) => structuredClone(m.get(k)),
+    set: (k: string, v: unknown) => void m.set(k, structuredClone(v)),
+    delete: (k: string) => void m.delete(k),
+  };
 }
 
 describe('vault entries with a DPoP key', () => {
@@ -129,13 +168,21 @@ describe('vault entries with a DPoP key', () => {
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'dpop-vault-'));
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('the private key is inside the ciphertext only, and survives a restart', async () => {
     const file = path.join(dir, 'vault.json');
     const cipher = createTestCipher();
     const key = await DpopKey.generate('ES256');
-    new Vault({ cipher, store: new JsonFileStore(file) }).save({ providerId: 'demo', refreshToken: 'rt-1', user: { sub: 'u' }, savedAt: 1, dpopKey: key.privateJwk });
+    new Vault({ cipher, store: new JsonFileStore(file) }).save({
+      providerId: 'demo',
+      refreshToken: 'rt-1',
+      user: { sub: 'u' },
+      savedAt: 1,
+      dpopKey: key.privateJwk,
+    });
     const raw = readFileSync(file, 'utf8');
     for (const part of [key.privateJwk.d, key.privateJwk.x, 'P-256', 'dpopKey']) expect(raw).not.toContain(part);
     const loaded = new Vault({ cipher, store: new JsonFileStore(file) }).load('demo');
@@ -224,7 +271,7 @@ describe('API client with DPoP', () => {
     expect(r2.seen).toHaveLength(2);
   });
 
-  it('the DPoP header is the main process\'s: a caller may not set it', () => {
+  it("the DPoP header is the main process's: a caller may not set it", () => {
     expect(isForbiddenHeaderName('DPoP')).toBe(true);
     expect(authorizationHeader({ token: 't', type: 'dpop' })).toBe('DPoP t');
   });
@@ -233,6 +280,14 @@ describe('API client with DPoP', () => {
 describe('log redaction of key material', () => {
   it('drops jwk, private key and proof fields, and a bare "d"', () => {
     const out = redactFields({ jwk: 'x', privateKey: 'x', d: 'x', proof: 'x', dpop: 'x', dpopKey: 'x', sender: 'dpop' });
-    expect(out).toEqual({ jwk: '[redacted]', privateKey: '[redacted]', d: '[redacted]', proof: '[redacted]', dpop: '[redacted]', dpopKey: '[redacted]', sender: 'dpop' });
+    expect(out).toEqual({
+      jwk: '[redacted]',
+      privateKey: '[redacted]',
+      d: '[redacted]',
+      proof: '[redacted]',
+      dpop: '[redacted]',
+      dpopKey: '[redacted]',
+      sender: 'dpop',
+    });
   });
 });

@@ -8,7 +8,18 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('example provider profiles', () => {
   it('there is one per seed provider and per well-known provider', () => {
-    expect(files.sort()).toEqual(['auth0.json', 'capacity.json', 'entra-id.json', 'google.json', 'identity-hub.json', 'intandem.json', 'keycloak.json', 'okta.json', 'platform-of-trust.json', 'proto.json']);
+    expect(files.sort()).toEqual([
+      'auth0.json',
+      'capacity.json',
+      'entra-id.json',
+      'google.json',
+      'identity-hub.json',
+      'intandem.json',
+      'keycloak.json',
+      'okta.json',
+      'platform-of-trust.json',
+      'proto.json',
+    ]);
   });
 
   it.each(files)('%s is a valid profile whose id matches its file name', (file) => {

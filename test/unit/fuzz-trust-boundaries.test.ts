@@ -29,10 +29,47 @@ const BASES = ['https://api.example.com/v1', 'http://127.0.0.1:4000/api/'];
 
 /** Fragments that have broken URL handling somewhere before. */
 const hostileFragment = fc.constantFrom(
-  '..', '%2e%2e', '%252e%252e', '%2f', '%252f', '%5c', '\\', '/', '//', '@', ':', '?', '#', '&', '=', '%', '%E0%A4%A', '%00', '%0d%0a',
-  'evil.example', 'api.example.com.evil.com', 'аpi.example.com', 'xn--pi-7ld.example.com', 'ᴀᴘɪ', '\u202e', '\u0000', '\t', ' ',
-  'https://evil.example', '//evil.example', 'http:', 'javascript:alert(1)', SCHEME, `${SCHEME}:`, 'state', 'code', 'iss',
-  '__proto__', 'constructor', 'prototype', 'x'.repeat(3000),
+  '..',
+  '%2e%2e',
+  '%252e%252e',
+  '%2f',
+  '%252f',
+  '%5c',
+  '\\',
+  '/',
+  '//',
+  '@',
+  ':',
+  '?',
+  '#',
+  '&',
+  '=',
+  '%',
+  '%E0%A4%A',
+  '%00',
+  '%0d%0a',
+  'evil.example',
+  'api.example.com.evil.com',
+  'аpi.example.com',
+  'xn--pi-7ld.example.com',
+  'ᴀᴘɪ',
+  '\u202e',
+  '\u0000',
+  '\t',
+  ' ',
+  'https://evil.example',
+  '//evil.example',
+  'http:',
+  'javascript:alert(1)',
+  SCHEME,
+  `${SCHEME}:`,
+  'state',
+  'code',
+  'iss',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'x'.repeat(3000),
 );
 const hostileString = fc.array(fc.oneof(hostileFragment, fc.string(), fc.webSegment()), { maxLength: 8 }).map((parts) => parts.join(''));
 
@@ -51,14 +88,30 @@ function assertTyped(err: unknown): void {
 
 describe('fuzz: callback URL parser', () => {
   const param = fc.tuple(fc.constantFrom('state', 'code', 'iss', 'error', 'x', '__proto__'), hostileString);
-  const callbackUrl = fc.tuple(
-    fc.constantFrom(`${SCHEME}:/callback`, `${SCHEME}://callback`, `${SCHEME.toUpperCase()}:/callback`, 'http://127.0.0.1:53682/callback', 'http://127.0.0.1:1/callback', 'https://evil.example/callback', `${SCHEME}:/callback/..`, ''),
-    fc.array(param, { maxLength: 6 }),
-    hostileString,
-  ).map(([base, params, tail]) => `${base}?${params.map(([k, v]) => `${k}=${v}`).join('&')}${tail}`);
+  const callbackUrl = fc
+    .tuple(
+      fc.constantFrom(
+        `${SCHEME}:/callback`,
+        `${SCHEME}://callback`,
+        `${SCHEME.toUpperCase()}:/callback`,
+        'http://127.0.0.1:53682/callback',
+        'http://127.0.0.1:1/callback',
+        'https://evil.example/callback',
+        `${SCHEME}:/callback/..`,
+        '',
+      ),
+      fc.array(param, { maxLength: 6 }),
+      hostileString,
+    )
+    .map(([base, params, tail]) => `${base}?${params.map(([k, v]) => `${k}=${v}`).join('&')}${tail}`);
   // One of our exact targets with a state, then hostile extras: mostly accepted.
   const nearValidCallback = fc
-    .tuple(fc.constantFrom(...REDIRECTS), fc.string({ minLength: 1, maxLength: 40 }), fc.array(param, { maxLength: 3 }), fc.constantFrom('', '#frag', '#state=x'))
+    .tuple(
+      fc.constantFrom(...REDIRECTS),
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.array(param, { maxLength: 3 }),
+      fc.constantFrom('', '#frag', '#state=x'),
+    )
     .map(([base, state, extra, hash]) => `${base}?state=${encodeURIComponent(state)}${extra.map(([k, v]) => `&${k}=${v}`).join('')}${hash}`);
 
   it('never throws, and yields a response only for our exact redirect targets', () => {
@@ -117,16 +170,25 @@ describe('fuzz: IPC payload validators', () => {
       fc.constant(null),
       fc.constant(undefined),
       fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'method', 'path', 'headers', 'query', 'body', 'api', 'providerId')), tie('value'), { maxKeys: 5 }),
+      fc.dictionary(
+        fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'method', 'path', 'headers', 'query', 'body', 'api', 'providerId')),
+        tie('value'),
+        { maxKeys: 5 },
+      ),
     ),
   })).value;
   const requestLike = fc.record(
     {
       method: fc.oneof(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'get', 'TRACE', 'CONNECT'), fc.string()),
-      path: fc.oneof(hostileString.map((s) => `/${s}`), hostileString),
+      path: fc.oneof(
+        hostileString.map((s) => `/${s}`),
+        hostileString,
+      ),
       api: fc.oneof(fc.integer({ min: -2, max: 20 }), fc.string()),
       query: fc.dictionary(hostileString, hostileString, { maxKeys: 4 }),
-      headers: fc.dictionary(fc.oneof(hostileString, fc.constantFrom('authorization', 'Cookie', 'host', 'x-ok', 'content-length')), hostileString, { maxKeys: 4 }),
+      headers: fc.dictionary(fc.oneof(hostileString, fc.constantFrom('authorization', 'Cookie', 'host', 'x-ok', 'content-length')), hostileString, {
+        maxKeys: 4,
+      }),
       body: hostileString,
     },
     { requiredKeys: [] },
@@ -136,11 +198,17 @@ describe('fuzz: IPC payload validators', () => {
   const nearValidRequest = fc.record(
     {
       method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
-      path: fc.oneof(fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)), hostileString.map((s) => `/${s}`)),
+      path: fc.oneof(
+        fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
+        hostileString.map((s) => `/${s}`),
+      ),
       api: fc.integer({ min: 0, max: 3 }),
       query: fc.dictionary(fc.oneof(fc.string({ maxLength: 20 }), hostileFragment), fc.oneof(fc.string({ maxLength: 40 }), hostileString), { maxKeys: 4 }),
       headers: fc.dictionary(
-        fc.oneof(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.constantFrom('authorization', 'Cookie', 'Host', 'Proxy-Authorization', 'content-length', 'Transfer-Encoding', 'x-ok')),
+        fc.oneof(
+          fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
+          fc.constantFrom('authorization', 'Cookie', 'Host', 'Proxy-Authorization', 'content-length', 'Transfer-Encoding', 'x-ok'),
+        ),
         fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('a\r\nX-Injected: 1', 'v\u0000', 'ok')),
         { maxKeys: 3 },
       ),
@@ -205,7 +273,12 @@ describe('fuzz: API URL resolver', () => {
     let resolved = 0;
     fc.assert(
       fc.property(
-        fc.oneof(hostileString, hostileString.map((s) => `/${s}`), fc.webUrl(), fc.webPath()),
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `/${s}`),
+          fc.webUrl(),
+          fc.webPath(),
+        ),
         fc.option(fc.dictionary(hostileString, hostileString, { maxKeys: 3 }), { nil: undefined }),
         fc.integer({ min: -1, max: 3 }),
         (p, query, api) => {
@@ -237,20 +310,32 @@ describe('fuzz: API URL resolver', () => {
 });
 
 describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
-  const nqchar = fc.constantFrom(...[0x21, ...Array.from({ length: 0x5b - 0x23 + 1 }, (_, i) => 0x23 + i), ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => 0x5d + i)].map((c) => String.fromCharCode(c)));
+  const nqchar = fc.constantFrom(
+    ...[0x21, ...Array.from({ length: 0x5b - 0x23 + 1 }, (_, i) => 0x23 + i), ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => 0x5d + i)].map((c) =>
+      String.fromCharCode(c),
+    ),
+  );
   const validNonce = fc.array(nqchar, { minLength: 1, maxLength: 64 }).map((cs) => cs.join(''));
   const NONCE_GRAMMAR = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
   it('DPoP-Nonce: never throws; yields a nonce only when the header is one well-formed NQCHAR run, and yields it unchanged', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof(validNonce, hostileString, validNonce.map((n) => ` ${n}\t`), fc.string({ unit: 'binary' })), (header) => {
-        const nonce = parseDpopNonce(header);
-        if (nonce === null) return;
-        accepted += 1;
-        expect(nonce).toMatch(NONCE_GRAMMAR);
-        expect(nonce).toBe(header.trim());
-      }),
+      fc.property(
+        fc.oneof(
+          validNonce,
+          hostileString,
+          validNonce.map((n) => ` ${n}\t`),
+          fc.string({ unit: 'binary' }),
+        ),
+        (header) => {
+          const nonce = parseDpopNonce(header);
+          if (nonce === null) return;
+          accepted += 1;
+          expect(nonce).toMatch(NONCE_GRAMMAR);
+          expect(nonce).toBe(header.trim());
+        },
+      ),
       RUNS,
     );
     expect(accepted).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
@@ -260,13 +345,20 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
 
   // Challenges built from parts, so the oracle knows whether a DPoP use_dpop_nonce challenge is in there.
   const quoted = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  const param = fc.tuple(fc.constantFrom('error', 'ERROR', 'realm', 'algs', 'error_description', 'scope'), fc.oneof(fc.constantFrom('use_dpop_nonce', 'invalid_token', 'ES256 EdDSA'), hostileString), fc.boolean()).map(
-    ([k, v, q]) => ({ k, v, text: `${k}=${q || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v) ? quoted(v) : v}` }),
-  );
+  const param = fc
+    .tuple(
+      fc.constantFrom('error', 'ERROR', 'realm', 'algs', 'error_description', 'scope'),
+      fc.oneof(fc.constantFrom('use_dpop_nonce', 'invalid_token', 'ES256 EdDSA'), hostileString),
+      fc.boolean(),
+    )
+    .map(([k, v, q]) => ({ k, v, text: `${k}=${q || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v) ? quoted(v) : v}` }));
   const challenge = fc.tuple(fc.constantFrom('DPoP', 'dpop', 'Bearer', 'Basic', 'Negotiate'), fc.array(param, { maxLength: 4 })).map(([scheme, params]) => {
     const first = new Map<string, string>();
     for (const p of params) if (!first.has(p.k.toLowerCase())) first.set(p.k.toLowerCase(), p.v);
-    return { asks: scheme.toLowerCase() === 'dpop' && first.get('error') === 'use_dpop_nonce', text: params.length ? `${scheme} ${params.map((p) => p.text).join(', ')}` : scheme };
+    return {
+      asks: scheme.toLowerCase() === 'dpop' && first.get('error') === 'use_dpop_nonce',
+      text: params.length ? `${scheme} ${params.map((p) => p.text).join(', ')}` : scheme,
+    };
   });
 
   it('WWW-Authenticate: never throws, and says "use a nonce" exactly when a DPoP challenge carries error=use_dpop_nonce', () => {
@@ -286,14 +378,21 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
 
   it('WWW-Authenticate: hostile input never throws and returns well-formed challenges', () => {
     fc.assert(
-      fc.property(fc.oneof(hostileString, fc.string({ unit: 'binary', maxLength: 300 }), hostileString.map((s) => `DPoP error="use_dpop_nonce" ${s}`)), (header) => {
-        const challenges = parseChallenges(header);
-        for (const c of challenges) {
-          expect(c.scheme).toMatch(/^[!#$%&'*+.^_`|~0-9a-z-]+$/);
-          expect(Object.getPrototypeOf(c.params)).toBeNull();
-        }
-        expect(typeof isUseDpopNonceChallenge(header)).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          hostileString,
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          hostileString.map((s) => `DPoP error="use_dpop_nonce" ${s}`),
+        ),
+        (header) => {
+          const challenges = parseChallenges(header);
+          for (const c of challenges) {
+            expect(c.scheme).toMatch(/^[!#$%&'*+.^_`|~0-9a-z-]+$/);
+            expect(Object.getPrototypeOf(c.params)).toBeNull();
+          }
+          expect(typeof isUseDpopNonceChallenge(header)).toBe('boolean');
+        },
+      ),
       RUNS,
     );
     expect(isUseDpopNonceChallenge(`DPoP error="use_dpop_nonce"${' '.repeat(9000)}`)).toBe(false);

@@ -40,8 +40,22 @@ describe('validatePayload: accepted payloads', () => {
     ['requestConsent', { api: 'calendar', accountId: 'demo:x' }, { api: 'calendar', accountId: 'demo:x' }],
     [
       'request',
-      { method: 'POST', path: '/items/1?', api: 15, query: { q: 'x y', n: '1' }, headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' }, body: '{"a":1}' },
-      { method: 'POST', path: '/items/1?', api: 15, query: { q: 'x y', n: '1' }, headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' }, body: '{"a":1}' },
+      {
+        method: 'POST',
+        path: '/items/1?',
+        api: 15,
+        query: { q: 'x y', n: '1' },
+        headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' },
+        body: '{"a":1}',
+      },
+      {
+        method: 'POST',
+        path: '/items/1?',
+        api: 15,
+        query: { q: 'x y', n: '1' },
+        headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' },
+        body: '{"a":1}',
+      },
     ],
     ['request', { ...GET, body: 'x'.repeat(MiB) }, { ...GET, body: 'x'.repeat(MiB) }],
     ['request', { ...GET, query: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) }, undefined],
@@ -110,7 +124,12 @@ describe('validatePayload: rejected payloads → invalid_request naming the fiel
     ['request with a 2 MiB body', 'request', { ...GET, body: 'x'.repeat(2 * MiB) }, /body must be at most 1 MiB/],
     ['request with a body of 1 MiB chars but more bytes', 'request', { ...GET, body: 'é'.repeat(MiB / 2 + 1) }, /body must be at most 1 MiB/],
     ['request with __proto__ at the top', 'request', JSON.parse('{"method":"GET","path":"/me","__proto__":{"polluted":true}}'), /forbidden key/],
-    ['request with __proto__ in query', 'request', JSON.parse('{"method":"GET","path":"/me","query":{"__proto__":{"polluted":"x"}}}'), /payload\.query has a forbidden key/],
+    [
+      'request with __proto__ in query',
+      'request',
+      JSON.parse('{"method":"GET","path":"/me","query":{"__proto__":{"polluted":"x"}}}'),
+      /payload\.query has a forbidden key/,
+    ],
     ['request with __proto__ in headers', 'request', JSON.parse('{"method":"GET","path":"/me","headers":{"__proto__":"x"}}'), /forbidden key/],
     ['request with constructor in query', 'request', { ...GET, query: { constructor: 'x' } }, /forbidden key/],
     ['request with prototype in headers', 'request', { ...GET, headers: { prototype: 'x' } }, /forbidden key/],
@@ -135,6 +154,8 @@ describe('validatePayload: rejected payloads → invalid_request naming the fiel
 });
 
 test('every invokable channel in the contract has a validator, and the push channel has none', () => {
-  const invokable = Object.keys(IPC_CHANNELS).filter((k) => k !== 'sessionChanged').sort();
+  const invokable = Object.keys(IPC_CHANNELS)
+    .filter((k) => k !== 'sessionChanged')
+    .sort();
   expect([...INVOKE_CHANNELS].sort()).toEqual(invokable);
 });

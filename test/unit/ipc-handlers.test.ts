@@ -9,14 +9,20 @@ import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
 
 const STORAGE = { persistent: true };
 const SIGNED_OUT: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null };
-const SIGNED_IN: SessionState = { status: 'signed_in', storage: STORAGE, providerId: 'demo', user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' }, connectivity: 'online' };
+const SIGNED_IN: SessionState = {
+  status: 'signed_in',
+  storage: STORAGE,
+  providerId: 'demo',
+  user: { sub: 'u1', name: 'Demo User', email: 'demo@example.com' },
+  connectivity: 'online',
+};
 
 /**
  * A hand-written AuthCore that records calls. `failWith` makes every call
  * throw the given value, to check how the handlers translate errors.
  */
 class RecordingCore implements AuthCore {
-  calls: Array<[string, unknown]> = [];
+  calls: [string, unknown][] = [];
   failWith: unknown = undefined;
   listeners = new Set<(s: SessionState) => void>();
 
@@ -79,7 +85,7 @@ class RecordingCore implements AuthCore {
 /** The app's window as the IPC layer sees it; `TRUSTED_EVENT` comes from its web contents. */
 class FakeWindow implements RendererWindowLike {
   destroyed = false;
-  sent: Array<[string, unknown]> = [];
+  sent: [string, unknown][] = [];
   failSend = false;
   readonly webContents = {
     id: TRUSTED_EVENT.sender.id,
@@ -158,7 +164,9 @@ describe('successful calls go through to the core', () => {
   });
 
   test('one handler per invokable channel, none for the push channel, and unregister removes them', () => {
-    const invokable = Object.entries(IPC_CHANNELS).filter(([k]) => k !== 'sessionChanged').map(([, v]) => v);
+    const invokable = Object.entries(IPC_CHANNELS)
+      .filter(([k]) => k !== 'sessionChanged')
+      .map(([, v]) => v);
     expect([...ipc.handlers.keys()].sort()).toEqual(invokable.sort());
     unregister();
     expect(ipc.handlers.size).toBe(0);
@@ -166,7 +174,7 @@ describe('successful calls go through to the core', () => {
 });
 
 describe('untrusted senders are refused before anything else happens', () => {
-  const events: Array<[string, IpcInvokeEventLike]> = [
+  const events: [string, IpcInvokeEventLike][] = [
     ['a remote page', { senderFrame: { url: 'https://evil.example/' }, sender: { id: 1 } }],
     ['a look-alike host', { senderFrame: { url: 'app://renderer.evil/index.html' }, sender: { id: 1 } }],
     ['user info before the host', { senderFrame: { url: 'app://renderer@evil/index.html' }, sender: { id: 1 } }],
@@ -267,7 +275,10 @@ describe('core errors', () => {
 
 test('the handlers never reject, even when the core rejects with undefined', async () => {
   core.signOut = () => Promise.reject(undefined);
-  await expect(ipc.invoke(IPC_CHANNELS.signOut, undefined, TRUSTED_EVENT)).resolves.toEqual({ ok: false, error: { code: 'internal_error', message: expect.any(String) } });
+  await expect(ipc.invoke(IPC_CHANNELS.signOut, undefined, TRUSTED_EVENT)).resolves.toEqual({
+    ok: false,
+    error: { code: 'internal_error', message: expect.any(String) },
+  });
 });
 
 describe('forwardSessionChanges', () => {
@@ -289,7 +300,10 @@ describe('forwardSessionChanges', () => {
     const stops = [forwardSessionChanges(core, () => null), forwardSessionChanges(core, () => broken), forwardSessionChanges(core, () => destroyed)];
     const w = new FakeWindow();
     stops.push(forwardSessionChanges(core, () => w));
-    for (const l of core.listeners) expect(() => l(SIGNED_IN)).not.toThrow();
+    for (const l of core.listeners)
+      expect(() => {
+        l(SIGNED_IN);
+      }).not.toThrow();
     expect(destroyed.sent).toEqual([]);
     expect(w.sent).toEqual([[IPC_CHANNELS.sessionChanged, SIGNED_IN]]);
     for (const stop of stops) stop();

@@ -81,7 +81,6 @@ const EDGES: Edge[] = FILES.flatMap((from) =>
 );
 const LOCAL = EDGES.filter((e) => e.to.includes('/') && e.to.endsWith('.ts'));
 
-
 describe('layers', () => {
   test('the scanner sees the imports (sanity: the composition root imports every layer)', () => {
     const fromRoot = new Set(LOCAL.filter((e) => e.from === 'main/index.ts').map((e) => layerOf(e.to)));

@@ -22,7 +22,11 @@ describe('redacting logger', () => {
   });
 
   it('keeps plain fields and the stable error code', () => {
-    expect(redactFields({ providerId: 'demo', errorCode: 'invalid_grant', status: 401 })).toEqual({ providerId: 'demo', errorCode: 'invalid_grant', status: 401 });
+    expect(redactFields({ providerId: 'demo', errorCode: 'invalid_grant', status: 401 })).toEqual({
+      providerId: 'demo',
+      errorCode: 'invalid_grant',
+      status: 401,
+    });
   });
 
   it('never serialises nested objects (they may hold a token set)', () => {

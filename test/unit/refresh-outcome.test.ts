@@ -37,7 +37,10 @@ describe('classifyRefreshFailure', () => {
 
   it('an OAuth error body with a 4xx ends the session whatever the error value', () => {
     const body = (error: string, status: number) =>
-      new ResponseBodyError('server responded with an error in the response body', { cause: { error }, response: new Response(JSON.stringify({ error }), { status }) });
+      new ResponseBodyError('server responded with an error in the response body', {
+        cause: { error },
+        response: new Response(JSON.stringify({ error }), { status }),
+      });
     expect(classifyRefreshFailure(body('invalid_client', 401), NOW)).toMatchObject({ kind: 'ended', error: { code: 'session_ended' } });
     expect(classifyRefreshFailure(body('invalid_grant', 400), NOW)).toMatchObject({ kind: 'ended', error: { code: 'invalid_grant' } });
   });

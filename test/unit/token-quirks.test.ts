@@ -13,7 +13,17 @@ function bodyText(body: RequestInit['body']): string {
 function provider(patch: Partial<ProviderConfig>): ProviderConfig {
   return parseAppConfig({
     scheme: 'com.example.desktop',
-    providers: [{ id: 'p', displayName: 'P', endpoints: { authorization: 'https://idp.example/a', token: 'https://idp.example/t' }, clientId: 'c', scopes: [], apiBaseUrls: ['https://api.example'], ...patch }],
+    providers: [
+      {
+        id: 'p',
+        displayName: 'P',
+        endpoints: { authorization: 'https://idp.example/a', token: 'https://idp.example/t' },
+        clientId: 'c',
+        scopes: [],
+        apiBaseUrls: ['https://api.example'],
+        ...patch,
+      },
+    ],
   }).providers[0]!;
 }
 
@@ -21,7 +31,10 @@ describe('fillBodyTemplate', () => {
   const params = new URLSearchParams({ code: 'abc', client_id: 'cid', redirect_uri: 'x:/cb' });
   it.each([
     [{ code: '{{code}}' }, { code: 'abc' }],
-    [{ grant_type: 'authorization_code', n: 1, b: true, z: null }, { grant_type: 'authorization_code', n: 1, b: true, z: null }],
+    [
+      { grant_type: 'authorization_code', n: 1, b: true, z: null },
+      { grant_type: 'authorization_code', n: 1, b: true, z: null },
+    ],
     [{ missing: '{{client_secret}}' }, {}],
     [{ inline: 'id={{client_id}}&u={{redirect_uri}}' }, { inline: 'id=cid&u=x:/cb' }],
     [{ inline: 'a{{nope}}b' }, { inline: 'ab' }],
@@ -38,28 +51,43 @@ describe('fillBodyTemplate', () => {
 
 describe('fillBodyTemplate: typed placeholders', () => {
   const params = new URLSearchParams({ client_id: '4711', client_secret: 's', code: 'abc', refresh_token: 'true' });
-  it('Capacity\'s unquoted {{client_id}} as a JSON number; booleans; absent values left out', () => {
-    expect(fillBodyTemplate({ client_id: '{{client_id|number}}', client_secret: '{{client_secret}}', flag: '{{refresh_token|boolean}}', none: '{{state|number}}' }, params)).toEqual({
+  it("Capacity's unquoted {{client_id}} as a JSON number; booleans; absent values left out", () => {
+    expect(
+      fillBodyTemplate(
+        { client_id: '{{client_id|number}}', client_secret: '{{client_secret}}', flag: '{{refresh_token|boolean}}', none: '{{state|number}}' },
+        params,
+      ),
+    ).toEqual({
       client_id: 4711,
       client_secret: 's',
       flag: true,
     });
   });
 
-  it.each([
-    [{ n: '{{code|number}}' }],
-    [{ n: '{{client_secret|boolean}}' }],
-  ])('%j with a value of another type → invalid_config (never sent as something else)', (template) => {
-    expect(() => fillBodyTemplate(template, params)).toThrowError(expect.objectContaining({ code: 'invalid_config' }));
-  });
+  it.each([[{ n: '{{code|number}}' }], [{ n: '{{client_secret|boolean}}' }]])(
+    '%j with a value of another type → invalid_config (never sent as something else)',
+    (template) => {
+      expect(() => fillBodyTemplate(template, params)).toThrowError(expect.objectContaining({ code: 'invalid_config' }));
+    },
+  );
 });
 
 describe('normalizeTokenResponse', () => {
   const now = 1_700_000_000;
   it.each([
     ['standard, token_type defaulted', {}, { access_token: 'a', expires_in: 60 }, { access_token: 'a', token_type: 'Bearer', expires_in: 60 }],
-    ['nested paths', { tokenResponse: { accessToken: 'data.t.a', refreshToken: 'data.t.r', expiresIn: 'data.e' } }, { data: { t: { a: 'A', r: 'R' }, e: 30 } }, { access_token: 'A', refresh_token: 'R', expires_in: 30, token_type: 'Bearer' }],
-    ['created_at-relative expiry', { tokenResponse: { createdAt: 'created_at' } }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 100 }, { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 100 }],
+    [
+      'nested paths',
+      { tokenResponse: { accessToken: 'data.t.a', refreshToken: 'data.t.r', expiresIn: 'data.e' } },
+      { data: { t: { a: 'A', r: 'R' }, e: 30 } },
+      { access_token: 'A', refresh_token: 'R', expires_in: 30, token_type: 'Bearer' },
+    ],
+    [
+      'created_at-relative expiry',
+      { tokenResponse: { createdAt: 'created_at' } },
+      { access_token: 'a', token_type: 'bearer', expires_in: 631152000, created_at: now - 100 },
+      { access_token: 'a', token_type: 'bearer', expires_in: 631152000 - 100 },
+    ],
     ['expiry already past clamps to 0', {}, { access_token: 'a', expires_in: 10, created_at: now - 100 }, { access_token: 'a', expires_in: 0 }],
     ['$.-prefixed path', { tokenResponse: { accessToken: '$.token' } }, { token: 'T' }, { access_token: 'T' }],
     ['expires_in as a numeric string', {}, { access_token: 'a', expires_in: '3600' }, { access_token: 'a', expires_in: 3600 }],
@@ -87,7 +115,12 @@ describe('normalizeTokenResponse', () => {
       { access_token: 'A', REFRESH_TOKEN: 'R', Token_type: 'Bearer', Scope: 'read', expire_in: 3600 },
       { access_token: 'A', refresh_token: 'R', expires_in: 3600, token_type: 'Bearer' },
     ],
-    ['Proto: Access_Token / Refresh_Token with the default paths and ignoreCase', { tokenResponse: { ignoreCase: true } }, { Access_Token: 'A', Refresh_Token: 'R', expires_in: 60 }, { access_token: 'A', refresh_token: 'R', expires_in: 60 }],
+    [
+      'Proto: Access_Token / Refresh_Token with the default paths and ignoreCase',
+      { tokenResponse: { ignoreCase: true } },
+      { Access_Token: 'A', Refresh_Token: 'R', expires_in: 60 },
+      { access_token: 'A', refresh_token: 'R', expires_in: 60 },
+    ],
   ] as const)('%s', (_label, patch, body, expected) => {
     expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toMatchObject(expected);
   });
@@ -96,12 +129,19 @@ describe('normalizeTokenResponse', () => {
     ['without ignoreCase, a capitalised key is not read', {}, { Access_token: 'A' }],
     ['two keys differing only in case are ambiguous: neither is read', { tokenResponse: { ignoreCase: true } }, { Access_Token: 'A', ACCESS_TOKEN: 'B' }],
   ] as const)('%s → invalid_response', (_label, patch, body) => {
-    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(expect.objectContaining({ code: 'invalid_response' }));
+    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(
+      expect.objectContaining({ code: 'invalid_response' }),
+    );
   });
 
   it.each([
     ['no expires_in: none invented', {}, { access_token: 'a', expires_in: 'soon' }, 'expires_in'],
-    ['no refresh token at the configured path: none kept from the top level', { tokenResponse: { refreshToken: 'data.r' } }, { access_token: 'a', refresh_token: 'top', data: {} }, 'refresh_token'],
+    [
+      'no refresh token at the configured path: none kept from the top level',
+      { tokenResponse: { refreshToken: 'data.r' } },
+      { access_token: 'a', refresh_token: 'top', data: {} },
+      'refresh_token',
+    ],
   ] as const)('%s', (_label, patch, body, absent) => {
     expect(normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).not.toHaveProperty(absent);
   });
@@ -115,7 +155,9 @@ describe('normalizeTokenResponse', () => {
     ['an array body', {}, ['x']],
     ['a non-string token', {}, { access_token: 42 }],
   ] as const)('%s → invalid_response', (_label, patch, body) => {
-    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(expect.objectContaining({ code: 'invalid_response' }));
+    expect(() => normalizeTokenResponse(body, provider(patch as Partial<ProviderConfig>), now)).toThrowError(
+      expect.objectContaining({ code: 'invalid_response' }),
+    );
   });
 });
 
@@ -131,13 +173,17 @@ describe('quirksFetch', () => {
       tokenResponse: { accessToken: 'data.access', refreshToken: 'data.refresh' },
     });
     const f = quirksFetch(p, 'https://idp.example/t', 'https://idp.example/refresh', base, () => 0);
-    const res = await f('https://idp.example/t', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'R1', client_id: 'c' }) });
+    const res = await f('https://idp.example/t', {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'R1', client_id: 'c' }),
+    });
     expect(seen).toEqual([{ url: 'https://idp.example/refresh', body: '{"refresh_token":"R1","grant_type":"refresh_token"}', type: 'application/json' }]);
     expect(await res.json()).toMatchObject({ access_token: 'A2', refresh_token: 'R2', token_type: 'Bearer' });
   });
 
   it('leaves other requests and error answers untouched', async () => {
-    const base = (() => Promise.resolve(new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } }))) as unknown as typeof fetch;
+    const base = (() =>
+      Promise.resolve(new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } }))) as unknown as typeof fetch;
     const f = quirksFetch(provider({ tokenRequest: { encoding: 'json' } }), 'https://idp.example/t', undefined, base, () => 0);
     const res = await f('https://idp.example/t', { method: 'POST', body: 'grant_type=authorization_code&code=x' });
     expect(res.status).toBe(400);
@@ -154,12 +200,25 @@ describe('quirksFetch: the code exchange', () => {
     }) as unknown as typeof fetch;
     return { seen, base };
   }
-  const exchange = new URLSearchParams({ grant_type: 'authorization_code', code: 'C', redirect_uri: 'x:/cb', client_id: 'c', client_secret: 's', code_verifier: 'v' });
+  const exchange = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: 'C',
+    redirect_uri: 'x:/cb',
+    client_id: 'c',
+    client_secret: 's',
+    code_verifier: 'v',
+  });
 
   it.each([
     [
       'JSON from the template, with the profile headers',
-      { tokenRequest: { encoding: 'json', headers: { Accept: 'application/json' }, bodyTemplate: { grant_type: 'authorization_code', code: '{{code}}', client_id: '{{client_id}}', client_secret: '{{client_secret}}' } } },
+      {
+        tokenRequest: {
+          encoding: 'json',
+          headers: { Accept: 'application/json' },
+          bodyTemplate: { grant_type: 'authorization_code', code: '{{code}}', client_id: '{{client_id}}', client_secret: '{{client_secret}}' },
+        },
+      },
       '{"grant_type":"authorization_code","code":"C","client_id":"c","client_secret":"s"}',
       'application/json',
     ],

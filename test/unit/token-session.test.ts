@@ -20,7 +20,12 @@ function setup(overrides: Partial<TokenSessionDeps> = {}, tokens: Partial<TokenS
     onRefreshRejected: (err) => rejected.push(err),
     ...overrides,
   };
-  const session = new TokenSession('p', { sub: 'u' }, { accessToken: 'at-0', tokenType: 'Bearer', expiresAt: now + 300_000, refreshToken: 'rt', ...tokens }, deps);
+  const session = new TokenSession(
+    'p',
+    { sub: 'u' },
+    { accessToken: 'at-0', tokenType: 'Bearer', expiresAt: now + 300_000, refreshToken: 'rt', ...tokens },
+    deps,
+  );
   return { session, persisted, rejected, grants: () => grants, advance: (ms: number) => (now += ms) };
 }
 
@@ -130,7 +135,13 @@ describe('TokenSession', () => {
   it('a refresh that lands after sign-out does not resurrect the session', async () => {
     let release!: () => void;
     const t = setup({
-      refreshGrant: () => new Promise((resolve) => (release = () => { resolve({ accessToken: 'late', tokenType: 'Bearer', refreshToken: 'late-rt' }); })),
+      refreshGrant: () =>
+        new Promise(
+          (resolve) =>
+            (release = () => {
+              resolve({ accessToken: 'late', tokenType: 'Bearer', refreshToken: 'late-rt' });
+            }),
+        ),
     });
     t.advance(400_000);
     const pending = t.session.accessToken();

@@ -20,10 +20,21 @@ beforeAll(async () => {
     seen.push(req.headers.authorization);
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => { r(); }));
+  await new Promise<void>((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => { r(); })));
+afterAll(
+  () =>
+    new Promise<void>((r) =>
+      server.close(() => {
+        r();
+      }),
+    ),
+);
 
 const profile = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({
   id: 'plain',
@@ -46,8 +57,14 @@ const deps = { fetch: globalThis.fetch.bind(globalThis), logger: () => {}, timeo
 
 describe('userFromClaims', () => {
   it.each([
-    [{ sub: 'a', name: 'A', email: 'a@x' }, { sub: 'a', name: 'A', email: 'a@x' }],
-    [{ id: 42, preferred_username: 'ann' }, { sub: '42', name: 'ann' }],
+    [
+      { sub: 'a', name: 'A', email: 'a@x' },
+      { sub: 'a', name: 'A', email: 'a@x' },
+    ],
+    [
+      { id: 42, preferred_username: 'ann' },
+      { sub: '42', name: 'ann' },
+    ],
     [{ sub: '', name: 'x'.repeat(300) }, { sub: 'unknown' }],
     [{ sub: { nested: true } }, { sub: 'unknown' }],
   ])('%j → %j', (claims, user) => {
@@ -68,22 +85,46 @@ describe('resolveUserInfo', () => {
     answer = { status: 500, body: '{}' };
     const logs: unknown[] = [];
     const p = profile();
-    const user = await resolveUserInfo(p, configFor(p), noClaims, { accessToken: 'at-secret', tokenType: 'Bearer' }, { ...deps, logger: (...a) => logs.push(a) });
+    const user = await resolveUserInfo(
+      p,
+      configFor(p),
+      noClaims,
+      { accessToken: 'at-secret', tokenType: 'Bearer' },
+      { ...deps, logger: (...a) => logs.push(a) },
+    );
     expect(user).toEqual({ sub: 'unknown' });
     expect(JSON.stringify(logs)).toContain('server_error');
     expect(JSON.stringify(logs)).not.toContain('at-secret');
   });
 
-  it('the callback\'s parameters named by callback.identity fill only what the token and userinfo did not say', async () => {
+  it("the callback's parameters named by callback.identity fill only what the token and userinfo did not say", async () => {
     const p = profile({ endpoints: { authorization: `${origin}/auth`, token: `${origin}/token` }, callback: { identity: { sub: 'subject', name: 'who' } } });
     const callback = new URLSearchParams({ code: 'c', subject: 'pot-user-7', who: 'Pat' });
-    expect(await resolveUserInfo(p, configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }), noClaims, { tokenType: 'Bearer' }, deps, callback)).toEqual({
+    expect(
+      await resolveUserInfo(
+        p,
+        configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }),
+        noClaims,
+        { tokenType: 'Bearer' },
+        deps,
+        callback,
+      ),
+    ).toEqual({
       sub: 'pot-user-7',
       name: 'Pat',
     });
     const withClaims = { claims: () => ({ sub: 'from-token' }) } as unknown as client.TokenEndpointResponseHelpers;
     answer = { status: 500, body: '{}' };
-    expect(await resolveUserInfo(p, configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }), withClaims, { tokenType: 'Bearer' }, deps, callback)).toEqual({
+    expect(
+      await resolveUserInfo(
+        p,
+        configFor({ ...p, endpoints: { ...p.endpoints!, userinfo: `${origin}/me` } }),
+        withClaims,
+        { tokenType: 'Bearer' },
+        deps,
+        callback,
+      ),
+    ).toEqual({
       sub: 'from-token',
       name: 'Pat',
     });

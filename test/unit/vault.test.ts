@@ -28,7 +28,9 @@ beforeEach(() => {
   file = path.join(dir, 'vault.json');
   logs = [];
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const raw = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
@@ -58,7 +60,10 @@ describe('Vault with a real cipher and a real file', () => {
     expect(text).not.toContain(NAME);
     expect(text).not.toContain('user-1');
     // The layout: only ciphertext and non-secret metadata.
-    const data = JSON.parse(text) as Record<string, { version: number; entries: Record<string, { ciphertext: string; savedAt: number }>; lastProviderId: string }>;
+    const data = JSON.parse(text) as Record<
+      string,
+      { version: number; entries: Record<string, { ciphertext: string; savedAt: number }>; lastProviderId: string }
+    >;
     const v = data[VAULT_STORE_KEY]!;
     expect(v.version).toBe(1);
     expect(v.lastProviderId).toBe('demo');
@@ -97,7 +102,10 @@ describe('Vault with a real cipher and a real file', () => {
       ['wrong schema: entries is a string', () => JSON.stringify({ vault: { version: 1, entries: 'nope' } })],
       ['entry with a non-base64 ciphertext', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: '%%%', savedAt: 1 } } } })],
       ['entry with extra fields', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: 'AAAA', savedAt: 1, refreshToken: 'x' } } } })],
-      ['entry with ciphertext of random bytes', () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: Buffer.alloc(64, 7).toString('base64'), savedAt: 1 } } } })],
+      [
+        'entry with ciphertext of random bytes',
+        () => JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext: Buffer.alloc(64, 7).toString('base64'), savedAt: 1 } } } }),
+      ],
     ];
 
     it.each(goodThenCorrupt)('%s', (_name, corrupt) => {
@@ -120,7 +128,12 @@ describe('Vault with a real cipher and a real file', () => {
   it('a long-lived access token (no refresh token) round-trips with its expiry, encrypted like a refresh token', () => {
     const cipher = createTestCipher();
     const AT = 'at_74639aa91e5726dc4d90ca82621aeebe028923bd';
-    const longLived: StoredSession = { providerId: 'intandem', accessToken: { token: AT, type: 'bearer', expiresAt: 2_196_000_000_000 }, user: { sub: 'u' }, savedAt: 5 };
+    const longLived: StoredSession = {
+      providerId: 'intandem',
+      accessToken: { token: AT, type: 'bearer', expiresAt: 2_196_000_000_000 },
+      user: { sub: 'u' },
+      savedAt: 5,
+    };
     new Vault({ cipher, store: new JsonFileStore(file), logger }).save(longLived);
     expect(raw()).not.toContain(AT);
     expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('intandem')).toEqual(longLived);
@@ -137,7 +150,9 @@ describe('Vault with a real cipher and a real file', () => {
 
   it('an entry written before access tokens were kept ({ refreshToken, user } only) still loads', () => {
     const cipher = createTestCipher();
-    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: TOKEN, user: { sub: 'user-1', name: NAME, email: EMAIL } }))).toString('base64');
+    const ciphertext = Buffer.from(cipher.encrypt(JSON.stringify({ refreshToken: TOKEN, user: { sub: 'user-1', name: NAME, email: EMAIL } }))).toString(
+      'base64',
+    );
     writeFileSync(file, JSON.stringify({ vault: { version: 1, entries: { demo: { ciphertext, savedAt: 1_700_000_000_000 } }, lastProviderId: 'demo' } }));
     expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
   });
@@ -193,7 +208,9 @@ describe('Vault with a real cipher and a real file', () => {
       expect(status.notice).toContain(noticeWords);
       expect(status.notice).toContain('memory only');
 
-      expect(() => vault.save(session())).not.toThrow();
+      expect(() => {
+        vault.save(session());
+      }).not.toThrow();
       vault.setLastProviderId('demo');
       const text = raw();
       expect(text).not.toContain(TOKEN);
@@ -254,7 +271,13 @@ describe('Vault with a real cipher and a real file', () => {
 });
 
 describe('Vault: failed revocations kept for a retry', () => {
-  const pending = { id: 'rev-1', providerId: 'demo', tokens: { refreshToken: TOKEN, accessToken: 'at_secret_value' }, firstFailedAt: 1_700_000_000_000, attempts: 1 };
+  const pending = {
+    id: 'rev-1',
+    providerId: 'demo',
+    tokens: { refreshToken: TOKEN, accessToken: 'at_secret_value' },
+    firstFailedAt: 1_700_000_000_000,
+    attempts: 1,
+  };
 
   it('a vault written before revocations existed still loads, with nothing pending', () => {
     const cipher = createTestCipher();
@@ -292,7 +315,10 @@ describe('Vault: failed revocations kept for a retry', () => {
     cipher.failDecrypt = true;
     expect(vault.pendingRevocations()).toEqual([]);
     cipher.failDecrypt = false;
-    writeFileSync(file, JSON.stringify({ revocations: { version: 1, entries: [{ id: '../x', providerId: 'demo', ciphertext: '!!', firstFailedAt: -1, attempts: 0 }, 42] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ revocations: { version: 1, entries: [{ id: '../x', providerId: 'demo', ciphertext: '!!', firstFailedAt: -1, attempts: 0 }, 42] } }),
+    );
     expect(vault.pendingRevocations()).toEqual([]);
   });
 
@@ -397,7 +423,12 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
 
     // Back in this version: all three accounts, the old app's sign-in active.
     const again = new Vault({ cipher, store: new JsonFileStore(file), logger });
-    expect(again.loadAccounts().map((a) => a.id).sort()).toEqual(['demo:a', 'demo:b', 'demo:c']);
+    expect(
+      again
+        .loadAccounts()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['demo:a', 'demo:b', 'demo:c']);
     expect(again.activeAccountId()).toBe('demo:c');
   });
 
@@ -405,7 +436,12 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
     const { Vault: OldVault } = await import('../helpers/vault-before-accounts');
     const cipher = createTestCipher();
     new Vault({ cipher, store: new JsonFileStore(file) }).saveAccount(account('a', 'demo', 1000), { active: true });
-    new OldVault({ cipher, store: new JsonFileStore(file) }).save({ providerId: 'demo', refreshToken: 'rt_newer_000000000000', user: { sub: 'a' }, savedAt: 2000 });
+    new OldVault({ cipher, store: new JsonFileStore(file) }).save({
+      providerId: 'demo',
+      refreshToken: 'rt_newer_000000000000',
+      user: { sub: 'a' },
+      savedAt: 2000,
+    });
     const loaded = new Vault({ cipher, store: new JsonFileStore(file) }).loadAccounts();
     expect(loaded.map((a) => [a.id, a.refreshToken])).toEqual([['demo:a', 'rt_newer_000000000000']]);
   });
