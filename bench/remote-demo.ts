@@ -65,11 +65,13 @@ export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> 
       await reply;
     },
     async close() {
-      if (child.exitCode !== null) return;
+      // Read afresh each time: the child may exit while we wait.
+      const running = (): boolean => child.exitCode === null;
+      if (!running()) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.send({ type: 'close' });
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-      if (child.exitCode === null) child.kill();
+      if (running()) child.kill();
     },
   };
 }

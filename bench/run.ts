@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const outFile = path.join(import.meta.dirname, 'results.json');
   writeFileSync(outFile, `${JSON.stringify(ordered, null, 2)}\n`);
-  console.table(rows(ordered).map(({ unit: _unit, ...r }) => r));
+  console.table(rows(ordered).map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => key !== 'unit'))));
   console.log(`\n${markdownTable(ordered)}\n`);
   const missed = Object.entries(ordered)
     .filter(([, m]) => m.pass === false)

@@ -36,14 +36,15 @@ export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath }
   const explicit = env.OIDC_DESKTOP_CONFIG?.trim();
   if (explicit) {
     const text = readConfigFile(readFile, explicit, { mustExist: true });
-    return parseConfigFile(explicit, text!);
+    return parseConfigFile(explicit, text);
   }
 
   const userConfig = path.join(userDataDir, 'config.json');
   const text = readConfigFile(readFile, userConfig, { mustExist: false });
   if (text !== null) return parseConfigFile(userConfig, text);
 
-  if (env.OIDC_ISSUER?.trim()) return parseAppConfig(configFromEnv(env));
+  const envIssuer = env.OIDC_ISSUER?.trim();
+  if (envIssuer) return parseAppConfig(configFromEnv(env, envIssuer));
 
   if (packagedConfigPath) {
     const packaged = readConfigFile(readFile, packagedConfigPath, { mustExist: false });
@@ -82,6 +83,9 @@ export function demoAppConfig(demo: {
   });
 }
 
+/** With `mustExist`, a missing file is an error rather than `null`. */
+function readConfigFile(readFile: LoadAppConfigDeps['readFile'], filePath: string, opts: { mustExist: true }): string;
+function readConfigFile(readFile: LoadAppConfigDeps['readFile'], filePath: string, opts: { mustExist: boolean }): string | null;
 function readConfigFile(readFile: LoadAppConfigDeps['readFile'], filePath: string, opts: { mustExist: boolean }): string | null {
   try {
     return readFile(filePath);
@@ -125,9 +129,11 @@ const splitList = (value: string | undefined, sep: RegExp): string[] | undefined
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
 
-/** One provider from environment variables; validation is left to `parseAppConfig`. */
-function configFromEnv(env: LoadAppConfigDeps['env']): unknown {
-  const issuer = env.OIDC_ISSUER!.trim();
+/**
+ * One provider from environment variables; validation is left to `parseAppConfig`.
+ * `issuer` is `OIDC_ISSUER`, trimmed and non-empty (the caller's check).
+ */
+function configFromEnv(env: LoadAppConfigDeps['env'], issuer: string): unknown {
   let hostname = issuer;
   try {
     hostname = new URL(issuer).hostname;

@@ -7,44 +7,45 @@
 import type { AccountSummary, ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
 import { errorHeading } from './error-text';
 
-function el<T extends HTMLElement>(selector: string): T {
-  const found = document.querySelector<T>(selector);
+function el<T extends HTMLElement>(selector: string, type: new () => T): T {
+  const found = document.querySelector(selector);
   if (!found) throw new Error(`missing element ${selector}`);
+  if (!(found instanceof type)) throw new Error(`element ${selector} is not a ${type.name}`);
   return found;
 }
 
 const ui = {
-  status: el<HTMLParagraphElement>('[data-testid="status"]'),
-  notice: el<HTMLParagraphElement>('[data-testid="storage-notice"]'),
-  connectivity: el<HTMLParagraphElement>('[data-testid="connectivity-notice"]'),
-  revocation: el<HTMLParagraphElement>('[data-testid="revocation-notice"]'),
-  error: el<HTMLDivElement>('[data-testid="error"]'),
-  errorTitle: el<HTMLElement>('.error-title'),
-  errorMessage: el<HTMLElement>('.error-message'),
-  signedOut: el<HTMLElement>('#view-signed-out'),
-  waiting: el<HTMLElement>('#view-waiting'),
-  signedIn: el<HTMLElement>('#view-signed-in'),
-  providerField: el<HTMLLabelElement>('#provider-field'),
-  providerSelect: el<HTMLSelectElement>('[data-testid="provider-select"]'),
-  signIn: el<HTMLButtonElement>('[data-testid="sign-in"]'),
-  cancel: el<HTMLButtonElement>('[data-testid="cancel"]'),
-  signOut: el<HTMLButtonElement>('[data-testid="sign-out"]'),
-  callApi: el<HTMLButtonElement>('[data-testid="call-api"]'),
-  userName: el<HTMLElement>('[data-testid="user-name"]'),
-  userEmail: el<HTMLElement>('[data-testid="user-email"]'),
-  apiResult: el<HTMLDivElement>('[data-testid="api-result"]'),
-  apiStatus: el<HTMLElement>('[data-testid="api-status"]'),
-  apiBody: el<HTMLPreElement>('[data-testid="api-body"]'),
-  apiActions: el<HTMLDivElement>('[data-testid="api-actions"]'),
-  consent: el<HTMLDivElement>('[data-testid="consent"]'),
-  consentText: el<HTMLParagraphElement>('.consent-text'),
-  grantConsent: el<HTMLButtonElement>('[data-testid="grant-consent"]'),
-  accounts: el<HTMLElement>('#accounts'),
-  accountList: el<HTMLUListElement>('[data-testid="account-list"]'),
-  addAccountField: el<HTMLLabelElement>('#add-account-field'),
-  addAccountProvider: el<HTMLSelectElement>('[data-testid="add-account-provider"]'),
-  addAccount: el<HTMLButtonElement>('[data-testid="add-account"]'),
-  signOutAll: el<HTMLButtonElement>('[data-testid="sign-out-all"]'),
+  status: el('[data-testid="status"]', HTMLParagraphElement),
+  notice: el('[data-testid="storage-notice"]', HTMLParagraphElement),
+  connectivity: el('[data-testid="connectivity-notice"]', HTMLParagraphElement),
+  revocation: el('[data-testid="revocation-notice"]', HTMLParagraphElement),
+  error: el('[data-testid="error"]', HTMLDivElement),
+  errorTitle: el('.error-title', HTMLElement),
+  errorMessage: el('.error-message', HTMLElement),
+  signedOut: el('#view-signed-out', HTMLElement),
+  waiting: el('#view-waiting', HTMLElement),
+  signedIn: el('#view-signed-in', HTMLElement),
+  providerField: el('#provider-field', HTMLLabelElement),
+  providerSelect: el('[data-testid="provider-select"]', HTMLSelectElement),
+  signIn: el('[data-testid="sign-in"]', HTMLButtonElement),
+  cancel: el('[data-testid="cancel"]', HTMLButtonElement),
+  signOut: el('[data-testid="sign-out"]', HTMLButtonElement),
+  callApi: el('[data-testid="call-api"]', HTMLButtonElement),
+  userName: el('[data-testid="user-name"]', HTMLElement),
+  userEmail: el('[data-testid="user-email"]', HTMLElement),
+  apiResult: el('[data-testid="api-result"]', HTMLDivElement),
+  apiStatus: el('[data-testid="api-status"]', HTMLElement),
+  apiBody: el('[data-testid="api-body"]', HTMLPreElement),
+  apiActions: el('[data-testid="api-actions"]', HTMLDivElement),
+  consent: el('[data-testid="consent"]', HTMLDivElement),
+  consentText: el('.consent-text', HTMLParagraphElement),
+  grantConsent: el('[data-testid="grant-consent"]', HTMLButtonElement),
+  accounts: el('#accounts', HTMLElement),
+  accountList: el('[data-testid="account-list"]', HTMLUListElement),
+  addAccountField: el('#add-account-field', HTMLLabelElement),
+  addAccountProvider: el('[data-testid="add-account-provider"]', HTMLSelectElement),
+  addAccount: el('[data-testid="add-account"]', HTMLButtonElement),
+  signOutAll: el('[data-testid="sign-out-all"]', HTMLButtonElement),
 };
 
 interface ViewState {
@@ -394,7 +395,9 @@ async function onCallApi(api?: string): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  if (typeof window.auth !== 'object' || window.auth === null) {
+  // Declared as always there, but it exists only when the preload ran (not in a plain browser tab).
+  const bridge: unknown = window.auth;
+  if (typeof bridge !== 'object' || bridge === null) {
     showError({ code: 'internal_error', message: 'This page works only inside the app.' });
     ui.status.textContent = 'Unavailable.';
     return;

@@ -34,6 +34,15 @@ export interface ApiClientDeps {
 const EXPOSED_HEADERS = ['content-type', 'content-language', 'cache-control', 'etag', 'last-modified', 'www-authenticate', 'retry-after'];
 const MAX_REDIRECTS = 3;
 
+/**
+ * For a body being drained or cancelled only to free the connection: if that
+ * fails there is nothing to recover, and the answer (or error) already in hand
+ * is what the caller gets.
+ */
+function ignoreFailure(): void {
+  // Deliberately nothing: see above.
+}
+
 export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
   // Refused rather than stripped: a caller that sets Cookie or Proxy-Authorization
   // expects it to be sent, and silently dropping it would hide the mistake.
@@ -51,16 +60,14 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
     deps.logger('debug', 'api.dpop_nonce_retry', {});
     first = await send(deps, req, url, bearer);
   }
-  let result: ApiResponse | undefined;
-  let expired = first.status === 401;
-  if (!expired) {
-    result = await toApiResponse(first, maxBytes);
+  if (first.status !== 401) {
+    const result = await toApiResponse(first, maxBytes);
     // Any error status the API chooses (400, 403, 500…), never a success: retrying a request that succeeded could repeat its effect.
-    expired = deps.expiredTokenPattern !== undefined && result.status >= 400 && deps.expiredTokenPattern.test(result.body);
+    const expired = deps.expiredTokenPattern !== undefined && result.status >= 400 && deps.expiredTokenPattern.test(result.body);
+    if (!expired) return result;
   } else {
-    await first.body?.cancel().catch(() => {});
+    await first.body?.cancel().catch(ignoreFailure);
   }
-  if (!expired) return result!;
   deps.logger('info', 'api.token_rejected_retry', { status: first.status });
   bearer = await deps.accessToken(bearer.token);
   return toApiResponse(await send(deps, req, url, bearer), maxBytes);
@@ -73,8 +80,8 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
  */
 async function drainSmall(response: Response): Promise<void> {
   const declared = Number(response.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared <= 16 * 1024) await response.arrayBuffer().catch(() => {});
-  else await response.body?.cancel().catch(() => {});
+  if (Number.isFinite(declared) && declared <= 16 * 1024) await response.arrayBuffer().catch(ignoreFailure);
+  else await response.body?.cancel().catch(ignoreFailure);
 }
 
 async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {
@@ -100,11 +107,13 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
     } catch (err) {
       throw transportFailure(err) ?? new AuthError('network_error', undefined, { cause: err });
     }
-    const nonce = dpop ? parseDpopNonce(response.headers.get('dpop-nonce')) : null;
-    if (nonce !== null) dpop!.rememberNonce(url, nonce);
+    if (dpop) {
+      const nonce = parseDpopNonce(response.headers.get('dpop-nonce'));
+      if (nonce !== null) dpop.rememberNonce(url, nonce);
+    }
     if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
     const location = response.headers.get('location');
-    await response.body?.cancel().catch(() => {});
+    await response.body?.cancel().catch(ignoreFailure);
     if (!location) return response;
     let next: URL;
     try {
@@ -133,7 +142,7 @@ async function toApiResponse(response: Response, maxBytes: number): Promise<ApiR
   }
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
+    await response.body?.cancel().catch(ignoreFailure);
     throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
   }
   let text = '';
@@ -155,7 +164,7 @@ async function toApiResponse(response: Response, maxBytes: number): Promise<ApiR
         if (done) break;
         total += value.byteLength;
         if (total > maxBytes) {
-          await reader.cancel().catch(() => {});
+          await reader.cancel().catch(ignoreFailure);
           throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
         }
         text += decoder.decode(value, { stream: true });

@@ -54,7 +54,11 @@ export function findApi(provider: ProviderConfig, api: number | string | undefin
  * The others need `requestConsent` first.
  */
 export function signInResources(provider: ProviderConfig): string[] {
-  return (provider.apis ?? []).filter((a) => a.resource !== undefined && (a.scopes ?? []).every((s) => provider.scopes.includes(s))).map((a) => a.resource!);
+  const resources: string[] = [];
+  for (const a of provider.apis ?? []) {
+    if (a.resource !== undefined && (a.scopes ?? []).every((s) => provider.scopes.includes(s))) resources.push(a.resource);
+  }
+  return resources;
 }
 
 /** Refresh grant parameters that ask for exactly this API's token. */
@@ -132,7 +136,9 @@ export class RefreshTokenHolder {
       }
       return { ...tokens, refreshToken: this.#refreshToken };
     });
-    this.#queue = next.catch(() => {});
+    this.#queue = next.catch(() => {
+      // The queue only orders grants: this one's failure is the caller's (it holds `next`), and the next grant still runs.
+    });
     return next;
   }
 }

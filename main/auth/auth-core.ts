@@ -310,20 +310,23 @@ class DesktopAuthCore implements AuthCore {
     );
   }
 
-  async setActiveAccount(accountId: string): Promise<SessionState> {
-    if (!this.#accounts.get(accountId)) throw new AuthError('not_signed_in', 'That account is not signed in.');
-    this.#accounts.setActive(accountId);
-    this.#endReason = undefined;
-    this.#vaultStep('save_failed', () => {
-      this.#opts.vault.setActiveAccountId(accountId);
+  setActiveAccount(accountId: string): Promise<SessionState> {
+    // Runs at once, like the body of an async function; a throw becomes the rejection.
+    return new Promise((resolve) => {
+      if (!this.#accounts.get(accountId)) throw new AuthError('not_signed_in', 'That account is not signed in.');
+      this.#accounts.setActive(accountId);
+      this.#endReason = undefined;
+      this.#vaultStep('save_failed', () => {
+        this.#opts.vault.setActiveAccountId(accountId);
+      });
+      this.#emit();
+      resolve(this.getSession());
     });
-    this.#emit();
-    return this.getSession();
   }
 
   async requestConsent(apiId: string, options: { accountId?: string } = {}): Promise<SessionState> {
     const account = this.#account(options.accountId);
-    const provider = this.#providers.get(account.providerId)!;
+    const provider = this.#provider(account.providerId);
     const api = findApi(provider, apiId);
     if (!api.entry || !api.ownToken) throw new AuthError('invalid_request', 'That API uses the sign-in token and needs no separate permission.');
     const entry = api.entry;
@@ -485,7 +488,7 @@ class DesktopAuthCore implements AuthCore {
     if (parsed.kind === 'stateless') {
       // A shared (private-use) redirect has at most one such sign-in: a newer one replaces it.
       const hits = stateless.filter((e) => redirectTarget(new URL(e.redirectUri)) === parsed.target);
-      state = hits.length === 1 ? hits[0]!.state : undefined;
+      state = hits.length === 1 ? hits[0]?.state : undefined;
     } else {
       state = parsed.state;
     }
@@ -515,7 +518,6 @@ class DesktopAuthCore implements AuthCore {
     // included), so its token never reaches another API; the others share the sign-in token.
     const shared = providerApis(provider).filter((a) => !a.ownToken);
     const baseUrls = api.ownToken ? [api.baseUrl] : shared.map((a) => a.baseUrl);
-    const { accountId: _accountId, ...rest } = req;
     const response = await apiRequest(
       {
         baseUrls,
@@ -527,7 +529,8 @@ class DesktopAuthCore implements AuthCore {
         // Used only for a token whose type is DPoP (the sign-in token or an API's own, both from the account's grant).
         ...(account.dpopKey ? { dpop: account.dpopKey.resourceProofs } : {}),
       },
-      { ...rest, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
+      // `accountId` is already resolved (`account`); apiRequest does not read it.
+      { ...req, api: api.ownToken ? 0 : shared.findIndex((a) => a.key === api.key) },
     );
     // The API itself says its token lacks a scope (RFC 6750 §3.1): that is consent to ask for, not an answer.
     const challenged = response.status === 403 && api.entry && api.ownToken ? insufficientScope(response.headers['www-authenticate']) : null;
@@ -552,9 +555,11 @@ class DesktopAuthCore implements AuthCore {
     const provider = this.#providers.get(account.providerId);
     if (provider) {
       const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
-      const keep = outcome === 'failed' && this.#opts.vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined;
-      if (keep) {
-        this.#opts.vault.keepRevocation!({
+      const vault = this.#opts.vault;
+      let keep = false;
+      if (outcome === 'failed' && vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined) {
+        keep = true;
+        vault.keepRevocation({
           id: client.randomState().slice(0, 32),
           providerId: provider.id,
           tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
@@ -582,13 +587,17 @@ class DesktopAuthCore implements AuthCore {
     return this.getSession();
   }
 
-  async dispose(): Promise<void> {
-    this.#disposed = true;
-    this.#pending.failAll(new AuthError('sign_in_cancelled'));
-    this.#listeners.clear();
-    for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
-    if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
-    this.#revocationTimer = null;
+  dispose(): Promise<void> {
+    // Runs at once, like the body of an async function; a throw becomes the rejection.
+    return new Promise((resolve) => {
+      this.#disposed = true;
+      this.#pending.failAll(new AuthError('sign_in_cancelled'));
+      this.#listeners.clear();
+      for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
+      if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
+      this.#revocationTimer = null;
+      resolve();
+    });
   }
 
   // --- internals -----------------------------------------------------------
@@ -641,7 +650,7 @@ class DesktopAuthCore implements AuthCore {
    * The code is exchanged at once: some providers let it live only 30 seconds.
    */
   async #complete(pending: PendingSignIn<Completed>, parsed: AcceptedCallback): Promise<Completed> {
-    const provider = this.#providers.get(pending.providerId)!;
+    const provider = this.#provider(pending.providerId);
     const config = await this.#config(provider);
     const metadata = config.serverMetadata();
     const params = new URLSearchParams(parsed.params);
@@ -678,6 +687,7 @@ class DesktopAuthCore implements AuthCore {
         // ESCAPE HATCH: only for a profile declaring `callback.stateEchoed: false`, and only for a callback
         // that carried no state and was bound to this sign-in by its own loopback listener or by PKCE
         // (#acceptCallback); the config refuses a profile with neither. See SECURITY.md.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- openid-client has no other way to skip the state check; deprecated only as a warning, and guarded as described above.
         expectedState: parsed.stateless ? client.skipStateCheck : pending.state,
         ...(pending.nonce !== undefined ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
       },
@@ -764,7 +774,7 @@ class DesktopAuthCore implements AuthCore {
     if (!account.dpopKey && dpopKey) account.dpopKey = dpopKey;
     this.#persist(account, { refreshToken: tokens.refreshToken });
     for (const scope of granted ?? []) account.granted.add(scope);
-    const entry = findApi(this.#providers.get(account.providerId)!, purpose.api).entry;
+    const entry = findApi(this.#provider(account.providerId), purpose.api).entry;
     if (entry?.resource !== undefined) account.resources.add(entry.resource);
     account.consentNeeded.delete(purpose.api);
     account.challengedScopes.delete(purpose.api);
@@ -843,7 +853,9 @@ class DesktopAuthCore implements AuthCore {
         }
       },
       // Already persisted by the holder.
-      persistRefreshToken: () => {},
+      persistRefreshToken: () => {
+        // Nothing to do: the holder persisted it (above).
+      },
       backoff: this.#backoff,
       onRefreshRejected: (err) => {
         this.#rejected(account, err);
@@ -860,7 +872,9 @@ class DesktopAuthCore implements AuthCore {
       clock: this.#clock,
       refreshSkewMs,
       acquire: async (api) => {
-        const entry = api.entry!;
+        const entry = api.entry;
+        // ApiTokens asks only for an API with its own token, which is always a declared entry.
+        if (!entry) throw new AuthError('invalid_request', 'That API uses the sign-in token and has no token of its own.');
         let got: TokenSet & { scope?: string };
         try {
           got = await grant.run(api.key, apiGrantParams(entry));
@@ -873,7 +887,9 @@ class DesktopAuthCore implements AuthCore {
           throw verdict.error;
         }
         if (missingScopes(entry, got.scope).length > 0) throw this.#needsConsent(account, entry.id);
-        return { bearer: { token: got.accessToken!, type: got.tokenType }, ...(got.expiresAt !== undefined ? { expiresAt: got.expiresAt } : {}) };
+        // Always set: #tokenSet refuses a grant answer without one.
+        if (!got.accessToken) throw new AuthError('invalid_response', 'The identity provider did not return an access token.');
+        return { bearer: { token: got.accessToken, type: got.tokenType }, ...(got.expiresAt !== undefined ? { expiresAt: got.expiresAt } : {}) };
       },
     });
     const account: Account = {
@@ -916,6 +932,13 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /** The account a call names, or the active one. */
+  /** An account's provider; accounts of a provider no longer configured are dropped at restore. */
+  #provider(providerId: string): ProviderConfig {
+    const provider = this.#providers.get(providerId);
+    if (!provider) throw new AuthError('not_signed_in', 'The identity provider of that account is no longer configured.');
+    return provider;
+  }
+
   #account(accountId: string | undefined): Account {
     const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
     if (!account) throw new AuthError('not_signed_in', accountId === undefined ? undefined : 'That account is not signed in.');
@@ -948,10 +971,12 @@ class DesktopAuthCore implements AuthCore {
         () => {
           this.#log('info', 'refresh.recovered', { providerId: account.providerId });
         },
-        () => {},
+        () => {
+          // Nothing to do here: the session reports the outcome through its own callbacks (onConnectivity, onRefreshRejected).
+        },
       );
     }, delayMs);
-    timer.unref?.();
+    timer.unref();
     this.#recoveryTimers.set(account, timer);
   }
 
@@ -982,7 +1007,7 @@ class DesktopAuthCore implements AuthCore {
         },
       );
     }, delay);
-    this.#revocationTimer.unref?.();
+    this.#revocationTimer.unref();
   }
 
   /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */

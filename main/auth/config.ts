@@ -36,7 +36,7 @@ const httpsOrLoopback = (what: string) =>
         return false;
       }
     },
-    { message: `${what} must be an https:// URL (http:// is accepted only for 127.0.0.1, localhost or [::1])` },
+    { error: `${what} must be an https:// URL (http:// is accepted only for 127.0.0.1, localhost or [::1])` },
   );
 
 /** A JSON path into a token/userinfo response: `access_token`, `$.data.token`, `items.0.value`. */
@@ -66,8 +66,9 @@ const BODY_TYPES = new Set(['number', 'boolean']);
 const templateValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]).superRefine((value, ctx) => {
   if (typeof value !== 'string') return;
   for (const m of value.matchAll(BODY_PLACEHOLDER_RE)) {
-    const [whole, name, type] = m;
-    if (!(BODY_TEMPLATE_NAMES as readonly string[]).includes(name!)) {
+    // Group 1 always matches (it is not optional); the default only satisfies the type.
+    const [whole, name = '', type] = m;
+    if (!(BODY_TEMPLATE_NAMES as readonly string[]).includes(name)) {
       ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: use one of ${BODY_TEMPLATE_NAMES.map((n) => `{{${n}}}`).join(', ')}` });
     } else if (type !== undefined && !BODY_TYPES.has(type)) {
       ctx.addIssue({ code: 'custom', message: `unknown placeholder type "|${type}": use {{${name}|number}} or {{${name}|boolean}}` });
@@ -91,8 +92,10 @@ const authorizeParamValue = z
   .max(2048)
   .superRefine((value, ctx) => {
     for (const m of value.matchAll(AUTHORIZE_PLACEHOLDER_RE)) {
-      if (!(AUTHORIZE_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${m[1]}}}: authorizeParams may use {{redirect_uri}} and {{state}}` });
+      // Group 1 always matches (possibly empty); the default only satisfies the type.
+      const name = m[1] ?? '';
+      if (!(AUTHORIZE_PLACEHOLDERS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: authorizeParams may use {{redirect_uri}} and {{state}}` });
       }
     }
   });
@@ -277,7 +280,9 @@ const providerConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'give either "issuer" (OIDC discovery) or "endpoints" (explicit URLs)' });
     }
     if (p.endpoints) {
-      for (const [name, raw] of Object.entries(p.endpoints)) {
+      // A key given as `undefined` (a config built in code, not JSON) stays in the parsed object.
+      const endpoints: Record<string, string | undefined> = p.endpoints;
+      for (const [name, raw] of Object.entries(endpoints)) {
         if (raw === undefined) continue;
         let filled: string;
         try {

@@ -50,6 +50,7 @@ import { z } from 'zod';
 import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
+import { noopLogger } from './log';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
 /** An access token kept because the provider gave no refresh token (e.g. a 20-year token). */
@@ -171,7 +172,7 @@ export class Vault {
     this.#cipher = deps.cipher;
     this.#store = deps.store;
     this.#allowWeak = deps.allowWeakStorage ?? false;
-    this.#log = deps.logger ?? (() => {});
+    this.#log = deps.logger ?? noopLogger;
   }
 
   /** Asked every time: `safeStorage` only becomes available after the app is ready. */
@@ -198,8 +199,16 @@ export class Vault {
       .filter((a) => a.providerId === providerId)
       .sort((a, b) => b.savedAt - a.savedAt)[0];
     if (!newest) return null;
-    const { id: _id, ...session } = newest;
-    return { ...session, providerId };
+    // The session without the account id.
+    const { refreshToken, accessToken, user, savedAt, dpopKey } = newest;
+    return {
+      providerId,
+      ...(refreshToken !== undefined ? { refreshToken } : {}),
+      ...(accessToken !== undefined ? { accessToken } : {}),
+      user,
+      savedAt,
+      ...(dpopKey !== undefined ? { dpopKey } : {}),
+    };
   }
 
   /**
@@ -251,7 +260,7 @@ export class Vault {
     this.#memory.delete(key);
     const file = this.#readFile();
     const had = Object.hasOwn(file.entries, key);
-    delete file.entries[key];
+    Reflect.deleteProperty(file.entries, key);
     const wasActive = file.activeAccountId === key;
     if (wasActive) setActive(file, null);
     if (had || wasActive) this.#writeFile(file);
@@ -284,13 +293,13 @@ export class Vault {
       const s = this.#decode(file, providerId);
       if (!s) {
         // Dropped on disk by #decode; this copy is written back below.
-        delete file.entries[providerId];
+        Reflect.deleteProperty(file.entries, providerId);
         continue;
       }
       const id = entryKey(accountIdFor(providerId, s.user.sub));
       const existing = entrySchema.safeParse(file.entries[id]);
       if (!existing.success || existing.data.savedAt <= s.savedAt) file.entries[id] = file.entries[providerId];
-      delete file.entries[providerId];
+      Reflect.deleteProperty(file.entries, providerId);
       if (file.lastProviderId === providerId && !file.activeAccountId) file.activeAccountId = id;
     }
     this.#writeFile(file);
@@ -321,9 +330,13 @@ export class Vault {
     } catch {
       return this.#drop(providerId, 'invalid_secret');
     }
+    // The schema requires one of the two; checked again so the type says so too.
+    const token =
+      secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : secret.accessToken !== undefined ? { accessToken: secret.accessToken } : null;
+    if (!token) return this.#drop(providerId, 'invalid_secret');
     return {
       providerId,
-      ...(secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : { accessToken: secret.accessToken! }),
+      ...token,
       user: secret.user,
       savedAt: entry.data.savedAt,
       ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
@@ -332,7 +345,7 @@ export class Vault {
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
   loadAll(): StoredSession[] {
-    const out: StoredSession[] = [...this.#memory.keys()].map((id) => this.load(id)!).filter(Boolean);
+    const out: StoredSession[] = [...this.#memory.keys()].flatMap((id) => this.load(id) ?? []);
     if (!this.status().persistent) return out;
     // One read of the file for all entries: start-up cost grows linearly with the number of accounts.
     const file = this.#readFile();
@@ -417,7 +430,7 @@ export class Vault {
   #removeFromDisk(providerId: string): void {
     const file = this.#readFile();
     if (!Object.hasOwn(file.entries, providerId)) return;
-    delete file.entries[providerId];
+    Reflect.deleteProperty(file.entries, providerId);
     this.#writeFile(file);
   }
 

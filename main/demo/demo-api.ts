@@ -93,12 +93,13 @@ async function introspect(token: string, opts: DemoApiOptions): Promise<Introspe
 export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   const match = /^(Bearer|DPoP) ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
-  if (!match) {
+  // Both groups always match when the expression does; checked so the types say so too.
+  const scheme = match?.[1]?.toLowerCase();
+  const token = match?.[2];
+  if (scheme === undefined || token === undefined) {
     unauthorized(res, 'missing bearer token');
     return;
   }
-  const scheme = match[1]!.toLowerCase();
-  const token = match[2]!;
   let info: Introspection;
   try {
     info = await introspect(token, opts);

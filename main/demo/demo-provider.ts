@@ -24,6 +24,7 @@ import { DemoDpopVerifier } from './dpop-verifier';
 import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
+import { noopLogger } from '../auth/log';
 import type { Logger } from '../auth/types';
 
 export interface DemoProviderOptions {
@@ -97,11 +98,19 @@ export interface DemoProvider {
 
 const API_CLIENT_ID = 'demo-api';
 
+/** A request parameter as text: a repeated one joined with commas, an absent one empty. */
+function paramText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(paramText).join(',');
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
+}
+
 export async function startDemoProvider(opts: DemoProviderOptions): Promise<DemoProvider> {
   const clientId = opts.clientId ?? 'desktop-demo';
   const apiSecret = randomBytes(24).toString('base64url');
   const counters: DemoCounters = { authorizationCode: 0, refreshToken: 0, refreshByResource: {}, revocations: 0, apiCalls: 0 };
-  const log: Logger = opts.logger ?? (() => {});
+  const log: Logger = opts.logger ?? noopLogger;
 
   const store = opts.stateFile ? new JsonFileStore(opts.stateFile) : null;
   const savedPort = Number(store?.get('port'));
@@ -158,7 +167,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
       return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
     },
-    { snapshot: adapter.snapshot },
+    { snapshot: () => adapter.snapshot() },
   );
   const dpopOn = opts.dpop !== false;
   const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
@@ -203,9 +212,10 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
-    findAccount: async (_ctx, sub) => {
+    // oidc-provider awaits these callbacks; a plain value will do.
+    findAccount: (_ctx, sub) => {
       const person = demoPerson(sub);
-      return person ? { accountId: sub, claims: async () => ({ sub, name: person.name, email: person.email, email_verified: true }) } : undefined;
+      return person ? { accountId: sub, claims: () => ({ sub, name: person.name, email: person.email, email_verified: true }) } : undefined;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
@@ -213,20 +223,20 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       revocation: {
         enabled: true,
         // A public client may revoke only its own tokens.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
       introspection: {
         enabled: true,
         // Only the demo API (a confidential client) may introspect the desktop client's tokens.
-        allowedPolicy: async (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
+        allowedPolicy: (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => undefined,
-        useGrantedResource: async () => false,
-        getResourceServerInfo: async (_ctx, resource) => {
+        defaultResource: () => undefined,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx, resource) => {
           const api = Object.values(apis).find((a) => a.resource === resource);
           if (!api) throw new oidcErrors.InvalidTarget();
           return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
@@ -245,9 +255,9 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
     // rotates them on every use, and does not tie them to the browser session.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: () => true,
-    expiresWithSession: async () => false,
+    expiresWithSession: () => false,
     ttl: {
       AccessToken: accessTokenTTL,
       AuthorizationCode: 60,
@@ -257,12 +267,13 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       Session: 24 * 3600,
       Grant: 14 * 24 * 3600,
     },
-    renderError: async (ctx, out) => {
+    renderError: (ctx, out) => {
       ctx.type = 'html';
+      // `out` is oidc-provider's own error summary: `error` is always set.
       const text =
         out.error === 'invalid_request_uri'
           ? 'This sign-in page has expired. Start the sign-in again from the app.'
-          : String(out.error_description ?? out.error ?? 'error').replace(/[&<>"']/g, '');
+          : (out.error_description ?? out.error).replace(/[&<>"']/g, '');
       ctx.body = `<!doctype html><meta charset="utf-8"><title>Error</title><h1>Sign-in error</h1><p>${text}</p>`;
     },
   };
@@ -273,7 +284,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     if (grant === 'authorization_code') counters.authorizationCode += 1;
     if (grant === 'refresh_token') {
       counters.refreshToken += 1;
-      const resource = String(ctx.oidc.params?.resource ?? '');
+      const resource = paramText(ctx.oidc.params?.resource);
       counters.refreshByResource[resource] = (counters.refreshByResource[resource] ?? 0) + 1;
     }
   });

@@ -102,9 +102,8 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
       send(res, 200, 'Sign in', loginPage(uid));
       return;
     }
-    const scopes = String(details.params.scope ?? '')
-      .split(' ')
-      .filter(Boolean);
+    const scope = details.params.scope;
+    const scopes = (typeof scope === 'string' ? scope : '').split(' ').filter(Boolean);
     send(res, 200, 'Allow access', consentPage(uid, String(details.params.client_id), scopes));
     return;
   }

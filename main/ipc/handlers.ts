@@ -38,16 +38,17 @@ type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest
 
 /** What each channel asks of the core. */
 const RESPONDERS: Responders = {
-  getSession: async (core) => core.getSession(),
-  listProviders: async (core) => core.listProviders(),
+  // The synchronous ones are wrapped; `handle` awaits a responder inside its try, so a throw is handled the same either way.
+  getSession: (core) => Promise.resolve(core.getSession()),
+  listProviders: (core) => Promise.resolve(core.listProviders()),
   signIn: (core, input) => core.signIn(input?.providerId),
-  cancelSignIn: async (core) => {
+  cancelSignIn: (core) => {
     core.cancelSignIn();
-    return null;
+    return Promise.resolve(null);
   },
   signOut: (core, input) => core.signOut(input?.accountId),
   signOutAll: (core) => core.signOutAll(),
-  listAccounts: async (core) => core.listAccounts(),
+  listAccounts: (core) => Promise.resolve(core.listAccounts()),
   setActiveAccount: (core, input) => core.setActiveAccount(input.accountId),
   // Adding a person at a provider where someone is signed in: the provider must show its login page.
   addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),

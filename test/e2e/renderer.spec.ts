@@ -154,11 +154,12 @@ async function startRig(
   try {
     const vault = new Vault({ cipher: opts.cipher ?? createTestCipher(), store: new JsonFileStore(path.join(dir, 'vault.json')) });
     const opened: string[] = [];
-    const core = await createAuthCore({
+    const core = createAuthCore({
       config: (opts.config ?? demoAppConfig)(demo),
       vault,
-      openUrl: async (url) => {
+      openUrl: (url) => {
         opened.push(url);
+        return Promise.resolve();
       },
       signInTimeoutMs: 60_000,
       ...opts.core,

@@ -50,18 +50,23 @@ vi.mock('electron', () => {
     once() {
       return this;
     }
-    async loadURL(url: string) {
+    loadURL(url: string) {
       calls.push(`loadURL:${url}`);
+      return Promise.resolve();
     }
-    async loadFile(file: string) {
+    loadFile(file: string) {
       calls.push(`loadFile:${file}`);
+      return Promise.resolve();
     }
   }
   return {
     BrowserWindow,
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) },
     ipcRenderer: {
-      invoke: async (channel: string, payload: unknown) => void invoked.push([channel, payload]),
+      invoke: (channel: string, payload: unknown) => {
+        invoked.push([channel, payload]);
+        return Promise.resolve();
+      },
       on: (channel: string, listener: (event: unknown, ...args: unknown[]) => void) => void rendererListeners.set(channel, listener),
       removeListener: (channel: string, listener: unknown) => {
         if (rendererListeners.get(channel) === listener) rendererListeners.delete(channel);

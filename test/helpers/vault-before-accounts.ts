@@ -225,7 +225,7 @@ export class Vault {
   #removeFromDisk(providerId: string): void {
     const file = this.#readFile();
     if (!Object.hasOwn(file.entries, providerId)) return;
-    delete file.entries[providerId];
+    Reflect.deleteProperty(file.entries, providerId);
     this.#writeFile(file);
   }
 

@@ -28,6 +28,8 @@ let one: DemoProvider;
 let two: DemoProvider;
 let dir: string;
 let config: AppConfig;
+/** The providers started so far: beforeAll may fail part-way. */
+const closeAfterAll: (() => Promise<void>)[] = [];
 
 const profile = (id: string, displayName: string, d: DemoProvider) => ({
   id,
@@ -45,7 +47,9 @@ const profile = (id: string, displayName: string, d: DemoProvider) => ({
 
 beforeAll(async () => {
   one = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
+  closeAfterAll.push(() => one.close());
   two = await startDemoProvider({ redirectUris: [REDIRECT], accessTokenTtlSeconds: 120 });
+  closeAfterAll.push(() => two.close());
   config = parseAppConfig({
     scheme: SCHEME,
     providers: [
@@ -66,8 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await one?.close();
-  await two?.close();
+  for (const close of closeAfterAll) await close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -102,7 +105,8 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?
     if (unreachable.has(new URL(url).origin)) throw new TypeError('fetch failed');
     if (url.includes('/api/')) sent.push({ url, authorization: new Headers(init?.headers).get('authorization') ?? '' });
     if (url.endsWith('/token') && gate.hold && typeof init?.body !== 'undefined') {
-      const body = new URLSearchParams(String(init.body));
+      // The token endpoint's form: a string or URLSearchParams (anything else is not a refresh grant to hold).
+      const body = new URLSearchParams(typeof init.body === 'string' || init.body instanceof URLSearchParams ? init.body : undefined);
       if (body.get('grant_type') === 'refresh_token' && gate.hold(body.get('refresh_token') ?? '')) {
         if (!gate.release) released = new Promise<void>((resolve) => (gate.release = resolve));
         gate.waiting += 1;
@@ -112,7 +116,6 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?
     return fetch(input, init);
   };
   const person: AutoLogin = { ...one.credentials, consent: 'allow' };
-  let core!: AuthCore;
   const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (url) => core.handleRedirect(url), autoLogin: person });
   const rig = await startCoreRig({
     dir,
@@ -123,7 +126,7 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?
     fetch: observingFetch,
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
-  core = rig.core;
+  const core = rig.core;
   const h: Harness = {
     core,
     vault: rig.vault,

@@ -96,9 +96,9 @@ describe('RefreshTokenHolder', () => {
   it('a failed grant does not block the next one', async () => {
     let fail = true;
     const holder = new RefreshTokenHolder('rt', {
-      grant: async () => {
-        if (fail) throw new Error('down');
-        return { accessToken: 'at', tokenType: 'Bearer' };
+      grant: () => {
+        if (fail) return Promise.reject(new Error('down'));
+        return Promise.resolve({ accessToken: 'at', tokenType: 'Bearer' });
       },
       persist: () => {},
     });

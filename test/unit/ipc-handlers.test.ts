@@ -28,7 +28,15 @@ class RecordingCore implements AuthCore {
 
   #maybeFail(name: string, arg?: unknown): void {
     this.calls.push([name, arg]);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the tests throw strings and plain objects on purpose, to check their translation
     if (this.failWith !== undefined) throw this.failWith;
+  }
+  /** Like an async method: records the call, and a failure is a rejection rather than a synchronous throw. */
+  #settle<T>(name: string, arg: unknown, value: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.#maybeFail(name, arg);
+      resolve(value);
+    });
   }
   listProviders() {
     this.#maybeFail('listProviders');
@@ -42,12 +50,11 @@ class RecordingCore implements AuthCore {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-  async restore() {
-    return SIGNED_OUT;
+  restore() {
+    return Promise.resolve(SIGNED_OUT);
   }
-  async signIn(providerId?: string, options?: SignInOptions) {
-    this.#maybeFail('signIn', options ? { providerId, options } : providerId);
-    return SIGNED_IN;
+  signIn(providerId?: string, options?: SignInOptions) {
+    return this.#settle('signIn', options ? { providerId, options } : providerId, SIGNED_IN);
   }
   cancelSignIn() {
     this.#maybeFail('cancelSignIn');
@@ -55,29 +62,24 @@ class RecordingCore implements AuthCore {
   handleRedirect() {
     return false;
   }
-  async request(req: ApiRequest) {
-    this.#maybeFail('request', req);
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' };
+  request(req: ApiRequest) {
+    return this.#settle('request', req, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"sub":"u1"}' });
   }
-  async signOut(accountId?: string) {
-    this.#maybeFail('signOut', accountId);
-    return SIGNED_OUT;
+  signOut(accountId?: string) {
+    return this.#settle('signOut', accountId, SIGNED_OUT);
   }
-  async signOutAll() {
-    this.#maybeFail('signOutAll');
-    return SIGNED_OUT;
+  signOutAll() {
+    return this.#settle('signOutAll', undefined, SIGNED_OUT);
   }
   listAccounts() {
     this.#maybeFail('listAccounts');
     return [];
   }
-  async setActiveAccount(accountId: string) {
-    this.#maybeFail('setActiveAccount', accountId);
-    return SIGNED_IN;
+  setActiveAccount(accountId: string) {
+    return this.#settle('setActiveAccount', accountId, SIGNED_IN);
   }
-  async requestConsent(api: string, options?: { accountId?: string }) {
-    this.#maybeFail('requestConsent', { api, ...options });
-    return SIGNED_IN;
+  requestConsent(api: string, options?: { accountId?: string }) {
+    return this.#settle('requestConsent', { api, ...options }, SIGNED_IN);
   }
   async dispose() {}
 }
@@ -198,7 +200,7 @@ describe('untrusted senders are refused before anything else happens', () => {
     for (const [key, channel] of Object.entries(IPC_CHANNELS)) {
       if (key === 'sessionChanged') continue;
       const result = await ipc.invoke(channel, key === 'request' ? { method: 'GET', path: '/me' } : undefined, event);
-      expect(result).toEqual({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('not allowed from this frame') } });
+      expect(result).toEqual({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('not allowed from this frame') as unknown } });
     }
     expect(core.calls).toEqual([]);
   }
@@ -212,7 +214,7 @@ describe('untrusted senders are refused before anything else happens', () => {
         throw new Error('frame gone');
       },
     });
-    await expect(ipc.invoke(IPC_CHANNELS.signOut)).resolves.toEqual({ ok: false, error: { code: 'internal_error', message: expect.any(String) } });
+    await expect(ipc.invoke(IPC_CHANNELS.signOut)).resolves.toEqual({ ok: false, error: { code: 'internal_error', message: expect.any(String) as unknown } });
     expect(core.calls).toEqual([]);
   });
 });
@@ -266,7 +268,7 @@ describe('core errors', () => {
       ['listProviders', undefined],
     ] as const) {
       const result = await ipc.invoke(IPC_CHANNELS[key], payload);
-      expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+      expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) as unknown } });
       expect(JSON.stringify(result)).not.toContain('secret-token');
     }
     expect(core.calls.map(([name]) => name)).toEqual(['request', 'signIn', 'signOut', 'getSession', 'cancelSignIn', 'listProviders']);
@@ -274,10 +276,11 @@ describe('core errors', () => {
 });
 
 test('the handlers never reject, even when the core rejects with undefined', async () => {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a rejection without a reason is exactly the case under test
   core.signOut = () => Promise.reject(undefined);
   await expect(ipc.invoke(IPC_CHANNELS.signOut, undefined, TRUSTED_EVENT)).resolves.toEqual({
     ok: false,
-    error: { code: 'internal_error', message: expect.any(String) },
+    error: { code: 'internal_error', message: expect.any(String) as unknown },
   });
 });
 

@@ -34,6 +34,15 @@ afterEach(() => {
 
 const raw = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
+/** The vault's part of the file, parsed: the plaintext metadata the assertions read (entries stay opaque). */
+interface VaultOnDisk {
+  version: number;
+  entries: Record<string, unknown>;
+  lastProviderId?: string | null;
+  activeAccountId?: string;
+}
+const onDisk = () => (JSON.parse(raw()) as { vault: VaultOnDisk }).vault;
+
 function expectNoSecretsInLogs() {
   const text = JSON.stringify(logs);
   expect(text).not.toContain(TOKEN);
@@ -80,7 +89,7 @@ describe('Vault with a real cipher and a real file', () => {
     vault.remove('demo');
     expect(vault.load('demo')).toBeNull();
     expect(vault.load('other')?.refreshToken).toBe('rt_other_0000000000000000000000000000');
-    expect(Object.keys(JSON.parse(raw()).vault.entries)).toEqual(['other']);
+    expect(Object.keys(onDisk().entries)).toEqual(['other']);
   });
 
   it('lastProviderId is plaintext metadata that survives a restart and can be cleared', () => {
@@ -143,7 +152,7 @@ describe('Vault with a real cipher and a real file', () => {
     const cipher = createTestCipher();
     const both = { ...session(), accessToken: { token: 'at-not-stored', type: 'Bearer' } };
     new Vault({ cipher, store: new JsonFileStore(file), logger }).save(both);
-    const entry = JSON.parse(raw()).vault.entries.demo as { ciphertext: string };
+    const entry = onDisk().entries.demo as { ciphertext: string };
     expect(cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))).not.toContain('at-not-stored');
     expect(new Vault({ cipher, store: new JsonFileStore(file), logger }).load('demo')).toEqual(session());
   });
@@ -175,7 +184,7 @@ describe('Vault with a real cipher and a real file', () => {
     const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
     expect(vault.load('demo')).toBeNull();
     expect(logs).toContainEqual({ level: 'warn', event: 'vault.entry_dropped', fields: { providerId: 'demo', reason: 'invalid_secret' } });
-    expect(JSON.parse(raw()).vault.entries).toEqual({});
+    expect(onDisk().entries).toEqual({});
   });
 
   describe('decrypt throws (keychain reset)', () => {
@@ -189,7 +198,7 @@ describe('Vault with a real cipher and a real file', () => {
       expect(vault.load('demo')).toBeNull();
       expect(logs).toContainEqual({ level: 'warn', event: 'vault.entry_dropped', fields: { providerId: 'demo', reason: 'decrypt_failed' } });
       // Dropped from disk: no crash loop on the next start.
-      expect(JSON.parse(raw()).vault.entries).toEqual({});
+      expect(onDisk().entries).toEqual({});
       expect(() => vault.load('demo')).not.toThrow();
       expect(vault.load('demo')).toBeNull();
       expect(logs.filter((l) => l.event === 'vault.entry_dropped')).toHaveLength(1);
@@ -225,7 +234,7 @@ describe('Vault with a real cipher and a real file', () => {
     it('basic_text with allowWeakStorage opt-in → stored encrypted, persistent, with a weak-storage notice', () => {
       const cipher = createTestCipher({ backend: 'basic_text' });
       const vault = new Vault({ cipher, store: new JsonFileStore(file), allowWeakStorage: true, logger });
-      expect(vault.status()).toEqual({ persistent: true, notice: expect.stringContaining('weak protection') });
+      expect(vault.status()).toEqual({ persistent: true, notice: expect.stringContaining('weak protection') as unknown });
       vault.save(session());
       expect(raw()).not.toContain(TOKEN);
       expect(raw()).not.toContain(EMAIL);
@@ -246,7 +255,7 @@ describe('Vault with a real cipher and a real file', () => {
       const strict = new Vault({ cipher, store: new JsonFileStore(file) });
       expect(strict.load('demo')).toBeNull();
       strict.save(session('demo', 'rt_rotated_000000000000000000000000000'));
-      expect(JSON.parse(raw()).vault.entries).toEqual({});
+      expect(onDisk().entries).toEqual({});
     });
   });
 
@@ -383,12 +392,12 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
     const { Vault: OldVault } = await import('../helpers/vault-before-accounts');
     const cipher = createTestCipher();
     new OldVault({ cipher, store: new JsonFileStore(file) }).save(session());
-    const before = JSON.parse(raw()).vault;
+    const before = onDisk();
     expect(before.lastProviderId).toBe('demo');
 
     const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
     expect(vault.loadAccounts()).toEqual([{ ...session(), id: 'demo:user-1' }]);
-    const after = JSON.parse(raw()).vault;
+    const after = onDisk();
     const keys = Object.keys(after.entries);
     expect(keys).toHaveLength(1);
     // Keyed by provider and a hash: the subject is not readable on disk.
@@ -407,7 +416,7 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
     const vault = new Vault({ cipher, store: new JsonFileStore(file), logger });
     vault.saveAccount(account('a'));
     vault.saveAccount(account('b'), { active: true });
-    expect(JSON.parse(raw()).vault).toMatchObject({ version: 1, lastProviderId: 'demo', activeAccountId: expect.stringMatching(/^demo:/) });
+    expect(onDisk()).toMatchObject({ version: 1, lastProviderId: 'demo', activeAccountId: expect.stringMatching(/^demo:/) as unknown });
     expect(vault.activeAccountId()).toBe('demo:b');
 
     // The old reader: validates the file, finds no entry under the bare provider id, starts signed out.
@@ -416,7 +425,7 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
     expect(old.load('demo')).toBeNull();
     // It signs in as someone else and writes: unknown top-level keys go, every entry stays.
     old.save({ providerId: 'demo', refreshToken: 'rt_old_app_c_000000000000', user: { sub: 'c' }, savedAt: 1_800_000_000_000 });
-    const written = JSON.parse(raw()).vault;
+    const written = onDisk();
     expect(written.activeAccountId).toBeUndefined();
     expect(Object.keys(written.entries)).toHaveLength(3);
     expect(Object.keys(written.entries)).toContain('demo');
@@ -453,7 +462,7 @@ describe('Vault accounts: one entry per account, migration both ways', () => {
     vault.removeAccount('other:b');
     expect(vault.loadAccounts().map((a) => a.id)).toEqual(['demo:a']);
     expect(vault.activeAccountId()).toBeNull();
-    expect(JSON.parse(raw()).vault.lastProviderId).toBeNull();
+    expect(onDisk().lastProviderId).toBeNull();
   });
 
   it('keeps accounts in memory only on basic_text, and never writes them to disk', () => {
