@@ -9,12 +9,22 @@
  * (the sign-in token) and its ApiTokens (one token per API, api-tokens.ts).
  */
 import type { ApiTokens, RefreshTokenHolder } from './api-tokens';
+import { PROVIDER_ID_RE } from './config';
 import type { DpopKey } from './dpop';
 import type { TokenSession } from './token-session';
 import type { AccountSummary, UserInfo } from './types';
 
 export function accountIdFor(providerId: string, sub: string): string {
   return `${providerId}:${sub}`;
+}
+
+/**
+ * The shape of an account id from outside (IPC): a provider id by the
+ * configuration's rule, a colon, and a non-empty subject.
+ */
+export function isWellFormedAccountId(value: string): boolean {
+  const colon = value.indexOf(':');
+  return colon > 0 && colon < value.length - 1 && PROVIDER_ID_RE.test(value.slice(0, colon));
 }
 
 /** True for an account id, false for a bare provider id (the vault format before accounts). */

@@ -12,6 +12,10 @@ const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
 export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const PROVIDER_ID_RULE = 'must be 1-64 lower-case letters, digits, "-" or "_"';
 
+/** An API id in a profile's `apis` (and in the IPC messages that name one). */
+export const API_ID_RE = /^[a-z][a-z0-9_-]{0,63}$/;
+export const API_ID_RULE = 'an API id is 1-64 lower-case letters, digits, "-" or "_", starting with a letter';
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for http(s) URLs on the loopback interface (where plain http is acceptable). */
@@ -138,7 +142,7 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope may 
  */
 const apiEntrySchema = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'an API id is 1-64 lower-case letters, digits, "-" or "_", starting with a letter'),
+    id: z.string().regex(API_ID_RE, API_ID_RULE),
     displayName: z.string().min(1).max(100).optional(),
     baseUrl: httpsOrLoopback('baseUrl'),
     scopes: z.array(scopeToken).min(1).max(50).optional(),

@@ -35,6 +35,17 @@ export function codeForOAuthError(error: string | undefined, status?: number): A
   }
 }
 
+/**
+ * A fetch Response, also one from another realm: the host may inject a fetch
+ * whose Response class is not this one (undici from npm, Electron's `net`).
+ */
+export function isResponseLike(value: unknown): value is Response {
+  if (value instanceof Response) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { status?: unknown; headers?: { get?: unknown } };
+  return typeof v.status === 'number' && typeof v.headers?.get === 'function';
+}
+
 function isNetworkFailure(err: unknown): boolean {
   if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return true;
@@ -62,8 +73,8 @@ export function toAuthError(err: unknown, context: string): AuthError {
   if (err instanceof ClientError) {
     // A non-conforming response with a 5xx status is the server failing, not lying.
     const cause = err.cause;
-    if (cause instanceof Response && cause.status >= 500) return new AuthError('server_error', undefined, { cause: err });
-    if (cause instanceof Response && (cause.status === 404 || cause.status === 405)) {
+    if (isResponseLike(cause) && cause.status >= 500) return new AuthError('server_error', undefined, { cause: err });
+    if (isResponseLike(cause) && (cause.status === 404 || cause.status === 405)) {
       return new AuthError('invalid_config', `${context}: the provider has no such endpoint (HTTP ${cause.status}). Check the provider's URLs.`, {
         cause: err,
       });

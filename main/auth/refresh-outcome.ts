@@ -21,7 +21,7 @@
  */
 import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { AuthError, isAuthError } from './errors';
-import { toAuthError } from './protocol-errors';
+import { isResponseLike, toAuthError } from './protocol-errors';
 import { parseRetryAfter } from './backoff';
 
 export const SESSION_ENDED_MESSAGE = 'Your sign-in was ended by the provider. Sign in again.';
@@ -38,18 +38,10 @@ function httpAnswer(err: unknown): { status: number; oauthError?: string; respon
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
     if (current instanceof ResponseBodyError) return { status: current.status, oauthError: current.error, response: current.response };
     if (current instanceof WWWAuthenticateChallengeError) return { status: current.status, response: current.response };
-    // Duck-typed: a host may inject a fetch whose Response is not this realm's (undici from npm, Electron's net).
     if (isResponseLike(current)) return { status: current.status, response: current };
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-function isResponseLike(value: unknown): value is Response {
-  if (value instanceof Response) return true;
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as { status?: unknown; headers?: { get?: unknown } };
-  return typeof v.status === 'number' && typeof v.headers?.get === 'function';
 }
 
 export function classifyRefreshFailure(err: unknown, now: number): RefreshVerdict {

@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { isForbiddenHeaderName } from '../api/request-rules';
-import { PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
+import { isWellFormedAccountId } from '../auth/accounts';
+import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
 import { HTTP_METHODS } from '../auth/types';
 import type { ChannelRequest, InvokeChannel } from './contract-types';
@@ -42,11 +43,10 @@ const signInSchema = z.strictObject({ providerId: providerId.optional() }).optio
 const accountId = z
   .string()
   .max(1100, 'must be at most 1100 characters')
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}:./, 'must be an account id from listAccounts')
+  .refine(isWellFormedAccountId, 'must be an account id from listAccounts')
   .refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters');
 
-/** Same rule as an API id in the configuration (`config.ts`). */
-const apiId = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a configured API id');
+const apiId = z.string().regex(API_ID_RE, 'must be a configured API id');
 
 /** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
 const noPayloadSchema = z
