@@ -18,11 +18,20 @@ import { createTestCipher, type TestCipher } from './aes-cipher';
 export const SCHEME = DEMO_SCHEME;
 export const REDIRECT_URI = `${SCHEME}:/callback`;
 
+/** What a suite changes in that one provider: its name, or explicit endpoints instead of discovery (e.g. no revocation endpoint). */
+export interface DemoProviderOverrides {
+  id?: string;
+  displayName?: string;
+  endpoints?: Record<string, string>;
+}
+
 /** One provider `demo` for a running demo provider (or its child-process twin in the bench). */
-export function demoTestConfig(demo: { issuer: string; clientId: string; apiBaseUrl: string }): AppConfig {
+export function demoTestConfig(demo: { issuer: string; clientId: string; apiBaseUrl: string }, overrides: DemoProviderOverrides = {}): AppConfig {
   return parseAppConfig({
     scheme: SCHEME,
-    providers: [{ id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: DEFAULT_SCOPES, apiBaseUrls: [demo.apiBaseUrl] }],
+    providers: [
+      { id: 'demo', displayName: 'Demo', issuer: demo.issuer, clientId: demo.clientId, scopes: DEFAULT_SCOPES, apiBaseUrls: [demo.apiBaseUrl], ...overrides },
+    ],
   });
 }
 
@@ -43,7 +52,7 @@ export interface CoreRig {
   storePath: string;
   /** Every state the core announced, in order. */
   states: SessionState[];
-  /** Moves the core's clock forward. */
+  /** Moves the core's clock (a negative amount moves it back: a computer whose clock is behind). */
   advance(ms: number): void;
   /** The vault file as written to disk ('' before the first write). */
   rawVault(): string;

@@ -7,16 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AppConfig } from '../../main/auth/config';
 import type { AuthCore } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import type { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { createTestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI, SCHEME, startCoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
 
-const SCHEME = 'com.example.desktop';
 let demo: DemoProvider;
 let config: AppConfig;
 let dir: string;
@@ -25,21 +22,9 @@ let cores: AuthCore[] = [];
 const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  demo = await startDemoProvider({ redirectUris: [`${SCHEME}:/callback`] });
+  demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   closeAfterAll.push(() => demo.close());
-  config = parseAppConfig({
-    scheme: SCHEME,
-    providers: [
-      {
-        id: 'demo',
-        displayName: 'Demo',
-        issuer: demo.issuer,
-        clientId: demo.clientId,
-        scopes: ['openid', 'profile', 'email', 'offline_access'],
-        apiBaseUrls: [demo.apiBaseUrl],
-      },
-    ],
-  });
+  config = demoTestConfig(demo);
   dir = mkdtempSync(path.join(tmpdir(), 'clock-skew-'));
 });
 afterAll(async () => {
@@ -51,19 +36,20 @@ afterEach(async () => {
   cores = [];
 });
 
-function coreWithClockOff(offsetMs: number, clockToleranceSeconds?: number): { core: AuthCore; vault: Vault } {
-  const vault = new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`)) });
-  const core: AuthCore = createAuthCore({
+async function coreWithClockOff(offsetMs: number, clockToleranceSeconds?: number): Promise<{ core: AuthCore; vault: Vault }> {
+  const late: { core?: AuthCore } = {};
+  const rig = await startCoreRig({
+    dir,
     config,
-    vault,
-    clock: () => Date.now() + offsetMs,
     ...(clockToleranceSeconds !== undefined ? { clockToleranceSeconds } : {}),
     openUrl: async (url) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
   });
-  cores.push(core);
-  return { core, vault };
+  late.core = rig.core;
+  rig.advance(offsetMs);
+  cores.push(rig.core);
+  return { core: rig.core, vault: rig.vault };
 }
 
 const MIN = 60_000;
@@ -74,7 +60,7 @@ describe('clock skew', () => {
     ['5 minutes ahead', 5 * MIN],
     ['9 minutes behind', -9 * MIN],
   ])('this computer %s the provider: still signs in (default tolerance 10 minutes) and calls the API', async (_label, offset) => {
-    const { core } = coreWithClockOff(offset);
+    const { core } = await coreWithClockOff(offset);
     await expect(core.signIn()).resolves.toMatchObject({ status: 'signed_in' });
     await expect(core.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
     await core.signOut();
@@ -84,14 +70,14 @@ describe('clock skew', () => {
     ['20 minutes behind (the ID token looks issued in the future)', -20 * MIN],
     ['2 hours ahead (the ID token looks expired)', 120 * MIN],
   ])('this computer %s: clock_skew saying to check the clock, nothing stored', async (_label, offset) => {
-    const { core, vault } = coreWithClockOff(offset);
+    const { core, vault } = await coreWithClockOff(offset);
     await expect(core.signIn()).rejects.toMatchObject({ code: 'clock_skew', message: expect.stringMatching(/check the computer's clock/i) as unknown });
     expect(core.getSession().status).toBe('signed_out');
     expect(vault.load('demo')).toBeNull();
   });
 
   it('the tolerance is configurable: 60 s makes a 5-minute skew an error', async () => {
-    const { core } = coreWithClockOff(-5 * MIN, 60);
+    const { core } = await coreWithClockOff(-5 * MIN, 60);
     await expect(core.signIn()).rejects.toMatchObject({ code: 'clock_skew' });
   });
 });

@@ -19,19 +19,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, fetch as undiciFetch, ProxyAgent, type Dispatcher } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthCore } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AppConfig } from '../../main/auth/config';
 import type { AuthCore, FetchLike } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { createTestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
 import { createPrivateCa, type PrivateCa } from '../helpers/private-ca';
 import { startTinyproxy, type Tinyproxy } from '../helpers/tinyproxy';
 
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
 const PROXY_USER = 'alice';
 const PROXY_PASSWORD = 'proxy-pass-never-logged';
 
@@ -67,19 +62,7 @@ beforeAll(async () => {
   closeAfterAll.push(() => proxy.close());
   authProxy = await startTinyproxy(dir, { basicAuth: { user: PROXY_USER, password: PROXY_PASSWORD } });
   closeAfterAll.push(() => authProxy.close());
-  config = parseAppConfig({
-    scheme: SCHEME,
-    providers: [
-      {
-        id: 'corp',
-        displayName: 'Corp',
-        issuer: demo.issuer,
-        clientId: demo.clientId,
-        scopes: ['openid', 'profile', 'email', 'offline_access'],
-        apiBaseUrls: [demo.apiBaseUrl],
-      },
-    ],
-  });
+  config = demoTestConfig(demo, { id: 'corp', displayName: 'Corp' });
 }, 60_000);
 
 afterAll(async () => {
@@ -93,23 +76,29 @@ afterEach(async () => {
   cores = [];
 });
 
-function coreWith(fetchImpl: FetchLike): { core: AuthCore; advance: (ms: number) => void; logs: string[] } {
-  let offset = 0;
+async function coreWith(fetchImpl: FetchLike): Promise<{ core: AuthCore; advance: (ms: number) => void; logs: string[] }> {
   const logs: string[] = [];
-  const core: AuthCore = createAuthCore({
+  const late: { core?: AuthCore } = {};
+  const rig = await startCoreRig({
+    dir,
     config,
-    vault: new Vault({ cipher: createTestCipher(), store: new JsonFileStore(path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`)) }),
     fetch: fetchImpl,
-    clock: () => Date.now() + offset,
     providerTimeoutSeconds: 5,
     logger: (level, event, fields) => logs.push(JSON.stringify({ level, event, fields })),
     // The person's browser goes through the same proxy and trusts the same CA here.
     openUrl: async (url) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl));
+      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl));
     },
   });
-  cores.push(core);
-  return { core, advance: (ms) => (offset += ms), logs };
+  late.core = rig.core;
+  cores.push(rig.core);
+  return {
+    core: rig.core,
+    advance: (ms) => {
+      rig.advance(ms);
+    },
+    logs,
+  };
 }
 
 const providerTarget = () => new URL(demo.issuer).host;
@@ -119,7 +108,7 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
     expect(demo.issuer.startsWith('https://')).toBe(true);
     const before = proxy.connects().length;
     const refreshesBefore = demo.counters.refreshToken;
-    const { core, advance } = coreWith(fetchVia(new ProxyAgent({ uri: proxy.url, requestTls: { ca: ca.caCert } })));
+    const { core, advance } = await coreWith(fetchVia(new ProxyAgent({ uri: proxy.url, requestTls: { ca: ca.caCert } })));
     await expect(core.signIn()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'online', user: { name: 'Demo User' } });
     await expect(core.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
     advance(3600_000);
@@ -133,7 +122,7 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
 
   it('CA not trusted: sign-in fails with tls_untrusted, whose message names the fix; nothing was sent past the handshake', async () => {
     const codesBefore = demo.counters.authorizationCode;
-    const { core } = coreWith(fetchVia(new ProxyAgent({ uri: proxy.url })));
+    const { core } = await coreWith(fetchVia(new ProxyAgent({ uri: proxy.url })));
     const err = await core.signIn().then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
@@ -153,18 +142,18 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       return (url.startsWith(demo.apiBaseUrl) ? untrusted : trusted)(input, init);
     };
-    const { core } = coreWith(split);
+    const { core } = await coreWith(split);
     await core.signIn();
     await expect(core.request({ method: 'GET', path: '/me' })).rejects.toMatchObject({ code: 'tls_untrusted' });
     await core.signOut();
   });
 
   it('a proxy that demands authentication, none given: proxy_auth_required; with its credentials: works', async () => {
-    const { core } = coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, requestTls: { ca: ca.caCert } })));
+    const { core } = await coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, requestTls: { ca: ca.caCert } })));
     await expect(core.signIn()).rejects.toMatchObject({ code: 'proxy_auth_required', message: expect.stringMatching(/proxy/) as unknown });
 
     const token = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
-    const withCreds = coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, token, requestTls: { ca: ca.caCert } })));
+    const withCreds = await coreWith(fetchVia(new ProxyAgent({ uri: authProxy.url, token, requestTls: { ca: ca.caCert } })));
     await expect(withCreds.core.signIn()).resolves.toMatchObject({ status: 'signed_in' });
     await expect(withCreds.core.request({ method: 'GET', path: '/me' })).resolves.toMatchObject({ status: 200 });
     expect(authProxy.connects()).toContain(providerTarget());
@@ -174,7 +163,7 @@ describe('through a real CONNECT proxy to an HTTPS provider with a private CA', 
 
   it('signed in, then the proxy goes away: still signed in but offline (the provider is unreachable), not signed out', async () => {
     const spare = await startTinyproxy(dir);
-    const { core, advance } = coreWith(fetchVia(new ProxyAgent({ uri: spare.url, requestTls: { ca: ca.caCert } })));
+    const { core, advance } = await coreWith(fetchVia(new ProxyAgent({ uri: spare.url, requestTls: { ca: ca.caCert } })));
     await core.signIn();
     await spare.close();
     advance(3600_000);

@@ -11,20 +11,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { AuthCoreOptions } from '../../main/auth/auth-core';
+import type { AppConfig } from '../../main/auth/config';
 import { SESSION_ENDED_MESSAGE } from '../../main/auth/refresh-outcome';
-import type { AuthCore, FetchLike, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import type { AuthCore, FetchLike } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import type { TestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { startFaultServer, type CannedResponse, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
 import { until } from '../helpers/until';
-
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
 
 let demo: DemoProvider;
 let tokenFault: FaultServer;
@@ -38,19 +34,7 @@ beforeAll(async () => {
   closeAfterAll.push(() => demo.close());
   tokenFault = await startFaultServer(demo.issuer);
   closeAfterAll.push(() => tokenFault.close());
-  config = parseAppConfig({
-    scheme: SCHEME,
-    providers: [
-      {
-        id: 'demo',
-        displayName: 'Demo',
-        issuer: demo.issuer,
-        clientId: demo.clientId,
-        scopes: ['openid', 'profile', 'email', 'offline_access'],
-        apiBaseUrls: [demo.apiBaseUrl],
-      },
-    ],
-  });
+  config = demoTestConfig(demo);
   dir = mkdtempSync(path.join(tmpdir(), 'refresh-outcome-'));
 });
 
@@ -59,15 +43,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Rig {
-  core: AuthCore;
-  vault: Vault;
-  cipher: TestCipher;
-  storePath: string;
-  states: SessionState[];
-  advance(ms: number): void;
-}
-let rigs: Rig[] = [];
+let rigs: CoreRig[] = [];
 
 beforeEach(() => {
   tokenFault.mode = 'pass';
@@ -79,29 +55,25 @@ afterEach(async () => {
   rigs = [];
 });
 
-function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Rig {
-  let offset = 0;
+async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Promise<CoreRig> {
   const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token` ? `${tokenFault.origin}/token` : url, init);
   };
-  const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
-  const core: AuthCore = createAuthCore({
+  const late: { core?: AuthCore } = {};
+  const r = await startCoreRig({
+    dir,
+    storePath: opts.storePath,
+    cipher: opts.cipher,
     config,
-    vault,
     fetch: routed,
-    clock: () => Date.now() + offset,
     providerTimeoutSeconds: 2,
     openUrl: async (url) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
     ...opts.core,
   });
-  const states: SessionState[] = [];
-  core.onSessionChanged((s) => states.push(s));
-  const r: Rig = { core, vault, cipher, storePath, states, advance: (ms) => (offset += ms) };
+  late.core = r.core;
   rigs.push(r);
   return r;
 }
@@ -158,7 +130,7 @@ const KEEPS: Row[] = [
 
 describe('refresh outcomes on use (an API call with an expired access token)', () => {
   it.each(ENDS)('%s → %s, signed out with the reason in plain words, vault cleared', async (_label, answer, code) => {
-    const r = rig();
+    const r = await rig();
     await r.core.signIn();
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
@@ -175,7 +147,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it.each(KEEPS)('%s → %s, still signed in but offline, token kept, no retry storm', async (_label, answer, code) => {
-    const r = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const r = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await r.core.signIn();
     const stored = r.vault.load('demo')!.refreshToken;
     tokenFault.mode = 'respond';
@@ -190,7 +162,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it('Retry-After is honoured: no refresh before it, one after', async () => {
-    const r = rig({ core: { backoff: { baseMs: 1_000, maxMs: 2_000 } } });
+    const r = await rig({ core: { backoff: { baseMs: 1_000, maxMs: 2_000 } } });
     await r.core.signIn();
     tokenFault.mode = 'respond';
     tokenFault.response = { status: 429, body: '', headers: { 'retry-after': '600' } };
@@ -208,7 +180,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
   });
 
   it('a real invalid_grant from oidc-provider (refresh token revoked there) ends the session', async () => {
-    const r = rig();
+    const r = await rig();
     await r.core.signIn();
     const rp = await client.discovery(new URL(demo.issuer), demo.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
       execute: [client.allowInsecureRequests],
@@ -222,7 +194,7 @@ describe('refresh outcomes on use (an API call with an expired access token)', (
 
 describe('refresh outcomes at start-up (restore from the vault)', () => {
   async function savedSession(): Promise<{ storePath: string; cipher: TestCipher }> {
-    const first = rig();
+    const first = await rig();
     await first.core.signIn();
     await first.core.dispose();
     return { storePath: first.storePath, cipher: first.cipher };
@@ -233,7 +205,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
     tokenFault.only = /grant_type=refresh_token/;
-    const r = rig(saved);
+    const r = await rig(saved);
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_out', reason: { code, message: SESSION_ENDED_MESSAGE } });
     expect(r.vault.load('demo')).toBeNull();
   });
@@ -243,7 +215,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     tokenFault.mode = 'respond';
     tokenFault.response = answer;
     tokenFault.only = /grant_type=refresh_token/;
-    const r = rig({ ...saved, core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const r = await rig({ ...saved, core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline', user: { name: 'Demo User' } });
     expect(r.vault.load('demo')).not.toBeNull();
   });
@@ -252,7 +224,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const saved = await savedSession();
     tokenFault.mode = 'hang';
     tokenFault.only = /grant_type=refresh_token/;
-    const r = rig({ ...saved, core: { backoff: { baseMs: 300, maxMs: 600 }, providerTimeoutSeconds: 1 } });
+    const r = await rig({ ...saved, core: { backoff: { baseMs: 300, maxMs: 600 }, providerTimeoutSeconds: 1 } });
     await expect(r.core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });
     // The background retry keeps trying, bounded: a few attempts in two seconds, not hundreds.
     await new Promise((res) => setTimeout(res, 2_000));
@@ -271,14 +243,13 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
 
   it('the whole provider unreachable at start (connection refused, even discovery): the person from the vault, signed in but offline', async () => {
     const saved = await savedSession();
-    const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
     // Everything goes to a port nothing listens on: a laptop waking up without a network.
     const nowhere: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       url.port = '9';
       return fetch(url, init);
     };
-    const core = createAuthCore({ config, vault, fetch: nowhere, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const { core, vault } = await startCoreRig({ dir, ...saved, config, fetch: nowhere, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({
         status: 'signed_in',
@@ -294,10 +265,9 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
 
   it('a captive portal answering discovery with HTML at start: kept, offline (discovery says nothing about the token)', async () => {
     const saved = await savedSession();
-    const vault = new Vault({ cipher: saved.cipher, store: new JsonFileStore(saved.storePath) });
     const portal: FetchLike = () =>
       Promise.resolve(new Response('<html>Log in to the hotel Wi-Fi</html>', { status: 403, headers: { 'content-type': 'text/html' } }));
-    const core = createAuthCore({ config, vault, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const { core, vault } = await startCoreRig({ dir, ...saved, config, fetch: portal, openUrl: async () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     try {
       await expect(core.restore()).resolves.toMatchObject({ status: 'signed_in', connectivity: 'offline' });
       expect(vault.load('demo')).not.toBeNull();
@@ -310,7 +280,7 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const saved = await savedSession();
     tokenFault.mode = 'status500';
     tokenFault.only = /grant_type=refresh_token/;
-    const r = rig({ ...saved, core: { backoff: { baseMs: 200, maxMs: 200 } } });
+    const r = await rig({ ...saved, core: { backoff: { baseMs: 200, maxMs: 200 } } });
     await r.core.restore();
     await r.core.signOut();
     const seen = refreshGrantsSeen().length;

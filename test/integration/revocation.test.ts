@@ -10,19 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import { JsonFileStore } from '../../main/auth/json-file-store';
-import type { AuthCore, FetchLike, SessionState } from '../../main/auth/types';
-import { REVOCATIONS_STORE_KEY, Vault } from '../../main/auth/vault';
+import type { AuthCoreOptions } from '../../main/auth/auth-core';
+import type { AppConfig } from '../../main/auth/config';
+import type { AuthCore, FetchLike } from '../../main/auth/types';
+import { REVOCATIONS_STORE_KEY } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
+import type { TestCipher } from '../helpers/aes-cipher';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
 import { until } from '../helpers/until';
-
-const SCHEME = 'com.example.desktop';
-const REDIRECT = `${SCHEME}:/callback`;
 
 let demo: DemoProvider;
 let fault: FaultServer;
@@ -52,62 +49,38 @@ beforeEach(() => {
 });
 
 function appConfig(withRevocation = true): AppConfig {
-  const base = {
-    id: 'demo',
-    displayName: 'Demo',
-    clientId: demo.clientId,
-    scopes: ['openid', 'profile', 'email', 'offline_access'],
-    apiBaseUrls: [demo.apiBaseUrl],
-  };
-  return parseAppConfig({
-    scheme: SCHEME,
-    providers: [
-      withRevocation
-        ? { ...base, issuer: demo.issuer }
-        : { ...base, issuer: demo.issuer, endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } },
-    ],
-  });
+  return withRevocation
+    ? demoTestConfig(demo)
+    : demoTestConfig(demo, { endpoints: { authorization: `${demo.issuer}/auth`, token: `${demo.issuer}/token`, userinfo: `${demo.issuer}/me` } });
 }
 
-interface Rig {
-  core: AuthCore;
-  vault: Vault;
-  storePath: string;
-  cipher: TestCipher;
-  states: SessionState[];
-  advance(ms: number): void;
-}
-let rigs: Rig[] = [];
+let rigs: CoreRig[] = [];
 afterEach(async () => {
   for (const r of rigs) await r.core.dispose();
   rigs = [];
 });
 
-function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Rig {
-  let offset = 0;
+async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Promise<CoreRig> {
   // The revocation endpoint goes through the fault server; everything else straight to the provider.
   const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token/revocation` ? `${fault.origin}/token/revocation` : url, init);
   };
-  const storePath = opts.storePath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  const cipher = opts.cipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
-  const core: AuthCore = createAuthCore({
+  const late: { core?: AuthCore } = {};
+  const r = await startCoreRig({
+    dir,
+    storePath: opts.storePath,
+    cipher: opts.cipher,
     config: appConfig(opts.withRevocation ?? true),
-    vault,
     fetch: routed,
-    clock: () => Date.now() + offset,
     providerTimeoutSeconds: 2,
     backoff: { baseMs: 200, maxMs: 400 },
     openUrl: async (url) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
     ...opts.core,
   });
-  const states: SessionState[] = [];
-  core.onSessionChanged((s) => states.push(s));
-  const r: Rig = { core, vault, storePath, cipher, states, advance: (ms) => (offset += ms) };
+  late.core = r.core;
   rigs.push(r);
   return r;
 }
@@ -125,14 +98,14 @@ const revocationsSeen = () => fault.seen.filter((s) => s.path === '/token/revoca
 
 describe('revocation outcome in the signed-out state', () => {
   it('the provider revokes → revocation: revoked, nothing kept', async () => {
-    const r = rig();
+    const r = await rig();
     await r.core.signIn();
     await expect(r.core.signOut()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'revoked', retrying: false } });
     expect(r.vault.pendingRevocations()).toEqual([]);
   });
 
   it('a provider without a revocation endpoint → revocation: not_offered, nothing sent, nothing kept', async () => {
-    const r = rig({ withRevocation: false });
+    const r = await rig({ withRevocation: false });
     await r.core.signIn();
     await expect(r.core.signOut()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'not_offered', retrying: false } });
     expect(revocationsSeen()).toHaveLength(0);
@@ -140,7 +113,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('the provider refuses (401 invalid_client) → failed, kept encrypted, retried in the background until it works', async () => {
-    const r = rig();
+    const r = await rig();
     await r.core.signIn();
     const rt = r.vault.load('demo')!.refreshToken!;
     fault.mode = 'respond';
@@ -165,7 +138,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('the provider is down at sign-out → failed and kept; revoked at the next start; the token is dead at the provider', async () => {
-    const first = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const first = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await first.core.signIn();
     const rt = first.vault.load('demo')!.refreshToken!;
     fault.mode = 'status500';
@@ -173,7 +146,7 @@ describe('revocation outcome in the signed-out state', () => {
     await first.core.dispose();
     fault.mode = 'pass';
 
-    const next = rig({ storePath: first.storePath, cipher: first.cipher });
+    const next = await rig({ storePath: first.storePath, cipher: first.cipher });
     await expect(next.core.restore()).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'failed', retrying: true } });
     await until(() => next.vault.pendingRevocations().length === 0, 10_000, 'revocation retried at start');
     await until(() => (next.core.getSession() as { revocation?: { outcome: string } }).revocation?.outcome === 'revoked', 5_000, 'state updated');
@@ -181,7 +154,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('two failed sign-outs in a row: both kept, both revoked once the provider answers', async () => {
-    const r = rig();
+    const r = await rig();
     fault.mode = 'status500';
     await r.core.signIn();
     const first = r.vault.load('demo')!.refreshToken!;
@@ -197,7 +170,7 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('retries are bounded: after the maximum number of attempts the kept revocation is given up and the window says failed', async () => {
-    const r = rig({ core: { revocationMaxAttempts: 3 } });
+    const r = await rig({ core: { revocationMaxAttempts: 3 } });
     await r.core.signIn();
     fault.mode = 'status500';
     await r.core.signOut();
@@ -210,13 +183,13 @@ describe('revocation outcome in the signed-out state', () => {
   });
 
   it('retries are bounded in time: a kept revocation older than the window is dropped at start', async () => {
-    const first = rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    const first = await rig({ core: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
     await first.core.signIn();
     fault.mode = 'status500';
     await first.core.signOut();
     await first.core.dispose();
     fault.seen.length = 0;
-    const next = rig({ storePath: first.storePath, cipher: first.cipher, core: { revocationRetryWindowMs: 7 * 24 * 3600_000 } });
+    const next = await rig({ storePath: first.storePath, cipher: first.cipher, core: { revocationRetryWindowMs: 7 * 24 * 3600_000 } });
     next.advance(8 * 24 * 3600_000);
     await next.core.restore();
     await until(() => next.vault.pendingRevocations().length === 0, 5_000, 'dropped');

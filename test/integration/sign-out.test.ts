@@ -10,12 +10,13 @@ import { resolveProvider } from '../../main/auth/provider-client';
 import { revokeAndEndSession } from '../../main/auth/sign-out';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
+import { REDIRECT_URI } from '../helpers/core-rig';
 
 let demo: DemoProvider;
 let fault: FaultServer;
 
 beforeAll(async () => {
-  demo = await startDemoProvider({ redirectUris: ['com.example.desktop:/callback'] });
+  demo = await startDemoProvider({ redirectUris: [REDIRECT_URI] });
   fault = await startFaultServer(demo.issuer, 'status500');
 });
 afterAll(async () => {
