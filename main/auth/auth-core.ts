@@ -21,7 +21,7 @@ import {
   providerApis,
   signInResources,
 } from './api-tokens';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { DpopKey } from './dpop';
@@ -33,10 +33,11 @@ import { codeForOAuthError, toAuthError } from './protocol-errors';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
 import { protocolFeatures } from './protocol-features';
 import { classifyRefreshFailure } from './refresh-outcome';
-import { revokeAndEndSession, revokeTokens } from './sign-out';
+import { RevocationRetry, type RevocationStore } from './revocation-retry';
+import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo } from './userinfo';
-import type { PendingRevocation, StoredAccount, StoredSession } from './vault';
+import type { StoredAccount, StoredSession } from './vault';
 import type {
   AccountSummary,
   ApiRequest,
@@ -55,17 +56,13 @@ import type {
 } from './types';
 
 /** What the core needs from the vault (`Vault` in vault.ts satisfies it): one entry per account. */
-export interface SessionVault {
+export interface SessionVault extends RevocationStore {
   status(): StorageStatus;
   loadAccounts(): StoredAccount[];
   saveAccount(account: StoredAccount, opts?: { active?: boolean }): void;
   removeAccount(id: string): void;
   activeAccountId(): string | null;
   setActiveAccountId(id: string | null): void;
-  /** Failed revocations kept for a retry (optional: without them a failed revocation is only reported). */
-  keepRevocation?(pending: PendingRevocation): void;
-  pendingRevocations?(): PendingRevocation[];
-  removeRevocation?(id: string): void;
 }
 
 export interface AuthCoreOptions {
@@ -123,8 +120,6 @@ interface AcceptedCallback {
   params: URLSearchParams;
   stateless: boolean;
 }
-/** Longest wait between two retries of a failed revocation. */
-const REVOCATION_MAX_DELAY_MS = 60 * 60_000;
 
 /** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
 type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
@@ -158,9 +153,7 @@ class DesktopAuthCore implements AuthCore {
   /** Background retry of the refresh while an account's provider is unreachable: one timer per account. */
   readonly #recoveryTimers = new Map<Account, ReturnType<typeof setTimeout>>();
   /** Background retry of failed revocations. */
-  #revocationTimer: ReturnType<typeof setTimeout> | null = null;
-  #revocationFailures = 0;
-  #revocationRun: Promise<void> | null = null;
+  readonly #revocations: RevocationRetry;
   #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
@@ -178,6 +171,23 @@ class DesktopAuthCore implements AuthCore {
       ),
     ];
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.#revocations = new RevocationRetry({
+      store: opts.vault,
+      provider: (id) => this.#providers.get(id),
+      config: (provider) => this.#config(provider),
+      clock: this.#clock,
+      logger: this.#log,
+      backoff: this.#backoff,
+      windowMs: opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000,
+      maxAttempts: opts.revocationMaxAttempts ?? 50,
+      onSettled: (outcome) => {
+        // The window still showing that sign-out learns how it ended.
+        if (this.#revocation?.retrying && !this.#accounts.active()) {
+          this.#revocation = { outcome, retrying: false };
+          this.#emit();
+        }
+      },
+    });
     for (const providerId of providersWithSecrets(opts.config)) {
       this.#log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
     }
@@ -228,9 +238,9 @@ class DesktopAuthCore implements AuthCore {
     const { vault } = this.#opts;
     // Revocations that failed in an earlier run are retried now, in the background,
     // and the signed-out window says so until they are settled.
-    if ((vault.pendingRevocations?.().length ?? 0) > 0) {
+    if (this.#revocations.pending > 0) {
       this.#revocation = { outcome: 'failed', retrying: true };
-      this.#retryRevocationsSoon(0);
+      this.#revocations.schedule(0);
     }
     let stored: StoredAccount[];
     try {
@@ -555,20 +565,7 @@ class DesktopAuthCore implements AuthCore {
     const provider = this.#providers.get(account.providerId);
     if (provider) {
       const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
-      const vault = this.#opts.vault;
-      let keep = false;
-      if (outcome === 'failed' && vault.keepRevocation !== undefined && (tokens.refreshToken ?? tokens.accessToken) !== undefined) {
-        keep = true;
-        vault.keepRevocation({
-          id: client.randomState().slice(0, 32),
-          providerId: provider.id,
-          tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
-          firstFailedAt: this.#clock(),
-          attempts: 1,
-        });
-        this.#revocationFailures = 0;
-        this.#retryRevocationsSoon();
-      }
+      const keep = outcome === 'failed' && this.#revocations.keep(provider.id, tokens);
       // Unless an account is still (or again) active, the signed-out state says how the provider took it.
       if (!this.#accounts.active() && !this.#signingIn) {
         // Several sign-outs at once (signOutAll): a failure is not hidden by another account's success.
@@ -594,8 +591,7 @@ class DesktopAuthCore implements AuthCore {
       this.#pending.failAll(new AuthError('sign_in_cancelled'));
       this.#listeners.clear();
       for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
-      if (this.#revocationTimer) clearTimeout(this.#revocationTimer);
-      this.#revocationTimer = null;
+      this.#revocations.dispose();
       resolve();
     });
   }
@@ -864,7 +860,7 @@ class DesktopAuthCore implements AuthCore {
         if (this.#accounts.get(account.id) !== account) return;
         this.#clearRecovery(account);
         if (offline && retryInMs !== null) this.#scheduleRecovery(account, retryInMs);
-        if (!offline) this.#retryRevocationsSoon(0);
+        if (!offline) this.#revocations.schedule(0);
         this.#emit();
       },
     });
@@ -984,73 +980,6 @@ class DesktopAuthCore implements AuthCore {
     const timer = this.#recoveryTimers.get(account);
     if (timer) clearTimeout(timer);
     this.#recoveryTimers.delete(account);
-  }
-
-  /** Schedules a retry of the kept failed revocations (backoff delay unless `delayMs` is given). */
-  #retryRevocationsSoon(delayMs?: number): void {
-    const vault = this.#opts.vault;
-    if (this.#disposed || !vault.pendingRevocations || this.#revocationTimer || this.#revocationRun) return;
-    // Slower than the refresh retry (up to an hour): the attempts must stretch over days of being offline.
-    const delay =
-      delayMs ?? backoffDelayMs(this.#revocationFailures + 1, { baseMs: this.#backoff.baseMs, maxMs: Math.max(this.#backoff.maxMs, REVOCATION_MAX_DELAY_MS) });
-    this.#revocationTimer = setTimeout(() => {
-      this.#revocationTimer = null;
-      this.#revocationRun = this.#retryRevocations().then(
-        ({ stillFailing, seen }) => {
-          this.#revocationRun = null;
-          // Also when one was kept (a sign-out) while this pass ran.
-          const keptMeanwhile = (vault.pendingRevocations?.() ?? []).some((p) => !seen.has(p.id));
-          if (stillFailing || keptMeanwhile) this.#retryRevocationsSoon();
-        },
-        () => {
-          this.#revocationRun = null;
-        },
-      );
-    }, delay);
-    this.#revocationTimer.unref();
-  }
-
-  /** One pass over the kept revocations: done → removed; too old or too often tried → given up; else kept. */
-  async #retryRevocations(): Promise<{ stillFailing: boolean; seen: Set<string> }> {
-    const vault = this.#opts.vault;
-    const pending = vault.pendingRevocations?.() ?? [];
-    const seen = new Set(pending.map((p) => p.id));
-    if (pending.length === 0) return { stillFailing: false, seen };
-    const windowMs = this.#opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000;
-    const maxAttempts = this.#opts.revocationMaxAttempts ?? 50;
-    let stillFailing = false;
-    let settled: RevocationState['outcome'] | 'gave_up' | undefined;
-    for (const item of pending) {
-      if (this.#disposed) return { stillFailing: false, seen };
-      const provider = this.#providers.get(item.providerId);
-      if (!provider || this.#clock() - item.firstFailedAt > windowMs || item.attempts >= maxAttempts) {
-        vault.removeRevocation?.(item.id);
-        this.#log('warn', 'revocation.given_up', { providerId: item.providerId, attempts: item.attempts });
-        settled = 'gave_up';
-        continue;
-      }
-      let outcome: RevocationState['outcome'];
-      try {
-        outcome = await revokeTokens(provider, await this.#config(provider), item.tokens, this.#log);
-      } catch {
-        outcome = 'failed';
-      }
-      if (outcome === 'failed') {
-        stillFailing = true;
-        vault.keepRevocation?.({ ...item, attempts: item.attempts + 1 });
-      } else {
-        vault.removeRevocation?.(item.id);
-        this.#log('info', 'revocation.retried', { providerId: item.providerId, outcome });
-        settled ??= outcome;
-      }
-    }
-    this.#revocationFailures = stillFailing ? this.#revocationFailures + 1 : 0;
-    // The window still showing that sign-out learns how it ended.
-    if (settled && this.#revocation?.retrying && !stillFailing && !this.#accounts.active()) {
-      this.#revocation = settled === 'gave_up' ? { outcome: 'failed', retrying: false } : { outcome: settled, retrying: false };
-      this.#emit();
-    }
-    return { stillFailing, seen };
   }
 
   #persist(account: Account, secret: Pick<StoredSession, 'refreshToken' | 'accessToken'>, opts: { active?: boolean } = {}): void {
