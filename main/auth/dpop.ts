@@ -13,7 +13,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
-import { SignJWT, calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
+
+/**
+ * jose is loaded on the first proof or thumbprint, not at start-up: only a
+ * DPoP sign-in or a DPoP-bound session needs it (bench `main_start_ratio`).
+ */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = () => (joseModule ??= import('jose'));
 import { z } from 'zod';
 import type { DpopProofSigner } from './types';
 
@@ -104,7 +111,7 @@ export class DpopKey {
 
   /** RFC 7638 thumbprint of the public key: `cnf.jkt` of the tokens bound to it, and `dpop_jkt`. */
   async thumbprint(): Promise<string> {
-    this.#thumbprint ??= await calculateJwkThumbprint(this.#publicJwk, 'sha256');
+    this.#thumbprint ??= await (await jose()).calculateJwkThumbprint(this.#publicJwk, 'sha256');
     return this.#thumbprint;
   }
 
@@ -152,6 +159,7 @@ export class DpopKey {
       };
     }
     const ath = this.#ath.value;
+    const { SignJWT } = await jose();
     return new SignJWT({
       htm,
       // RFC 9449 §4.2: the target URI without query and fragment.

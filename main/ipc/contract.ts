@@ -35,92 +35,120 @@ const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f]/;
 /** Keys that reach `Object.prototype` when assigned, or shadow it. */
 const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
+type Schemas = { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>> };
 
-const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
+/**
+ * The validators, built at the first message rather than at start-up:
+ * constructing a few dozen zod schemas is a measurable part of the main
+ * process's start (bench `main_start_ratio`), and no message can arrive
+ * before the window exists. Mapped over the contract: a message without a
+ * validator does not compile.
+ */
+function buildSchemas(): Schemas {
+  const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
 
-/** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
-const accountId = z
-  .string()
-  .max(1100, 'must be at most 1100 characters')
-  .refine(isWellFormedAccountId, 'must be an account id from listAccounts')
-  .refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters');
+  const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
 
-const apiId = z.string().regex(API_ID_RE, 'must be a configured API id');
+  /** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
+  const accountId = z
+    .string()
+    .max(1100, 'must be at most 1100 characters')
+    .refine(isWellFormedAccountId, 'must be an account id from listAccounts')
+    .refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters');
 
-/** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
-const noPayloadSchema = z
-  .unknown()
-  .refine((v) => v === undefined || v === null, 'must be empty: this message takes no input')
-  .transform((): undefined => undefined);
+  const apiId = z.string().regex(API_ID_RE, 'must be a configured API id');
 
-const apiPath = z
-  .string()
-  .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
-  .refine((p) => p.startsWith('/'), 'must start with "/"')
-  .refine((p) => !p.startsWith('//'), 'must not start with "//"')
-  .refine((p) => !p.includes('\\'), 'must not contain a backslash')
-  .refine((p) => !CONTROL_CHAR_RE.test(p), 'must not contain control characters');
+  /** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
+  const noPayloadSchema = z
+    .unknown()
+    .refine((v) => v === undefined || v === null, 'must be empty: this message takes no input')
+    .transform((): undefined => undefined);
 
-const queryPart = z.string().max(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`);
+  const apiPath = z
+    .string()
+    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
+    .refine((p) => p.startsWith('/'), 'must start with "/"')
+    .refine((p) => !p.startsWith('//'), 'must not start with "//"')
+    .refine((p) => !p.includes('\\'), 'must not contain a backslash')
+    .refine((p) => !CONTROL_CHAR_RE.test(p), 'must not contain control characters');
 
-const query = z.record(queryPart, queryPart).refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
+  const queryPart = z.string().max(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`);
 
-const headerName = z
-  .string()
-  .regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token')
-  .refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page');
+  const query = z.record(queryPart, queryPart).refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
 
-const headers = z
-  .record(
-    headerName,
-    z
-      .string()
-      .max(MAX_HEADER_VALUE_CHARS, `a header value must be at most ${MAX_HEADER_VALUE_CHARS} characters`)
-      .regex(HEADER_VALUE_RE, 'a header value may not contain line breaks or control characters'),
-  )
-  .refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`);
+  const headerName = z
+    .string()
+    .regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token')
+    .refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page');
 
-const body = z
-  .string()
-  // UTF-16 length never exceeds the UTF-8 byte count, so the free length
-  // check goes first and bounds the cost of counting bytes.
-  .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
+  const headers = z
+    .record(
+      headerName,
+      z
+        .string()
+        .max(MAX_HEADER_VALUE_CHARS, `a header value must be at most ${MAX_HEADER_VALUE_CHARS} characters`)
+        .regex(HEADER_VALUE_RE, 'a header value may not contain line breaks or control characters'),
+    )
+    .refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`);
 
-const requestSchema = z.strictObject({
-  method: z.enum(HTTP_METHODS),
-  path: apiPath,
-  api: z.union([z.number().int().min(0).max(15), apiId]).optional(),
-  accountId: accountId.optional(),
-  query: query.optional(),
-  headers: headers.optional(),
-  body: body.optional(),
-});
+  const body = z
+    .string()
+    // UTF-16 length never exceeds the UTF-8 byte count, so the free length
+    // check goes first and bounds the cost of counting bytes.
+    .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
 
-/** Mapped over the contract: a message without a validator does not compile. */
-const SCHEMAS: { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>> } = {
-  getSession: noPayloadSchema,
-  listProviders: noPayloadSchema,
-  signIn: signInSchema,
-  cancelSignIn: noPayloadSchema,
-  signOut: z.union([noPayloadSchema, z.strictObject({ accountId: accountId.optional() })]),
-  signOutAll: noPayloadSchema,
-  listAccounts: noPayloadSchema,
-  setActiveAccount: z.strictObject({ accountId }),
-  addAccount: z.strictObject({ providerId }),
-  requestConsent: z.strictObject({ api: apiId, accountId: accountId.optional() }),
-  request: requestSchema,
-};
+  const requestSchema = z.strictObject({
+    method: z.enum(HTTP_METHODS),
+    path: apiPath,
+    api: z.union([z.number().int().min(0).max(15), apiId]).optional(),
+    accountId: accountId.optional(),
+    query: query.optional(),
+    headers: headers.optional(),
+    body: body.optional(),
+  });
+
+  return {
+    getSession: noPayloadSchema,
+    listProviders: noPayloadSchema,
+    signIn: signInSchema,
+    cancelSignIn: noPayloadSchema,
+    signOut: z.union([noPayloadSchema, z.strictObject({ accountId: accountId.optional() })]),
+    signOutAll: noPayloadSchema,
+    listAccounts: noPayloadSchema,
+    setActiveAccount: z.strictObject({ accountId }),
+    addAccount: z.strictObject({ providerId }),
+    requestConsent: z.strictObject({ api: apiId, accountId: accountId.optional() }),
+    request: requestSchema,
+  };
+}
+
+let schemas: Schemas | undefined;
+
+/** Every channel name that has a validator (and so may be registered); `satisfies` keeps it complete. */
+const CHANNELS = {
+  getSession: true,
+  listProviders: true,
+  signIn: true,
+  cancelSignIn: true,
+  signOut: true,
+  signOutAll: true,
+  listAccounts: true,
+  setActiveAccount: true,
+  addAccount: true,
+  requestConsent: true,
+  request: true,
+} as const satisfies Record<InvokeChannel, true>;
 
 /** Every channel name that has a validator (and so may be registered). */
-export const INVOKE_CHANNELS = Object.keys(SCHEMAS) as InvokeChannel[];
+export const INVOKE_CHANNELS = Object.keys(CHANNELS) as InvokeChannel[];
 
 /**
  * Validates `payload` for `channel` and returns it typed. Throws
  * `AuthError('invalid_request')` whose message names the offending field.
  */
 export function validatePayload<C extends InvokeChannel>(channel: C, payload: unknown): ChannelRequest<C> {
-  const schema = SCHEMAS[channel] as z.ZodType<ChannelRequest<C>> | undefined;
+  schemas ??= buildSchemas();
+  const schema = (Object.hasOwn(CHANNELS, channel) ? schemas[channel] : undefined) as z.ZodType<ChannelRequest<C>> | undefined;
   if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
   const poisoned = findPoisonedKey(payload, 'payload', 0);
   if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);
