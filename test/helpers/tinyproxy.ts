@@ -9,7 +9,21 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
 
-export const TINYPROXY = '/usr/bin/tinyproxy';
+function onPath(name: string): string | undefined {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name))
+    .find((candidate) => existsSync(candidate));
+}
+
+/** `TINYPROXY_PATH`, else tinyproxy on the PATH (Homebrew on macOS), else Debian's. */
+export const TINYPROXY = process.env.TINYPROXY_PATH?.trim() || onPath('tinyproxy') || '/usr/bin/tinyproxy';
+
+/** Why the proxy tests cannot run here, or null. */
+export const TINYPROXY_MISSING = existsSync(TINYPROXY)
+  ? null
+  : `no tinyproxy at ${TINYPROXY}: install it (Debian: apt-get install tinyproxy, which .ci/run does; macOS: brew install tinyproxy) or set TINYPROXY_PATH`;
 
 export interface Tinyproxy {
   url: string;
@@ -51,7 +65,7 @@ async function waitForListen(port: number, child: ChildProcess): Promise<void> {
 }
 
 export async function startTinyproxy(dir: string, opts: { basicAuth?: { user: string; password: string } } = {}): Promise<Tinyproxy> {
-  if (!existsSync(TINYPROXY)) throw new Error(`${TINYPROXY} is missing: install Debian's tinyproxy (.ci/run does)`);
+  if (TINYPROXY_MISSING) throw new Error(TINYPROXY_MISSING);
   const port = await freePort();
   const name = `tinyproxy-${port}`;
   const log = path.join(dir, `${name}.log`);

@@ -25,7 +25,8 @@ import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provi
 import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
 import { createPrivateCa, type PrivateCa } from '../helpers/private-ca';
-import { startTinyproxy, type Tinyproxy } from '../helpers/tinyproxy';
+import { skipWhen } from '../helpers/skip-when';
+import { startTinyproxy, TINYPROXY_MISSING, type Tinyproxy } from '../helpers/tinyproxy';
 
 const PROXY_USER = 'alice';
 const PROXY_PASSWORD = 'proxy-pass-never-logged';
@@ -47,9 +48,12 @@ function fetchVia(dispatcher: Dispatcher): FetchLike {
     undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as FetchLike;
 }
 
+skipWhen(TINYPROXY_MISSING);
+
 beforeAll(async () => {
   expect(process.env.NODE_TLS_REJECT_UNAUTHORIZED).toBeUndefined();
   dir = mkdtempSync(path.join(tmpdir(), 'corporate-'));
+  if (TINYPROXY_MISSING) return;
   ca = createPrivateCa(dir);
   demo = await startDemoProvider({
     redirectUris: [REDIRECT],
