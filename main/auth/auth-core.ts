@@ -36,7 +36,7 @@ import { classifyRefreshFailure } from './refresh-outcome';
 import { RevocationRetry, type RevocationStore } from './revocation-retry';
 import { revokeAndEndSession } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
-import { resolveUserInfo } from './userinfo';
+import { resolveUserInfo, UNKNOWN_SUBJECT } from './userinfo';
 import type { StoredAccount, StoredSession } from './vault';
 import type {
   AccountSummary,
@@ -61,7 +61,8 @@ export interface SessionVault extends RevocationStore {
   loadAccounts(): StoredAccount[];
   saveAccount(account: StoredAccount, opts?: { active?: boolean }): void;
   removeAccount(id: string): void;
-  activeAccountId(): string | null;
+  /** `null`: none is active; `undefined`: never recorded (an older app's vault). */
+  activeAccountId(): string | null | undefined;
   setActiveAccountId(id: string | null): void;
 }
 
@@ -283,12 +284,16 @@ class DesktopAuthCore implements AuthCore {
       this.#newAccount(provider, entry.user, tokens, undefined, dpopKey);
     }
     if (this.#accounts.size === 0) return this.getSession();
-    // A vault last written by an older app has no active account: the most recently saved one is.
+    // A vault last written by an older app records no active account: the most recently saved one is.
+    // One this app wrote is followed exactly: when the active person's sign-in ended (or their entry
+    // could not be restored), nobody else is made active behind their back.
     const wanted = vault.activeAccountId();
     const activeId =
-      wanted !== null && this.#accounts.get(wanted)
-        ? wanted
-        : ([...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null);
+      wanted === undefined
+        ? ([...stored].sort((a, b) => b.savedAt - a.savedAt).find((a) => this.#accounts.get(a.id))?.id ?? null)
+        : wanted !== null && this.#accounts.get(wanted)
+          ? wanted
+          : null;
     this.#accounts.setActive(activeId);
     this.#emit();
     const active = this.#accounts.active();
@@ -340,6 +345,13 @@ class DesktopAuthCore implements AuthCore {
     const api = findApi(provider, apiId);
     if (!api.entry || !api.ownToken) throw new AuthError('invalid_request', 'That API uses the sign-in token and needs no separate permission.');
     const entry = api.entry;
+    // Without a known subject the core cannot check that the same person comes back (account_mismatch).
+    if (account.user.sub === UNKNOWN_SUBJECT) {
+      throw new AuthError(
+        'invalid_request',
+        'This provider does not say who is signed in, so the app cannot ask for more permission for the same person. Sign in again instead.',
+      );
+    }
     // The one refresh token of the account must cover every API it already
     // uses, so the request names them too; the provider asks the person only
     // for what its grant is missing (the new API's scopes).
@@ -422,7 +434,8 @@ class DesktopAuthCore implements AuthCore {
         if (dpopKey) request.set('dpop_jkt', await dpopKey.thumbprint());
         url = client.buildAuthorizationUrl(config, request);
       }
-      if (this.#signingIn !== marker) throw new AuthError('sign_in_cancelled');
+      // Superseded, cancelled or disposed while discovery, the key or the listener was being prepared.
+      if (this.#signingIn !== marker || this.#disposed) throw new AuthError('sign_in_cancelled');
       marker.state = state;
       this.#purposes.set(state, purpose);
       entry = this.#pending.add({
@@ -545,7 +558,11 @@ class DesktopAuthCore implements AuthCore {
     // The API itself says its token lacks a scope (RFC 6750 §3.1): that is consent to ask for, not an answer.
     const challenged = response.status === 403 && api.entry && api.ownToken ? insufficientScope(response.headers['www-authenticate']) : null;
     if (challenged && api.entry) {
-      if (challenged.length > 0) account.challengedScopes.set(api.entry.id, challenged);
+      // A profile that declares this API's scopes bounds what its challenge may ask for, so the API cannot
+      // widen the account's one grant for others; an API declared by its resource alone says what it needs.
+      const declared = api.entry.scopes;
+      const wanted = declared ? challenged.filter((scope) => declared.includes(scope)) : challenged;
+      if (wanted.length > 0) account.challengedScopes.set(api.entry.id, wanted);
       throw this.#needsConsent(account, api.entry.id);
     }
     return response;
@@ -579,6 +596,11 @@ class DesktopAuthCore implements AuthCore {
   }
 
   async signOutAll(): Promise<SessionState> {
+    // Nobody is made active on the way: the window must not flash each person as signed in.
+    this.#accounts.setActive(null);
+    this.#vaultStep('save_failed', () => {
+      this.#opts.vault.setActiveAccountId(null);
+    });
     await Promise.all(this.#accounts.all().map((a) => this.signOut(a.id)));
     this.#emit();
     return this.getSession();
@@ -588,6 +610,7 @@ class DesktopAuthCore implements AuthCore {
     // Runs at once, like the body of an async function; a throw becomes the rejection.
     return new Promise((resolve) => {
       this.#disposed = true;
+      this.#signingIn = null;
       this.#pending.failAll(new AuthError('sign_in_cancelled'));
       this.#listeners.clear();
       for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
@@ -709,6 +732,8 @@ class DesktopAuthCore implements AuthCore {
       params,
     );
 
+    // The core was disposed while the code was being exchanged: nothing is kept.
+    if (this.#disposed) throw new AuthError('sign_in_cancelled');
     const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
     const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
     if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted, dpopKey);
@@ -765,6 +790,7 @@ class DesktopAuthCore implements AuthCore {
     }
     if (!tokens.refreshToken) throw new AuthError('invalid_response', 'The identity provider did not return a refresh token with the new permission.');
     account.grant.replace(tokens.refreshToken);
+    account.session.adoptRefreshToken(tokens.refreshToken);
     if (tokens.idToken) account.idToken = tokens.idToken;
     // The consent reused the account's key (#authorize); an account that had none gets the one its new grant is bound to.
     if (!account.dpopKey && dpopKey) account.dpopKey = dpopKey;
@@ -871,6 +897,14 @@ class DesktopAuthCore implements AuthCore {
         const entry = api.entry;
         // ApiTokens asks only for an API with its own token, which is always a declared entry.
         if (!entry) throw new AuthError('invalid_request', 'That API uses the sign-in token and has no token of its own.');
+        if (grant.current === undefined) {
+          // A provider that gives no refresh token (a long-lived access token only) cannot mint a token per API;
+          // that is the configuration asking for something the provider does not offer, not a refusal.
+          throw new AuthError(
+            'invalid_config',
+            `This provider gives no refresh token, so the app cannot get a separate token for "${entry.id}". Remove that API's own scopes, resource and audience from the profile to call it with the sign-in token.`,
+          );
+        }
         let got: TokenSet & { scope?: string };
         try {
           got = await grant.run(api.key, apiGrantParams(entry));

@@ -283,6 +283,14 @@ const providerConfigSchema = z
     if (!p.issuer && !p.endpoints) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'give either "issuer" (OIDC discovery) or "endpoints" (explicit URLs)' });
     }
+    if (p.dpop === 'required' && p.endpoints?.refresh !== undefined) {
+      // A DPoP proof names the URL it is for (htu): a refresh sent to a separate URL would carry a proof for the token endpoint.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dpop'],
+        message: 'DPoP cannot be required with a separate refresh URL (endpoints.refresh): set "dpop" to "off", or remove endpoints.refresh',
+      });
+    }
     if (p.endpoints) {
       // A key given as `undefined` (a config built in code, not JSON) stays in the parsed object.
       const endpoints: Record<string, string | undefined> = p.endpoints;

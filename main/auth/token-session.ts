@@ -73,6 +73,15 @@ export class TokenSession {
     return this.#tokens.refreshToken;
   }
 
+  /**
+   * A refresh token obtained outside a refresh (incremental consent gave the
+   * account a new grant): the next refresh uses it. A session that had none
+   * (a long-lived access token only) can refresh from now on.
+   */
+  adoptRefreshToken(refreshToken: string): void {
+    if (!this.#ended) this.#tokens = { ...this.#tokens, refreshToken };
+  }
+
   /** For sign-out: the tokens to revoke. Ends the session: no refresh result is applied afterwards. */
   end(): TokenSet {
     this.#ended = true;

@@ -17,6 +17,9 @@ import { toAuthError } from './protocol-errors';
 import type { TokenSet } from './token-session';
 import type { BearerToken, FetchLike, Logger, UserInfo } from './types';
 
+/** The subject when neither ID token, userinfo nor the callback names the person. */
+export const UNKNOWN_SUBJECT = 'unknown';
+
 export interface UserInfoDeps {
   fetch: FetchLike;
   logger: Logger;
@@ -80,7 +83,7 @@ export function callbackIdentity(provider: ProviderConfig, params: URLSearchPara
  */
 export function userFromClaims(source: Record<string, unknown>, fallback: Record<string, unknown> = {}): UserInfo {
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : typeof v === 'number' ? String(v) : undefined);
-  const sub = str(source.sub) ?? str(source.id) ?? str(fallback.sub) ?? 'unknown';
+  const sub = str(source.sub) ?? str(source.id) ?? str(fallback.sub) ?? UNKNOWN_SUBJECT;
   const name = str(source.name) ?? str(source.preferred_username) ?? str(fallback.name);
   const email = str(source.email) ?? str(fallback.email);
   return { sub, ...(name ? { name } : {}), ...(email ? { email } : {}) };

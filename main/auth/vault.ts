@@ -266,11 +266,16 @@ export class Vault {
     if (had || wasActive) this.#writeFile(file);
   }
 
-  /** Non-secret: which account to restore eagerly at start. */
-  activeAccountId(): string | null {
+  /**
+   * Non-secret: which account to restore eagerly at start. `null` when this
+   * app recorded that none is active (its sign-in ended, or was signed out);
+   * `undefined` when nothing was recorded (a vault an older app wrote).
+   */
+  activeAccountId(): string | null | undefined {
     const file = this.#readFile();
     const key = file.activeAccountId;
-    if (!key) return null;
+    if (key === undefined) return undefined;
+    if (key === null || key === '') return null;
     // The key hides the subject: the account id comes from the entry itself.
     const inMemory = this.#memory.get(key);
     const s = inMemory ?? (this.status().persistent ? this.#decode(file, key) : null);

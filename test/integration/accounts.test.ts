@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
 import type { AuthCore, FetchLike } from '../../main/auth/types';
-import type { Vault } from '../../main/auth/vault';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import { VAULT_STORE_KEY, type Vault } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import type { TestCipher } from '../helpers/aes-cipher';
 import { REDIRECT_URI as REDIRECT, SCHEME, startCoreRig } from '../helpers/core-rig';
@@ -95,7 +96,9 @@ interface Harness {
 
 const open: Harness[] = [];
 
-async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?: { baseMs: number; maxMs: number } } = {}): Promise<Harness> {
+async function harness(
+  opts: { storePath?: string; cipher?: TestCipher; backoff?: { baseMs: number; maxMs: number }; withoutRefreshTokens?: boolean } = {},
+): Promise<Harness> {
   const sent: Harness['sent'] = [];
   const gate: Harness['gate'] = { waiting: 0 };
   let released: Promise<void> = Promise.resolve();
@@ -113,7 +116,12 @@ async function harness(opts: { storePath?: string; cipher?: TestCipher; backoff?
         await released;
       }
     }
-    return fetch(input, init);
+    const response = await fetch(input, init);
+    if (!opts.withoutRefreshTokens || !url.endsWith('/token') || !response.ok) return response;
+    // A provider that issues no refresh token (inTandem's kind): the same answer without one.
+    const body = (await response.json()) as Record<string, unknown>;
+    Reflect.deleteProperty(body, 'refresh_token');
+    return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
   };
   const person: AutoLogin = { ...one.credentials, consent: 'allow' };
   const browser = await launchSystemBrowser({ captureSchemes: [`${SCHEME}:`], onRedirect: (url) => core.handleRedirect(url), autoLogin: person });
@@ -273,8 +281,11 @@ describe('accounts: several people and providers at once', () => {
     expect(two.counters.refreshToken - before.two).toBe(1);
     await second.core.dispose();
 
-    // A vault last written by an older app has no active account: the most recently saved one is restored.
-    second.vault.setActiveAccountId(null);
+    // A vault last written by an older app records no active account (its schema strips the key): the most recently saved one is restored.
+    const store = new JsonFileStore(first.storePath);
+    const onDisk = store.get(VAULT_STORE_KEY) as Record<string, unknown>;
+    Reflect.deleteProperty(onDisk, 'activeAccountId');
+    store.set(VAULT_STORE_KEY, onDisk);
     const newest = [...second.vault.loadAccounts()].sort((a, b) => b.savedAt - a.savedAt)[0]!;
     const third = await harness({ storePath: first.storePath, cipher: first.cipher });
     expect(await third.core.restore()).toMatchObject({ status: 'signed_in', providerId: newest.providerId });
@@ -391,7 +402,43 @@ describe('accounts: several people and providers at once', () => {
     expect(second.core.getSession()).toMatchObject({ status: 'signed_out', reason: { code: 'invalid_grant' } });
     expect(second.vault.loadAccounts()).toHaveLength(99);
     expect(await json(second, { method: 'GET', path: '/me', accountId: 'one:demo-user' })).toMatchObject({ status: 200 });
-    await second.core.signOut('one:demo-user');
+    await second.core.dispose();
+
+    // Restarted after the active person's sign-in ended: nobody else is made active behind their back.
+    const third = await harness({ storePath: first.storePath, cipher: first.cipher });
+    const refreshesBefore = one.counters.refreshToken + two.counters.refreshToken;
+    const again = await third.core.restore();
+    expect(again).toMatchObject({ status: 'signed_out' });
+    expect(third.core.listAccounts()).toHaveLength(99);
+    expect(third.core.listAccounts().some((a) => a.active)).toBe(false);
+    expect(one.counters.refreshToken + two.counters.refreshToken).toBe(refreshesBefore);
+    await third.core.signOut('one:demo-user');
+  });
+
+  it('signOutAll makes nobody active on the way: the window never shows the next person as signed in', async () => {
+    const h = await harness();
+    await signInAs(h, 'one', one.credentials);
+    await signInAs(h, 'two', two.credentials, 'login');
+    const seen: string[] = [];
+    const off = h.core.onSessionChanged((state) => seen.push(state.status));
+    expect(await h.core.signOutAll()).toMatchObject({ status: 'signed_out' });
+    off();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).not.toContain('signed_in');
+    expect(h.core.listAccounts()).toHaveLength(0);
+    expect(h.vault.loadAccounts()).toHaveLength(0);
+  });
+
+  it('an account without a refresh token asked for an API with its own token: a clear invalid_config, and the account is not ended', async () => {
+    const h = await harness({ withoutRefreshTokens: true });
+    expect(await signInAs(h, 'one', one.credentials)).toMatchObject({ status: 'signed_in', providerId: 'one' });
+    await expect(h.core.request({ method: 'GET', path: '/me', api: 'contacts' })).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('no refresh token') as unknown,
+    });
+    expect(h.core.getSession()).toMatchObject({ status: 'signed_in', providerId: 'one' });
+    expect(h.core.listAccounts()).toHaveLength(1);
+    await h.core.signOutAll();
   });
 
   it("an API's insufficient_scope challenge (RFC 6750) is consent_required; consent asks for the scope it named", async () => {

@@ -51,6 +51,15 @@ describe('parseAppConfig', () => {
     ['the code read from a protocol parameter', withProvider({ callback: { codeParam: 'state' } }), 'providers.0.callback.codeParam'],
     ['the person read from a protocol parameter', withProvider({ callback: { identity: { sub: 'iss' } } }), 'providers.0.callback.identity.sub'],
     ['a callback parameter name with odd characters', withProvider({ callback: { codeParam: 'co de' } }), 'providers.0.callback.codeParam'],
+    [
+      'DPoP required with a separate refresh URL (the proof would name the token endpoint)',
+      withProvider({
+        issuer: undefined,
+        endpoints: { authorization: 'https://idp.example.com/auth', token: 'https://idp.example.com/token', refresh: 'https://idp.example.com/refresh' },
+        dpop: 'required',
+      }),
+      'providers.0.dpop',
+    ],
   ])('rejects %s with invalid_config naming the field', (_label, value, field) => {
     try {
       parseAppConfig(value);
