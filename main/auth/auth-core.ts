@@ -34,7 +34,7 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-cli
 import { protocolFeatures } from './protocol-features';
 import { classifyRefreshFailure } from './refresh-outcome';
 import { RevocationRetry, type RevocationStore } from './revocation-retry';
-import { revokeAndEndSession } from './sign-out';
+import { revokeAndEndSession, type TokensToRevoke } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo, UNKNOWN_SUBJECT } from './userinfo';
 import type { StoredAccount, StoredSession } from './vault';
@@ -1050,9 +1050,9 @@ class DesktopAuthCore implements AuthCore {
    * Forgets an account locally (memory and vault); returns its tokens for revocation.
    * When it was the active one, another account (if any) becomes active unless `activateNext` is false.
    */
-  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet {
+  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet & TokensToRevoke {
     const tokens = account.session.end();
-    account.apiTokens.end();
+    const apiAccessTokens = account.apiTokens.end();
     this.#clearRecovery(account);
     const refreshToken = account.grant.current;
     if (this.#accounts.get(account.id) === account) {
@@ -1072,7 +1072,7 @@ class DesktopAuthCore implements AuthCore {
       }
     }
     if (opts.emit !== false) this.#emit();
-    return { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}) };
+    return { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}), apiAccessTokens };
   }
 
   #emit(): void {

@@ -27,7 +27,14 @@ export interface SignOutDeps {
   logger: Logger;
 }
 
-export async function revokeAndEndSession(provider: ProviderConfig, tokens: TokenSet, deps: SignOutDeps): Promise<RevocationOutcome> {
+/** What sign-out revokes: the session's tokens and the access tokens it obtained for single APIs. */
+export type TokensToRevoke = Pick<TokenSet, 'refreshToken' | 'accessToken'> & { apiAccessTokens?: readonly string[] };
+
+export async function revokeAndEndSession(
+  provider: ProviderConfig,
+  tokens: TokensToRevoke & Pick<TokenSet, 'idToken'>,
+  deps: SignOutDeps,
+): Promise<RevocationOutcome> {
   let config: client.Configuration;
   try {
     config = await deps.config();
@@ -55,18 +62,14 @@ export async function revokeAndEndSession(provider: ProviderConfig, tokens: Toke
  * RFC 7009 revocation of the refresh and access tokens, alone: what sign-out
  * does first, and what a kept failed revocation retries later. Never throws.
  */
-export async function revokeTokens(
-  provider: ProviderConfig,
-  config: client.Configuration,
-  tokens: Pick<TokenSet, 'refreshToken' | 'accessToken'>,
-  logger: Logger,
-): Promise<RevocationOutcome> {
+export async function revokeTokens(provider: ProviderConfig, config: client.Configuration, tokens: TokensToRevoke, logger: Logger): Promise<RevocationOutcome> {
   const metadata = config.serverMetadata();
   if (!metadata.revocation_endpoint) return 'not_offered';
   let outcome: RevocationOutcome = 'revoked';
   const toRevoke: [string | undefined, string][] = [
     [tokens.refreshToken, 'refresh_token'],
     [tokens.accessToken, 'access_token'],
+    ...(tokens.apiAccessTokens ?? []).map((token): [string, string] => [token, 'access_token']),
   ];
   for (const [token, hint] of toRevoke) {
     if (!token) continue;
