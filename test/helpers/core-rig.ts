@@ -35,7 +35,9 @@ export function demoTestConfig(demo: { issuer: string; clientId: string; apiBase
   });
 }
 
-export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock'> {
+export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock' | 'openUrl'> {
+  /** The system browser; it also gets the rig's core, to hand it the redirect a scripted login ends with. */
+  openUrl: (url: string, core: AuthCore) => Promise<void>;
   /** Where the vault file goes (a fresh name per rig unless `storePath` is given). */
   dir: string;
   storePath?: string;
@@ -59,12 +61,17 @@ export interface CoreRig {
 }
 
 export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
-  const { dir, storePath: givenPath, cipher: givenCipher, wrapVault, ...coreOptions } = opts;
+  const { dir, storePath: givenPath, cipher: givenCipher, wrapVault, openUrl, ...coreOptions } = opts;
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
   const vault = new Vault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
-  const core = createAuthCore({ ...coreOptions, vault: wrapVault ? wrapVault(vault) : vault, clock: () => Date.now() + offset });
+  const core: AuthCore = createAuthCore({
+    ...coreOptions,
+    vault: wrapVault ? wrapVault(vault) : vault,
+    clock: () => Date.now() + offset,
+    openUrl: (url) => openUrl(url, core),
+  });
   const states: SessionState[] = [];
   core.onSessionChanged((s) => states.push(s));
   return Promise.resolve<CoreRig>({

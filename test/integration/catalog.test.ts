@@ -12,14 +12,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuthCoreOptions } from '../../main/auth/auth-core';
 import type { AppConfig } from '../../main/auth/config';
 import { jsonLinesLogger } from '../../main/auth/log';
-import type { AuthCore, FetchLike } from '../../main/auth/types';
+import type { FetchLike } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { registerIpcHandlers } from '../../main/ipc/handlers';
 import type { TestCipher } from '../helpers/aes-cipher';
-import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig, type CoreRigOptions } from '../helpers/core-rig';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
 import { appSenderCheck, InMemoryIpcMain } from '../helpers/ipc-harness';
@@ -87,7 +86,7 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Promise<Rig> {
+async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<CoreRigOptions> } = {}): Promise<Rig> {
   const sent: Rig['sent'] = [];
   const logs: string[] = [];
   const r = { routeApiThroughFault: false } as Rig;
@@ -106,7 +105,6 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
   };
   const logger = jsonLinesLogger('debug', (line) => logs.push(line));
   const callbacks: string[] = [];
-  const late: { core?: AuthCore } = {};
   const base = await startCoreRig({
     dir,
     storePath: opts.storePath,
@@ -115,14 +113,13 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
     fetch: routed,
     logger,
     providerTimeoutSeconds: 2,
-    openUrl: async (url) => {
+    openUrl: async (url, core) => {
       const cb = await loginOverHttp(url, demo.credentials, SCHEME);
       callbacks.push(cb);
-      late.core?.handleRedirect(cb);
+      core.handleRedirect(cb);
     },
     ...opts.core,
   });
-  late.core = base.core;
   Object.assign(r, base, { logs, callbacks, sent });
   rigs.push(r);
   return r;
@@ -148,7 +145,7 @@ describe('callback', () => {
   ])('%s is ignored while a sign-in is pending, which then still succeeds', async (_label, hostile) => {
     const r = await rig({
       core: {
-        openUrl: async (url) => {
+        openUrl: async (url, core) => {
           const cb = await loginOverHttp(url, demo.credentials, SCHEME);
           expect(core.handleRedirect(hostile)).toBe(false);
           expect(core.handleRedirect(cb)).toBe(true);
@@ -178,7 +175,7 @@ describe('iss (RFC 9207, mix-up defence)', () => {
   ])('a callback with %s → iss_mismatch, nothing exchanged, nothing stored', async (_label, tamper) => {
     const r = await rig({
       core: {
-        openUrl: async (url) => {
+        openUrl: async (url, core) => {
           const cb = new URL(await loginOverHttp(url, demo.credentials, SCHEME));
           tamper(cb);
           expect(core.handleRedirect(cb.href)).toBe(true);

@@ -37,16 +37,14 @@ afterEach(async () => {
 });
 
 async function coreWithClockOff(offsetMs: number, clockToleranceSeconds?: number): Promise<{ core: AuthCore; vault: Vault }> {
-  const late: { core?: AuthCore } = {};
   const rig = await startCoreRig({
     dir,
     config,
     ...(clockToleranceSeconds !== undefined ? { clockToleranceSeconds } : {}),
-    openUrl: async (url) => {
-      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+    openUrl: async (url, core) => {
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
   });
-  late.core = rig.core;
   rig.advance(offsetMs);
   cores.push(rig.core);
   return { core: rig.core, vault: rig.vault };

@@ -82,7 +82,6 @@ afterEach(async () => {
 
 async function coreWith(fetchImpl: FetchLike): Promise<{ core: AuthCore; advance: (ms: number) => void; logs: string[] }> {
   const logs: string[] = [];
-  const late: { core?: AuthCore } = {};
   const rig = await startCoreRig({
     dir,
     config,
@@ -90,11 +89,10 @@ async function coreWith(fetchImpl: FetchLike): Promise<{ core: AuthCore; advance
     providerTimeoutSeconds: 5,
     logger: (level, event, fields) => logs.push(JSON.stringify({ level, event, fields })),
     // The person's browser goes through the same proxy and trusts the same CA here.
-    openUrl: async (url) => {
-      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl));
+    openUrl: async (url, core) => {
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME, fetchImpl));
     },
   });
-  late.core = rig.core;
   cores.push(rig.core);
   return {
     core: rig.core,

@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuthCoreOptions } from '../../main/auth/auth-core';
 import type { AppConfig } from '../../main/auth/config';
 import { SESSION_ENDED_MESSAGE } from '../../main/auth/refresh-outcome';
-import type { AuthCore, FetchLike } from '../../main/auth/types';
+import type { FetchLike } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import type { TestCipher } from '../helpers/aes-cipher';
-import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig, type CoreRigOptions } from '../helpers/core-rig';
 import { startFaultServer, type CannedResponse, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
 import { until } from '../helpers/until';
@@ -55,12 +54,11 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<AuthCoreOptions> } = {}): Promise<CoreRig> {
+async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Partial<CoreRigOptions> } = {}): Promise<CoreRig> {
   const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token` ? `${tokenFault.origin}/token` : url, init);
   };
-  const late: { core?: AuthCore } = {};
   const r = await startCoreRig({
     dir,
     storePath: opts.storePath,
@@ -68,12 +66,11 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; core?: Parti
     config,
     fetch: routed,
     providerTimeoutSeconds: 2,
-    openUrl: async (url) => {
-      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+    openUrl: async (url, core) => {
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
     ...opts.core,
   });
-  late.core = r.core;
   rigs.push(r);
   return r;
 }

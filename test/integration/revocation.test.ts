@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuthCoreOptions } from '../../main/auth/auth-core';
 import type { AppConfig } from '../../main/auth/config';
-import type { AuthCore, FetchLike } from '../../main/auth/types';
+import type { FetchLike } from '../../main/auth/types';
 import { REVOCATIONS_STORE_KEY } from '../../main/auth/vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import type { TestCipher } from '../helpers/aes-cipher';
-import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
+import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig, type CoreRigOptions } from '../helpers/core-rig';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
 import { until } from '../helpers/until';
@@ -60,13 +59,12 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<AuthCoreOptions> } = {}): Promise<CoreRig> {
+async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocation?: boolean; core?: Partial<CoreRigOptions> } = {}): Promise<CoreRig> {
   // The revocation endpoint goes through the fault server; everything else straight to the provider.
   const routed: FetchLike = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     return fetch(url === `${demo.issuer}/token/revocation` ? `${fault.origin}/token/revocation` : url, init);
   };
-  const late: { core?: AuthCore } = {};
   const r = await startCoreRig({
     dir,
     storePath: opts.storePath,
@@ -75,12 +73,11 @@ async function rig(opts: { storePath?: string; cipher?: TestCipher; withRevocati
     fetch: routed,
     providerTimeoutSeconds: 2,
     backoff: { baseMs: 200, maxMs: 400 },
-    openUrl: async (url) => {
-      late.core?.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
+    openUrl: async (url, core) => {
+      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
     ...opts.core,
   });
-  late.core = r.core;
   rigs.push(r);
   return r;
 }
