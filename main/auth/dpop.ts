@@ -21,18 +21,18 @@ import type { JWK } from 'jose';
  */
 let joseModule: Promise<typeof import('jose')> | undefined;
 const jose = () => (joseModule ??= import('jose'));
-import { z } from 'zod';
+import { z } from './zod';
 import type { DpopProofSigner } from './types';
 
 /** `Ed25519` is the fully-specified name (RFC 9864) of what older servers call `EdDSA`. */
 export type DpopAlg = 'ES256' | 'Ed25519' | 'EdDSA';
 
-const b64u = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/);
+const b64u = z.string().check(z.regex(/^[A-Za-z0-9_-]{20,100}$/));
 
 /** The private key as it is stored, inside the vault ciphertext only. */
 export const dpopPrivateJwkSchema = z.union([
-  z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64u, y: b64u, d: b64u, alg: z.literal('ES256') }).strict(),
-  z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64u, d: b64u, alg: z.enum(['Ed25519', 'EdDSA']) }).strict(),
+  z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64u, y: b64u, d: b64u, alg: z.literal('ES256') }),
+  z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64u, d: b64u, alg: z.enum(['Ed25519', 'EdDSA']) }),
 ]);
 export type DpopPrivateJwk = z.infer<typeof dpopPrivateJwkSchema>;
 

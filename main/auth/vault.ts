@@ -46,7 +46,7 @@
  * Electron-free: the cipher and the store are passed in.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { z } from './zod';
 import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
@@ -108,47 +108,52 @@ export interface PendingRevocation {
   attempts: number;
 }
 
-const revocationEntrySchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-    providerId: z.string().min(1).max(64),
-    ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
-    firstFailedAt: z.number().int().nonnegative(),
-    attempts: z.number().int().nonnegative(),
-  })
-  .strict();
-const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()).max(MAX_PENDING_REVOCATIONS * 2) });
-const revocationSecretSchema = z.object({ refreshToken: z.string().min(1).optional(), accessToken: z.string().min(1).optional() }).strict();
+const revocationEntrySchema = z.strictObject({
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  providerId: z.string().check(z.minLength(1), z.maxLength(64)),
+  ciphertext: z.string().check(z.minLength(1), z.maxLength(MAX_CIPHERTEXT_CHARS), z.regex(BASE64_RE)),
+  firstFailedAt: z.number().check(z.int(), z.nonnegative()),
+  attempts: z.number().check(z.int(), z.nonnegative()),
+});
+const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()).check(z.maxLength(MAX_PENDING_REVOCATIONS * 2)) });
+const revocationSecretSchema = z.strictObject({
+  refreshToken: z.optional(z.string().check(z.minLength(1))),
+  accessToken: z.optional(z.string().check(z.minLength(1))),
+});
 
-const entrySchema = z
-  .object({
-    ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS).regex(BASE64_RE),
-    savedAt: z.number().int().nonnegative(),
-  })
-  .strict();
+const entrySchema = z.strictObject({
+  ciphertext: z.string().check(z.minLength(1), z.maxLength(MAX_CIPHERTEXT_CHARS), z.regex(BASE64_RE)),
+  savedAt: z.number().check(z.int(), z.nonnegative()),
+});
 
 const fileSchema = z.object({
   version: z.literal(1),
   entries: z.record(z.string(), z.unknown()),
-  lastProviderId: z.string().min(1).max(64).nullable().optional(),
-  activeAccountId: z.string().min(1).max(1024).nullable().optional(),
+  lastProviderId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(64)))),
+  activeAccountId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(1024)))),
 });
 
 const userSchema = z.object({
-  sub: z.string().min(1),
-  name: z.string().optional(),
-  email: z.string().optional(),
+  sub: z.string().check(z.minLength(1)),
+  name: z.optional(z.string()),
+  email: z.optional(z.string()),
 });
 
-const accessTokenSchema = z
-  .object({ token: z.string().min(1), type: z.string().min(1).max(64), expiresAt: z.number().int().nonnegative().optional() })
-  .strict();
+const accessTokenSchema = z.strictObject({
+  token: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
+  expiresAt: z.optional(z.number().check(z.int(), z.nonnegative())),
+});
 
 /** What is inside the ciphertext. Entries written before access tokens or DPoP keys were kept have only `refreshToken`. */
 const secretSchema = z
-  .object({ refreshToken: z.string().min(1).optional(), accessToken: accessTokenSchema.optional(), user: userSchema, dpopKey: dpopPrivateJwkSchema.optional() })
-  .strict()
-  .refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined);
+  .strictObject({
+    refreshToken: z.optional(z.string().check(z.minLength(1))),
+    accessToken: z.optional(accessTokenSchema),
+    user: userSchema,
+    dpopKey: z.optional(dpopPrivateJwkSchema),
+  })
+  .check(z.refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined));
 
 type VaultFile = z.infer<typeof fileSchema>;
 type RevocationEntry = z.infer<typeof revocationEntrySchema>;

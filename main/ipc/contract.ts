@@ -8,7 +8,7 @@
  * something the person typed, or an attacker's probe, and either way it has
  * no business in logs or on screen.
  */
-import { z } from 'zod';
+import { z } from '../auth/zod';
 import { isForbiddenHeaderName } from '../api/request-rules';
 import { isWellFormedAccountId } from '../auth/accounts';
 import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
@@ -35,7 +35,7 @@ const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f]/;
 /** Keys that reach `Object.prototype` when assigned, or shadow it. */
 const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-type Schemas = { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>> };
+type Schemas = { [C in InvokeChannel]: z.ZodMiniType<ChannelRequest<C>> };
 
 /**
  * The validators, built at the first message rather than at start-up:
@@ -45,66 +45,66 @@ type Schemas = { [C in InvokeChannel]: z.ZodType<ChannelRequest<C>> };
  * validator does not compile.
  */
 function buildSchemas(): Schemas {
-  const providerId = z.string().regex(PROVIDER_ID_RE, PROVIDER_ID_RULE);
+  const providerId = z.string().check(z.regex(PROVIDER_ID_RE, PROVIDER_ID_RULE));
 
-  const signInSchema = z.strictObject({ providerId: providerId.optional() }).optional();
+  const signInSchema = z.optional(z.strictObject({ providerId: z.optional(providerId) }));
 
   /** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
-  const accountId = z
-    .string()
-    .max(1100, 'must be at most 1100 characters')
-    .refine(isWellFormedAccountId, 'must be an account id from listAccounts')
-    .refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters');
+  const accountId = z.string().check(
+    z.maxLength(1100, 'must be at most 1100 characters'),
+    z.refine(isWellFormedAccountId, 'must be an account id from listAccounts'),
+    z.refine((v) => !CONTROL_CHAR_RE.test(v), 'must not contain control characters'),
+  );
 
-  const apiId = z.string().regex(API_ID_RE, 'must be a configured API id');
+  const apiId = z.string().check(z.regex(API_ID_RE, 'must be a configured API id'));
 
   /** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
-  const noPayloadSchema = z
-    .unknown()
-    .refine((v) => v === undefined || v === null, 'must be empty: this message takes no input')
-    .transform((): undefined => undefined);
+  const noPayloadSchema = z.pipe(
+    z.unknown().check(z.refine((v) => v === undefined || v === null, 'must be empty: this message takes no input')),
+    z.transform((): undefined => undefined),
+  );
 
-  const apiPath = z
-    .string()
-    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
-    .refine((p) => p.startsWith('/'), 'must start with "/"')
-    .refine((p) => !p.startsWith('//'), 'must not start with "//"')
-    .refine((p) => !p.includes('\\'), 'must not contain a backslash')
-    .refine((p) => !CONTROL_CHAR_RE.test(p), 'must not contain control characters');
+  const apiPath = z.string().check(
+    z.maxLength(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
+    z.refine((p) => p.startsWith('/'), 'must start with "/"'),
+    z.refine((p) => !p.startsWith('//'), 'must not start with "//"'),
+    z.refine((p) => !p.includes('\\'), 'must not contain a backslash'),
+    z.refine((p) => !CONTROL_CHAR_RE.test(p), 'must not contain control characters'),
+  );
 
-  const queryPart = z.string().max(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`);
+  const queryPart = z.string().check(z.maxLength(MAX_QUERY_PART_CHARS, `must be at most ${MAX_QUERY_PART_CHARS} characters`));
 
-  const query = z.record(queryPart, queryPart).refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`);
+  const query = z
+    .record(queryPart, queryPart)
+    .check(z.refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`));
 
-  const headerName = z
-    .string()
-    .regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token')
-    .refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page');
+  const headerName = z.string().check(
+    z.regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token'),
+    z.refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page'),
+  );
 
   const headers = z
     .record(
       headerName,
       z
         .string()
-        .max(MAX_HEADER_VALUE_CHARS, `a header value must be at most ${MAX_HEADER_VALUE_CHARS} characters`)
-        .regex(HEADER_VALUE_RE, 'a header value may not contain line breaks or control characters'),
+        .check(
+          z.maxLength(MAX_HEADER_VALUE_CHARS, `a header value must be at most ${MAX_HEADER_VALUE_CHARS} characters`),
+          z.regex(HEADER_VALUE_RE, 'a header value may not contain line breaks or control characters'),
+        ),
     )
-    .refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`);
+    .check(z.refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`));
 
-  const body = z
-    .string()
-    // UTF-16 length never exceeds the UTF-8 byte count, so the free length
-    // check goes first and bounds the cost of counting bytes.
-    .refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB');
+  const body = z.string().check(z.refine((b) => b.length <= MAX_BODY_BYTES && Buffer.byteLength(b, 'utf8') <= MAX_BODY_BYTES, 'must be at most 1 MiB'));
 
   const requestSchema = z.strictObject({
     method: z.enum(HTTP_METHODS),
     path: apiPath,
-    api: z.union([z.number().int().min(0).max(15), apiId]).optional(),
-    accountId: accountId.optional(),
-    query: query.optional(),
-    headers: headers.optional(),
-    body: body.optional(),
+    api: z.optional(z.union([z.number().check(z.int(), z.gte(0), z.lte(15)), apiId])),
+    accountId: z.optional(accountId),
+    query: z.optional(query),
+    headers: z.optional(headers),
+    body: z.optional(body),
   });
 
   return {
@@ -112,12 +112,12 @@ function buildSchemas(): Schemas {
     listProviders: noPayloadSchema,
     signIn: signInSchema,
     cancelSignIn: noPayloadSchema,
-    signOut: z.union([noPayloadSchema, z.strictObject({ accountId: accountId.optional() })]),
+    signOut: z.union([noPayloadSchema, z.strictObject({ accountId: z.optional(accountId) })]),
     signOutAll: noPayloadSchema,
     listAccounts: noPayloadSchema,
     setActiveAccount: z.strictObject({ accountId }),
     addAccount: z.strictObject({ providerId }),
-    requestConsent: z.strictObject({ api: apiId, accountId: accountId.optional() }),
+    requestConsent: z.strictObject({ api: apiId, accountId: z.optional(accountId) }),
     request: requestSchema,
   };
 }
@@ -148,7 +148,7 @@ export const INVOKE_CHANNELS = Object.keys(CHANNELS) as InvokeChannel[];
  */
 export function validatePayload<C extends InvokeChannel>(channel: C, payload: unknown): ChannelRequest<C> {
   schemas ??= buildSchemas();
-  const schema = (Object.hasOwn(CHANNELS, channel) ? schemas[channel] : undefined) as z.ZodType<ChannelRequest<C>> | undefined;
+  const schema = (Object.hasOwn(CHANNELS, channel) ? schemas[channel] : undefined) as z.ZodMiniType<ChannelRequest<C>> | undefined;
   if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
   const poisoned = findPoisonedKey(payload, 'payload', 0);
   if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);
