@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DESKTOP_NAMES, executableNameFrom, loadDesktopNames } from '../../main/desktop-names';
+import { parseBuildConfig } from '../../scripts/build-app-config';
 
 const enoent = () => {
   throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
@@ -41,5 +42,18 @@ describe('loadDesktopNames', () => {
     expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(expect.objectContaining({ code: 'invalid_config' }));
     expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(pattern);
     expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(/desktop-names\.json/);
+  });
+});
+
+describe('the build configuration (scripts/build-app-config.ts)', () => {
+  const base = { productName: 'Acme Desk', appId: 'com.acme.desk', demo: true };
+
+  it('derives the executable name from productName', () => {
+    expect(parseBuildConfig('app.config.json', JSON.stringify(base)).packaging).toMatchObject({ productName: 'Acme Desk', executableName: 'acme-desk' });
+  });
+
+  it('an explicit executableName wins', () => {
+    const { packaging } = parseBuildConfig('app.config.json', JSON.stringify({ ...base, executableName: 'acme' }));
+    expect(packaging.executableName).toBe('acme');
   });
 });
