@@ -1,6 +1,7 @@
 // Installers per OS (electron-builder loads this file from the project root).
 //
-// The product name, app id and the sign-in scheme are NOT written here: they
+// The product name, app id, the Linux executable name and the sign-in scheme
+// are NOT written here: they
 // come from the app's build-time configuration (app.config.json, or the file
 // in OIDC_DESKTOP_BUILD_CONFIG), which `npm run build` validates and turns into
 // dist/config/packaging.json (scripts/build-app-config.ts). So the scheme the
@@ -33,6 +34,10 @@ export function readPackaging() {
   const appConfig = existsSync(appConfigFile) ? JSON.parse(readFileSync(appConfigFile, 'utf8')) : null;
   if (p.demo !== (appConfig === null))
     fail(`dist/config is inconsistent (demo: ${p.demo}, app.config.json ${appConfig ? 'present' : 'absent'}): run \`npm run build\` again.`);
+  const namesFile = path.join(outDir, 'desktop-names.json');
+  const names = existsSync(namesFile) ? JSON.parse(readFileSync(namesFile, 'utf8')) : null;
+  if (!p.executableName || names?.productName !== p.productName || names?.executableName !== p.executableName)
+    fail('dist/config/desktop-names.json is missing or differs from packaging.json: run `npm run build` again.');
   if (appConfig && appConfig.scheme !== p.scheme) {
     fail(
       `the scheme the app listens on (${appConfig.scheme}, dist/config/app.config.json) differs from the one the installers would register (${p.scheme}): run \`npm run build\` again.`,
@@ -60,10 +65,13 @@ export default function config() {
 
     // deb and rpm refuse to build without a project URL (fpm's Url/Homepage
     // field); replace it with the project's real home page. productName also
-    // goes into the packaged package.json, where Electron's app.getName() reads it.
+    // goes into the packaged package.json, where Electron's app.getName() reads it;
+    // desktopName too, which Electron on Linux uses as the window's app id
+    // (WM_CLASS), so it must name the desktop entry the packages install.
     extraMetadata: {
       homepage: 'https://example.com/oidc-desktop',
       productName: p.productName,
+      desktopName: `${p.executableName}.desktop`,
     },
 
     // Allow-list: only the built output and package.json. Production
@@ -77,6 +85,8 @@ export default function config() {
       'dist/preload/**/*',
       'dist/renderer/**/*',
       'dist/config/app.config.json',
+      // The names the app registers an AppImage under (main/desktop-names.ts).
+      'dist/config/desktop-names.json',
       // The demo provider (oidc-provider and koa bundled in) is loaded only
       // when there is no configuration: a build for a real provider leaves it out.
       ...(p.demo ? [] : ['!dist/main/demo/**']),
@@ -141,9 +151,9 @@ export default function config() {
     },
 
     linux: {
-      // Lower-case binary name on Linux only: /opt/<productName>/oidc-desktop, and
-      // the desktop file is oidc-desktop.desktop (package.json `desktopName`).
-      executableName: 'oidc-desktop',
+      // Lower-case binary name on Linux only: /opt/<productName>/<executableName>,
+      // and the desktop file is <executableName>.desktop (`desktopName` above).
+      executableName: p.executableName,
       category: 'Network',
       target: ['AppImage', 'deb', 'rpm'],
       maintainer: 'oidc-desktop contributors <noreply@example.com>',

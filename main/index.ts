@@ -37,7 +37,7 @@ import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
 import { registerAppImageScheme } from './platform/appimage-scheme';
-import { execFile } from 'node:child_process';
+import { DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -59,6 +59,9 @@ export interface MainDeps {
   openUrl: UrlOpener;
   /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
   createFetch: () => FetchLike;
+  /** The product and Linux executable names the package was built with (dist/config/desktop-names.json). */
+  desktopNames: () => DesktopNames;
+  registerAppImageScheme: typeof registerAppImageScheme;
 }
 
 /** What a running app is made of (returned for tests and for orderly shutdown). */
@@ -95,6 +98,8 @@ function defaultDeps(): MainDeps {
         userDataDir: app.getPath('userData'),
         packagedConfigPath: path.join(here, '../config/app.config.json'),
       }),
+    desktopNames: () => loadDesktopNames((p) => readFileSync(p, 'utf8'), path.join(here, '../config', DESKTOP_NAMES_FILE)),
+    registerAppImageScheme,
     // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
     // built for a real provider does not contain them (dist/main/demo/ is left out).
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
@@ -201,28 +206,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         }
       });
       void core.restore();
-      // AppImages have no installer: register the scheme for this user on first run.
-      void registerAppImageScheme({
-        env: deps.env,
-        platform: process.platform,
-        scheme,
-        appName: 'OIDC Desktop',
-        desktopId: 'oidc-desktop',
-        homeDir: os.homedir(),
-        readFile: (f) => readFile(f, 'utf8'),
-        writeFile: (f, data) => writeFile(f, data, { mode: 0o644 }),
-        mkdir: async (dir) => {
-          await mkdir(dir, { recursive: true });
-        },
-        exec: (file, args) =>
-          new Promise((resolve, reject) =>
-            execFile(file, [...args], { timeout: 5000 }, (err: Error | null) => {
-              if (err) reject(err);
-              else resolve();
-            }),
-          ),
-        logger: log,
-      });
+      registerAsAppImage(deps, scheme, log);
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });
       return { config: effective, core, window: () => mainWindow };
     } catch (err) {
@@ -233,6 +217,45 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     }
   });
   return { scheme, ready };
+}
+
+/**
+ * AppImages have no installer: registers the scheme for this user on first run,
+ * under the names the package was built with. Never fails the start: without
+ * it, only a sign-in that returns by the scheme is affected.
+ */
+function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
+  let names: DesktopNames;
+  try {
+    names = deps.desktopNames();
+  } catch (err) {
+    log('warn', 'appimage.scheme_skipped', { reason: isAuthError(err) ? err.message : 'the packaged names could not be read' });
+    return;
+  }
+  void deps.registerAppImageScheme({
+    env: deps.env,
+    platform: process.platform,
+    scheme,
+    appName: names.productName,
+    desktopId: names.executableName,
+    homeDir: os.homedir(),
+    readFile: (f) => readFile(f, 'utf8'),
+    writeFile: (f, data) => writeFile(f, data, { mode: 0o644 }),
+    mkdir: async (dir) => {
+      await mkdir(dir, { recursive: true });
+    },
+    // Loaded only here: most starts are not an AppImage's first run.
+    exec: async (file, args) => {
+      const { execFile } = await import('node:child_process');
+      await new Promise<void>((resolve, reject) =>
+        execFile(file, [...args], { timeout: 5000 }, (err: Error | null) => {
+          if (err) reject(err);
+          else resolve();
+        }),
+      );
+    },
+    logger: log,
+  });
 }
 
 /** Tells the OS to start this app for `<scheme>:` links. */

@@ -7,9 +7,12 @@
  * - `app.config.json`: the provider configuration the installed app reads
  *   (only for a real configuration; a demo build has none, so the app starts
  *   the bundled demo provider);
- * - `packaging.json`: product name, app id and scheme, which
- *   electron-builder.js turns into `protocols`, `productName`, `appId` and the
- *   demo exclusion, so the installers cannot disagree with the app;
+ * - `packaging.json`: product name, app id, scheme and Linux executable name,
+ *   which electron-builder.js turns into `protocols`, `productName`, `appId`,
+ *   `linux.executableName`, `desktopName` and the demo exclusion, so the
+ *   installers cannot disagree with the app;
+ * - `desktop-names.json`: product name and executable name, packaged for the
+ *   app's AppImage self-registration (main/desktop-names.ts);
  * - `installer.nsh`: build/installer.nsh with the scheme defined.
  *
  * An invalid file fails the build with the file, the field and the fix.
@@ -24,6 +27,7 @@ import { z } from 'zod';
 import { DEMO_SCHEME, parseAppConfigAt, parseJsonFile } from '../main/app-config';
 import type { AppConfig } from '../main/auth/config';
 import { AuthError, isAuthError } from '../main/auth/errors';
+import { DESKTOP_NAMES_FILE, executableNameFrom, executableNameSchema, productNameSchema, type DesktopNames } from '../main/desktop-names';
 
 export const BUILD_CONFIG_ENV = 'OIDC_DESKTOP_BUILD_CONFIG';
 export const DEFAULT_BUILD_CONFIG = 'app.config.json';
@@ -33,6 +37,8 @@ export const BUILD_CONFIG_OUT = path.join('dist', 'config');
 /** What electron-builder.js needs; written to dist/config/packaging.json. */
 export interface Packaging {
   productName: string;
+  /** Linux binary and desktop entry id (`<executableName>.desktop`). */
+  executableName: string;
   appId: string;
   scheme: string;
   demo: boolean;
@@ -47,11 +53,9 @@ const wrapperSchema = z
   .object({
     $comment: z.string().optional(),
     /** Window title, installer and menu name, macOS bundle and Windows executable name. */
-    productName: z
-      .string()
-      .min(1, 'productName is required, e.g. "Acme Desktop"')
-      .max(64)
-      .regex(/^[^\\/:*?"<>|]+$/, 'productName becomes a file name: leave out \\ / : * ? " < > |'),
+    productName: productNameSchema,
+    /** Linux binary and desktop entry id; defaults to productName in lower case with "-" for spaces ("Acme Desk" → "acme-desk"). */
+    executableName: executableNameSchema.optional(),
     /** macOS bundle id and Windows AppUserModelID; defaults to the scheme. */
     appId: z.string().regex(REVERSE_DNS, 'appId must be reverse-DNS, e.g. "com.acme.desktop"').optional(),
     /** `true`: no provider configuration; the app starts the bundled demo provider. */
@@ -61,6 +65,12 @@ const wrapperSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
+    if (v.executableName === undefined && executableNameFrom(v.productName) === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['executableName'],
+        message: `productName "${v.productName}" has no letters or digits to name the Linux executable: add "executableName", e.g. "acme-desk"`,
+      });
     if (v.demo && v.app !== undefined)
       ctx.addIssue({ code: 'custom', path: ['demo'], message: 'give "app" (your provider configuration) or "demo": true, not both' });
     if (!v.demo && v.app === undefined)
@@ -84,10 +94,13 @@ export function parseBuildConfig(file: string, text: string): BuildConfig {
     const lines = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`);
     throw new AuthError('invalid_config', `${file}: the build configuration is not valid:\n- ${lines.join('\n- ')}`);
   }
-  const { productName, appId, demo, app: appValue } = result.data;
+  const { productName, executableName, appId, demo, app: appValue } = result.data;
   const app = demo ? null : parseAppConfigAt(`${file} → "app"`, appValue);
   const scheme = app?.scheme ?? DEMO_SCHEME;
-  return { packaging: { productName, appId: appId ?? scheme, scheme, demo: app === null }, app };
+  return {
+    packaging: { productName, executableName: executableName ?? executableNameFrom(productName), appId: appId ?? scheme, scheme, demo: app === null },
+    app,
+  };
 }
 
 /** The file to read: OIDC_DESKTOP_BUILD_CONFIG, else app.config.json at the root. */
@@ -121,6 +134,8 @@ export function writeBuildConfig(root: string, env: Readonly<Record<string, stri
   const written: Packaging = { ...packaging, source, sourceSha256: sha256(bytes) };
   if (app) writeFileSync(path.join(out, 'app.config.json'), `${JSON.stringify(app, null, 2)}\n`);
   writeFileSync(path.join(out, 'packaging.json'), `${JSON.stringify(written, null, 2)}\n`);
+  const names: DesktopNames = { productName: written.productName, executableName: written.executableName };
+  writeFileSync(path.join(out, DESKTOP_NAMES_FILE), `${JSON.stringify(names, null, 2)}\n`);
   const nsh = readFileSync(path.join(root, 'build', 'installer.nsh'), 'utf8');
   // The scheme matched SCHEME_RE ([a-z0-9+.-]), so it needs no NSIS quoting.
   writeFileSync(

@@ -5,7 +5,7 @@
  * recognises, answers the browser with a page saying to return to the app,
  * and closes — also on timeout or cancel, via `close()`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './types';
 
@@ -32,6 +32,9 @@ export async function openLoopbackRedirect(opts: { onCallback: (url: string) => 
   const path = opts.path ?? '/callback';
   let port = 0;
   let accepted = false;
+  // Imported here, not at the top: only providers that need a loopback redirect
+  // pay for loading node:http, and not at every start of the app.
+  const { createServer } = await import('node:http');
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const reply = (status: number, body: string) => {
       res.writeHead(status, {

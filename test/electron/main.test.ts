@@ -167,6 +167,37 @@ describe('configuration', () => {
   });
 });
 
+describe('AppImage self-registration', () => {
+  const appImageEnv = { APPIMAGE: '/home/u/Apps/Acme Desk.AppImage' };
+
+  it('registers the scheme under the product and executable names the package was built with', async () => {
+    const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
+    await boot({ env: appImageEnv, desktopNames: () => ({ productName: 'Acme Desk', executableName: 'acme-desk' }), registerAppImageScheme });
+    expect(registerAppImageScheme).toHaveBeenCalledTimes(1);
+    expect(registerAppImageScheme.mock.calls[0]![0]).toMatchObject({ env: appImageEnv, scheme: SCHEME, appName: 'Acme Desk', desktopId: 'acme-desk' });
+  });
+
+  it('without packaged names (a source tree, npm start) it uses the defaults of the committed configuration', async () => {
+    const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
+    await boot({ env: appImageEnv, registerAppImageScheme });
+    expect(registerAppImageScheme.mock.calls[0]![0]).toMatchObject({ appName: 'OIDC Desktop', desktopId: 'oidc-desktop' });
+  });
+
+  it('packaged names that cannot be read skip the registration, not the start', async () => {
+    const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
+    await boot({
+      env: appImageEnv,
+      desktopNames: () => {
+        throw new AuthError('invalid_config', 'dist/config/desktop-names.json is not valid (executableName): run `npm run build` again.');
+      },
+      registerAppImageScheme,
+    });
+    expect(registerAppImageScheme).not.toHaveBeenCalled();
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', event: 'appimage.scheme_skipped' }));
+    expect(logs.map((l) => l.event)).toContain('app.ready');
+  });
+});
+
 describe('network: every provider and API request goes through net.fetch', () => {
   it('the core is built with net.fetch (the default createFetch): the provider is reached through it', async () => {
     const ctx = await boot();

@@ -320,6 +320,11 @@ describe('linux dir build (stub Electron)', () => {
     // A dev dependency now: nothing of it in node_modules.
     expect(files.filter((f) => f.startsWith('/node_modules/oidc-provider'))).toEqual([]);
     expect(files).not.toContain('/dist/config/app.config.json');
+    // The names the app registers an AppImage under are packaged for the demo too.
+    expect(JSON.parse(extractFile(asarPath, 'dist/config/desktop-names.json').toString('utf8'))).toEqual({
+      productName: 'OIDC Desktop',
+      executableName: 'oidc-desktop',
+    });
     const script = `
       const { startDemoProvider } = await import('./dist/main/demo/demo-provider.js');
       const demo = await startDemoProvider({ redirectUris: ['${DEMO_SCHEME}:/callback'] });
@@ -343,8 +348,10 @@ describe('linux dir build (stub Electron)', () => {
     expect(lines).toContain('Exec="/opt/OIDC Desktop/oidc-desktop" %U');
     expect(lines).toContain(`MimeType=x-scheme-handler/${DEMO_SCHEME};`);
     expect(lines).toContain('Categories=Network;');
-    // Matches package.json desktopName, which Electron uses as the window's app id.
+    // Matches the packaged package.json's desktopName, which Electron uses as the window's app id.
     expect(lines).toContain('StartupWMClass=oidc-desktop');
+    const inner = JSON.parse(extractFile(asarPath, 'package.json').toString('utf8')) as { desktopName?: string };
+    expect(inner.desktopName).toBe('oidc-desktop.desktop');
   });
 
   it('has the metadata deb and rpm require', () => {
@@ -399,10 +406,13 @@ describe('Windows dir build (stub electron.exe)', () => {
 describe('a build for a real provider (temporary build configuration)', () => {
   const SCHEME = 'com.acme.shipit';
   const PRODUCT = 'Acme Ship It';
+  /** What the build derives from PRODUCT when the configuration names no executableName. */
+  const EXECUTABLE = 'acme-ship-it';
   let cfgFile: string;
   let realUnpacked: string;
   let realAsar: string;
   let realEntry = '';
+  let realDesktopFile = '';
 
   beforeAll(async () => {
     cfgFile = path.join(work, 'acme.app.config.json');
@@ -410,7 +420,7 @@ describe('a build for a real provider (temporary build configuration)', () => {
     const step = runBuildConfigStep(cfgFile);
     expect(step.status, step.stderr).toBe(0);
     const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
-      LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string> };
+      LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string>; getDesktopFileName(): string };
     };
     realUnpacked = await buildLinuxDir({
       work,
@@ -418,7 +428,10 @@ describe('a build for a real provider (temporary build configuration)', () => {
       buildConfig: cfgFile,
       afterPack: async (context) => {
         const packager = context.packager as unknown as { platformSpecificBuildOptions: unknown };
-        realEntry = await new LinuxTargetHelper(packager).computeDesktopEntry(packager.platformSpecificBuildOptions);
+        const helper = new LinuxTargetHelper(packager);
+        realEntry = await helper.computeDesktopEntry(packager.platformSpecificBuildOptions);
+        // The name deb and rpm install the entry under: /usr/share/applications/<name>.desktop.
+        realDesktopFile = `${helper.getDesktopFileName()}.desktop`;
       },
     });
     realAsar = path.join(realUnpacked, 'resources', 'app.asar');
@@ -431,6 +444,19 @@ describe('a build for a real provider (temporary build configuration)', () => {
     expect(realEntry).not.toContain(DEMO_SCHEME);
   });
 
+  it('the Linux executable, the desktop entry and the window app id are named from the product name', () => {
+    expect(existsSync(path.join(realUnpacked, EXECUTABLE))).toBe(true);
+    expect(existsSync(path.join(realUnpacked, 'oidc-desktop'))).toBe(false);
+    const lines = realEntry.split('\n');
+    expect(lines).toContain(`Exec="/opt/${PRODUCT}/${EXECUTABLE}" %U`);
+    expect(lines).toContain(`StartupWMClass=${EXECUTABLE}`);
+    expect(lines).toContain(`Icon=${EXECUTABLE}`);
+    expect(realDesktopFile).toBe(`${EXECUTABLE}.desktop`);
+    const inner = JSON.parse(extractFile(realAsar, 'package.json').toString('utf8')) as { desktopName?: string };
+    expect(inner.desktopName).toBe(`${EXECUTABLE}.desktop`);
+    expect(realEntry).not.toMatch(/oidc-desktop/i);
+  });
+
   it('the NSIS include defines the same scheme', () => {
     expect(readFileSync(path.join(root, 'dist/config/installer.nsh'), 'utf8')).toContain(`!define APP_URL_SCHEME "${SCHEME}"`);
   });
@@ -441,7 +467,8 @@ describe('a build for a real provider (temporary build configuration)', () => {
     const packaged = parseAppConfig(JSON.parse(extractFile(realAsar, 'dist/config/app.config.json').toString('utf8')));
     expect(packaged.scheme).toBe(SCHEME);
     expect(packaged.providers.map((p) => p.id)).toEqual(['acme']);
-    expect(files.filter((f) => f.startsWith('/dist/config/'))).toEqual(['/dist/config/app.config.json']);
+    expect(files.filter((f) => f.startsWith('/dist/config/')).sort()).toEqual(['/dist/config/app.config.json', '/dist/config/desktop-names.json']);
+    expect(JSON.parse(extractFile(realAsar, 'dist/config/desktop-names.json').toString('utf8'))).toEqual({ productName: PRODUCT, executableName: EXECUTABLE });
     const inner = JSON.parse(extractFile(realAsar, 'package.json').toString('utf8')) as { productName?: string };
     expect(inner.productName).toBe(PRODUCT);
   });
@@ -474,9 +501,23 @@ describe('a build for a real provider (temporary build configuration)', () => {
     writeFileSync(path.join(dir, 'node_modules', 'electron', 'package.json'), JSON.stringify({ name: 'electron', type: 'module', exports: './index.mjs' }));
     writeFileSync(path.join(dir, 'node_modules', 'electron', 'index.mjs'), readFileSync(path.join(root, 'bench', 'electron-stub.mjs')));
     const userData = mkdtempSync(path.join(work, 'user-data-'));
+    // Started as an AppImage would be: a recording xdg-mime on PATH, the desktop entry in a temporary XDG_DATA_HOME.
+    const home = mkdtempSync(path.join(work, 'home-'));
+    const bin = path.join(home, 'bin');
+    mkdirSync(bin);
+    const xdgLog = path.join(home, 'xdg-mime.log');
+    writeFileSync(path.join(bin, 'xdg-mime'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${xdgLog}'\n`);
+    chmodSync(path.join(bin, 'xdg-mime'), 0o755);
     const child = spawn(process.execPath, ['dist/main/index.js'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', OIDC_DESKTOP_USER_DATA: userData },
+      env: {
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+        OIDC_DESKTOP_USER_DATA: userData,
+        APPIMAGE: path.join(home, 'Acme Ship It-0.1.0.AppImage'),
+        HOME: home,
+        XDG_DATA_HOME: path.join(home, 'data'),
+        XDG_CONFIG_HOME: path.join(home, 'config'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Listeners, not polling: the stubbed app may exit right after app.ready, and its output must not be lost.
@@ -486,7 +527,9 @@ describe('a build for a real provider (temporary build configuration)', () => {
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     const closed = new Promise((r) => child.once('close', r));
     try {
-      await until(() => out.includes('"event":"app.ready"') || child.exitCode !== null, 20_000);
+      // The AppImage registration runs after app.ready; on Linux, wait for its outcome too.
+      const settled = () => out.includes('"event":"app.ready"') && (process.platform !== 'linux' || out.includes('"event":"appimage.scheme_'));
+      await until(() => settled() || child.exitCode !== null, 20_000);
       if (child.exitCode !== null) await closed;
     } finally {
       child.kill('SIGKILL');
@@ -495,6 +538,14 @@ describe('a build for a real provider (temporary build configuration)', () => {
     expect(ready, `${out}\n${err}`).toBeDefined();
     expect(JSON.parse(ready!)).toMatchObject({ providers: 1, demo: false });
     expect(out).toContain(`"scheme":"${SCHEME}"`);
+    if (process.platform === 'linux') {
+      // Registered under the packaged names, not the demo's.
+      expect(out, err).toContain('"event":"appimage.scheme_registered"');
+      const entry = readFileSync(path.join(home, 'data', 'applications', `${EXECUTABLE}-url-handler.desktop`), 'utf8');
+      expect(entry).toContain(`Name=${PRODUCT}\n`);
+      expect(entry).toContain(`MimeType=x-scheme-handler/${SCHEME};`);
+      expect(readFileSync(xdgLog, 'utf8').trimEnd().split('\n')).toEqual(['default', `${EXECUTABLE}-url-handler.desktop`, `x-scheme-handler/${SCHEME}`]);
+    }
   });
 
   it('a source configuration changed after the build fails the packaging with the fix', async () => {
@@ -531,6 +582,12 @@ describe('a build for a real provider (temporary build configuration)', () => {
     ['a scheme that is not reverse-DNS', (c) => ({ ...c, app: { ...(c.app as object), scheme: 'acme' } }), [/scheme: scheme must be a reverse-DNS name/]],
     ['neither app nor demo', (c) => Object.fromEntries(Object.entries(c).filter(([key]) => key !== 'app')), [/app: add "app"/]],
     ['a product name that cannot be a file name', (c) => ({ ...c, productName: 'Acme/Desk' }), [/productName: productName becomes a file name/]],
+    ['an executable name with spaces and capitals', (c) => ({ ...c, executableName: 'Acme Desk' }), [/executableName: executableName must be lower-case/]],
+    [
+      'a product name that gives no executable name, and none given',
+      (c) => ({ ...c, productName: '日本語' }),
+      [/executableName: productName "日本語" has no letters or digits/],
+    ],
   ])('an invalid build configuration fails the build naming the file and the field: %s', (_name, mutate, patterns) => {
     const bad = path.join(work, 'bad.app.config.json');
     writeFileSync(bad, JSON.stringify(mutate(realProviderBuildConfig(SCHEME, PRODUCT) as Record<string, unknown>)));

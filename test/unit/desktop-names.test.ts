@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DESKTOP_NAMES, executableNameFrom, loadDesktopNames } from '../../main/desktop-names';
+import { parseBuildConfig } from '../../scripts/build-app-config';
+
+const enoent = () => {
+  throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+};
+
+describe('executableNameFrom', () => {
+  it.each([
+    ['OIDC Desktop', 'oidc-desktop'],
+    ['Acme Desk', 'acme-desk'],
+    ['  Acme   Ship It! ', 'acme-ship-it'],
+    ['Café Société', 'cafe-societe'],
+    ['R2.D2 (beta)', 'r2-d2-beta'],
+    ['日本語', ''],
+  ])('%s → %s', (productName, expected) => {
+    expect(executableNameFrom(productName)).toBe(expected);
+  });
+
+  it('the default names are what the committed productName gives', () => {
+    expect(executableNameFrom(DEFAULT_DESKTOP_NAMES.productName)).toBe(DEFAULT_DESKTOP_NAMES.executableName);
+  });
+});
+
+describe('loadDesktopNames', () => {
+  it('reads the names the build wrote', () => {
+    const names = { productName: 'Acme Desk', executableName: 'acme-desk' };
+    expect(loadDesktopNames(() => JSON.stringify(names), '/app/dist/config/desktop-names.json')).toEqual(names);
+  });
+
+  it('no file → the defaults', () => {
+    expect(loadDesktopNames(enoent, '/src/config/desktop-names.json')).toEqual(DEFAULT_DESKTOP_NAMES);
+  });
+
+  it.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['a path in the executable name', JSON.stringify({ productName: 'Acme', executableName: '../acme' }), /not valid \(executableName\)/],
+    ['upper case', JSON.stringify({ productName: 'Acme', executableName: 'Acme' }), /not valid \(executableName\)/],
+    ['a missing product name', JSON.stringify({ executableName: 'acme' }), /not valid \(productName\)/],
+  ])('%s → invalid_config naming the file', (_name, text, pattern) => {
+    expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(expect.objectContaining({ code: 'invalid_config' }));
+    expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(pattern);
+    expect(() => loadDesktopNames(() => text, '/app/dist/config/desktop-names.json')).toThrow(/desktop-names\.json/);
+  });
+});
+
+describe('the build configuration (scripts/build-app-config.ts)', () => {
+  const base = { productName: 'Acme Desk', appId: 'com.acme.desk', demo: true };
+
+  it('derives the executable name from productName', () => {
+    expect(parseBuildConfig('app.config.json', JSON.stringify(base)).packaging).toMatchObject({ productName: 'Acme Desk', executableName: 'acme-desk' });
+  });
+
+  it('an explicit executableName wins', () => {
+    const { packaging } = parseBuildConfig('app.config.json', JSON.stringify({ ...base, executableName: 'acme' }));
+    expect(packaging.executableName).toBe('acme');
+  });
+});
