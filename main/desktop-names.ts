@@ -9,7 +9,7 @@
  * configuration; the running app reads that file back for the AppImage
  * self-registration. Electron-free: the file reader is passed in.
  */
-import { z } from 'zod';
+import { z } from './auth/zod';
 import { AuthError } from './auth/errors';
 
 export interface DesktopNames {
@@ -26,16 +26,17 @@ export const DESKTOP_NAMES_FILE = 'desktop-names.json';
 
 export const productNameSchema = z
   .string()
-  .min(1, 'productName is required, e.g. "Acme Desktop"')
-  .max(64)
-  .regex(/^[^\\/:*?"<>|]+$/, 'productName becomes a file name: leave out \\ / : * ? " < > |');
+  .check(
+    z.minLength(1, 'productName is required, e.g. "Acme Desktop"'),
+    z.maxLength(64),
+    z.regex(/^[^\\/:*?"<>|]+$/, 'productName becomes a file name: leave out \\ / : * ? " < > |'),
+  );
 
 // Lower-case ASCII: it is a file name in /usr/bin and /usr/share/applications, and the
 // desktop entry id, which the Desktop Entry spec limits to letters, digits, "-", "_" and ".".
 export const executableNameSchema = z
   .string()
-  .max(64)
-  .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'executableName must be lower-case letters, digits, ".", "_" or "-", e.g. "acme-desk"');
+  .check(z.maxLength(64), z.regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'executableName must be lower-case letters, digits, ".", "_" or "-", e.g. "acme-desk"'));
 
 /** The executable name an app gets without an explicit one: "Acme Desk" → "acme-desk"; "" when nothing is left. */
 export function executableNameFrom(productName: string): string {
@@ -49,7 +50,7 @@ export function executableNameFrom(productName: string): string {
     .replace(/-+$/, '');
 }
 
-const desktopNamesSchema = z.object({ productName: productNameSchema, executableName: executableNameSchema }).strict();
+const desktopNamesSchema = z.strictObject({ productName: productNameSchema, executableName: executableNameSchema });
 
 /**
  * The names the build wrote into the package, or the defaults when there is no

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import { z } from '../main/auth/zod';
 import { DEMO_SCHEME, parseAppConfigAt, parseJsonFile } from '../main/app-config';
 import type { AppConfig } from '../main/auth/config';
 import { AuthError, isAuthError } from '../main/auth/errors';
@@ -50,36 +50,37 @@ export interface Packaging {
 const REVERSE_DNS = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/i;
 
 const wrapperSchema = z
-  .object({
-    $comment: z.string().optional(),
+  .strictObject({
+    $comment: z.optional(z.string()),
     /** Window title, installer and menu name, macOS bundle and Windows executable name. */
     productName: productNameSchema,
     /** Linux binary and desktop entry id; defaults to productName in lower case with "-" for spaces ("Acme Desk" → "acme-desk"). */
-    executableName: executableNameSchema.optional(),
+    executableName: z.optional(executableNameSchema),
     /** macOS bundle id and Windows AppUserModelID; defaults to the scheme. */
-    appId: z.string().regex(REVERSE_DNS, 'appId must be reverse-DNS, e.g. "com.acme.desktop"').optional(),
+    appId: z.optional(z.string().check(z.regex(REVERSE_DNS, 'appId must be reverse-DNS, e.g. "com.acme.desktop"'))),
     /** `true`: no provider configuration; the app starts the bundled demo provider. */
-    demo: z.literal(true).optional(),
+    demo: z.optional(z.literal(true)),
     /** The provider configuration, the same format as OIDC_DESKTOP_CONFIG and <userData>/config.json. */
-    app: z.unknown().optional(),
+    app: z.optional(z.unknown()),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.executableName === undefined && executableNameFrom(v.productName) === '')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['executableName'],
-        message: `productName "${v.productName}" has no letters or digits to name the Linux executable: add "executableName", e.g. "acme-desk"`,
-      });
-    if (v.demo && v.app !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['demo'], message: 'give "app" (your provider configuration) or "demo": true, not both' });
-    if (!v.demo && v.app === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['app'],
-        message: 'add "app": { "scheme": …, "providers": [ … ] } with your provider configuration, or "demo": true for the demo provider',
-      });
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.executableName === undefined && executableNameFrom(v.productName) === '')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['executableName'],
+          message: `productName "${v.productName}" has no letters or digits to name the Linux executable: add "executableName", e.g. "acme-desk"`,
+        });
+      if (v.demo && v.app !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['demo'], message: 'give "app" (your provider configuration) or "demo": true, not both' });
+      if (!v.demo && v.app === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['app'],
+          message: 'add "app": { "scheme": …, "providers": [ … ] } with your provider configuration, or "demo": true for the demo provider',
+        });
+    }),
+  );
 
 export interface BuildConfig {
   packaging: Omit<Packaging, 'source' | 'sourceSha256'>;
