@@ -194,7 +194,8 @@ beforeAll(async () => {
   e2eBinary = path.join(work, 'out-e2e', 'linux-unpacked', 'oidc-desktop');
   extracted = path.join(work, 'extracted');
   extractAll(asarPath, extracted);
-}, 120_000);
+  // Four electron-builder runs: ~40 s on the 2-core Linux machine; hosted macOS and Windows runners copy files more slowly.
+}, 240_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
