@@ -141,8 +141,8 @@ async function buildMac(builder: Builder): Promise<void> {
   const savedDiscovery = process.env.CSC_IDENTITY_AUTO_DISCOVERY;
   // Vitest runs each test file in its own process: PATH is changed for this build only.
   process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ''}`;
-  // On a macOS host electron-builder would otherwise look for a signing identity in the
-  // keychain and sign with it (the stand-in above would then log more than the re-sign).
+  // On a macOS host electron-builder would otherwise sign with any identity the keychain
+  // holds. Unsigned, as on Linux: the only codesign call is the re-sign after the fuse flip.
   process.env.CSC_IDENTITY_AUTO_DISCOVERY = 'false';
   try {
     await builder.build({
