@@ -32,6 +32,9 @@ export function isExternal(id: string): boolean {
   return externalPackages.some((name) => id === name || id.startsWith(`${name}/`));
 }
 
+/** A module id with '/' separators: the checks below name paths, and ids may carry '\\' on Windows. */
+const slashed = (id: string) => id.replace(/\\/g, '/');
+
 export default defineConfig({
   publicDir: false,
   build: {
@@ -47,18 +50,20 @@ export default defineConfig({
         format: 'es',
         entryFileNames: 'index.js',
         // Everything only the demo reaches lands under demo/, which a real-provider package excludes.
-        chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js'),
+        chunkFileNames: (chunk) =>
+          chunk.facadeModuleId && slashed(chunk.facadeModuleId).includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js',
         // A module (ours or a dependency, e.g. jose) that both the demo and the app reach goes to
         // chunks/shared: left in index.js, the demo chunk would import the entry, which starts the app.
-        manualChunks: (id, { getModuleInfo }) => {
+        manualChunks: (rawId, { getModuleInfo }) => {
+          const id = slashed(rawId);
           if (id.includes('/main/demo/') || id.endsWith('/main/index.ts')) return undefined;
           // jose: imported by the app only when it first needs DPoP (main/auth/dpop.ts), by the demo statically.
           // In its own chunk, it stays out of the start-up path and in every package.
           if (id.includes('/node_modules/jose/')) return 'jose';
           let fromDemo = false;
           let fromApp = false;
-          const seen = new Set<string>([id]);
-          const queue = [id];
+          const seen = new Set<string>([rawId]);
+          const queue = [rawId];
           // Walk static importers upwards: a demo module ends the walk (the demo is imported dynamically).
           while (!(fromDemo && fromApp)) {
             const next = queue.pop();
@@ -66,8 +71,8 @@ export default defineConfig({
             for (const importer of getModuleInfo(next)?.importers ?? []) {
               if (seen.has(importer)) continue;
               seen.add(importer);
-              if (importer.includes('/main/demo/')) fromDemo = true;
-              else if (importer.endsWith('/main/index.ts')) fromApp = true;
+              if (slashed(importer).includes('/main/demo/')) fromDemo = true;
+              else if (slashed(importer).endsWith('/main/index.ts')) fromApp = true;
               else queue.push(importer);
             }
           }

@@ -185,7 +185,8 @@ try {
     check: i.id,
     severity: i.severity.name,
     confidence: i.confidence.name,
-    file: i.file,
+    // The scanner reports path.relative(): backslashes on Windows, while the allow file uses '/'.
+    file: i.file.split(path.sep).join('/'),
     line: i.location.line,
     sample: typeof i.sample === 'string' ? i.sample.trim() : '',
   }));

@@ -89,13 +89,33 @@ export class JsonFileStore implements KeyValueStore {
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       fd = undefined;
-      fs.renameSync(tmp, this.filePath);
+      renameOver(tmp, this.filePath);
     } catch (err) {
       if (fd !== undefined) fs.closeSync(fd);
       fs.rmSync(tmp, { force: true });
       throw err;
     }
     syncDirectory(dir);
+  }
+}
+
+/**
+ * Windows refuses a rename over a file that another process (a virus scanner,
+ * the search indexer, a reader) has open for a moment, with EPERM, EACCES or
+ * EBUSY; graceful-fs and write-file-atomic retry for the same reason. Bounded:
+ * about 1.5 s in all, then the error stands. Elsewhere these errors are final.
+ */
+function renameOver(from: string, to: string): void {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      fs.renameSync(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      if (!transient || attempt >= 10) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 * (attempt + 1) ** 1.5);
+    }
   }
 }
 

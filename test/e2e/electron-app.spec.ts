@@ -80,7 +80,8 @@ test.describe('Electron app (real binary)', () => {
 
   test.afterEach(async () => {
     await app?.close();
-    rmSync(userData, { recursive: true, force: true });
+    // On Windows, Electron's helper processes (GPU, crashpad) may hold files in userData for a moment after it quits.
+    rmSync(userData, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   test('opens one locked-down window on app://renderer with a Sign in button', async () => {

@@ -14,9 +14,19 @@ export interface PrivateCa {
   serverCert: string;
 }
 
+/**
+ * Everything is in config files rather than `-subj` / `-addext`: macOS ships
+ * LibreSSL as `openssl`, and a Windows build may have no default openssl.cnf.
+ */
 export function createPrivateCa(dir: string): PrivateCa {
   const f = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', timeout: 20_000 });
+  const reqConfig = (commonName: string, extensions = '') =>
+    `[req]\nprompt = no\ndistinguished_name = dn\n\n[dn]\nCN = ${commonName}\n${extensions ? `\n[ext]\n${extensions}` : ''}`;
+  writeFileSync(
+    f('ca.cnf'),
+    reqConfig('Example Corp Test Root CA', 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n'),
+  );
   openssl(
     'req',
     '-x509',
@@ -29,14 +39,13 @@ export function createPrivateCa(dir: string): PrivateCa {
     f('ca.crt'),
     '-days',
     '2',
-    '-subj',
-    '/CN=Example Corp Test Root CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
+    '-config',
+    f('ca.cnf'),
+    '-extensions',
+    'ext',
   );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
+  writeFileSync(f('server.cnf'), reqConfig('127.0.0.1'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-config', f('server.cnf'));
   writeFileSync(
     f('server.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',

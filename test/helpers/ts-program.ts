@@ -17,7 +17,8 @@ function readRootConfig(): ts.ParsedCommandLine {
 
 /**
  * Type-checks `rootNames` with the files in `overrides` (absolute path →
- * text) replaced, and returns the error diagnostics as `relative/path: message`.
+ * text) replaced, and returns the error diagnostics as `relative/path: message`
+ * (with '/' on every OS).
  */
 export function typeErrors(rootNames: string[], overrides: Record<string, string> = {}): string[] {
   const { options } = readRootConfig();
@@ -33,5 +34,5 @@ export function typeErrors(rootNames: string[], overrides: Record<string, string
   return ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.category === ts.DiagnosticCategory.Error)
-    .map((d) => `${d.file ? path.relative(ROOT, d.file.fileName) : '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    .map((d) => `${d.file ? path.relative(ROOT, d.file.fileName).split(path.sep).join('/') : '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
