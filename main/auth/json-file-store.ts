@@ -105,14 +105,14 @@ export class JsonFileStore implements KeyValueStore {
  * EBUSY; graceful-fs and write-file-atomic retry for the same reason. Bounded:
  * about 1.5 s in all, then the error stands. Elsewhere these errors are final.
  */
-function renameOver(from: string, to: string): void {
+export function renameOver(from: string, to: string, platform: NodeJS.Platform = process.platform, rename = fs.renameSync): void {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      fs.renameSync(from, to);
+      rename(from, to);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      const transient = platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
       if (!transient || attempt >= 10) throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 * (attempt + 1) ** 1.5);
     }
