@@ -263,7 +263,8 @@ function registerProtocolClient(deps: MainDeps, scheme: string, log: Logger): vo
   let ok: boolean;
   if (deps.defaultApp) {
     // `electron path/to/app`: the OS must start electron WITH our script, or the link would open a bare Electron.
-    const script = deps.argv[1];
+    // The script is the first argument that is not a switch (`electron --inspect=0 .` as Playwright starts it).
+    const script = deps.argv.slice(1).find((arg) => !arg.startsWith('-'));
     ok = script !== undefined && app.setAsDefaultProtocolClient(scheme, deps.execPath, [path.resolve(script)]);
   } else {
     ok = app.setAsDefaultProtocolClient(scheme);

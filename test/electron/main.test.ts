@@ -291,6 +291,15 @@ describe('protocol client registration', () => {
     expect(app.setAsDefaultProtocolClient).toHaveBeenCalledWith(SCHEME, '/usr/lib/electron/electron', [path.resolve('dist/main/index.js')]);
   });
 
+  it('development started with switches first (electron --inspect=0 .): the script, not the switch, is registered', async () => {
+    await boot({
+      defaultApp: true,
+      execPath: '/usr/lib/electron/electron',
+      argv: ['/usr/lib/electron/electron', '--inspect=0', '--remote-debugging-port=0', '.'],
+    });
+    expect(app.setAsDefaultProtocolClient).toHaveBeenCalledWith(SCHEME, '/usr/lib/electron/electron', [path.resolve('.')]);
+  });
+
   it('the app: scheme is registered as privileged before ready, and served after', async () => {
     const handle = main(deps());
     running.push(handle);
