@@ -26,6 +26,14 @@ function fullyDecoded(segment: string): string {
   return current;
 }
 
+/** A segment that is, or decodes to, "." or "..", or hides a separator, is refused. */
+function refuseDotSegments(path: string): void {
+  for (const segment of path.split('/')) {
+    const decoded = fullyDecoded(segment);
+    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
+  }
+}
+
 export function resolveApiUrl(baseUrls: readonly string[], path: string, query?: Record<string, string>, apiIndex = 0): URL {
   const baseRaw = baseUrls[apiIndex];
   if (baseRaw === undefined) throw notAllowed();
@@ -34,10 +42,8 @@ export function resolveApiUrl(baseUrls: readonly string[], path: string, query?:
   if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\\\u0000-\u001f\u007f#?]/.test(path)) {
     throw notAllowed();
   }
-  for (const segment of path.split('/')) {
-    const decoded = fullyDecoded(segment);
-    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
-  }
+  // As given: the URL parser would resolve "." and ".." (also "%2e%2e") away before the check below saw them.
+  refuseDotSegments(path);
   const basePath = base.pathname.replace(/\/+$/, '');
   let url: URL;
   try {
@@ -45,6 +51,10 @@ export function resolveApiUrl(baseUrls: readonly string[], path: string, query?:
   } catch {
     throw notAllowed();
   }
+  // And as the parser left it, which is what is sent: it strips trailing spaces, so
+  // "/%252e%252e " passes the check above and goes out as "/%252e%252e" — ".." to a
+  // server that decodes twice (found by test/unit/fuzz-trust-boundaries.test.ts).
+  refuseDotSegments(url.pathname.slice(basePath.length));
   if (!isWithinBase(url, base)) throw notAllowed();
   if (query) {
     for (const [key, value] of Object.entries(query)) url.searchParams.append(key, value);

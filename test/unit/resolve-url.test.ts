@@ -28,6 +28,9 @@ describe('resolveApiUrl', () => {
     ['dot-dot escape', '/../admin'],
     ['encoded dot-dot', '/%2e%2e/admin'],
     ['double-encoded dot-dot', '/%252e%252e/admin'],
+    // The URL parser strips the trailing space: checked only as given, this went out as /v1/%252e%252e.
+    ['double-encoded dot-dot with a trailing space (fuzz finding)', '/%252e%252e '],
+    ['dot-dot inside the base', '/x/../me'],
     ['encoded slash smuggling', '/a%2f..%2f..%2fadmin'],
     ['backslash', '/\\evil.example'],
     ['embedded query', '/me?x=1'],
