@@ -105,7 +105,12 @@ export class JsonFileStore implements KeyValueStore {
  * EBUSY; graceful-fs and write-file-atomic retry for the same reason. Bounded:
  * about 1.5 s in all, then the error stands. Elsewhere these errors are final.
  */
-export function renameOver(from: string, to: string, platform: NodeJS.Platform = process.platform, rename = fs.renameSync): void {
+export function renameOver(
+  from: string,
+  to: string,
+  platform: NodeJS.Platform = process.platform,
+  rename: (from: string, to: string) => void = fs.renameSync,
+): void {
   for (let attempt = 0; ; attempt += 1) {
     try {
       rename(from, to);
