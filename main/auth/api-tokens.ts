@@ -101,10 +101,28 @@ export interface RefreshTokenHolderDeps {
   persist(refreshToken: string): void;
 }
 
+/**
+ * What an ended holder leaves to revoke, once the grant in flight (if any) has
+ * settled: that grant may have rotated the refresh token after sign-out read it.
+ */
+export interface EndedGrant {
+  /** The refresh token current at the end: the rotated one if a grant in flight rotated it. */
+  refreshToken: string | undefined;
+  /** Refresh tokens rotated away after the end (consumed; still revoked, see `end`). */
+  replaced: string[];
+  /** Access tokens that grants in flight obtained after the end: nobody uses them. */
+  accessTokens: string[];
+}
+
 /** The account's refresh token and the queue its grants run through (see the module comment). */
 export class RefreshTokenHolder {
   #refreshToken: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #ended = false;
+  /** Set once `end` has resolved: a grant settling later reports its tokens here instead. */
+  #late: ((left: EndedGrant) => void) | undefined;
+  #handedOver = false;
+  readonly #left: EndedGrant = { refreshToken: undefined, replaced: [], accessTokens: [] };
   /** Refresh grants sent, per cache key (`''` for the sign-in token): for tests and the benchmark. */
   readonly grants = new Map<string, number>();
 
@@ -119,17 +137,22 @@ export class RefreshTokenHolder {
     return this.#refreshToken;
   }
 
-  /** After consent: the new authorization's refresh token replaces this one. */
+  /** After consent: the new authorization's refresh token replaces this one (not once ended). */
   replace(refreshToken: string): void {
-    this.#refreshToken = refreshToken;
+    if (!this.#ended) this.#refreshToken = refreshToken;
   }
 
   run(key: string, params?: Record<string, string>): Promise<TokenSet & { scope?: string }> {
     const next = this.#queue.then(async () => {
+      if (this.#ended) throw new AuthError('not_signed_in');
       const refreshToken = this.#refreshToken;
       if (!refreshToken) throw new AuthError('invalid_grant', 'Your sign-in has expired and cannot be renewed. Please sign in again.');
       this.grants.set(key, (this.grants.get(key) ?? 0) + 1);
       const tokens = await this.deps.grant(refreshToken, params);
+      if (this.#hasEnded()) {
+        this.#settledAfterEnd(refreshToken, tokens);
+        throw new AuthError('not_signed_in');
+      }
       if (tokens.refreshToken && tokens.refreshToken !== refreshToken && this.#refreshToken === refreshToken) {
         this.deps.persist(tokens.refreshToken);
         this.#refreshToken = tokens.refreshToken;
@@ -140,6 +163,50 @@ export class RefreshTokenHolder {
       // The queue only orders grants: this one's failure is the caller's (it holds `next`), and the next grant still runs.
     });
     return next;
+  }
+
+  /**
+   * For sign-out: no grant starts from now on (`not_signed_in`), and the
+   * promise resolves, once the grant in flight has settled, with the refresh
+   * token that is current then — the one to revoke. A provider that rotated it
+   * in that grant would otherwise keep the new token valid where revocation
+   * revokes only the named token. The wait is bounded by `timeoutMs` (the
+   * grant's own timeout), so sign-out never hangs; a grant that settles even
+   * later hands its tokens to `late`. Never rejects.
+   */
+  end(timeoutMs: number, late?: (left: EndedGrant) => void): Promise<EndedGrant> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#late = late;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([this.#queue, timedOut]).then(() => {
+      clearTimeout(timer);
+      this.#handedOver = true;
+      return { refreshToken: this.#refreshToken, replaced: [...this.#left.replaced], accessTokens: [...this.#left.accessTokens] };
+    });
+  }
+
+  /** Read after an await: `end` may have run meanwhile. */
+  #hasEnded(): boolean {
+    return this.#ended;
+  }
+
+  /** A grant sent before the end answered after it: its tokens are only for revocation. */
+  #settledAfterEnd(sent: string, tokens: TokenSet): void {
+    const rotated = tokens.refreshToken !== undefined && tokens.refreshToken !== sent && this.#refreshToken === sent ? tokens.refreshToken : undefined;
+    if (rotated) this.#refreshToken = rotated;
+    if (this.#handedOver) {
+      if (rotated !== undefined || tokens.accessToken !== undefined)
+        this.#late?.({ refreshToken: rotated, replaced: rotated ? [sent] : [], accessTokens: tokens.accessToken ? [tokens.accessToken] : [] });
+      return;
+    }
+    if (rotated) this.#left.replaced.push(sent);
+    if (tokens.accessToken) this.#left.accessTokens.push(tokens.accessToken);
   }
 }
 

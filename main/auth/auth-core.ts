@@ -13,6 +13,7 @@ import {
   ApiTokens,
   CONSENT_ERRORS,
   RefreshTokenHolder,
+  type EndedGrant,
   apiGrantParams,
   consentRequired,
   findApi,
@@ -34,7 +35,7 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-cli
 import { protocolFeatures } from './protocol-features';
 import { classifyRefreshFailure } from './refresh-outcome';
 import { RevocationRetry, type RevocationStore } from './revocation-retry';
-import { revokeAndEndSession, type TokensToRevoke } from './sign-out';
+import { revokeAndEndSession, revokeTokens, type RevocationOutcome, type TokensToRevoke } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo, UNKNOWN_SUBJECT } from './userinfo';
 import type { StoredAccount, StoredSession } from './vault';
@@ -578,9 +579,22 @@ class DesktopAuthCore implements AuthCore {
       return this.getSession();
     }
     this.#revocation = undefined;
-    const tokens = this.#endLocally(account);
     const provider = this.#providers.get(account.providerId);
+    // The window shows the person signed out now; only the revocation waits for a grant in flight.
+    const late = provider
+      ? (left: EndedGrant) => {
+          this.#revokeLate(provider, left);
+        }
+      : undefined;
+    const ended = this.#endLocally(account, late ? { late } : {});
     if (provider) {
+      const settled = await ended.settled;
+      const tokens: TokensToRevoke & Pick<TokenSet, 'idToken'> = {
+        ...ended.tokens,
+        ...(settled.refreshToken !== undefined ? { refreshToken: settled.refreshToken } : {}),
+        replacedRefreshTokens: settled.replaced,
+        apiAccessTokens: [...(ended.tokens.apiAccessTokens ?? []), ...settled.accessTokens],
+      };
       const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
       const keep = outcome === 'failed' && this.#revocations.keep(provider.id, tokens);
       // Unless an account is still (or again) active, the signed-out state says how the provider took it.
@@ -1047,14 +1061,19 @@ class DesktopAuthCore implements AuthCore {
   }
 
   /**
-   * Forgets an account locally (memory and vault); returns its tokens for revocation.
+   * Forgets an account locally (memory and vault) at once; returns its tokens for revocation, and
+   * `settled`: the refresh token to revoke once a grant in flight has settled (RefreshTokenHolder.end).
    * When it was the active one, another account (if any) becomes active unless `activateNext` is false.
    */
-  #endLocally(account: Account, opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean } = {}): TokenSet & TokensToRevoke {
+  #endLocally(
+    account: Account,
+    opts: { emit?: boolean; clearVault?: boolean; activateNext?: boolean; late?: (left: EndedGrant) => void } = {},
+  ): { tokens: TokenSet & TokensToRevoke; settled: Promise<EndedGrant> } {
     const tokens = account.session.end();
     const apiAccessTokens = account.apiTokens.end();
     this.#clearRecovery(account);
-    const refreshToken = account.grant.current;
+    // Bounded by the grant's own timeout (provider-client's default 15 s), so sign-out never hangs.
+    const settled = account.grant.end((this.#opts.providerTimeoutSeconds ?? 15) * 1000, opts.late);
     if (this.#accounts.get(account.id) === account) {
       const wasActive = this.#accounts.activeId === account.id;
       this.#accounts.remove(account.id);
@@ -1072,7 +1091,26 @@ class DesktopAuthCore implements AuthCore {
       }
     }
     if (opts.emit !== false) this.#emit();
-    return { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}), apiAccessTokens };
+    return { tokens: { ...tokens, apiAccessTokens }, settled };
+  }
+
+  /**
+   * A grant in flight at sign-out answered after sign-out stopped waiting: what it
+   * brought is revoked too (kept for retry when that fails), never used.
+   */
+  #revokeLate(provider: ProviderConfig, left: EndedGrant): void {
+    const tokens: TokensToRevoke = {
+      ...(left.refreshToken !== undefined ? { refreshToken: left.refreshToken } : {}),
+      replacedRefreshTokens: left.replaced,
+      apiAccessTokens: left.accessTokens,
+    };
+    this.#log('info', 'sign_out.late_grant', { providerId: provider.id });
+    void this.#config(provider)
+      .then((config) => revokeTokens(provider, config, tokens, this.#log))
+      .catch((): RevocationOutcome => 'failed')
+      .then((outcome) => {
+        if (outcome === 'failed') this.#revocations.keep(provider.id, { refreshToken: left.refreshToken, accessToken: left.accessTokens[0] });
+      });
   }
 
   #emit(): void {

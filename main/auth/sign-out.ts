@@ -27,8 +27,16 @@ export interface SignOutDeps {
   logger: Logger;
 }
 
-/** What sign-out revokes: the session's tokens and the access tokens it obtained for single APIs. */
-export type TokensToRevoke = Pick<TokenSet, 'refreshToken' | 'accessToken'> & { apiAccessTokens?: readonly string[] };
+/**
+ * What sign-out revokes: the session's tokens, the access tokens it obtained
+ * for single APIs, and refresh tokens a grant in flight rotated away from
+ * (`replacedRefreshTokens`: consumed, but a provider may honour an old one for
+ * a grace period after rotation).
+ */
+export type TokensToRevoke = Pick<TokenSet, 'refreshToken' | 'accessToken'> & {
+  apiAccessTokens?: readonly string[];
+  replacedRefreshTokens?: readonly string[];
+};
 
 export async function revokeAndEndSession(
   provider: ProviderConfig,
@@ -68,6 +76,7 @@ export async function revokeTokens(provider: ProviderConfig, config: client.Conf
   let outcome: RevocationOutcome = 'revoked';
   const toRevoke: [string | undefined, string][] = [
     [tokens.refreshToken, 'refresh_token'],
+    ...(tokens.replacedRefreshTokens ?? []).map((token): [string, string] => [token, 'refresh_token']),
     [tokens.accessToken, 'access_token'],
     ...(tokens.apiAccessTokens ?? []).map((token): [string, string] => [token, 'access_token']),
   ];

@@ -60,6 +60,12 @@ export interface DemoProviderOptions {
    * (tests of an expired one); `false` turns PAR off.
    */
   par?: { required?: boolean; ttlSeconds?: number } | false;
+  /**
+   * Tests: sees the oidc-provider instance before it serves, e.g. to add a
+   * koa middleware (`provider.use`) that holds an answer or plays another
+   * provider's behaviour.
+   */
+  onProvider?: (provider: Provider) => void;
 }
 
 export interface DemoCounters {
@@ -279,6 +285,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   };
 
   const provider = new Provider(issuer, configuration);
+  opts.onProvider?.(provider);
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grant = ctx.oidc.params?.grant_type;
     if (grant === 'authorization_code') counters.authorizationCode += 1;

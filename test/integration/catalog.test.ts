@@ -278,11 +278,12 @@ describe('refresh', () => {
     tokenFault.slowMs = 400;
     tokenFault.only = /grant_type=refresh_token/;
     r.advance(3600_000);
-    const inFlight = r.core.request({ method: 'GET', path: '/hello' });
+    // Asserted from the start: sign-out waits for this grant to settle (to revoke what it rotated to), so it rejects first.
+    const inFlight = expect(r.core.request({ method: 'GET', path: '/hello' })).rejects.toMatchObject({ code: 'not_signed_in' });
     const deadline = Date.now() + 5000;
     while (refreshGrantsSeen().length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
     await r.core.signOut();
-    await expect(inFlight).rejects.toMatchObject({ code: 'not_signed_in' });
+    await inFlight;
     await new Promise((res) => setTimeout(res, 500));
     expect(r.core.getSession().status).toBe('signed_out');
     expect(r.vault.load('demo')).toBeNull();

@@ -106,6 +106,72 @@ describe('RefreshTokenHolder', () => {
     fail = false;
     await expect(holder.run('a')).resolves.toMatchObject({ accessToken: 'at', refreshToken: 'rt' });
   });
+
+  /** A holder whose grants answer (rotating rt0 → rt1, with at1) only when the test says so. */
+  function heldHolder() {
+    const answers: (() => void)[] = [];
+    const sent: string[] = [];
+    const persisted: string[] = [];
+    let n = 0;
+    const holder = new RefreshTokenHolder('rt0', {
+      grant: async (rt) => {
+        sent.push(rt);
+        await new Promise<void>((resolve) => answers.push(resolve));
+        n += 1;
+        return { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` };
+      },
+      persist: (rt) => persisted.push(rt),
+    });
+    return { holder, answers, sent, persisted };
+  }
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      (value) => ({ value }),
+      (err: unknown) => err,
+    );
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('end() during a rotating grant resolves after it with the rotated token (and the consumed one); nothing is persisted or handed out', async () => {
+    const { holder, answers, sent, persisted } = heldHolder();
+    const inFlight = outcome(holder.run(''));
+    const queued = outcome(holder.run('contacts', { scope: 'contacts:read' }));
+    await tick();
+    let ended: unknown;
+    const ending = holder.end(5_000).then((left) => (ended = left));
+    await tick();
+    expect(ended).toBeUndefined();
+    answers[0]!();
+    await ending;
+    expect(ended).toEqual({ refreshToken: 'rt1', replaced: ['rt0'], accessTokens: ['at1'] });
+    expect(await inFlight).toMatchObject({ code: 'not_signed_in' });
+    // The grant queued behind it never goes out.
+    expect(await queued).toMatchObject({ code: 'not_signed_in' });
+    expect(sent).toEqual(['rt0']);
+    expect(persisted).toEqual([]);
+    expect(await outcome(holder.run(''))).toMatchObject({ code: 'not_signed_in' });
+    holder.replace('rt-consent');
+    expect(holder.current).toBe('rt1');
+  });
+
+  it('end() with no grant in flight resolves at once with the current token', async () => {
+    const { holder } = heldHolder();
+    await expect(holder.end(60_000)).resolves.toEqual({ refreshToken: 'rt0', replaced: [], accessTokens: [] });
+  });
+
+  it('end() waits no longer than its bound; a grant that answers later hands its tokens to late()', async () => {
+    const { holder, answers, persisted } = heldHolder();
+    const inFlight = outcome(holder.run(''));
+    await tick();
+    const late: unknown[] = [];
+    const started = Date.now();
+    await expect(holder.end(50, (left) => late.push(left))).resolves.toEqual({ refreshToken: 'rt0', replaced: [], accessTokens: [] });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(late).toEqual([]);
+    answers[0]!();
+    expect(await inFlight).toMatchObject({ code: 'not_signed_in' });
+    expect(late).toEqual([{ refreshToken: 'rt1', replaced: ['rt0'], accessTokens: ['at1'] }]);
+    expect(persisted).toEqual([]);
+  });
 });
 
 describe('ApiTokens', () => {
