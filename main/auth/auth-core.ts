@@ -588,6 +588,8 @@ class DesktopAuthCore implements AuthCore {
       : undefined;
     const ended = this.#endLocally(account, late ? { late } : {});
     if (provider) {
+      // Kept before any wait: quitting while sign-out waits must not lose the revocation.
+      const held = this.#revocations.hold(provider.id, ended.tokens);
       const settled = await ended.settled;
       const tokens: TokensToRevoke & Pick<TokenSet, 'idToken'> = {
         ...ended.tokens,
@@ -596,7 +598,8 @@ class DesktopAuthCore implements AuthCore {
         apiAccessTokens: [...(ended.tokens.apiAccessTokens ?? []), ...settled.accessTokens],
       };
       const outcome = await revokeAndEndSession(provider, tokens, { config: () => this.#config(provider), openUrl: this.#opts.openUrl, logger: this.#log });
-      const keep = outcome === 'failed' && this.#revocations.keep(provider.id, tokens);
+      const keep = outcome === 'failed' && this.#revocations.keep(provider.id, tokens, held);
+      if (outcome !== 'failed' && held !== undefined) this.#revocations.release(held);
       // Unless an account is still (or again) active, the signed-out state says how the provider took it.
       if (!this.#accounts.active() && !this.#signingIn) {
         // Several sign-outs at once (signOutAll): a failure is not hidden by another account's success.
@@ -1073,6 +1076,7 @@ class DesktopAuthCore implements AuthCore {
     const apiAccessTokens = account.apiTokens.end();
     this.#clearRecovery(account);
     // Bounded by the grant's own timeout (provider-client's default 15 s), so sign-out never hangs.
+    const refreshToken = account.grant.current;
     const settled = account.grant.end((this.#opts.providerTimeoutSeconds ?? 15) * 1000, opts.late);
     if (this.#accounts.get(account.id) === account) {
       const wasActive = this.#accounts.activeId === account.id;
@@ -1091,7 +1095,7 @@ class DesktopAuthCore implements AuthCore {
       }
     }
     if (opts.emit !== false) this.#emit();
-    return { tokens: { ...tokens, apiAccessTokens }, settled };
+    return { tokens: { ...tokens, ...(refreshToken !== undefined ? { refreshToken } : {}), apiAccessTokens }, settled };
   }
 
   /**
@@ -1109,7 +1113,7 @@ class DesktopAuthCore implements AuthCore {
       .then((config) => revokeTokens(provider, config, tokens, this.#log))
       .catch((): RevocationOutcome => 'failed')
       .then((outcome) => {
-        if (outcome === 'failed') this.#revocations.keep(provider.id, { refreshToken: left.refreshToken, accessToken: left.accessTokens[0] });
+        if (outcome === 'failed') this.#revocations.keep(provider.id, tokens);
       });
   }
 

@@ -10,8 +10,7 @@
 import * as client from 'openid-client';
 import { backoffDelayMs, type BackoffPolicy } from './backoff';
 import type { ProviderConfig } from './config';
-import { revokeTokens } from './sign-out';
-import type { TokenSet } from './token-session';
+import { revokeTokens, type TokensToRevoke } from './sign-out';
 import type { Clock, Logger, RevocationState } from './types';
 import type { PendingRevocation } from './vault';
 
@@ -54,20 +53,50 @@ export class RevocationRetry {
     return this.#deps.store.pendingRevocations?.().length ?? 0;
   }
 
-  /** Keeps a failed revocation and schedules a retry; false when there is nothing to keep or nowhere to keep it. */
-  keep(providerId: string, tokens: Pick<TokenSet, 'refreshToken' | 'accessToken'>): boolean {
-    const { store } = this.#deps;
-    if (store.keepRevocation === undefined || (tokens.refreshToken ?? tokens.accessToken) === undefined) return false;
-    store.keepRevocation({
-      id: client.randomState().slice(0, 32),
-      providerId,
-      tokens: { ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), ...(tokens.accessToken ? { accessToken: tokens.accessToken } : {}) },
-      firstFailedAt: this.#deps.clock(),
-      attempts: 1,
-    });
+  /**
+   * Keeps a sign-out's revocation before it is tried (attempts 0, no retry
+   * scheduled): an app that quits while sign-out waits — for a grant in flight,
+   * for the provider — retries it at the next start instead of losing it. The
+   * sign-out then `keep`s it under the same id when it fails, or `release`s it.
+   * Returns the id, or undefined when there is nothing to keep or nowhere to keep it.
+   */
+  hold(providerId: string, tokens: TokensToRevoke): string | undefined {
+    return this.#store(providerId, tokens, 0);
+  }
+
+  /** A held revocation that the provider took: it is not kept any longer. */
+  release(id: string): void {
+    this.#deps.store.removeRevocation?.(id);
+  }
+
+  /**
+   * Keeps a failed revocation (replacing the held one with id `heldId`, if
+   * given) and schedules a retry; false when there is nothing to keep or nowhere to keep it.
+   */
+  keep(providerId: string, tokens: TokensToRevoke, heldId?: string): boolean {
+    if (this.#store(providerId, tokens, 1, heldId) === undefined) return false;
     this.#failures = 0;
     this.schedule();
     return true;
+  }
+
+  #store(providerId: string, tokens: TokensToRevoke, attempts: number, id = client.randomState().slice(0, 32)): string | undefined {
+    const { store } = this.#deps;
+    const { refreshToken, accessToken, replacedRefreshTokens = [], apiAccessTokens = [] } = tokens;
+    if (store.keepRevocation === undefined || (refreshToken ?? accessToken ?? replacedRefreshTokens[0] ?? apiAccessTokens[0]) === undefined) return undefined;
+    store.keepRevocation({
+      id,
+      providerId,
+      tokens: {
+        ...(refreshToken ? { refreshToken } : {}),
+        ...(accessToken ? { accessToken } : {}),
+        ...(replacedRefreshTokens.length > 0 ? { replacedRefreshTokens: [...replacedRefreshTokens] } : {}),
+        ...(apiAccessTokens.length > 0 ? { apiAccessTokens: [...apiAccessTokens] } : {}),
+      },
+      firstFailedAt: this.#deps.clock(),
+      attempts,
+    });
+    return id;
   }
 
   /** Schedules a pass (after the backoff delay unless `delayMs` is given); one at a time. */

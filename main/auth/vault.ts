@@ -103,7 +103,8 @@ const MAX_PENDING_REVOCATIONS = 20;
 export interface PendingRevocation {
   id: string;
   providerId: string;
-  tokens: { refreshToken?: string; accessToken?: string };
+  /** The sign-out's tokens: what a grant in flight rotated away and the access tokens of single APIs too. */
+  tokens: { refreshToken?: string; accessToken?: string; replacedRefreshTokens?: string[]; apiAccessTokens?: string[] };
   firstFailedAt: number;
   attempts: number;
 }
@@ -119,6 +120,8 @@ const revocationFileSchema = z.object({ version: z.literal(1), entries: z.array(
 const revocationSecretSchema = z.strictObject({
   refreshToken: z.optional(z.string().check(z.minLength(1))),
   accessToken: z.optional(z.string().check(z.minLength(1))),
+  replacedRefreshTokens: z.optional(z.array(z.string().check(z.minLength(1))).check(z.maxLength(16))),
+  apiAccessTokens: z.optional(z.array(z.string().check(z.minLength(1))).check(z.maxLength(32))),
 });
 
 const entrySchema = z.strictObject({

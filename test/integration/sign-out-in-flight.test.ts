@@ -41,6 +41,8 @@ let config: AppConfig;
 let dir: string;
 const revoked: string[] = [];
 const hold: Hold = { armed: false, release: () => {} };
+/** The revocation endpoint answers 503 (down) while set. */
+const revocationDown = { on: false };
 const closeAfterAll: (() => Promise<unknown>)[] = [];
 
 async function readForm(ctx: { req: AsyncIterable<unknown> }): Promise<URLSearchParams> {
@@ -54,6 +56,11 @@ function playTheProvider(provider: Provider): void {
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== '/token/revocation') {
       await next();
+      return;
+    }
+    if (revocationDown.on) {
+      ctx.status = 503;
+      ctx.body = '';
       return;
     }
     const token = (await readForm(ctx)).get('token') ?? '';
@@ -119,6 +126,7 @@ beforeEach(() => {
   hold.armed = false;
   delete hold.issued;
   revoked.length = 0;
+  revocationDown.on = false;
 });
 afterEach(async () => {
   hold.release();
@@ -126,11 +134,12 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function signedIn(): Promise<CoreRig> {
+async function signedIn(extra: Partial<Parameters<typeof startCoreRig>[0]> = {}): Promise<CoreRig> {
   const r = await startCoreRig({
     dir,
     config,
     providerTimeoutSeconds: 5,
+    ...extra,
     openUrl: async (url, core) => {
       core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
     },
@@ -197,5 +206,52 @@ describe('sign-out while a refresh grant is in flight (rotation, per-token revoc
     await expect(signingOut).resolves.toMatchObject({ status: 'signed_out', accounts: [] });
     expect(await call).toMatchObject({ code: 'not_signed_in' });
     expect(await active(rt2, 'refresh_token')).toBe(false);
+  });
+
+  it('the revocation is kept before sign-out waits (an app quit meanwhile retries it at start); a failed one keeps every token it names', async () => {
+    // No background retry during the test: the next start does it.
+    const r = await signedIn({ backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const rt1 = r.vault.load('demo')!.refreshToken!;
+    hold.armed = true;
+    r.advance(3600_000);
+    const call = settle(r.core.request({ method: 'GET', path: '/hello' }));
+    await until(() => hold.issued !== undefined, 10_000, 'the held refresh answer');
+    const { refreshToken: rt2, accessToken: at2 } = hold.issued!;
+
+    const signingOut = r.core.signOut();
+    // While sign-out waits for the held grant, the revocation is already in the vault, not yet tried.
+    const held = r.vault.pendingRevocations();
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ attempts: 0, tokens: { refreshToken: rt1 } });
+    expect(r.rawVault()).not.toContain(rt1);
+
+    revocationDown.on = true;
+    hold.release();
+    await expect(signingOut).resolves.toMatchObject({ status: 'signed_out', revocation: { outcome: 'failed', retrying: true } });
+    expect(await call).toMatchObject({ code: 'not_signed_in' });
+    // The same entry, now with everything that is still to revoke: RT2, the RT1 it replaced, and AT2.
+    const kept = r.vault.pendingRevocations();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.id).toBe(held[0]!.id);
+    expect(kept[0]).toMatchObject({ attempts: 1, tokens: { refreshToken: rt2, replacedRefreshTokens: [rt1] } });
+    expect(kept[0]!.tokens.apiAccessTokens).toContain(at2);
+    expect(r.rawVault()).not.toContain(rt2);
+    await r.core.dispose();
+
+    // The next start retries it, and the provider takes every token.
+    revocationDown.on = false;
+    const next = await startCoreRig({ dir, config, providerTimeoutSeconds: 5, storePath: r.storePath, cipher: r.cipher, openUrl: () => Promise.resolve() });
+    rigs.push(next);
+    await next.core.restore();
+    await until(() => next.vault.pendingRevocations().length === 0, 10_000, 'the kept revocation retried at start');
+    expect(revoked).toEqual(expect.arrayContaining([rt2, rt1, at2]));
+    expect(await active(rt2, 'refresh_token')).toBe(false);
+    expect(await active(at2, 'access_token')).toBe(false);
+  });
+
+  it('a sign-out the provider takes leaves nothing kept', async () => {
+    const r = await signedIn();
+    await expect(r.core.signOut()).resolves.toMatchObject({ revocation: { outcome: 'revoked', retrying: false } });
+    expect(r.vault.pendingRevocations()).toEqual([]);
   });
 });
