@@ -26,11 +26,16 @@ function fullyDecoded(segment: string): string {
   return current;
 }
 
-/** A segment that is, or decodes to, "." or "..", or hides a separator, is refused. */
+/**
+ * A segment that is, or decodes to, "." or "..", or hides a separator, is
+ * refused — also with `;parameters` after it ("..;/admin"), which servlet
+ * containers strip before they resolve the dots.
+ */
 function refuseDotSegments(path: string): void {
   for (const segment of path.split('/')) {
     const decoded = fullyDecoded(segment);
-    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
+    const name = decoded.split(';', 1)[0];
+    if (name === '.' || name === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
   }
 }
 
@@ -38,8 +43,9 @@ export function resolveApiUrl(baseUrls: readonly string[], path: string, query?:
   const baseRaw = baseUrls[apiIndex];
   if (baseRaw === undefined) throw notAllowed();
   const base = new URL(baseRaw);
+  // A trailing space is refused too: the URL parser would drop it, so what is sent would not be what was asked.
   // eslint-disable-next-line no-control-regex -- control characters in an API path are exactly what is rejected here
-  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\\\u0000-\u001f\u007f#?]/.test(path)) {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\\\u0000-\u001f\u007f#?]| $/.test(path)) {
     throw notAllowed();
   }
   // As given: the URL parser would resolve "." and ".." (also "%2e%2e") away before the check below saw them.

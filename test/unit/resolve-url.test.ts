@@ -31,6 +31,9 @@ describe('resolveApiUrl', () => {
     // The URL parser strips the trailing space: checked only as given, this went out as /v1/%252e%252e.
     ['double-encoded dot-dot with a trailing space (fuzz finding)', '/%252e%252e '],
     ['dot-dot inside the base', '/x/../me'],
+    ['dot-dot with a path parameter (servlet containers strip it)', '/..;/admin'],
+    ['encoded dot-dot with a path parameter', '/%2e%2e;jsessionid=1/admin'],
+    ['dot-dot before a trailing space', '/x/.. '],
     ['encoded slash smuggling', '/a%2f..%2f..%2fadmin'],
     ['backslash', '/\\evil.example'],
     ['embedded query', '/me?x=1'],
