@@ -24,13 +24,24 @@ export const DEFAULT_DESKTOP_NAMES: DesktopNames = { productName: 'OIDC Desktop'
 
 export const DESKTOP_NAMES_FILE = 'desktop-names.json';
 
-export const productNameSchema = z
-  .string()
-  .check(
-    z.minLength(1, 'productName is required, e.g. "Acme Desktop"'),
-    z.maxLength(64),
-    z.regex(/^[^\\/:*?"<>|]+$/, 'productName becomes a file name: leave out \\ / : * ? " < > |'),
-  );
+/** What is wrong with a product name (it becomes a file and folder name on every OS), or undefined. */
+function productNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'productName is required, e.g. "Acme Desktop"';
+  if (name.length > 64) return 'productName is at most 64 characters';
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  if (/[\\/:*?"<>|\u0000-\u001f\u007f]/.test(name)) return 'productName becomes a file name: leave out \\ / : * ? " < > | and control characters';
+  // Windows refuses a file name that ends in a dot or a space; a blank name names nothing.
+  if (name.trim() !== name) return 'productName may not start or end with a space';
+  if (name.endsWith('.')) return 'productName may not end with "." (Windows file names cannot)';
+  return undefined;
+}
+
+export const productNameSchema = z.string().check(
+  z.superRefine((name, ctx) => {
+    const message = productNameProblem(name);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  }),
+);
 
 // Lower-case ASCII: it is a file name in /usr/bin and /usr/share/applications, and the
 // desktop entry id, which the Desktop Entry spec limits to letters, digits, "-", "_" and ".".

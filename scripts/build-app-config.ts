@@ -65,11 +65,12 @@ const wrapperSchema = z
   })
   .check(
     z.superRefine((v, ctx) => {
-      if (v.executableName === undefined && executableNameFrom(v.productName) === '')
+      // Only for a valid productName: an invalid one has its own message already.
+      if (v.executableName === undefined && productNameSchema.safeParse(v.productName).success && executableNameFrom(v.productName) === '')
         ctx.addIssue({
           code: 'custom',
           path: ['executableName'],
-          message: `productName "${v.productName}" has no letters or digits to name the Linux executable: add "executableName", e.g. "acme-desk"`,
+          message: `productName "${v.productName}" has no ASCII letters or digits to name the Linux executable: add "executableName", e.g. "acme-desk"`,
         });
       if (v.demo && v.app !== undefined)
         ctx.addIssue({ code: 'custom', path: ['demo'], message: 'give "app" (your provider configuration) or "demo": true, not both' });

@@ -598,7 +598,7 @@ describe('a build for a real provider (temporary build configuration)', () => {
     [
       'a product name that gives no executable name, and none given',
       (c) => ({ ...c, productName: '日本語' }),
-      [/executableName: productName "日本語" has no letters or digits/],
+      [/executableName: productName "日本語" has no ASCII letters or digits/],
     ],
   ])('an invalid build configuration fails the build naming the file and the field: %s', (_name, mutate, patterns) => {
     const bad = path.join(work, 'bad.app.config.json');

@@ -52,6 +52,30 @@ describe('the build configuration (scripts/build-app-config.ts)', () => {
     expect(parseBuildConfig('app.config.json', JSON.stringify(base)).packaging).toMatchObject({ productName: 'Acme Desk', executableName: 'acme-desk' });
   });
 
+  it.each([
+    ['', /productName is required/],
+    ['Acme\nDesk', /control characters/],
+    [' Acme', /may not start or end with a space/],
+    ['Acme.', /may not end with "\."/],
+  ])('refuses the productName %j, saying why, and nothing about the executable name', (productName, message) => {
+    let error: unknown;
+    try {
+      parseBuildConfig('app.config.json', JSON.stringify({ ...base, productName }));
+    } catch (err) {
+      error = err;
+    }
+    expect(String(error)).toMatch(message);
+    // Not a second complaint about the executable name derived from it.
+    expect(String(error)).not.toMatch(/executableName/);
+  });
+
+  it('a productName without ASCII letters or digits needs an explicit executableName', () => {
+    expect(() => parseBuildConfig('app.config.json', JSON.stringify({ ...base, productName: '日本語' }))).toThrow(/no ASCII letters or digits/);
+    expect(parseBuildConfig('app.config.json', JSON.stringify({ ...base, productName: '日本語', executableName: 'nihongo' })).packaging.executableName).toBe(
+      'nihongo',
+    );
+  });
+
   it('an explicit executableName wins', () => {
     const { packaging } = parseBuildConfig('app.config.json', JSON.stringify({ ...base, executableName: 'acme' }));
     expect(packaging.executableName).toBe('acme');
