@@ -36,7 +36,7 @@ import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
-import { registerAppImageScheme } from './platform/appimage-scheme';
+import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
 import { DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,6 +49,8 @@ export interface MainDeps {
   /** `process.defaultApp`: true when run as `electron path/to/main.js` (development). */
   defaultApp: boolean;
   execPath: string;
+  /** `process.platform`: what the AppImage registration and the quit-on-last-window rule depend on. */
+  platform: NodeJS.Platform;
   paths: { preload: string; renderer: string };
   logger: Logger;
   loadConfig: () => AppConfig | null;
@@ -86,6 +88,7 @@ function defaultDeps(): MainDeps {
     env: process.env,
     defaultApp: process.defaultApp,
     execPath: process.execPath,
+    platform: process.platform,
     // The build puts the bundle in dist/main, the preload in dist/preload, the renderer in dist/renderer.
     paths: { preload: path.join(here, '../preload/index.cjs'), renderer: path.join(here, '../renderer') },
     logger,
@@ -170,7 +173,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     hardenWebContents(contents, { openExternal: deps.openUrl, logger: log });
   });
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (deps.platform !== 'darwin') app.quit();
   });
 
   const ready = app.whenReady().then(async (): Promise<AppContext | null> => {
@@ -225,6 +228,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
  * it, only a sign-in that returns by the scheme is affected.
  */
 function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
+  // The names are read only where they are used: elsewhere a damaged file must not even be logged as an AppImage problem.
+  if (!runsAsAppImage(deps.env, deps.platform)) return;
   let names: DesktopNames;
   try {
     names = deps.desktopNames();
@@ -234,7 +239,7 @@ function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
   }
   void deps.registerAppImageScheme({
     env: deps.env,
-    platform: process.platform,
+    platform: deps.platform,
     scheme,
     appName: names.productName,
     desktopId: names.executableName,

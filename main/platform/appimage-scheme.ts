@@ -66,9 +66,14 @@ export function appImageDesktopEntry(appImagePath: string, scheme: string, appNa
  *   `'already'` when the entry is current (nothing run), `'skipped'` when not
  *   applicable or on any failure (logged as `appimage.scheme_skipped`).
  */
+/** True when this process is an AppImage on Linux (`APPIMAGE` is set by its runtime). */
+export function runsAsAppImage(env: Readonly<Record<string, string | undefined>>, platform: string): boolean {
+  return platform === 'linux' && !!env.APPIMAGE;
+}
+
 export async function registerAppImageScheme(deps: AppImageSchemeDeps): Promise<AppImageSchemeResult> {
   const appImage = deps.env.APPIMAGE;
-  if (deps.platform !== 'linux' || !appImage) return 'skipped';
+  if (!runsAsAppImage(deps.env, deps.platform) || !appImage) return 'skipped';
   if (!path.isAbsolute(appImage) || /[\r\n]/.test(appImage)) {
     deps.logger('warn', 'appimage.scheme_skipped', { reason: 'APPIMAGE is not an absolute path' });
     return 'skipped';

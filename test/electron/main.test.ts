@@ -56,6 +56,8 @@ function deps(overrides: Partial<MainDeps> = {}): Partial<MainDeps> {
     env: {},
     defaultApp: false,
     execPath: '/opt/App/app',
+    // The same on every OS the suite runs on: tests that depend on it say which.
+    platform: 'linux',
     logger: (level, event, fields) => logs.push({ level, event, ...(fields ? { fields } : {}) }),
     loadConfig: () => null,
     startDemo: async (opts) => {
@@ -181,6 +183,22 @@ describe('AppImage self-registration', () => {
     const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
     await boot({ env: appImageEnv, registerAppImageScheme });
     expect(registerAppImageScheme.mock.calls[0]![0]).toMatchObject({ appName: 'OIDC Desktop', desktopId: 'oidc-desktop' });
+  });
+
+  it.each([
+    ['not an AppImage (no APPIMAGE)', 'linux', {}],
+    ['macOS', 'darwin', appImageEnv],
+    ['Windows', 'win32', appImageEnv],
+  ] as const)('%s: the packaged names are not even read, nothing is registered', async (_label, platform, env) => {
+    const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
+    const desktopNames = vi.fn<MainDeps['desktopNames']>(() => {
+      throw new AuthError('invalid_config', 'damaged');
+    });
+    await boot({ platform, env, desktopNames, registerAppImageScheme });
+    expect(desktopNames).not.toHaveBeenCalled();
+    expect(registerAppImageScheme).not.toHaveBeenCalled();
+    expect(logs.map((l) => l.event)).not.toContain('appimage.scheme_skipped');
+    expect(logs.map((l) => l.event)).toContain('app.ready');
   });
 
   it('packaged names that cannot be read skip the registration, not the start', async () => {
