@@ -753,8 +753,16 @@ class DesktopAuthCore implements AuthCore {
     if (this.#disposed) throw new AuthError('sign_in_cancelled');
     const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
     const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
-    if (purpose.kind === 'consent') this.#mergeConsent(purpose, user, tokens, granted, dpopKey);
-    else {
+    if (purpose.kind === 'consent') {
+      try {
+        this.#mergeConsent(purpose, user, tokens, granted, dpopKey);
+      } catch (err) {
+        // Refused before anything was applied (the account was signed out meanwhile, another person
+        // signed in): the new tokens are revoked, not just dropped, or they would stay valid unused.
+        this.#revokeUnused(provider, tokens, 'consent.tokens_discarded');
+        throw err;
+      }
+    } else {
       // The same person at the same provider again: that account's tokens are renewed
       // (its vault entry is overwritten below, so it is not cleared first).
       const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
@@ -1108,7 +1116,12 @@ class DesktopAuthCore implements AuthCore {
       replacedRefreshTokens: left.replaced,
       apiAccessTokens: left.accessTokens,
     };
-    this.#log('info', 'sign_out.late_grant', { providerId: provider.id });
+    this.#revokeUnused(provider, tokens, 'sign_out.late_grant');
+  }
+
+  /** Revokes tokens the app obtained but will never use, in the background; kept for retry when that fails. */
+  #revokeUnused(provider: ProviderConfig, tokens: TokensToRevoke, event: string): void {
+    this.#log('info', event, { providerId: provider.id });
     void this.#config(provider)
       .then((config) => revokeTokens(provider, config, tokens, this.#log))
       .catch((): RevocationOutcome => 'failed')

@@ -349,11 +349,12 @@ describe('accounts: several people and providers at once', () => {
     await h.core.signOutAll();
   });
 
-  it('consent given by a different person in the browser is refused with account_mismatch and nothing changes', async () => {
+  it('consent given by a different person in the browser is refused with account_mismatch and nothing changes; their new tokens are revoked', async () => {
     const h = await harness();
     await signInAs(h, 'one', one.credentials);
     await expect(h.core.request({ method: 'GET', path: '/me', api: 'calendar' })).rejects.toMatchObject({ code: 'consent_required' });
     const rtBefore = h.vault.loadAccounts()[0]!.refreshToken;
+    const revocationsBefore = one.counters.revocations;
 
     // A fresh browser with no session there, where the colleague signs in instead.
     const stranger = await launchSystemBrowser({
@@ -368,6 +369,10 @@ describe('accounts: several people and providers at once', () => {
     } finally {
       await stranger.close();
     }
+    // The colleague's refresh and access token from that consent: revoked at the provider, not left valid unused.
+    await until(() => one.counters.revocations - revocationsBefore >= 2, 5_000, 'the discarded tokens revoked');
+    expect(one.counters.revocations - revocationsBefore).toBe(2);
+    expect(h.vault.pendingRevocations()).toEqual([]);
     expect(h.core.listAccounts()).toEqual([expect.objectContaining({ id: 'one:demo-user', active: true, needsAttention: true })]);
     expect(h.vault.loadAccounts().map((a) => [a.id, a.refreshToken])).toEqual([['one:demo-user', rtBefore]]);
     await expect(h.core.request({ method: 'GET', path: '/me', api: 'calendar' })).rejects.toMatchObject({ code: 'consent_required' });
