@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppConfig, providersWithSecrets } from '../../main/auth/config';
+import { parseBuildConfig } from '../../scripts/build-app-config';
 
 const dir = path.resolve(import.meta.dirname, '../../examples/profiles');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -42,5 +43,13 @@ describe('example profiles state their DPoP and PAR choice', () => {
     expect(['auto', 'required', 'off']).toContain(profile.par);
     // Explicit endpoints mean no metadata to advertise either: only "off" says what will happen.
     if (profile.endpoints) expect([profile.dpop, profile.par]).toEqual(['off', 'off']);
+  });
+});
+
+describe('the example build configuration (app.config.example.json)', () => {
+  it('is a valid build for a real provider, named as its comment says', () => {
+    const file = path.resolve(import.meta.dirname, '../../app.config.example.json');
+    const { packaging } = parseBuildConfig(file, readFileSync(file, 'utf8'));
+    expect(packaging).toMatchObject({ productName: 'Acme Desktop', executableName: 'acme-desktop', scheme: 'com.acme.desktop', demo: false });
   });
 });
