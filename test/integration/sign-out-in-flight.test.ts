@@ -161,15 +161,20 @@ async function active(token: string, hint: 'refresh_token' | 'access_token'): Pr
   return (await client.tokenIntrospection(rp, token, { token_type_hint: hint })).active;
 }
 
+/** An API call that needs a refresh (the access token has expired), its answer held after the provider rotated RT1 → RT2. */
+async function refreshHeld(r: CoreRig): Promise<{ rt1: string; rt2: string; at2: string; call: Promise<unknown> }> {
+  const rt1 = r.vault.load('demo')!.refreshToken!;
+  hold.armed = true;
+  r.advance(3600_000);
+  const call = settle(r.core.request({ method: 'GET', path: '/hello' }));
+  await until(() => hold.issued !== undefined, 10_000, 'the held refresh answer');
+  return { rt1, rt2: hold.issued!.refreshToken, at2: hold.issued!.accessToken, call };
+}
+
 describe('sign-out while a refresh grant is in flight (rotation, per-token revocation)', () => {
   it('the sign-in token: signed out at once, and the rotated refresh token the held answer brings is revoked too', async () => {
     const r = await signedIn();
-    const rt1 = r.vault.load('demo')!.refreshToken!;
-    hold.armed = true;
-    r.advance(3600_000);
-    const call = settle(r.core.request({ method: 'GET', path: '/hello' }));
-    await until(() => hold.issued !== undefined, 10_000, 'the held refresh answer');
-    const { refreshToken: rt2, accessToken: at2 } = hold.issued!;
+    const { rt1, rt2, at2, call } = await refreshHeld(r);
     expect(rt2).not.toBe(rt1);
     expect(await active(rt2, 'refresh_token')).toBe(true);
 
@@ -211,12 +216,7 @@ describe('sign-out while a refresh grant is in flight (rotation, per-token revoc
   it('the revocation is kept before sign-out waits (an app quit meanwhile retries it at start); a failed one keeps every token it names', async () => {
     // No background retry during the test: the next start does it.
     const r = await signedIn({ backoff: { baseMs: 60_000, maxMs: 60_000 } });
-    const rt1 = r.vault.load('demo')!.refreshToken!;
-    hold.armed = true;
-    r.advance(3600_000);
-    const call = settle(r.core.request({ method: 'GET', path: '/hello' }));
-    await until(() => hold.issued !== undefined, 10_000, 'the held refresh answer');
-    const { refreshToken: rt2, accessToken: at2 } = hold.issued!;
+    const { rt1, rt2, at2, call } = await refreshHeld(r);
 
     const signingOut = r.core.signOut();
     // While sign-out waits for the held grant, the revocation is already in the vault, not yet tried.
