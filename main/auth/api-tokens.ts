@@ -13,6 +13,7 @@
  * Other accounts never wait; another API of the same account waits only for
  * the one grant in flight, never for its callers.
  */
+import { BackoffWindow, type BackoffPolicy } from './backoff';
 import { AuthError } from './errors';
 import type { ApiEntry, ProviderConfig } from './config';
 import type { TokenSet } from './token-session';
@@ -215,18 +216,37 @@ interface CachedToken {
   expiresAt?: number;
 }
 
-/** One account's API tokens: cached per API, fetched single-flight per API. */
+/**
+ * What `acquire` resolves to when the grant failed for a passing reason
+ * (refresh-outcome.ts's `transient` verdict): the caller gets `transient`,
+ * and that API backs off. A refusal or a consent error is thrown instead.
+ */
+export interface TransientFailure {
+  transient: AuthError;
+  retryAfterMs?: number;
+}
+
+/**
+ * One account's API tokens: cached per API, fetched single-flight per API,
+ * and per API the same backoff as the sign-in token (`BackoffWindow`): while
+ * the provider is down, calls to an API are answered with the last failure,
+ * not with a new grant each.
+ */
 export class ApiTokens {
   readonly #cache = new Map<string, CachedToken>();
   readonly #inflight = new Map<string, Promise<BearerToken>>();
+  /** Only for APIs whose last grant failed for a passing reason. */
+  readonly #backoff = new Map<string, BackoffWindow<AuthError>>();
   #ended = false;
 
   constructor(
     private readonly deps: {
       clock: Clock;
       refreshSkewMs: number;
+      /** The core's backoff policy, the one its sign-in tokens use. */
+      backoff: BackoffPolicy;
       /** Gets a fresh token for the API (a refresh grant through the account's holder). */
-      acquire(api: ResolvedApi): Promise<{ bearer: BearerToken; expiresAt?: number }>;
+      acquire(api: ResolvedApi): Promise<{ bearer: BearerToken; expiresAt?: number } | TransientFailure>;
     },
   ) {}
 
@@ -238,10 +258,20 @@ export class ApiTokens {
     if (cached && fresh && cached.bearer.token !== rejected) return cached.bearer;
     let inflight = this.#inflight.get(api.key);
     if (!inflight) {
+      // Backing off: answer at once with the last failure instead of asking the provider again.
+      const backingOff = this.#backoff.get(api.key)?.blocked();
+      if (backingOff) throw backingOff;
       inflight = this.deps
         .acquire(api)
         .then((got) => {
           if (this.#ended) throw new AuthError('not_signed_in');
+          if ('transient' in got) {
+            let window = this.#backoff.get(api.key);
+            if (!window) this.#backoff.set(api.key, (window = new BackoffWindow(this.deps.clock, this.deps.backoff)));
+            window.failed(got.transient, got.retryAfterMs);
+            throw got.transient;
+          }
+          this.#backoff.delete(api.key);
           this.#cache.set(api.key, got);
           return got.bearer;
         })
@@ -254,6 +284,8 @@ export class ApiTokens {
   /** Drops one API's cached token (it lacked a scope that consent has since added). */
   forget(key: string): void {
     this.#cache.delete(key);
+    // Consent has just reached the provider: the next call asks it again rather than waiting out an old failure.
+    this.#backoff.delete(key);
   }
 
   /** Marks every cached token expired (tests, "force expiry"). */
@@ -266,6 +298,7 @@ export class ApiTokens {
     this.#ended = true;
     const tokens = [...this.#cache.values()].map((t) => t.bearer.token);
     this.#cache.clear();
+    this.#backoff.clear();
     return tokens;
   }
 }

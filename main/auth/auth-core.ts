@@ -918,6 +918,7 @@ class DesktopAuthCore implements AuthCore {
     const apiTokens = new ApiTokens({
       clock: this.#clock,
       refreshSkewMs,
+      backoff: this.#backoff,
       acquire: async (api) => {
         const entry = api.entry;
         // ApiTokens asks only for an API with its own token, which is always a declared entry.
@@ -938,8 +939,14 @@ class DesktopAuthCore implements AuthCore {
           if (cause instanceof client.ResponseBodyError && CONSENT_ERRORS.has(cause.error)) throw this.#needsConsent(account, entry.id, err);
           // The same table as the sign-in token's refresh: a refusal ends the account, anything passing does not.
           const verdict = classifyRefreshFailure(err, this.#clock());
-          if (verdict.kind === 'ended') this.#rejected(account, verdict.error);
-          throw verdict.error;
+          if (verdict.kind === 'ended') {
+            this.#rejected(account, verdict.error);
+            throw verdict.error;
+          }
+          // Passing trouble: this API backs off (ApiTokens). The account's connectivity stays its sign-in token's,
+          // which has the background retry that switches it back; this failure is reported on this API's calls.
+          this.#log('warn', 'api_token.failed_transient', { providerId: provider.id, api: entry.id, errorCode: verdict.error.code });
+          return { transient: verdict.error, ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}) };
         }
         if (missingScopes(entry, got.scope).length > 0) throw this.#needsConsent(account, entry.id);
         // Always set: #tokenSet refuses a grant answer without one.

@@ -41,3 +41,53 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (Number.isNaN(at)) return undefined;
   return Math.max(at - now, 0);
 }
+
+/**
+ * The "no retry storm" rule for one thing the core refreshes (an account's
+ * sign-in token, or one API's own token): after a passing failure, calls
+ * before the backoff delay has passed are answered at once with that failure
+ * instead of asking the provider again; a success clears it.
+ */
+export class BackoffWindow<E extends Error> {
+  /** Consecutive passing failures; > 0 means the last attempt failed. */
+  #failures = 0;
+  /** No attempt before this time (clock ms). */
+  #notBefore = 0;
+  #lastFailure: E | null = null;
+
+  constructor(
+    private readonly clock: () => number,
+    private readonly policy: BackoffPolicy,
+  ) {}
+
+  get failing(): boolean {
+    return this.#failures > 0;
+  }
+
+  /** The failure to answer with while backing off; null when an attempt may go out. */
+  blocked(): E | null {
+    return this.#lastFailure !== null && this.clock() < this.#notBefore ? this.#lastFailure : null;
+  }
+
+  /** Records a passing failure; returns the delay before the next attempt (ms). */
+  failed(error: E, retryAfterMs?: number): number {
+    this.#failures += 1;
+    const delay = backoffDelayMs(this.#failures, this.policy, retryAfterMs);
+    this.#notBefore = this.clock() + delay;
+    this.#lastFailure = error;
+    return delay;
+  }
+
+  /** Records a success; true when it ends a run of failures. */
+  succeeded(): boolean {
+    const was = this.#failures > 0;
+    this.#failures = 0;
+    this.#notBefore = 0;
+    this.#lastFailure = null;
+    return was;
+  }
+
+  get failures(): number {
+    return this.#failures;
+  }
+}

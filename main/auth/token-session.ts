@@ -3,7 +3,7 @@
  * refreshed shortly before it expires; concurrent callers share a single
  * in-flight refresh; a rotated refresh token is persisted before it is used.
  */
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { BackoffWindow, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { AuthError } from './errors';
 import { classifyRefreshFailure } from './refresh-outcome';
 import type { BearerToken, Clock, Logger, UserInfo } from './types';
@@ -43,11 +43,8 @@ export class TokenSession {
   #tokens: TokenSet;
   #inflight: Promise<BearerToken> | null = null;
   #ended = false;
-  /** Consecutive transient refresh failures; > 0 means the provider is unreachable. */
-  #failures = 0;
-  /** No refresh request before this time (clock ms): backoff, so callers cannot make a tight loop. */
-  #notBefore = 0;
-  #lastFailure: AuthError | null = null;
+  /** Transient refresh failures: while backing off, callers cannot make a tight loop; failing means the provider is unreachable. */
+  readonly #backoff: BackoffWindow<AuthError>;
   /** Counts refresh grants, for tests and the benchmark. */
   refreshCount = 0;
 
@@ -58,6 +55,7 @@ export class TokenSession {
     private readonly deps: TokenSessionDeps,
   ) {
     this.#tokens = { ...tokens };
+    this.#backoff = new BackoffWindow(deps.clock, deps.backoff ?? DEFAULT_BACKOFF);
   }
 
   get ended(): boolean {
@@ -66,7 +64,7 @@ export class TokenSession {
 
   /** True while the last refresh failed for a passing reason (network, 5xx, 429). */
   get offline(): boolean {
-    return this.#failures > 0;
+    return this.#backoff.failing;
   }
 
   get refreshToken(): string | undefined {
@@ -105,10 +103,9 @@ export class TokenSession {
     const token = t.accessToken;
     const fresh = token !== undefined && (t.expiresAt === undefined || t.expiresAt - this.deps.refreshSkewMs > this.deps.clock());
     if (fresh && token !== rejected) return { token, type: t.tokenType };
-    if (this.#inflight === null && this.#lastFailure !== null && this.deps.clock() < this.#notBefore) {
-      // Backing off: answer at once with the last failure instead of asking the provider again.
-      throw this.#lastFailure;
-    }
+    const backingOff = this.#inflight === null ? this.#backoff.blocked() : null;
+    // Backing off: answer at once with the last failure instead of asking the provider again.
+    if (backingOff) throw backingOff;
     return this.#shared();
   }
 
@@ -148,14 +145,11 @@ export class TokenSession {
         this.deps.onRefreshRejected(verdict.error);
         throw verdict.error;
       }
-      this.#failures += 1;
-      const delay = backoffDelayMs(this.#failures, this.deps.backoff ?? DEFAULT_BACKOFF, verdict.retryAfterMs);
-      this.#notBefore = this.deps.clock() + delay;
-      this.#lastFailure = verdict.error;
+      const delay = this.#backoff.failed(verdict.error, verdict.retryAfterMs);
       this.deps.logger('warn', 'refresh.failed_transient', {
         providerId: this.providerId,
         errorCode: verdict.error.code,
-        failures: this.#failures,
+        failures: this.#backoff.failures,
         retryInMs: delay,
       });
       this.deps.onConnectivity?.(true, delay);
@@ -178,12 +172,7 @@ export class TokenSession {
       idToken: next.idToken ?? this.#tokens.idToken,
     };
     this.deps.logger('debug', 'refresh.done', { providerId: this.providerId });
-    if (this.#failures > 0) {
-      this.#failures = 0;
-      this.#notBefore = 0;
-      this.#lastFailure = null;
-      this.deps.onConnectivity?.(false, null);
-    }
+    if (this.#backoff.succeeded()) this.deps.onConnectivity?.(false, null);
     return { token: next.accessToken, type: next.tokenType };
   }
 }

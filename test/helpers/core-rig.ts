@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
 import { createAuthCore, type AuthCoreOptions, type SessionVault } from '../../main/auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import { parseAppConfig, type ApiEntry, type AppConfig } from '../../main/auth/config';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, SessionState } from '../../main/auth/types';
 import { Vault } from '../../main/auth/vault';
@@ -23,6 +23,9 @@ export interface DemoProviderOverrides {
   id?: string;
   displayName?: string;
   endpoints?: Record<string, string>;
+  scopes?: string[];
+  /** APIs with their own token (the demo provider's `apis`). */
+  apis?: ApiEntry[];
 }
 
 /** One provider `demo` for a running demo provider (or its child-process twin in the bench). */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SCOPES } from '../../main/app-config';
 import type { AppConfig } from '../../main/auth/config';
 import { SESSION_ENDED_MESSAGE } from '../../main/auth/refresh-outcome';
 import type { FetchLike } from '../../main/auth/types';
@@ -283,5 +284,82 @@ describe('refresh outcomes at start-up (restore from the vault)', () => {
     const seen = refreshGrantsSeen().length;
     await new Promise((res) => setTimeout(res, 800));
     expect(refreshGrantsSeen().length).toBe(seen);
+  });
+});
+
+describe("refresh outcomes for an API's own token (accounts: a token per API)", () => {
+  const withContactsApi = (): AppConfig => {
+    const contacts = demo.apis.contacts;
+    return demoTestConfig(demo, {
+      scopes: [...DEFAULT_SCOPES, ...contacts.scopes],
+      apis: [{ id: 'contacts', baseUrl: contacts.baseUrl, resource: contacts.resource, scopes: contacts.scopes }],
+    });
+  };
+  /** Refresh grants for the contacts API's own token (the sign-in token's carry no resource). */
+  const apiGrantsSeen = () => refreshGrantsSeen().filter((s) => new URLSearchParams(s.body).get('resource') === demo.apis.contacts.resource);
+  const contactsCall = (r: CoreRig) => r.core.request({ method: 'GET', path: '/me', api: 'contacts' });
+
+  it("an API's own token while the provider answers 503: 20 calls send one grant and fail fast with server_error, the person stays signed in; after the backoff one grant again, and once the provider is back the call succeeds", async () => {
+    const r = await rig({ core: { config: withContactsApi(), backoff: { baseMs: 60_000, maxMs: 60_000 } } });
+    await r.core.signIn();
+    await expect(contactsCall(r)).resolves.toMatchObject({ status: 200 });
+    const stored = r.vault.load('demo')!.refreshToken;
+    const succeededBefore = demo.counters.refreshByResource[demo.apis.contacts.resource] ?? 0;
+    tokenFault.seen.length = 0;
+    // Only the API's grants fail: the sign-in token's refresh still passes.
+    tokenFault.mode = 'respond';
+    tokenFault.response = { status: 503, body: json({ error: 'temporarily_unavailable' }), contentType: 'application/json' };
+    tokenFault.only = /(^|&)resource=/;
+    r.advance(3600_000);
+
+    const failures: unknown[] = [];
+    for (let i = 0; i < 20; i += 1) failures.push(await contactsCall(r).catch((err: unknown) => err));
+    expect(apiGrantsSeen()).toHaveLength(1);
+    const first = failures[0] as { code: string; message: string };
+    expect(first).toMatchObject({ code: 'server_error' });
+    for (const f of failures) expect(f).toMatchObject({ code: first.code, message: first.message });
+    // The person stays signed in, the refresh token is kept, and the sign-in token still renews and works.
+    expect(r.core.getSession()).toMatchObject({ status: 'signed_in', providerId: 'demo' });
+    expect(r.vault.load('demo')!.refreshToken).toBe(stored);
+    await expect(r.core.request({ method: 'GET', path: '/hello' })).resolves.toMatchObject({ status: 200 });
+
+    // After the backoff, one grant again (still 503), then the window is longer.
+    r.advance(60_001);
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'server_error' });
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'server_error' });
+    expect(apiGrantsSeen()).toHaveLength(2);
+
+    // The provider is back: after the window, the call succeeds with one grant.
+    tokenFault.mode = 'pass';
+    r.advance(60_001);
+    await expect(contactsCall(r)).resolves.toMatchObject({ status: 200 });
+    expect(apiGrantsSeen()).toHaveLength(3);
+    expect((demo.counters.refreshByResource[demo.apis.contacts.resource] ?? 0) - succeededBefore).toBe(1);
+    expect(r.core.getSession()).toMatchObject({ status: 'signed_in', connectivity: 'online' });
+  });
+
+  it("an API's own token: Retry-After is honoured, and sign-out ends the backoff with the account", async () => {
+    const r = await rig({ core: { config: withContactsApi(), backoff: { baseMs: 1_000, maxMs: 2_000 } } });
+    await r.core.signIn();
+    tokenFault.mode = 'respond';
+    tokenFault.response = { status: 429, body: '', headers: { 'retry-after': '600' } };
+    tokenFault.only = /(^|&)resource=/;
+    r.advance(3600_000);
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'server_error' });
+    r.advance(590_000);
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'server_error' });
+    expect(apiGrantsSeen()).toHaveLength(1);
+    r.advance(15_000);
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'server_error' });
+    expect(apiGrantsSeen()).toHaveLength(2);
+
+    // Signed out inside the window and in again: the new account's first call asks the provider at once.
+    await r.core.signOut();
+    await expect(contactsCall(r)).rejects.toMatchObject({ code: 'not_signed_in' });
+    tokenFault.mode = 'pass';
+    await r.core.signIn();
+    r.advance(3600_000);
+    await expect(contactsCall(r)).resolves.toMatchObject({ status: 200 });
+    expect(apiGrantsSeen()).toHaveLength(3);
   });
 });

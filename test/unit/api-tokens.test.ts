@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiTokens, RefreshTokenHolder, findApi, insufficientScope, missingScopes, providerApis, signInResources } from '../../main/auth/api-tokens';
 import { parseAppConfig } from '../../main/auth/config';
+import { AuthError } from '../../main/auth/errors';
 
 const provider = parseAppConfig({
   scheme: 'com.example.desktop',
@@ -182,6 +183,7 @@ describe('ApiTokens', () => {
     const tokens = new ApiTokens({
       clock: () => now,
       refreshSkewMs: 0,
+      backoff: { baseMs: 1_000, maxMs: 1_000 },
       acquire: async (api) => {
         const n = acquired.push(api.key);
         if (api.key === 'a') await new Promise<void>((r) => gates.set('a', r));
@@ -203,5 +205,78 @@ describe('ApiTokens', () => {
     await expect(again).resolves.toMatchObject({ token: 'a-3' });
     expect(tokens.end()).toEqual(expect.arrayContaining(['a-3', 'b-2']));
     await expect(tokens.token(b)).rejects.toMatchObject({ code: 'not_signed_in' });
+  });
+
+  it('a passing failure backs that API off: calls fail fast with the same error until the delay, Retry-After is honoured, a success resets it', async () => {
+    let now = 0;
+    const acquired: string[] = [];
+    let answer: 'down' | 'busy' | 'up' = 'down';
+    const down = new AuthError('server_error', 'The identity provider is having trouble.');
+    const busy = new AuthError('server_error', 'The identity provider is busy. The app will try again shortly.');
+    const tokens = new ApiTokens({
+      clock: () => now,
+      refreshSkewMs: 0,
+      // The first window is between half and the full base step (jitter); the second twice that.
+      backoff: { baseMs: 1_000, maxMs: 100_000 },
+      acquire: (api) => {
+        acquired.push(api.key);
+        if (answer === 'down') return Promise.resolve({ transient: down });
+        if (answer === 'busy') return Promise.resolve({ transient: busy, retryAfterMs: 60_000 });
+        return Promise.resolve({ bearer: { token: `${api.key}-${acquired.length}`, type: 'Bearer' }, expiresAt: now + 100_000 });
+      },
+    });
+    const a = findApi(provider, 'a');
+    const b = findApi(provider, 'b');
+    for (let i = 0; i < 20; i += 1) await expect(tokens.token(a)).rejects.toBe(down);
+    expect(acquired).toEqual(['a']);
+    // Another API of the account is not held by it.
+    answer = 'up';
+    await expect(tokens.token(b)).resolves.toMatchObject({ token: 'b-2' });
+    now = 499;
+    await expect(tokens.token(a)).rejects.toBe(down);
+    expect(acquired).toEqual(['a', 'b']);
+    // After the delay, one grant again; the server's Retry-After then keeps it off longer than the backoff would.
+    now = 1_000;
+    answer = 'busy';
+    await expect(tokens.token(a)).rejects.toBe(busy);
+    now = 60_999;
+    await expect(tokens.token(a)).rejects.toBe(busy);
+    expect(acquired).toEqual(['a', 'b', 'a']);
+    now = 61_000;
+    answer = 'up';
+    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-4' });
+    // A success resets it: the next failure waits the first step again, not the third (2–4 s).
+    tokens.expireAll();
+    answer = 'down';
+    await expect(tokens.token(a)).rejects.toBe(down);
+    now += 1_000;
+    answer = 'up';
+    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-6' });
+    // A thrown error (a refusal, consent) is not backed off: the next call asks again.
+    const refused = new ApiTokens({
+      clock: () => now,
+      refreshSkewMs: 0,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      acquire: () => {
+        acquired.push('refused');
+        return Promise.reject(new AuthError('consent_required'));
+      },
+    });
+    await expect(refused.token(a)).rejects.toMatchObject({ code: 'consent_required' });
+    await expect(refused.token(a)).rejects.toMatchObject({ code: 'consent_required' });
+    expect(acquired.filter((k) => k === 'refused')).toHaveLength(2);
+  });
+
+  it('end() clears the backoff: nothing is answered from it afterwards', async () => {
+    const tokens = new ApiTokens({
+      clock: () => 0,
+      refreshSkewMs: 0,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      acquire: () => Promise.resolve({ transient: new AuthError('network_error') }),
+    });
+    const a = findApi(provider, 'a');
+    await expect(tokens.token(a)).rejects.toMatchObject({ code: 'network_error' });
+    tokens.end();
+    await expect(tokens.token(a)).rejects.toMatchObject({ code: 'not_signed_in' });
   });
 });
