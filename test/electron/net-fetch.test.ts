@@ -44,7 +44,16 @@ async function server(routes: Record<string, (req: IncomingMessage) => { status:
   });
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise<void>((resolve) => s.close(() => { resolve(); })) };
+  return {
+    url,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) =>
+        s.close(() => {
+          resolve();
+        }),
+      ),
+  };
 }
 
 type Served = Awaited<ReturnType<typeof server>>;
