@@ -56,10 +56,16 @@ export interface DemoProviderOptions {
   dpop?: { requireNonce?: boolean; signingAlgs?: ('ES256' | 'Ed25519' | 'EdDSA')[] } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
-   * other authorization request; `ttlSeconds` shortens the request_uri's life
-   * (tests of an expired one); `false` turns PAR off.
+   * other authorization request; `false` turns PAR off. (A test expires a
+   * request_uri with `storeNow`.)
    */
-  par?: { required?: boolean; ttlSeconds?: number } | false;
+  par?: { required?: boolean } | false;
+  /**
+   * Tests: the clock of the provider's store, by which its entries (a pushed
+   * request, a code, a session) expire. Moving it on expires a pushed request
+   * however slow the machine is, where a short lifetime would race it.
+   */
+  storeNow?: () => number;
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -156,6 +162,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     }
   };
   const adapter = createDemoAdapterFactory({
+    ...(opts.storeNow ? { now: opts.storeNow } : {}),
     initial: samePort ? parseDemoSnapshot(savedEntries) : [],
     onChange: () => {
       if (!store || saveTimer) return;
@@ -165,16 +172,6 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
-  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
-  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
-  const adapterFactory = Object.assign(
-    (model: string) => {
-      const base = adapter(model);
-      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
-      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
-    },
-    { snapshot: () => adapter.snapshot() },
-  );
   const dpopOn = opts.dpop !== false;
   const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
   const dpopVerifier = new DemoDpopVerifier({ requireNonce });
@@ -193,7 +190,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
 
   const configuration: Configuration = {
-    adapter: adapterFactory,
+    adapter,
     clients: [
       {
         client_id: clientId,
