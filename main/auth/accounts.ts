@@ -57,6 +57,8 @@ export interface Account {
   consentNeeded: Set<string>;
   /** The DPoP key (RFC 9449) the account's tokens are bound to, when the provider issued DPoP tokens. Never leaves the main process. */
   dpopKey?: DpopKey;
+  /** No refresh token and a short-lived access token: the sign-in ends then (epoch ms; sign-in-lifetime.ts). */
+  signInEndsAt?: number;
 }
 
 /** The accounts of one core and which one is active. */
@@ -113,6 +115,7 @@ export class AccountBook {
       ...(a.session.offline ? { offline: true } : {}),
       needsAttention: a.consentNeeded.size > 0,
       ...(a.consentNeeded.size > 0 ? { consentNeeded: [...a.consentNeeded] } : {}),
+      ...(a.signInEndsAt !== undefined ? { signInEndsAt: a.signInEndsAt } : {}),
     }));
   }
 }

@@ -30,7 +30,8 @@ import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
-import { codeForOAuthError, toAuthError } from './protocol-errors';
+import { authorizationResponseError, toAuthError } from './protocol-errors';
+import { logShortSignIn, optionalEnd, signInEndsAt } from './sign-in-lifetime';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-client';
 import { protocolFeatures } from './protocol-features';
 import { classifyRefreshFailure } from './refresh-outcome';
@@ -448,6 +449,7 @@ class DesktopAuthCore implements AuthCore {
         stateEchoed: provider.callback?.stateEchoed !== false,
         dpopKey,
         pushed: features.par,
+        scopes,
       });
       this.#log('info', 'sign_in.started', {
         providerId: provider.id,
@@ -708,7 +710,7 @@ class DesktopAuthCore implements AuthCore {
       // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
       throw new AuthError('sign_in_timeout', 'The sign-in page expired before it was used. Please start the sign-in again.');
     }
-    if (error !== null) throw new AuthError(codeForOAuthError(error));
+    if (error !== null) throw authorizationResponseError(params, pending.scopes ?? []);
     if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
     // The exact redirect_uri of the authorization request, with the response's parameters.
@@ -768,6 +770,13 @@ class DesktopAuthCore implements AuthCore {
       const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
       if (existing) this.#endLocally(existing, { emit: false, clearVault: false });
       const account = this.#newAccount(provider, user, tokens, granted, dpopKey);
+      logShortSignIn({
+        account,
+        askedScopes: pending.scopes ?? provider.scopes,
+        authorizeParams: provider.authorizeParams,
+        now: this.#clock(),
+        logger: this.#log,
+      });
       this.#accounts.setActive(account.id);
       this.#endReason = undefined;
       this.#revocation = undefined;
@@ -967,6 +976,7 @@ class DesktopAuthCore implements AuthCore {
       consentNeeded: new Set(),
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(dpopKey ? { dpopKey } : {}),
+      ...optionalEnd(signInEndsAt(tokens, this.#clock())),
     };
     this.#accounts.put(account);
     return account;

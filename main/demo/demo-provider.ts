@@ -67,6 +67,18 @@ export interface DemoProviderOptions {
    */
   storeNow?: () => number;
   /**
+   * Tests: the scopes the desktop client may ask for (oidc-provider's client
+   * `scope`); another scope the provider knows is refused with `invalid_scope`.
+   */
+  clientScope?: string;
+  /**
+   * Tests: `offline_access` plays a provider that issues a refresh token only
+   * for a granted `offline_access`, which it drops without `prompt=consent`
+   * (OIDC Core §11; oidc-provider's own rule, LemonLDAP::NG). By default the
+   * demo gives every sign-in one.
+   */
+  refreshTokens?: 'always' | 'offline_access';
+  /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
    * provider's behaviour.
@@ -200,6 +212,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         post_logout_redirect_uris: opts.redirectUris,
+        ...(opts.clientScope !== undefined ? { scope: opts.clientScope } : {}),
       },
       {
         client_id: API_CLIENT_ID,
@@ -258,7 +271,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
     // rotates them on every use, and does not tie them to the browser session.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (opts.refreshTokens !== 'offline_access' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => true,
     expiresWithSession: () => false,
     ttl: {
