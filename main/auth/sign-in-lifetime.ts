@@ -61,19 +61,13 @@ export function optionalEnd(endsAt: number | undefined): { signInEndsAt?: number
  * (`signInEndsAt`): logs why, and the fix (no token in the fields).
  */
 export function logShortSignIn(opts: {
-  account: { providerId: string; signInEndsAt?: number };
+  account: { providerId: string; signInEndsAt?: number | undefined };
   askedScopes: readonly string[];
   authorizeParams: Readonly<Record<string, string>> | undefined;
-  now: number;
   logger: Logger;
 }): void {
   const endsAt = opts.account.signInEndsAt;
   if (endsAt === undefined) return;
   const { cause, fix } = noRefreshTokenCause(opts.askedScopes, opts.authorizeParams);
-  opts.logger('warn', 'sign_in.no_refresh_token', {
-    providerId: opts.account.providerId,
-    endsInSeconds: Math.max(0, Math.round((endsAt - opts.now) / 1000)),
-    likelyCause: cause,
-    fix,
-  });
+  opts.logger('warn', 'sign_in.no_refresh_token', { providerId: opts.account.providerId, endsAt: new Date(endsAt).toISOString(), likelyCause: cause, fix });
 }
