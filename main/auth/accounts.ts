@@ -40,18 +40,21 @@ export class Account {
   idToken: string | undefined;
   /** The DPoP key (RFC 9449) the account's tokens are bound to, when the provider issued DPoP tokens. Never leaves the main process. */
   dpopKey: DpopKey | undefined;
+  /** No refresh token and a short-lived access token: the sign-in ends then (epoch ms; sign-in-lifetime.ts). */
+  readonly signInEndsAt: number | undefined;
 
   constructor(
     readonly providerId: string,
     readonly user: UserInfo,
     /** The account's one refresh token, shared by its sign-in token and every API token. */
     readonly grant: RefreshTokenHolder,
-    init: { granted: Iterable<string>; idToken?: string; dpopKey?: DpopKey },
+    init: { granted: Iterable<string>; idToken?: string; dpopKey?: DpopKey; signInEndsAt?: number },
   ) {
     this.id = accountIdFor(providerId, user.sub);
     this.granted = new Set(init.granted);
     this.idToken = init.idToken;
     this.dpopKey = init.dpopKey;
+    this.signInEndsAt = init.signInEndsAt;
   }
 
   /** Marks an API as waiting for consent; true when that is news. */
@@ -189,6 +192,7 @@ export class AccountRegistry {
       ...(isOffline(a.id) ? { offline: true } : {}),
       needsAttention: a.consentNeeded.size > 0,
       ...(a.consentNeeded.size > 0 ? { consentNeeded: [...a.consentNeeded] } : {}),
+      ...(a.signInEndsAt !== undefined ? { signInEndsAt: a.signInEndsAt } : {}),
     }));
   }
 

@@ -12,7 +12,7 @@ import type { ProviderConfig } from './config';
 import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 import { NO_PKCE, type PendingSignIn } from './pending-sign-ins';
-import { codeForOAuthError } from './protocol-errors';
+import { authorizationResponseError } from './protocol-errors';
 import { tokenSetFrom, type TokenSet } from './token-set';
 import type { Clock, FetchLike, Logger, UserInfo } from './types';
 import { resolveUserInfo } from './userinfo';
@@ -59,7 +59,7 @@ export async function completeAuthorization(
   const error = params.get('error');
   // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
   if (error === 'invalid_request_uri' && pending.pushed) throw new AuthError('sign_in_timeout', PUSHED_REQUEST_EXPIRED);
-  if (error !== null) throw new AuthError(codeForOAuthError(error));
+  if (error !== null) throw authorizationResponseError(params, pending.scopes ?? []);
   if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
   // The exact redirect_uri of the authorization request, with the response's parameters.

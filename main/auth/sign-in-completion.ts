@@ -17,6 +17,7 @@ import type { Purpose } from './sign-in-flow';
 import type { SignOutFlow } from './sign-out-flow';
 import type { TokenCache } from './token-cache';
 import type { TokenSet } from './token-set';
+import { logShortSignIn } from './sign-in-lifetime';
 import type { Logger, UserInfo } from './types';
 
 export interface CompletionApplyDeps {
@@ -52,6 +53,7 @@ function signedIn(provider: ProviderConfig, got: Authorized, deps: CompletionApp
   const existing = registry.get(accountIdFor(provider.id, got.user.sub));
   if (existing) deps.signOuts.endLocally(existing, { clearVault: false });
   const account = deps.open(provider, got.user, got.tokens, { granted: got.granted, dpopKey: got.dpopKey });
+  logShortSignIn({ account, askedScopes: provider.scopes, authorizeParams: provider.authorizeParams, logger: deps.logger });
   registry.activate(account.id);
   facts.endReason = undefined;
   facts.revocation = undefined;

@@ -117,6 +117,7 @@ export class SignInFlow {
         stateEchoed: provider.callback?.stateEchoed !== false,
         dpopKey,
         pushed: features.par,
+        scopes: ask.scopes,
       });
       deps.logger('info', 'sign_in.started', {
         providerId: provider.id,

@@ -78,6 +78,12 @@ export interface AccountSummary {
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
   consentNeeded?: string[];
+  /**
+   * Present when the provider gave no refresh token and the access token is
+   * short-lived: the sign-in ends then (epoch ms), restart or not, and the
+   * person signs in again. The window says so; the log names the likely cause.
+   */
+  signInEndsAt?: number;
 }
 
 /**

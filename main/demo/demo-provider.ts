@@ -56,10 +56,28 @@ export interface DemoProviderOptions {
   dpop?: { requireNonce?: boolean; signingAlgs?: ('ES256' | 'Ed25519' | 'EdDSA')[] } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
-   * other authorization request; `ttlSeconds` shortens the request_uri's life
-   * (tests of an expired one); `false` turns PAR off.
+   * other authorization request; `false` turns PAR off. (A test expires a
+   * request_uri with `storeNow`.)
    */
-  par?: { required?: boolean; ttlSeconds?: number } | false;
+  par?: { required?: boolean } | false;
+  /**
+   * Tests: the clock of the provider's store, by which its entries (a pushed
+   * request, a code, a session) expire. Moving it on expires a pushed request
+   * however slow the machine is, where a short lifetime would race it.
+   */
+  storeNow?: () => number;
+  /**
+   * Tests: the scopes the desktop client may ask for (oidc-provider's client
+   * `scope`); another scope the provider knows is refused with `invalid_scope`.
+   */
+  clientScope?: string;
+  /**
+   * Tests: `offline_access` plays a provider that issues a refresh token only
+   * for a granted `offline_access`, which it drops without `prompt=consent`
+   * (OIDC Core §11; oidc-provider's own rule, LemonLDAP::NG). By default the
+   * demo gives every sign-in one.
+   */
+  refreshTokens?: 'always' | 'offline_access';
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -156,6 +174,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     }
   };
   const adapter = createDemoAdapterFactory({
+    ...(opts.storeNow ? { now: opts.storeNow } : {}),
     initial: samePort ? parseDemoSnapshot(savedEntries) : [],
     onChange: () => {
       if (!store || saveTimer) return;
@@ -165,16 +184,6 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
-  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
-  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
-  const adapterFactory = Object.assign(
-    (model: string) => {
-      const base = adapter(model);
-      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
-      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
-    },
-    { snapshot: () => adapter.snapshot() },
-  );
   const dpopOn = opts.dpop !== false;
   const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
   const dpopVerifier = new DemoDpopVerifier({ requireNonce });
@@ -193,7 +202,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
 
   const configuration: Configuration = {
-    adapter: adapterFactory,
+    adapter,
     clients: [
       {
         client_id: clientId,
@@ -203,6 +212,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         post_logout_redirect_uris: opts.redirectUris,
+        ...(opts.clientScope !== undefined ? { scope: opts.clientScope } : {}),
       },
       {
         client_id: API_CLIENT_ID,
@@ -261,7 +271,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
     // rotates them on every use, and does not tie them to the browser session.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (opts.refreshTokens !== 'offline_access' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => true,
     expiresWithSession: () => false,
     ttl: {
