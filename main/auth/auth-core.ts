@@ -22,6 +22,7 @@ import {
   providerApis,
   signInResources,
 } from './api-tokens';
+import { ApiDpopSupport } from './api-dpop-support';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
@@ -156,6 +157,8 @@ class DesktopAuthCore implements AuthCore {
   readonly #recoveryTimers = new Map<Account, ReturnType<typeof setTimeout>>();
   /** Background retry of failed revocations. */
   readonly #revocations: RevocationRetry;
+  /** Which APIs take DPoP-bound tokens (profile or RFC 9728 metadata), asked at each sign-in. */
+  readonly #apiDpop: ApiDpopSupport;
   #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
@@ -173,6 +176,7 @@ class DesktopAuthCore implements AuthCore {
       ),
     ];
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.#apiDpop = new ApiDpopSupport({ fetch: this.#fetch, clock: this.#clock, logger: this.#log });
     this.#revocations = new RevocationRetry({
       store: opts.vault,
       provider: (id) => this.#providers.get(id),
@@ -382,9 +386,10 @@ class DesktopAuthCore implements AuthCore {
     let entry: PendingSignIn<Completed> | undefined;
     let loopback: LoopbackRedirect | undefined;
     try {
-      const config = await this.#config(provider);
+      // What each API takes decides DPoP with the provider's metadata (protocol-features.ts); fetched alongside discovery.
+      const [config, apiDpop] = await Promise.all([this.#config(provider), this.#apiDpop.forProvider(provider)]);
       const metadata = config.serverMetadata();
-      const features = protocolFeatures(provider, metadata);
+      const features = protocolFeatures(provider, metadata, apiDpop);
       // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
       if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
       // A new key on every fresh sign-in: nothing bound to an earlier session carries over. Consent keeps

@@ -19,7 +19,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { handleDemoApi } from './demo-api';
+import { handleDemoApi, handleDemoResourceMetadata, isDemoResourceMetadataPath, type DemoApiOptions } from './demo-api';
 import { DemoDpopVerifier } from './dpop-verifier';
 import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
@@ -60,6 +60,12 @@ export interface DemoProviderOptions {
    * (tests of an expired one); `false` turns PAR off.
    */
   par?: { required?: boolean; ttlSeconds?: number } | false;
+  /**
+   * What the demo API takes (`demo-api.ts`): `accepts` DPoP and says so in its
+   * RFC 9728 metadata (default), `requires` it, or `bearer-only` (an RFC 6750
+   * API that publishes no metadata).
+   */
+  apiDpop?: 'accepts' | 'requires' | 'bearer-only';
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -301,20 +307,26 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const oidc = provider.callback();
   const introspectionUrl = `${issuer}/token/introspection`;
 
+  const apiOptions: DemoApiOptions = {
+    introspectionUrl,
+    clientId: API_CLIENT_ID,
+    clientSecret: apiSecret,
+    audienceClientId: clientId,
+    apis: Object.values(apis),
+    origin: issuer,
+    dpop: dpopVerifier,
+    ...(opts.apiDpop ? { dpopStance: opts.apiDpop } : {}),
+    ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api' || path.startsWith('/api/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, {
-        introspectionUrl,
-        clientId: API_CLIENT_ID,
-        clientSecret: apiSecret,
-        audienceClientId: clientId,
-        apis: Object.values(apis),
-        origin: issuer,
-        dpop: dpopVerifier,
-        ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
-      });
+      void handleDemoApi(req, res, apiOptions);
+      return;
+    }
+    if (isDemoResourceMetadataPath(path)) {
+      handleDemoResourceMetadata(req, res, { ...apiOptions, issuer });
       return;
     }
     if (path.startsWith('/interaction/')) {
