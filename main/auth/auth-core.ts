@@ -22,10 +22,12 @@ import {
   providerApis,
   signInResources,
 } from './api-tokens';
+import { ApiConnections, isUnknownClient } from './api-connections';
 import { ApiDpopSupport } from './api-dpop-support';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { DiscoveryStore } from './discovery-store';
 import { DpopKey } from './dpop';
 import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
@@ -42,6 +44,7 @@ import { resolveUserInfo, UNKNOWN_SUBJECT } from './userinfo';
 import type { StoredAccount, StoredSession } from './vault';
 import type {
   AccountSummary,
+  ApiConnectionPlan,
   ApiRequest,
   ApiResponse,
   AuthCore,
@@ -99,6 +102,13 @@ export interface AuthCoreOptions {
   revocationRetryWindowMs?: number;
   /** How many times a failed revocation is retried at most. Default 50. */
   revocationMaxAttempts?: number;
+  /**
+   * Where client registrations and APIs connected by URL are kept (encrypted
+   * with the vault's cipher). Without it they last for this run only.
+   */
+  discovery?: DiscoveryStore;
+  /** The app's name, sent as `client_name` when it registers itself (RFC 7591). */
+  appName?: string;
 }
 
 /** Authorization parameters the core owns; a profile may not override them. */
@@ -159,6 +169,8 @@ class DesktopAuthCore implements AuthCore {
   readonly #revocations: RevocationRetry;
   /** Which APIs take DPoP-bound tokens (profile or RFC 9728 metadata), asked at each sign-in. */
   readonly #apiDpop: ApiDpopSupport;
+  /** APIs connected by URL (RFC 9728 + RFC 7591): their profiles join `#providers`. */
+  readonly #connections: ApiConnections;
   #disposed = false;
 
   constructor(opts: AuthCoreOptions) {
@@ -177,6 +189,17 @@ class DesktopAuthCore implements AuthCore {
     ];
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.#apiDpop = new ApiDpopSupport({ fetch: this.#fetch, clock: this.#clock, logger: this.#log });
+    this.#connections = new ApiConnections({
+      config: opts.config,
+      store: opts.discovery ?? DiscoveryStore.inMemory(),
+      fetch: this.#fetch,
+      clock: this.#clock,
+      logger: this.#log,
+      appName: opts.appName ?? 'Desktop app',
+      ...(opts.providerTimeoutSeconds !== undefined ? { timeoutSeconds: opts.providerTimeoutSeconds } : {}),
+    });
+    // Before restore: accounts of a connected API come back like any other. A configured id always wins.
+    for (const p of this.#connections.providers()) if (!this.#providers.has(p.id)) this.#providers.set(p.id, p);
     this.#revocations = new RevocationRetry({
       store: opts.vault,
       provider: (id) => this.#providers.get(id),
@@ -314,9 +337,40 @@ class DesktopAuthCore implements AuthCore {
     return this.getSession();
   }
 
+  planApiConnection(apiUrl: string): Promise<ApiConnectionPlan> {
+    return this.#connections.plan(apiUrl);
+  }
+
+  async connectApi(planId: string): Promise<SessionState> {
+    const provider = await this.#connections.confirm(planId);
+    this.#useDiscovered(provider);
+    return this.signIn(provider.id);
+  }
+
+  /** A connected API's profile (new, or with a new client id): replaces the old one and its cached discovery. */
+  #useDiscovered(provider: ProviderConfig): void {
+    if (this.#opts.config.providers.some((p) => p.id === provider.id)) throw new AuthError('invalid_config', 'A configured profile uses that id.');
+    this.#providers.set(provider.id, provider);
+    this.#discovered.delete(provider.id);
+  }
+
   async signIn(providerId?: string, options: SignInOptions = {}): Promise<SessionState> {
     const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#providers.get(providerId);
     if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
+    if (!this.#connections.isDiscovered(provider.id)) return this.#signIn(provider, options);
+    try {
+      return await this.#signIn(provider, options);
+    } catch (err) {
+      // The server forgot the app's registration: registered once more and tried once more, never in a loop.
+      if (!isUnknownClient(err)) throw err;
+      const again = await this.#connections.reRegister(provider.id);
+      if (!again) throw err;
+      this.#useDiscovered(again);
+      return this.#signIn(again, options);
+    }
+  }
+
+  #signIn(provider: ProviderConfig, options: SignInOptions): Promise<SessionState> {
     const resources = signInResources(provider);
     return this.#authorize(
       provider,
@@ -501,7 +555,7 @@ class DesktopAuthCore implements AuthCore {
    */
   #acceptCallback(url: string, listenerState?: string): boolean {
     const redirectUris = [
-      ...this.#opts.config.providers.filter((p) => p.redirect !== 'loopback').map((p) => redirectUriFor(this.#opts.config, p)),
+      ...[...this.#providers.values()].filter((p) => p.redirect !== 'loopback').map((p) => redirectUriFor(this.#opts.config, p)),
       ...this.#pending.redirectUris(),
     ];
     const stateless = this.#pending

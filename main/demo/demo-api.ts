@@ -164,7 +164,12 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
     json(res, 503, { error: 'temporarily_unavailable' });
     return;
   }
-  if (!info.active || info.client_id !== opts.audienceClientId) {
+  // A token whose audience is one of the resource APIs is for that API whichever client holds it (RFC 8707:
+  // the audience is what a resource server checks), so an app that registered itself (RFC 7591) is served
+  // there too; the sign-in endpoints take only the demo client's tokens.
+  const audience = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
+  const forResource = (opts.apis ?? []).some((a) => audience.includes(a.resource) && (path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`) === true));
+  if (!info.active || (info.client_id !== opts.audienceClientId && !forResource)) {
     unauthorized(res, 'token is not active');
     return;
   }

@@ -66,6 +66,8 @@ export interface DemoProviderOptions {
    * API that publishes no metadata).
    */
   apiDpop?: 'accepts' | 'requires' | 'bearer-only';
+  /** Dynamic client registration (RFC 7591, open). On by default; `false` turns it off. */
+  registration?: boolean;
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -243,6 +245,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         allowedPolicy: (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      // RFC 7591, open (no initial access token): an app given only an API URL registers itself ("Connect to an API by URL").
+      registration: { enabled: opts.registration !== false },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {
         enabled: true,
