@@ -172,6 +172,8 @@ describe('successful calls go through to the core', () => {
     ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
     ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
     ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
+    ['planApiConnection', { apiUrl: 'https://api.example/v1' }, PLAN, ['planApiConnection', 'https://api.example/v1']],
+    ['connectApi', { planId: PLAN.id }, SIGNED_IN, ['connectApi', PLAN.id]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },
