@@ -43,8 +43,17 @@ export interface DemoApiOptions {
 }
 
 /** The resource identifiers the demo API serves (RFC 9728 §1.2): `/api` and each `/api/<id>`. */
+/** The resource API a path is under: each lives at its resource URL's path (`/api/contacts`, `/tools`). */
+function resourceApiAt(path: string | undefined, opts: DemoApiOptions): NonNullable<DemoApiOptions['apis']>[number] | undefined {
+  if (path === undefined) return undefined;
+  return (opts.apis ?? []).find((a) => {
+    const mount = new URL(a.resource).pathname;
+    return path === mount || path.startsWith(`${mount}/`);
+  });
+}
+
 function demoResourceFor(path: string, opts: DemoApiOptions): { resource: string; scopes: string[]; name: string } | null {
-  const api = (opts.apis ?? []).find((a) => path === `/api/${a.id}` || path.startsWith(`/api/${a.id}/`));
+  const api = resourceApiAt(path, opts);
   if (api) return { resource: api.resource, scopes: api.scopes, name: `Demo ${api.id} API` };
   return path === '/api' || path.startsWith('/api/') ? { resource: `${opts.origin}/api`, scopes: ['openid', 'profile', 'email'], name: 'Demo API' } : null;
 }
@@ -168,7 +177,7 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
   // the audience is what a resource server checks), so an app that registered itself (RFC 7591) is served
   // there too; the sign-in endpoints take only the demo client's tokens.
   const audience = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
-  const forResource = (opts.apis ?? []).some((a) => audience.includes(a.resource) && (path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`) === true));
+  const forResource = audience.includes(resourceApiAt(path, opts)?.resource ?? '');
   if (!info.active || (info.client_id !== opts.audienceClientId && !forResource)) {
     unauthorized(res, 'token is not active');
     return;
@@ -203,7 +212,7 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
   if (nonce) res.setHeader('dpop-nonce', nonce);
   const scopes = (info.scope ?? '').split(' ');
   const audiences = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
-  const resourceApi = (opts.apis ?? []).find((a) => path === `/api/${a.id}` || path?.startsWith(`/api/${a.id}/`));
+  const resourceApi = resourceApiAt(path, opts);
   const boundTo = (opts.apis ?? []).find((a) => audiences.includes(a.resource));
   if (resourceApi) {
     // A token for another API (or the sign-in token) is refused: audience first, then scope (RFC 6750 §3.1).
@@ -224,7 +233,7 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
       return;
     }
     const person = demoPerson(info.sub);
-    if (req.method === 'GET' && path === `/api/${resourceApi.id}/me`) {
+    if (req.method === 'GET' && path === `${new URL(resourceApi.resource).pathname}/me`) {
       json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
       return;
     }

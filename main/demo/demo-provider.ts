@@ -87,7 +87,7 @@ export interface DemoCounters {
 
 /** One demo API with its own audience and scope (a resource server in oidc-provider's terms). */
 export interface DemoApi {
-  id: 'contacts' | 'calendar';
+  id: 'contacts' | 'calendar' | 'tools';
   displayName: string;
   baseUrl: string;
   /** The RFC 8707 resource indicator, which is also the token's audience. */
@@ -104,6 +104,11 @@ export interface DemoProvider {
   colleague: { username: string; password: string };
   /** Two APIs with different audiences: contacts (granted at sign-in) and calendar (needs consent first). */
   apis: { contacts: DemoApi; calendar: DemoApi };
+  /**
+   * A third API in no demo profile (`/tools`, outside the profile's `/api`): what "Connect to an API by URL"
+   * reaches from its URL alone (RFC 9728 metadata, RFC 7591 registration).
+   */
+  discoverableApi: DemoApi;
   counters: DemoCounters;
   /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
   rotateDpopNonce(): void;
@@ -190,14 +195,16 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
-  const demoApi = (id: DemoApi['id'], displayName: string, scope: string): DemoApi => ({
+  const demoApi = (id: DemoApi['id'], displayName: string, scope: string, path = `/api/${id}`): DemoApi => ({
     id,
     displayName,
-    baseUrl: `${issuer}/api/${id}`,
-    resource: `${issuer}/api/${id}`,
+    baseUrl: `${issuer}${path}`,
+    resource: `${issuer}${path}`,
     scopes: [scope],
   });
   const apis = { contacts: demoApi('contacts', 'Contacts', 'contacts:read'), calendar: demoApi('calendar', 'Calendar', 'calendar:read') };
+  const discoverableApi = demoApi('tools', 'Tools', 'tools:read', '/tools');
+  const resourceApis = [...Object.values(apis), discoverableApi];
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
 
   const configuration: Configuration = {
@@ -253,7 +260,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx, resource) => {
-          const api = Object.values(apis).find((a) => a.resource === resource);
+          const api = resourceApis.find((a) => a.resource === resource);
           if (!api) throw new oidcErrors.InvalidTarget();
           return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
         },
@@ -316,7 +323,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     clientId: API_CLIENT_ID,
     clientSecret: apiSecret,
     audienceClientId: clientId,
-    apis: Object.values(apis),
+    apis: resourceApis,
     origin: issuer,
     dpop: dpopVerifier,
     ...(opts.apiDpop ? { dpopStance: opts.apiDpop } : {}),
@@ -324,7 +331,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/api' || path.startsWith('/api/')) {
+    if (path === '/api' || path.startsWith('/api/') || path === '/tools' || path.startsWith('/tools/')) {
       counters.apiCalls += 1;
       void handleDemoApi(req, res, apiOptions);
       return;
@@ -355,6 +362,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
     colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
     apis,
+    discoverableApi,
     counters,
     rotateDpopNonce: () => {
       dpopVerifier.rotateNonce();
