@@ -12,6 +12,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc9728 §3 (metadata), §3.3 (validation), §5 (WWW-Authenticate)
  */
+import { parseChallenges } from '../api/dpop-challenge';
 import { boundedFetch } from './bounded-fetch';
 import { isHttpsOrLoopbackUrl } from './config';
 import { AuthError } from './errors';
@@ -71,10 +72,13 @@ export function metadataUrlFor(resource: URL): URL {
  * challenge (Bearer or DPoP), or null when the answer has none.
  */
 export function resourceMetadataChallenge(wwwAuthenticate: string | null): string | null {
-  if (!wwwAuthenticate || !/^\s*(Bearer|DPoP)\b/i.test(wwwAuthenticate)) return null;
-  // A URL never needs a quoted-pair (RFC 9110 §5.6.4), so a value with one is not taken.
-  const m = /(?:^|[\s,])resource_metadata\s*=\s*(?:"([^"\\]{1,2048})"|([\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]{1,2048}))/i.exec(wwwAuthenticate);
-  return m ? (m[1] ?? m[2] ?? null) : null;
+  // The one WWW-Authenticate reader (bounded, never throws): a URL is a quoted-string there, never a bare token.
+  for (const c of parseChallenges(wwwAuthenticate)) {
+    const value = c.params.resource_metadata;
+    // The parser stops at a malformed part, which can leave a fragment of a bare URL ("https"): only an absolute URL counts.
+    if ((c.scheme === 'bearer' || c.scheme === 'dpop') && value !== undefined && value.length <= 2048 && /^https?:\/\/./i.test(value)) return value;
+  }
+  return null;
 }
 
 function problem(resource: string, what: string): AuthError {

@@ -136,7 +136,9 @@ describe('fetchResourceMetadata (RFC 9728)', () => {
   it.each([
     ['Bearer resource_metadata="https://api.example/.well-known/oauth-protected-resource/v1"', 'https://api.example/.well-known/oauth-protected-resource/v1'],
     ['Bearer realm="x", error="invalid_token", resource_metadata="https://a.example/m"', 'https://a.example/m'],
-    ['DPoP algs="ES256", resource_metadata=https://a.example/m', 'https://a.example/m'],
+    ['Bearer realm="x", DPoP algs="ES256", resource_metadata="https://a.example/m"', 'https://a.example/m'],
+    // An unquoted URL is not a token (RFC 9110 §11.2): malformed, not read.
+    ['Bearer resource_metadata=https://a.example/m', null],
     ['Bearer realm="x"', null],
     ['Basic realm="resource_metadata=https://a.example/m"', null],
     [null, null],
