@@ -19,7 +19,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isWithinAnyBase } from '../api/resolve-url';
-import { providerApis } from './api-tokens';
+import { providerApis } from './apis';
 import { boundedFetch } from './bounded-fetch';
 import { registerNativeClient } from './client-registration';
 import { parseAppConfig, type AppConfig, type ProviderConfig } from './config';

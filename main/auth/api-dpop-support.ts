@@ -12,7 +12,7 @@
  * cached. An API that publishes nothing is taken to know Bearer only: that is
  * what almost every API in the world is.
  */
-import { providerApis } from './api-tokens';
+import { providerApis } from './apis';
 import type { ProviderConfig } from './config';
 import { toErrorPayload } from './errors';
 import { fetchResourceMetadata, type ResourceMetadata } from './resource-metadata';
