@@ -5,6 +5,7 @@
  * the API can inject markup.
  */
 import type { AccountSummary, ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
+import { mountConnectApi } from './connect-api';
 import { errorHeading } from './error-text';
 
 function el<T extends HTMLElement>(selector: string, type: new () => T): T {
@@ -419,6 +420,14 @@ async function start(): Promise<void> {
   ui.grantConsent.addEventListener('click', () => void onGrantConsent());
   window.auth.onSessionChanged((state) => {
     setSession(state);
+  });
+  mountConnectApi(el('#connect-api', HTMLElement), {
+    bridge: window.auth,
+    showError,
+    setSession: (state) => {
+      setSession(state);
+      render();
+    },
   });
 
   const providers = await call(() => window.auth.listProviders());

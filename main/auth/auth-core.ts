@@ -21,13 +21,14 @@ import type { ProviderConfig } from './config';
 import { consentAsk } from './consent';
 import type { AuthCoreOptions } from './core-options';
 import { coreParts, type CoreParts } from './core-parts';
+import { isUnknownClient } from './api-connections';
 import { AuthError, toErrorPayload } from './errors';
 import type { PendingSignIn } from './pending-sign-ins';
 import { restoreAccounts } from './restore';
 import { sessionState } from './session-view';
 import { applyAuthorized } from './sign-in-completion';
 import type { Purpose } from './sign-in-flow';
-import type { AccountSummary, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
+import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
 
 export type { AccountVault, AuthCoreOptions } from './core-options';
 
@@ -104,9 +105,40 @@ class DesktopAuthCore implements AuthCore {
     return this.getSession();
   }
 
+  planApiConnection(apiUrl: string): Promise<ApiConnectionPlan> {
+    return this.#p.connections.plan(apiUrl);
+  }
+
+  async connectApi(planId: string): Promise<SessionState> {
+    const provider = await this.#p.connections.confirm(planId);
+    this.#useConnected(provider);
+    return this.signIn(provider.id);
+  }
+
   async signIn(providerId?: string, options: SignInOptions = {}): Promise<SessionState> {
     const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#p.providers.get(providerId);
     if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
+    if (!this.#p.connections.isDiscovered(provider.id)) return this.#signIn(provider, options);
+    try {
+      return await this.#signIn(provider, options);
+    } catch (err) {
+      // The server forgot the app's registration: registered once more and tried once more, never in a loop.
+      if (!isUnknownClient(err)) throw err;
+      const again = await this.#p.connections.reRegister(provider.id);
+      if (!again) throw err;
+      this.#useConnected(again);
+      return this.#signIn(again, options);
+    }
+  }
+
+  /** A connected API's profile (new, or with a new client id) replaces the old one and its cached discovery. */
+  #useConnected(provider: ProviderConfig): void {
+    if (this.#opts.config.providers.some((p) => p.id === provider.id)) throw new AuthError('invalid_config', 'A configured profile uses that id.');
+    this.#p.providers.set(provider.id, provider);
+    this.#p.configs.forget(provider.id);
+  }
+
+  #signIn(provider: ProviderConfig, options: SignInOptions): Promise<SessionState> {
     const params = {
       ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
       ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),

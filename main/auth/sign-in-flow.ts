@@ -15,6 +15,7 @@ import { authorizationParams, authorizationUrl } from './authorization-request';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { DpopKey } from './dpop';
+import type { ApiDpopStance } from './api-dpop-support';
 import { AuthError } from './errors';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
@@ -45,6 +46,8 @@ export interface SignInFlowDeps {
   facts: ViewFacts;
   emit(): void;
   disposed(): boolean;
+  /** What each API of the provider takes (DPoP or Bearer, api-dpop-support.ts): with the provider's metadata it decides DPoP. */
+  apiDpop(provider: ProviderConfig): Promise<ApiDpopStance[]>;
   /** The DPoP key of an account (consent keeps it). */
   accountKey(accountId: string): DpopKey | undefined;
   /** Completes an accepted callback: exchanges the code and applies the result. */
@@ -83,9 +86,10 @@ export class SignInFlow {
     deps.emit();
     let loopback: LoopbackRedirect | undefined;
     try {
-      const config = await deps.configs.get(provider);
+      // What each API takes decides DPoP with the provider's metadata (protocol-features.ts); fetched alongside discovery.
+      const [config, apiDpop] = await Promise.all([deps.configs.get(provider), deps.apiDpop(provider)]);
       const metadata = config.serverMetadata();
-      const features = protocolFeatures(provider, metadata);
+      const features = protocolFeatures(provider, metadata, apiDpop);
       // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.
       if (metadata.authorization_response_iss_parameter_supported) this.#issuers.set(provider.id, metadata.issuer);
       // A new key on every fresh sign-in: nothing bound to an earlier session carries over. Consent keeps

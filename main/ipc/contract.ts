@@ -119,6 +119,11 @@ function buildSchemas(): Schemas {
     addAccount: z.strictObject({ providerId }),
     requestConsent: z.strictObject({ api: apiId, accountId: z.optional(accountId) }),
     request: requestSchema,
+    // The URL itself is checked by the core (https or loopback, RFC 9728); here only its size and form.
+    planApiConnection: z.strictObject({
+      apiUrl: z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')),
+    }),
+    connectApi: z.strictObject({ planId: z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'must be a plan id')) }),
   };
 }
 
@@ -137,6 +142,8 @@ const CHANNELS = {
   addAccount: true,
   requestConsent: true,
   request: true,
+  planApiConnection: true,
+  connectApi: true,
 } as const satisfies Record<InvokeChannel, true>;
 
 /** Every channel name that has a validator (and so may be registered). */
