@@ -11,6 +11,7 @@
 import type { ApiTokens, RefreshTokenHolder } from './api-tokens';
 import { PROVIDER_ID_RE } from './config';
 import type { DpopKey } from './dpop';
+import type { StepUpRequirement } from './step-up';
 import type { TokenSession } from './token-session';
 import type { AccountSummary, UserInfo } from './types';
 
@@ -55,6 +56,8 @@ export interface Account {
   challengedScopes: Map<string, string[]>;
   /** APIs whose call ended in `consent_required`, until consent is given. */
   consentNeeded: Set<string>;
+  /** What each API's step-up challenge (RFC 9470) asked for, by API key, newest last; until a stronger sign-in meets it. */
+  stepUpNeeded: Map<string, StepUpRequirement>;
   /** The DPoP key (RFC 9449) the account's tokens are bound to, when the provider issued DPoP tokens. Never leaves the main process. */
   dpopKey?: DpopKey;
 }
@@ -111,8 +114,9 @@ export class AccountBook {
       active: a.id === this.#activeId,
       // Offline is shown per account; it needs no action (the core retries by itself).
       ...(a.session.offline ? { offline: true } : {}),
-      needsAttention: a.consentNeeded.size > 0,
+      needsAttention: a.consentNeeded.size > 0 || a.stepUpNeeded.size > 0,
       ...(a.consentNeeded.size > 0 ? { consentNeeded: [...a.consentNeeded] } : {}),
+      ...(a.stepUpNeeded.size > 0 ? { stepUpNeeded: [...a.stepUpNeeded.keys()] } : {}),
     }));
   }
 }

@@ -85,16 +85,6 @@ export function missingScopes(entry: ApiEntry, grantedScope: string | undefined)
   return entry.scopes.filter((s) => !granted.has(s));
 }
 
-/**
- * RFC 6750 §3.1: a resource server's `Bearer error="insufficient_scope"`
- * challenge, with the scopes it names (`scope="…"`, possibly none).
- */
-export function insufficientScope(wwwAuthenticate: string | undefined): string[] | null {
-  if (!wwwAuthenticate || !/^\s*Bearer\b/i.test(wwwAuthenticate) || !/\berror="insufficient_scope"/i.test(wwwAuthenticate)) return null;
-  const scope = /\bscope="([\x21\x23-\x5B\x5D-\x7E ]{0,1000})"/i.exec(wwwAuthenticate)?.[1] ?? '';
-  return scope.split(' ').filter(Boolean).slice(0, 50);
-}
-
 export interface RefreshTokenHolderDeps {
   /** One refresh grant with optional extra parameters (scope, resource, audience). */
   grant(refreshToken: string, params: Record<string, string> | undefined): Promise<TokenSet & { scope?: string }>;

@@ -8,6 +8,7 @@
  */
 import * as client from 'openid-client';
 import { apiRequest } from '../api/api-client';
+import { insufficientScope } from '../api/bearer-challenge';
 import { AccountBook, accountIdFor, type Account } from './accounts';
 import {
   ApiTokens,
@@ -17,7 +18,6 @@ import {
   apiGrantParams,
   consentRequired,
   findApi,
-  insufficientScope,
   missingScopes,
   providerApis,
   signInResources,
@@ -35,6 +35,17 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS, resolveProvider } from './provider-cli
 import { protocolFeatures } from './protocol-features';
 import { classifyRefreshFailure } from './refresh-outcome';
 import { RevocationRetry, type RevocationStore } from './revocation-retry';
+import {
+  authContextOf,
+  heldAuthContext,
+  stepUpAlreadyMet,
+  stepUpChallenge,
+  stepUpFailed,
+  stepUpParams,
+  stepUpRequired,
+  unmetRequirement,
+  type StepUpRequirement,
+} from './step-up';
 import { revokeAndEndSession, revokeTokens, type RevocationOutcome, type TokensToRevoke } from './sign-out';
 import { TokenSession, type TokenSet } from './token-session';
 import { resolveUserInfo, UNKNOWN_SUBJECT } from './userinfo';
@@ -124,7 +135,10 @@ interface AcceptedCallback {
 }
 
 /** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
-type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
+type Purpose =
+  | { kind: 'sign_in' }
+  | { kind: 'consent'; accountId: string; api: string }
+  | { kind: 'step_up'; accountId: string; api: string; requirement: StepUpRequirement };
 
 export function createAuthCore(options: AuthCoreOptions): AuthCore {
   return new DesktopAuthCore(options);
@@ -358,6 +372,32 @@ class DesktopAuthCore implements AuthCore {
     // for what its grant is missing (the new API's scopes).
     const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? []), ...(account.challengedScopes.get(entry.id) ?? [])]);
     const resources = new Set([...signInResources(provider), ...account.resources, ...(entry.resource !== undefined ? [entry.resource] : [])]);
+    const params = this.#sameAccountParams(account);
+    if (entry.audience !== undefined) params.audience = entry.audience;
+    return this.#authorize(provider, params, [...scopes], [...resources], { kind: 'consent', accountId: account.id, api: entry.id });
+  }
+
+  async requestStepUp(apiId?: string, options: { accountId?: string } = {}): Promise<SessionState> {
+    const account = this.#account(options.accountId);
+    const provider = this.#provider(account.providerId);
+    const api = apiId ?? [...account.stepUpNeeded.keys()].at(-1);
+    const requirement = api === undefined ? undefined : account.stepUpNeeded.get(api);
+    if (api === undefined || !requirement) throw new AuthError('invalid_request', 'No API has asked for a stronger sign-in for this account.');
+    if (account.user.sub === UNKNOWN_SUBJECT) {
+      throw new AuthError(
+        'invalid_request',
+        'This provider does not say who is signed in, so the app cannot confirm the same person signs in again. Sign in again instead.',
+      );
+    }
+    // The same grant as the account's (every API it uses), asked for again with the requirement (RFC 9470 §4).
+    const scopes = [...new Set([...provider.scopes, ...account.granted])];
+    const resources = [...new Set([...signInResources(provider), ...account.resources])];
+    const params = { ...this.#sameAccountParams(account), ...stepUpParams(requirement) };
+    return this.#authorize(provider, params, scopes, resources, { kind: 'step_up', accountId: account.id, api, requirement });
+  }
+
+  /** Authorization parameters asking the provider for the account's own person again. */
+  #sameAccountParams(account: Account): Record<string, string> {
     const params: Record<string, string> = {};
     const hint = account.user.email ?? account.user.sub;
     if (hint) params.login_hint = hint;
@@ -365,8 +405,7 @@ class DesktopAuthCore implements AuthCore {
     // there and asks to log in; without one, the login page is asked for so the person chooses.
     if (account.idToken) params.id_token_hint = account.idToken;
     else params.prompt = 'login';
-    if (entry.audience !== undefined) params.audience = entry.audience;
-    return this.#authorize(provider, params, [...scopes], [...resources], { kind: 'consent', accountId: account.id, api: entry.id });
+    return params;
   }
 
   /** The authorization code flow for a sign-in or a consent; resolves once the callback is handled. */
@@ -566,6 +605,8 @@ class DesktopAuthCore implements AuthCore {
       if (wanted.length > 0) account.challengedScopes.set(api.entry.id, wanted);
       throw this.#needsConsent(account, api.entry.id);
     }
+    const stepUp = stepUpChallenge(response);
+    if (stepUp) throw this.#needsStepUp(account, api.key, api.entry?.displayName ?? api.entry?.id ?? 'This API', stepUp);
     return response;
   }
 
@@ -763,32 +804,83 @@ class DesktopAuthCore implements AuthCore {
         throw err;
       }
     } else {
+      if (purpose.kind === 'step_up') {
+        try {
+          this.#checkStepUp(purpose, user, response.claims());
+        } catch (err) {
+          // Nothing is replaced. Another person's tokens are revoked like a refused consent's; the same
+          // person's are only dropped: a provider may issue them on the account's own grant (oidc-provider
+          // does, for the same browser session), and revoking them would end the sign-in that is kept.
+          if (isAuthError(err) && err.code === 'account_mismatch') this.#revokeUnused(provider, tokens, 'step_up.tokens_discarded');
+          else this.#log('info', 'step_up.tokens_dropped', { providerId: provider.id });
+          throw err;
+        }
+      }
       // The same person at the same provider again: that account's tokens are renewed
       // (its vault entry is overwritten below, so it is not cleared first).
       const existing = this.#accounts.get(accountIdFor(provider.id, user.sub));
+      // A step-up renews the account it was for without making it the active one.
+      const makeActive = purpose.kind === 'sign_in' || this.#accounts.activeId === existing?.id;
       if (existing) this.#endLocally(existing, { emit: false, clearVault: false });
       const account = this.#newAccount(provider, user, tokens, granted, dpopKey);
-      this.#accounts.setActive(account.id);
+      if (existing && purpose.kind === 'step_up') this.#carryOverAfterStepUp(existing, account);
+      if (makeActive) this.#accounts.setActive(account.id);
       this.#endReason = undefined;
       this.#revocation = undefined;
       // Saving also marks this account as the one to restore first. Without a refresh token the access
       // token itself is kept (a long-lived one, e.g. 20 years), encrypted like a refresh token.
-      if (tokens.refreshToken) this.#persist(account, { refreshToken: tokens.refreshToken }, { active: true });
+      if (tokens.refreshToken) this.#persist(account, { refreshToken: tokens.refreshToken }, { active: makeActive });
       else if (tokens.accessToken) {
         const accessToken = { token: tokens.accessToken, type: tokens.tokenType, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}) };
-        this.#persist(account, { accessToken }, { active: true });
+        this.#persist(account, { accessToken }, { active: makeActive });
       } else
         this.#vaultStep('save_failed', () => {
           this.#opts.vault.setActiveAccountId(null);
         });
     }
-    this.#log('info', purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done', {
+    this.#log('info', `${purpose.kind}.done`, {
       providerId: provider.id,
       persistent: this.#opts.vault.status().persistent,
     });
     if (this.#signingIn?.state === pending.state) this.#signingIn = null;
     this.#emit();
     return this.getSession();
+  }
+
+  /** A step-up came back: the same person, and an ID token whose `acr` / `auth_time` meet what the API asked (RFC 9470 §5). */
+  #checkStepUp(purpose: Extract<Purpose, { kind: 'step_up' }>, user: UserInfo, claims: Record<string, unknown> | undefined): void {
+    const account = this.#accounts.get(purpose.accountId);
+    if (!account) throw new AuthError('not_signed_in', 'That account was signed out while the stronger sign-in was running.');
+    if (user.sub !== account.user.sub) {
+      this.#log('warn', 'step_up.account_mismatch', { providerId: account.providerId });
+      throw new AuthError(
+        'account_mismatch',
+        'You signed in as a different person than the account this was for, so nothing was changed. Try again and sign in as that account.',
+      );
+    }
+    const unmet = unmetRequirement(
+      purpose.requirement,
+      authContextOf(claims),
+      this.#clock(),
+      this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    );
+    if (unmet !== null) {
+      this.#log('warn', 'step_up.not_met', { providerId: account.providerId });
+      throw stepUpFailed(unmet);
+    }
+  }
+
+  /** What the renewed account keeps from the one it replaces: consents given and asked for, and challenges the new sign-in does not meet. */
+  #carryOverAfterStepUp(previous: Account, next: Account): void {
+    for (const resource of previous.resources) next.resources.add(resource);
+    for (const scope of previous.granted) next.granted.add(scope);
+    for (const api of previous.consentNeeded) next.consentNeeded.add(api);
+    for (const [api, scopes] of previous.challengedScopes) next.challengedScopes.set(api, scopes);
+    const held = heldAuthContext(next.idToken);
+    const tolerance = this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    for (const [api, requirement] of previous.stepUpNeeded) {
+      if (unmetRequirement(requirement, held, this.#clock(), tolerance) !== null) next.stepUpNeeded.set(api, requirement);
+    }
   }
 
   /**
@@ -965,11 +1057,30 @@ class DesktopAuthCore implements AuthCore {
       resources: new Set(),
       challengedScopes: new Map(),
       consentNeeded: new Set(),
+      stepUpNeeded: new Map(),
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(dpopKey ? { dpopKey } : {}),
     };
     this.#accounts.put(account);
     return account;
+  }
+
+  /**
+   * An API's step-up challenge (RFC 9470): the account needs the person, who starts it
+   * (`requestStepUp`); nothing opens the browser here. A challenge the current sign-in
+   * already meets would only come back after another sign-in: that is the API's fault.
+   */
+  #needsStepUp(account: Account, apiKey: string, apiName: string, requirement: StepUpRequirement): AuthError {
+    const tolerance = this.#opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (unmetRequirement(requirement, heldAuthContext(account.idToken), this.#clock(), tolerance) === null) return stepUpAlreadyMet(apiName);
+    if (this.#accounts.get(account.id) === account) {
+      // Newest last: requestStepUp() without an API answers the latest challenge.
+      account.stepUpNeeded.delete(apiKey);
+      account.stepUpNeeded.set(apiKey, requirement);
+      this.#emit();
+    }
+    this.#log('info', 'api.step_up_required', { providerId: account.providerId, api: apiKey });
+    return stepUpRequired(apiKey.startsWith('#') ? undefined : apiKey, apiName, requirement);
   }
 
   #needsConsent(account: Account, api: string, cause?: unknown): AuthError {

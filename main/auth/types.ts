@@ -74,10 +74,15 @@ export interface AccountSummary {
   active: boolean;
   /** The account's provider could not be reached at its last refresh; the core retries by itself. */
   offline?: boolean;
-  /** Something needs the person: a permission to grant (`consentNeeded`). */
+  /** Something needs the person: a permission to grant (`consentNeeded`) or a stronger sign-in (`stepUpNeeded`). */
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
   consentNeeded?: string[];
+  /**
+   * APIs that asked for a stronger or more recent sign-in (RFC 9470), newest
+   * last (`requestStepUp`): a declared API's id, `#<index>` for an `apiBaseUrls` entry.
+   */
+  stepUpNeeded?: string[];
 }
 
 /**
@@ -198,6 +203,14 @@ export interface AuthCore {
    * when another person signs in.
    */
   requestConsent(api: string, options?: { accountId?: string }): Promise<SessionState>;
+  /**
+   * Step-up (RFC 9470), on the person's click: signs the same person in again
+   * with what `api`'s challenge asked for (the newest challenge when `api` is
+   * absent), and keeps the new tokens only when the new ID token's `acr` and
+   * `auth_time` meet it (`step_up_failed` otherwise, nothing replaced; another
+   * person: `account_mismatch`). Retrying the call is the caller's choice.
+   */
+  requestStepUp(api?: string, options?: { accountId?: string }): Promise<SessionState>;
   /** Ends the sign-in that is waiting for the browser, if any (`sign_in_cancelled`). */
   cancelSignIn(): void;
   /**

@@ -21,6 +21,7 @@ export interface IpcContract {
   setActiveAccount: { request: AccountInput; response: SessionState };
   addAccount: { request: AddAccountInput; response: SessionState };
   requestConsent: { request: RequestConsentInput; response: SessionState };
+  requestStepUp: { request: RequestStepUpInput | undefined; response: SessionState };
   request: { request: ApiRequest; response: ApiResponse };
 }
 
@@ -48,6 +49,7 @@ export const IPC_CHANNELS = {
   setActiveAccount: 'auth:set-active-account',
   addAccount: 'auth:add-account',
   requestConsent: 'auth:request-consent',
+  requestStepUp: 'auth:request-step-up',
   request: 'api:request',
   /** main → renderer push; not invokable. */
   sessionChanged: 'auth:session-changed',
@@ -76,6 +78,12 @@ export interface SignOutInput {
 export interface RequestConsentInput {
   /** A declared API id (`apis[].id`) whose call answered `consent_required`. */
   api: string;
+  accountId?: string;
+}
+
+export interface RequestStepUpInput {
+  /** The API whose call answered `step_up_required` (its `api`, or an entry of `stepUpNeeded`); the newest challenge when absent. */
+  api?: string;
   accountId?: string;
 }
 

@@ -53,6 +53,7 @@ const RESPONDERS: Responders = {
   // Adding a person at a provider where someone is signed in: the provider must show its login page.
   addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),
   requestConsent: (core, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
+  requestStepUp: (core, input) => core.requestStepUp(input?.api, input?.accountId !== undefined ? { accountId: input.accountId } : {}),
   request: (core, input) => core.request(input),
 };
 

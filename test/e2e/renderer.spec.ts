@@ -108,6 +108,7 @@ function installBridge(channels: typeof IPC_CHANNELS): void {
     setActiveAccount: (input: unknown) => invoke(channels.setActiveAccount, input),
     addAccount: (input: unknown) => invoke(channels.addAccount, input),
     requestConsent: (input: unknown) => invoke(channels.requestConsent, input),
+    requestStepUp: (input?: unknown) => invoke(channels.requestStepUp, input),
     request: (req: unknown) => invoke(channels.request, req),
     onSessionChanged(listener: (state: unknown) => void) {
       listeners.add(listener);

@@ -38,6 +38,9 @@ describe('validatePayload: accepted payloads', () => {
     ['addAccount', { providerId: 'demo' }, { providerId: 'demo' }],
     ['requestConsent', { api: 'calendar' }, { api: 'calendar' }],
     ['requestConsent', { api: 'calendar', accountId: 'demo:x' }, { api: 'calendar', accountId: 'demo:x' }],
+    ['requestStepUp', undefined, undefined],
+    ['requestStepUp', { api: 'payments' }, { api: 'payments' }],
+    ['requestStepUp', { api: '#15', accountId: 'demo:x' }, { api: '#15', accountId: 'demo:x' }],
     [
       'request',
       {
@@ -84,6 +87,9 @@ describe('validatePayload: rejected payloads → invalid_request naming the fiel
     ['addAccount without provider', 'addAccount', undefined, /payload/],
     ['addAccount with a prompt of its choosing', 'addAccount', { providerId: 'demo', prompt: 'none' }, /unknown field/],
     ['requestConsent with a scope instead of an API', 'requestConsent', { api: 'calendar:read' }, /api/],
+    ['requestStepUp with acr values of its choosing', 'requestStepUp', { api: 'payments', acrValues: ['weak'] }, /unknown field/],
+    ['requestStepUp with an index beyond the APIs', 'requestStepUp', { api: '#16' }, /api/],
+    ['requestStepUp with a URL as api', 'requestStepUp', { api: `https://evil.example/${SECRET}` }, /api/],
     ['request with a URL as api', 'request', { method: 'GET', path: '/me', api: 'https://evil.example' }, /api/],
     ['signOutAll with an account', 'signOutAll', { accountId: 'demo:x' }, /payload/],
     ['request as a string', 'request', SECRET, /payload/],

@@ -81,6 +81,9 @@ class RecordingCore implements AuthCore {
   requestConsent(api: string, options?: { accountId?: string }) {
     return this.#settle('requestConsent', { api, ...options }, SIGNED_IN);
   }
+  requestStepUp(api?: string, options?: { accountId?: string }) {
+    return this.#settle('requestStepUp', { api, ...options }, SIGNED_IN);
+  }
   async dispose() {}
 }
 
@@ -154,6 +157,8 @@ describe('successful calls go through to the core', () => {
     ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
     ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
     ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
+    ['requestStepUp', undefined, SIGNED_IN, ['requestStepUp', { api: undefined }]],
+    ['requestStepUp', { api: '#0', accountId: 'demo:u2' }, SIGNED_IN, ['requestStepUp', { api: '#0', accountId: 'demo:u2' }]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },
