@@ -25,6 +25,7 @@ import {
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { fillAuthorizeParam, providersWithSecrets, redirectUriFor, type AppConfig, type ProviderConfig } from './config';
+import { runDeviceFlow } from './device-flow';
 import { DpopKey } from './dpop';
 import { AuthError, isAuthError, toErrorPayload } from './errors';
 import { noopLogger, redactingLogger } from './log';
@@ -63,6 +64,7 @@ import type {
   SessionState,
   SignInOptions,
   StorageStatus,
+  DeviceSignInPrompt,
   UrlOpener,
   UserInfo,
 } from './types';
@@ -160,8 +162,12 @@ class DesktopAuthCore implements AuthCore {
   readonly #callbackParams: string[];
   /** Issuers of the providers whose configuration has been resolved (for `iss` checks outside a pending entry). */
   readonly #issuers = new Map<string, string>();
-  /** State of the newest sign-in waiting for the browser. */
+  /** State of the newest sign-in waiting for the browser (or for another device). */
   #signingIn: { state: string; providerId: string } | null = null;
+  /** The sign-in on another device that is polling (RFC 8628): its stop, and what the window shows. */
+  #device: { abort: AbortController; prompt?: DeviceSignInPrompt } | null = null;
+  /** Failures of `openUrl`: a profile with `deviceCode: 'fallback'` then signs in on another device. */
+  readonly #browserFailures = new WeakSet<object>();
   #endReason: { code: string; message: string } | undefined;
   /** How the person's last sign-out went at the provider (shown while signed out). */
   #revocation: RevocationState | undefined;
@@ -213,6 +219,7 @@ class DesktopAuthCore implements AuthCore {
     return this.#opts.config.providers.map((p) => ({
       id: p.id,
       displayName: p.displayName,
+      ...(p.deviceCode ? { deviceCode: p.deviceCode } : {}),
       ...(p.apis ? { apis: p.apis.map((a) => ({ id: a.id, displayName: a.displayName ?? a.id })) } : {}),
     }));
   }
@@ -224,7 +231,10 @@ class DesktopAuthCore implements AuthCore {
   getSession(): SessionState {
     const storage = this.#opts.vault.status();
     const accounts = this.listAccounts();
-    if (this.#signingIn) return { status: 'signing_in', storage, providerId: this.#signingIn.providerId, accounts };
+    if (this.#signingIn) {
+      const device = this.#device?.prompt;
+      return { status: 'signing_in', storage, providerId: this.#signingIn.providerId, ...(device ? { device: { ...device } } : {}), accounts };
+    }
     const active = this.#accounts.active();
     if (active) {
       // Connectivity is per account: the state shows the active account's; listAccounts shows each one's.
@@ -328,16 +338,87 @@ class DesktopAuthCore implements AuthCore {
     const provider = providerId === undefined ? this.#opts.config.providers[0] : this.#providers.get(providerId);
     if (!provider) throw new AuthError('invalid_request', 'There is no such provider configured.');
     const resources = signInResources(provider);
-    return this.#authorize(
-      provider,
-      {
-        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
-        ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),
-      },
-      provider.scopes,
-      resources,
-      { kind: 'sign_in' },
-    );
+    if (options.onAnotherDevice === true || provider.deviceCode === 'only') {
+      if (!provider.deviceCode) throw new AuthError('invalid_request', `Signing in on another device is not enabled for ${provider.displayName}.`);
+      return this.#deviceSignIn(provider, resources);
+    }
+    try {
+      return await this.#authorize(
+        provider,
+        {
+          ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+          ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),
+        },
+        provider.scopes,
+        resources,
+        { kind: 'sign_in' },
+      );
+    } catch (err) {
+      // No usable browser here (a kiosk, a remote session): the profile allows the other device instead.
+      if (provider.deviceCode !== 'fallback' || !this.#browserFailures.has(err as object)) throw err;
+      this.#log('info', 'sign_in.browser_unavailable_device_fallback', { providerId: provider.id });
+      return this.#deviceSignIn(provider, resources);
+    }
+  }
+
+  /**
+   * Sign-in on another device (RFC 8628, device-flow.ts): the window shows the code while the
+   * core polls; it ends signed in exactly as a browser sign-in does (#finishSignIn: the same
+   * vault entry, account, DPoP key and refresh rules). Cancel, sign-out, a newer sign-in and
+   * dispose stop it (#stopSignIns), and nothing polls afterwards.
+   */
+  async #deviceSignIn(provider: ProviderConfig, resources: string[]): Promise<SessionState> {
+    this.#stopSignIns(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
+    const marker = { state: '', providerId: provider.id };
+    const device: { abort: AbortController; prompt?: DeviceSignInPrompt } = { abort: new AbortController() };
+    this.#signingIn = marker;
+    this.#device = device;
+    this.#endReason = undefined;
+    this.#revocation = undefined;
+    this.#emit();
+    try {
+      const config = await this.#config(provider);
+      const features = protocolFeatures(provider, config.serverMetadata());
+      const key = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
+      const handle = key?.handle(config);
+      const params = new URLSearchParams(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {});
+      for (const resource of resources) params.append('resource', resource);
+      this.#log('info', 'sign_in.device_started', { providerId: provider.id, sender: key ? 'dpop' : 'bearer' });
+      const response = await runDeviceFlow({
+        config,
+        params,
+        signal: device.abort.signal,
+        clock: this.#clock,
+        ...(handle ? { dpop: handle } : {}),
+        onPrompt: (prompt) => {
+          device.prompt = prompt;
+          if (this.#device === device) this.#emit();
+        },
+      });
+      if (device.abort.signal.aborted || this.#disposed) throw new AuthError('sign_in_cancelled');
+      await this.#finishSignIn(provider, config, response, key && handle ? { key, handle } : undefined, { kind: 'sign_in' }, new URLSearchParams());
+      // Signed in: the answer is the new state (the finally below announces it).
+      if (this.#device === device) this.#device = null;
+      if (this.#signingIn === marker) this.#signingIn = null;
+      return this.getSession();
+    } catch (err) {
+      const authErr = toAuthError(err, 'Sign-in');
+      this.#log('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code, via: 'device' });
+      throw authErr;
+    } finally {
+      device.abort.abort();
+      if (this.#device === device) this.#device = null;
+      if (this.#signingIn === marker) this.#signingIn = null;
+      this.#emit();
+    }
+  }
+
+  /** Ends every sign-in in progress (waiting for the browser or polling for another device) with `error`; how many there were. */
+  #stopSignIns(error: AuthError): number {
+    const device = this.#device;
+    this.#device = null;
+    device?.abort.abort(error);
+    return this.#pending.failAll(error) + (device ? 1 : 0);
   }
 
   setActiveAccount(accountId: string): Promise<SessionState> {
@@ -411,7 +492,7 @@ class DesktopAuthCore implements AuthCore {
   /** The authorization code flow for a sign-in or a consent; resolves once the callback is handled. */
   async #authorize(provider: ProviderConfig, params: Record<string, string>, scopes: string[], resources: string[], purpose: Purpose): Promise<SessionState> {
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
-    this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
+    this.#stopSignIns(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
 
     const marker = { state: '', providerId: provider.id };
     this.#signingIn = marker;
@@ -497,7 +578,9 @@ class DesktopAuthCore implements AuthCore {
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
-        this.#pending.fail(state, new AuthError('internal_error', 'The system browser could not be opened.', { cause: err }));
+        const failed = new AuthError('internal_error', 'The system browser could not be opened.', { cause: err });
+        this.#browserFailures.add(failed);
+        this.#pending.fail(state, failed);
       }
       return await entry.promise;
     } catch (err) {
@@ -515,7 +598,7 @@ class DesktopAuthCore implements AuthCore {
   }
 
   cancelSignIn(): void {
-    const n = this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    const n = this.#stopSignIns(new AuthError('sign_in_cancelled'));
     if (this.#signingIn && n === 0) {
       // Cancelled while discovery was still running: no pending entry yet.
       this.#signingIn = null;
@@ -612,7 +695,7 @@ class DesktopAuthCore implements AuthCore {
 
   /** Ends one account (the active one by default): local state first, then revocation. */
   async signOut(accountId?: string): Promise<SessionState> {
-    this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    this.#stopSignIns(new AuthError('sign_in_cancelled'));
     this.#endReason = undefined;
     const account = accountId === undefined ? this.#accounts.active() : this.#accounts.get(accountId);
     if (!account) {
@@ -669,7 +752,7 @@ class DesktopAuthCore implements AuthCore {
     return new Promise((resolve) => {
       this.#disposed = true;
       this.#signingIn = null;
-      this.#pending.failAll(new AuthError('sign_in_cancelled'));
+      this.#stopSignIns(new AuthError('sign_in_cancelled'));
       this.#listeners.clear();
       for (const account of [...this.#recoveryTimers.keys()]) this.#clearRecovery(account);
       this.#revocations.dispose();
@@ -771,11 +854,32 @@ class DesktopAuthCore implements AuthCore {
       provider.tokenRequest?.includeState ? { state: pending.state } : undefined,
       dpop ? { DPoP: dpop } : undefined,
     );
+    const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
+    await this.#finishSignIn(provider, config, response, pending.dpopKey && dpop ? { key: pending.dpopKey, handle: dpop } : undefined, purpose, params);
+    if (this.#signingIn?.state === pending.state) this.#signingIn = null;
+    this.#emit();
+    return this.getSession();
+  }
+
+  /**
+   * A token response for a sign-in, a consent or a step-up, whichever grant brought it (the
+   * authorization code, or the device code on another device): the person, then the account.
+   */
+  async #finishSignIn(
+    provider: ProviderConfig,
+    config: client.Configuration,
+    response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+    proof: { key: DpopKey; handle: client.DPoPHandle } | undefined,
+    purpose: Purpose,
+    params: URLSearchParams,
+  ): Promise<void> {
     this.#assertIssuedNotInFuture(response);
     const tokens = this.#tokenSet(response);
     // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
     // issued Bearer tokens, which are sent as Bearer, and the unused key is not kept.
-    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
+    const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? proof?.key : undefined;
+    // The handle that made the grant's proofs: it holds the provider's DPoP nonce.
+    const dpop = dpopKey ? proof?.handle : undefined;
     const user = await resolveUserInfo(
       provider,
       config,
@@ -792,7 +896,6 @@ class DesktopAuthCore implements AuthCore {
 
     // The core was disposed while the code was being exchanged: nothing is kept.
     if (this.#disposed) throw new AuthError('sign_in_cancelled');
-    const purpose = this.#purposes.get(pending.state) ?? { kind: 'sign_in' };
     const granted = typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
     if (purpose.kind === 'consent') {
       try {
@@ -842,9 +945,6 @@ class DesktopAuthCore implements AuthCore {
       providerId: provider.id,
       persistent: this.#opts.vault.status().persistent,
     });
-    if (this.#signingIn?.state === pending.state) this.#signingIn = null;
-    this.#emit();
-    return this.getSession();
   }
 
   /** A step-up came back: the same person, and an ID token whose `acr` / `auth_time` meet what the API asked (RFC 9470 §5). */

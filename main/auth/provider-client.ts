@@ -53,6 +53,7 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
     ...(e.revocation ? { revocation: fill(e.revocation) } : {}),
     ...(e.userinfo ? { userinfo: fill(e.userinfo) } : {}),
     ...(e.endSession ? { endSession: fill(e.endSession) } : {}),
+    ...(e.deviceAuthorization ? { deviceAuthorization: fill(e.deviceAuthorization) } : {}),
   };
 }
 
@@ -87,6 +88,7 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
         ...(explicit.revocation ? { revocation_endpoint: explicit.revocation } : {}),
         ...(explicit.userinfo ? { userinfo_endpoint: explicit.userinfo } : {}),
         ...(explicit.endSession ? { end_session_endpoint: explicit.endSession } : {}),
+        ...(explicit.deviceAuthorization ? { device_authorization_endpoint: explicit.deviceAuthorization } : {}),
       },
       provider.clientId,
       clientMetadata,
@@ -137,6 +139,7 @@ function assertEndpointsAreSafe(
     metadata.revocation_endpoint,
     metadata.end_session_endpoint,
     metadata.pushed_authorization_request_endpoint,
+    metadata.device_authorization_endpoint,
   ];
   for (const endpoint of endpoints) {
     if (endpoint === undefined) continue;

@@ -100,7 +100,13 @@ export type SessionState = (
       /** After the person's own sign-out: whether the provider was told (RFC 7009). */
       revocation?: RevocationState;
     }
-  | { status: 'signing_in'; storage: StorageStatus; providerId: string }
+  | {
+      status: 'signing_in';
+      storage: StorageStatus;
+      providerId: string;
+      /** Signing in on another device (RFC 8628): what the window shows, once the provider has answered. */
+      device?: DeviceSignInPrompt;
+    }
   | {
       status: 'signed_in';
       storage: StorageStatus;
@@ -161,10 +167,28 @@ export interface ApiResponse {
   body: string;
 }
 
+/**
+ * A sign-in on another device (RFC 8628 §3.3): the person opens
+ * `verificationUri` on a phone or another computer and types `userCode`
+ * (or scans `verificationUriComplete`, which carries the code). No token:
+ * the device code that the app polls with stays in the main process.
+ */
+export interface DeviceSignInPrompt {
+  userCode: string;
+  /** https (or http on loopback), checked by the core. */
+  verificationUri: string;
+  /** The same origin as `verificationUri`, with the code in it; absent when the provider sent none (or an unsafe one). */
+  verificationUriComplete?: string;
+  /** Epoch ms when the code expires. */
+  expiresAt: number;
+}
+
 /** A configured provider as the renderer may list it. */
 export interface ProviderSummary {
   id: string;
   displayName: string;
+  /** The profile allows signing in on another device (RFC 8628): as a `fallback`, or as the `only` way. */
+  deviceCode?: 'fallback' | 'only';
   /** Its declared APIs (`apis`), for a picker. */
   apis?: { id: string; displayName: string }[];
 }
@@ -174,6 +198,8 @@ export interface SignInOptions {
   prompt?: 'none' | 'login' | 'consent' | 'select_account';
   /** OIDC `login_hint`: who is expected to sign in. */
   loginHint?: string;
+  /** Sign in on another device (RFC 8628) instead of this computer's browser; the profile must allow `deviceCode`. */
+  onAnotherDevice?: boolean;
 }
 
 /**

@@ -59,6 +59,8 @@ export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayl
 
 export interface SignInInput {
   providerId?: string;
+  /** "Sign in on another device" (RFC 8628): the window then shows a code to enter elsewhere. */
+  onAnotherDevice?: boolean;
 }
 
 /** Adds a person: a sign-in that asks the provider to show its login page (`prompt=login`). */

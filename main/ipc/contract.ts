@@ -47,7 +47,7 @@ type Schemas = { [C in InvokeChannel]: z.ZodMiniType<ChannelRequest<C>> };
 function buildSchemas(): Schemas {
   const providerId = z.string().check(z.regex(PROVIDER_ID_RE, PROVIDER_ID_RULE));
 
-  const signInSchema = z.optional(z.strictObject({ providerId: z.optional(providerId) }));
+  const signInSchema = z.optional(z.strictObject({ providerId: z.optional(providerId), onAnotherDevice: z.optional(z.boolean()) }));
 
   /** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
   const accountId = z.string().check(

@@ -41,7 +41,7 @@ const RESPONDERS: Responders = {
   // The synchronous ones are wrapped; `handle` awaits a responder inside its try, so a throw is handled the same either way.
   getSession: (core) => Promise.resolve(core.getSession()),
   listProviders: (core) => Promise.resolve(core.listProviders()),
-  signIn: (core, input) => core.signIn(input?.providerId),
+  signIn: (core, input) => core.signIn(input?.providerId, input?.onAnotherDevice === true ? { onAnotherDevice: true } : undefined),
   cancelSignIn: (core) => {
     core.cancelSignIn();
     return Promise.resolve(null);

@@ -149,6 +149,7 @@ describe('successful calls go through to the core', () => {
     ['listProviders', undefined, [{ id: 'demo', displayName: 'Demo provider' }], ['listProviders', undefined]],
     ['signIn', undefined, SIGNED_IN, ['signIn', undefined]],
     ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
+    ['signIn', { providerId: 'demo', onAnotherDevice: true }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { onAnotherDevice: true } }]],
     ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
     ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
     ['signOut', { accountId: 'demo:u2' }, SIGNED_OUT, ['signOut', 'demo:u2']],
