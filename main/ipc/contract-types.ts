@@ -5,9 +5,9 @@
  * for the same payloads live in `contract.ts` (main process only).
  */
 import type { ErrorPayload } from '../auth/errors';
-import type { AccountSummary, ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
+import type { AccountSummary, ApiRequest, ApiResponse, DeviceSignInPrompt, ProviderSummary, SessionState } from '../auth/types';
 
-export type { AccountSummary, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
+export type { AccountSummary, ApiRequest, ApiResponse, DeviceSignInPrompt, ErrorPayload, ProviderSummary, SessionState };
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
