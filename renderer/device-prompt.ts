@@ -16,7 +16,7 @@ import type { DeviceSignInPrompt } from '../main/ipc/contract-types';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** The dark modules of a QR code as one SVG path (`d`), in module units, with a quiet zone of 4 (ISO/IEC 18004 §6.3.8). */
-export function qrPath(text: string): { size: number; d: string } {
+function qrPath(text: string): { size: number; d: string } {
   const { data } = encode(text, { ecc: 'M', border: 4 });
   const size = data.length;
   let d = '';
@@ -29,7 +29,7 @@ export function qrPath(text: string): { size: number; d: string } {
 }
 
 /** "WDJB-MJHT" stays as it is; the host the person must see is the verification URI's. */
-export function verificationHost(uri: string): string {
+function verificationHost(uri: string): string {
   try {
     return new URL(uri).host;
   } catch {

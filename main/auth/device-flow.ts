@@ -23,8 +23,6 @@ import { AuthError } from './errors';
 import { toAuthError } from './protocol-errors';
 import type { Clock, DeviceSignInPrompt } from './types';
 
-export type { DeviceSignInPrompt } from './types';
-
 /** RFC 8628 §3.2: the default when the provider names no interval; bounds keep a bad value from a tight loop or a stuck window. */
 const DEFAULT_INTERVAL_S = 5;
 const MIN_INTERVAL_S = 1;
