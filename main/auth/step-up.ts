@@ -4,7 +4,8 @@
  * person to sign in again with the requirement as `acr_values` / `max_age`,
  * and keeps the new tokens only when the new ID token shows it was met.
  *
- * Pure functions: the core (auth-core.ts) does the I/O and the bookkeeping.
+ * Pure functions; what they change in an account, and the authorization that
+ * asks for the stronger sign-in, are step-up-flow.ts's.
  *
  * @see RFC 9470 §3 (challenge), §4 (authorization request), §5 (ID token check);
  *      OpenID Connect Core 1.0 §3.1.2.1 (acr_values, max_age), §2 (acr, auth_time)

@@ -14,7 +14,7 @@ import type { ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { readJsonPath } from './json-path';
 import { toAuthError } from './protocol-errors';
-import type { TokenSet } from './token-session';
+import type { TokenSet } from './token-set';
 import type { BearerToken, FetchLike, Logger, UserInfo } from './types';
 
 /** The subject when neither ID token, userinfo nor the callback names the person. */

@@ -10,7 +10,7 @@
  */
 import { z } from '../auth/zod';
 import { isForbiddenHeaderName } from '../api/request-rules';
-import { isWellFormedAccountId } from '../auth/accounts';
+import { isWellFormedAccountId } from '../auth/account-id';
 import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
 import { HTTP_METHODS } from '../auth/types';

@@ -23,7 +23,7 @@ import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core'
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
 import type { AuthCore, Cipher, FetchLike, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';

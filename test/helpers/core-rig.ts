@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
-import { createAuthCore, type AuthCoreOptions, type SessionVault } from '../../main/auth/auth-core';
+import { createAuthCore, type AccountVault, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { parseAppConfig, type ApiEntry, type AppConfig } from '../../main/auth/config';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
 import { createTestCipher, type TestCipher } from './aes-cipher';
+import { TestVault } from './test-vault';
 
 /** The app's default private-use scheme, also used by the example profiles. */
 export const SCHEME = DEMO_SCHEME;
@@ -47,12 +47,12 @@ export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock' 
   /** A cipher shared with an earlier rig (a restart), or one set to fail. */
   cipher?: TestCipher;
   /** Wraps the real vault, e.g. to time it. */
-  wrapVault?: (vault: Vault) => SessionVault;
+  wrapVault?: (vault: TestVault) => AccountVault;
 }
 
 export interface CoreRig {
   core: AuthCore;
-  vault: Vault;
+  vault: TestVault;
   cipher: TestCipher;
   storePath: string;
   /** Every state the core announced, in order. */
@@ -68,7 +68,7 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  const vault = new TestVault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
   const core: AuthCore = createAuthCore({
     ...coreOptions,
     vault: wrapVault ? wrapVault(vault) : vault,

@@ -20,7 +20,7 @@ import { DpopKey } from '../../main/auth/dpop';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { jsonLinesLogger } from '../../main/auth/log';
 import type { AuthCore, FetchLike } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { startDemoProvider, type DemoProvider, type DemoProviderOptions } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 import { loginOverHttp } from '../helpers/http-login';

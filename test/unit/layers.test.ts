@@ -128,6 +128,30 @@ describe('layers', () => {
   });
 });
 
+test('the README Layout names every module of the auth core that is not a helper (a new one is listed where a newcomer looks)', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const layout = /## Layout\n+```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  // Small helpers the listing covers with "…"; every other module must be named.
+  const helpers = new Set([
+    'errors.ts',
+    'types.ts',
+    'zod.ts',
+    'log.ts',
+    'json-path.ts',
+    'json-file-store.ts',
+    'backoff.ts',
+    'callback-url.ts',
+    'dpop.ts',
+    'loopback-redirect.ts',
+    'pending-sign-ins.ts',
+    'protocol-features.ts',
+    'token-set.ts',
+    'userinfo.ts',
+  ]);
+  const unnamed = readdirSync(path.join(ROOT, 'main/auth')).filter((f) => f.endsWith('.ts') && !helpers.has(f) && !layout.includes(f));
+  expect(unnamed).toEqual([]);
+});
+
 test('the layer rule itself: a climbing import is refused', () => {
   expect(mayImport('core', 'ipc')).toBe(false);
   expect(mayImport('ipc', 'adapters')).toBe(false);

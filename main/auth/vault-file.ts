@@ -1,0 +1,156 @@
+/**
+ * The vault's entries on disk: reading and writing the `vault` key of the
+ * store, decoding one entry (validate → decrypt → validate, dropping what
+ * fails), encrypting one, and the entry-key format that hides the subject.
+ * The format is described in vault.ts; the schemas are in vault-schemas.ts.
+ */
+import { createHash } from 'node:crypto';
+import { accountIdFor, providerOfAccount } from './account-id';
+import { AuthError } from './errors';
+import type { Cipher, KeyValueStore, Logger, UserInfo } from './types';
+import { type z } from './zod';
+import { entrySchema, fileSchema, secretSchema, type StoredAccount, type StoredCredentials, type VaultFile } from './vault-schemas';
+
+export const VAULT_STORE_KEY = 'vault';
+
+export class VaultFileIO {
+  constructor(
+    private readonly cipher: Cipher,
+    private readonly store: KeyValueStore,
+    private readonly log: Logger,
+  ) {}
+
+  read(): VaultFile {
+    let raw: unknown;
+    try {
+      raw = this.store.get(VAULT_STORE_KEY);
+    } catch {
+      this.log('warn', 'vault.store_read_failed');
+      return emptyFile();
+    }
+    if (raw === undefined) return emptyFile();
+    const parsed = fileSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log('warn', 'vault.invalid_file_ignored');
+      return emptyFile();
+    }
+    // Null prototype: a provider id such as `__proto__` stays a plain key.
+    return { ...parsed.data, entries: Object.assign(Object.create(null) as Record<string, unknown>, parsed.data.entries) };
+  }
+
+  write(file: VaultFile): void {
+    try {
+      this.store.set(VAULT_STORE_KEY, {
+        version: 1,
+        entries: { ...file.entries },
+        lastProviderId: file.lastProviderId ?? null,
+        activeAccountId: file.activeAccountId ?? null,
+      });
+    } catch (err) {
+      this.log('error', 'vault.store_write_failed');
+      throw new AuthError('storage_error', undefined, { cause: err });
+    }
+  }
+
+  /** Decodes one entry of an already-read file (dropping it when it is unusable). */
+  decode(file: VaultFile, key: string): StoredCredentials | null {
+    if (!Object.hasOwn(file.entries, key)) return null;
+    const entry = entrySchema.safeParse(file.entries[key]);
+    if (!entry.success) return this.#drop(key, 'invalid_entry');
+
+    let plaintext: string;
+    try {
+      plaintext = this.cipher.decrypt(Buffer.from(entry.data.ciphertext, 'base64'));
+    } catch {
+      // Typically a reset keychain or a file copied from another machine.
+      return this.#drop(key, 'decrypt_failed');
+    }
+    let secret: z.infer<typeof secretSchema>;
+    try {
+      const parsed = secretSchema.safeParse(JSON.parse(plaintext));
+      if (!parsed.success) return this.#drop(key, 'invalid_secret');
+      secret = parsed.data;
+    } catch {
+      return this.#drop(key, 'invalid_secret');
+    }
+    // The schema requires one of the two; checked again so the type says so too.
+    const token =
+      secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : secret.accessToken !== undefined ? { accessToken: secret.accessToken } : null;
+    if (!token) return this.#drop(key, 'invalid_secret');
+    return {
+      providerId: key,
+      ...token,
+      user: secret.user,
+      savedAt: entry.data.savedAt,
+      ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
+    };
+  }
+
+  /** The ciphertext of one entry: the token, the DPoP private key it is bound to and the person, never in plaintext. */
+  encrypt(credentials: StoredCredentials, providerId: string): string {
+    try {
+      const bytes = this.cipher.encrypt(
+        JSON.stringify({ ...pickSecret(credentials), user: pickUser(credentials.user), ...(credentials.dpopKey ? { dpopKey: credentials.dpopKey } : {}) }),
+      );
+      return Buffer.from(bytes).toString('base64');
+    } catch (err) {
+      this.log('error', 'vault.encrypt_failed', { providerId });
+      throw new AuthError('storage_error', 'Your sign-in could not be encrypted for saving. You will stay signed in until the app closes.', { cause: err });
+    }
+  }
+
+  removeFromDisk(key: string): void {
+    const file = this.read();
+    if (!Object.hasOwn(file.entries, key)) return;
+    Reflect.deleteProperty(file.entries, key);
+    this.write(file);
+  }
+
+  #drop(key: string, reason: string): null {
+    this.log('warn', 'vault.entry_dropped', { providerId: key, reason });
+    try {
+      this.removeFromDisk(key);
+    } catch {
+      // Already logged as a write failure; the entry is ignored either way.
+    }
+    return null;
+  }
+}
+
+/** The refresh token, or else the access token: never both (with a refresh token, access tokens stay in memory). */
+export function pickSecret(credentials: StoredCredentials): Pick<StoredCredentials, 'refreshToken' | 'accessToken'> {
+  if (credentials.refreshToken) return { refreshToken: credentials.refreshToken };
+  const at = credentials.accessToken;
+  if (!at) throw new AuthError('internal_error', 'There is no token to save.');
+  return { accessToken: { token: at.token, type: at.type, ...(at.expiresAt !== undefined ? { expiresAt: at.expiresAt } : {}) } };
+}
+
+/** Only the fields the vault knows about go into the ciphertext. */
+export function pickUser(user: UserInfo): UserInfo {
+  const out: UserInfo = { sub: user.sub };
+  if (user.name !== undefined) out.name = user.name;
+  if (user.email !== undefined) out.email = user.email;
+  return out;
+}
+
+/** The active account's entry key and, for an older app, its provider as the last one used. */
+export function setActive(file: VaultFile, key: string | null): void {
+  file.activeAccountId = key;
+  file.lastProviderId = key === null ? null : providerOfAccount(key);
+}
+
+/** `<providerId>:<sha256(accountId), base64url, 128 bits>`: stable, and the subject is not readable from it. */
+export function entryKey(accountId: string): string {
+  const hash = createHash('sha256').update(accountId, 'utf8').digest('base64url').slice(0, 22);
+  return `${providerOfAccount(accountId)}:${hash}`;
+}
+
+/** The account an entry under `key` belongs to: the key hides the subject, the entry names it. */
+export function toAccount(key: string, s: StoredCredentials): StoredAccount {
+  const providerId = providerOfAccount(key);
+  return { ...s, id: accountIdFor(providerId, s.user.sub), providerId, user: { ...s.user } };
+}
+
+function emptyFile(): VaultFile {
+  return { version: 1, entries: Object.create(null) as Record<string, unknown>, lastProviderId: null };
+}
