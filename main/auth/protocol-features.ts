@@ -34,17 +34,16 @@ function dpopFor(provider: ProviderConfig, metadata: client.ServerMetadata, apis
   const mode: FeatureSwitch = provider.dpop ?? 'auto';
   const advertised = metadata.dpop_signing_alg_values_supported;
   const alg = chooseDpopAlg(advertised);
+  // `off`: the profile has decided on Bearer, and no API is asked (sign-in-flow.ts).
+  if (mode === 'off') return null;
   const requiring = apis.find((a) => a.stance === 'requires');
-  if (requiring && (mode === 'off' || alg === null)) {
+  if (requiring && alg === null) {
     // Bearer tokens would be refused by that API on every call: say so now, not after the sign-in.
-    const why =
-      mode === 'off' ? 'the profile sets dpop: "off"' : `the provider "${provider.displayName}" (${provider.id}) does not offer DPoP with ES256 or Ed25519`;
     throw new AuthError(
       'invalid_config',
-      `The API ${requiring.api} accepts only DPoP-bound tokens (dpop_bound_access_tokens_required in its RFC 9728 metadata), but ${why}. ${mode === 'off' ? 'Set "dpop" to "auto".' : 'Use a provider that offers DPoP for this API.'}`,
+      `The API ${requiring.api} accepts only DPoP-bound tokens (dpop_bound_access_tokens_required in its RFC 9728 metadata), but the provider "${provider.displayName}" (${provider.id}) does not offer DPoP with ES256 or Ed25519. Use a provider that offers DPoP for this API.`,
     );
   }
-  if (mode === 'off') return null;
   if (mode === 'required') {
     const bearerOnly = apis.find((a) => a.stance === 'bearer');
     if (bearerOnly) {
