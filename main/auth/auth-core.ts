@@ -29,6 +29,7 @@ import { applyAuthorized } from './sign-in-completion';
 import type { Purpose } from './sign-in-flow';
 import type { AccountSummary, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
 
+/** @public What a host passes to `createAuthCore`, and the vault interface it may implement itself. */
 export type { AccountVault, AuthCoreOptions } from './core-options';
 
 export function createAuthCore(options: AuthCoreOptions): AuthCore {

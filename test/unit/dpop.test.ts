@@ -19,7 +19,7 @@ import { JsonFileStore } from '../../main/auth/json-file-store';
 import { redactFields } from '../../main/auth/log';
 import { protocolFeatures } from '../../main/auth/protocol-features';
 import type { BearerToken, FetchLike } from '../../main/auth/types';
-import { VAULT_STORE_KEY } from '../../main/auth/vault';
+import { VAULT_STORE_KEY } from '../../main/auth/vault-file';
 import { TestVault as Vault } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 
