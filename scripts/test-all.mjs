@@ -37,10 +37,12 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-// ESLint (typescript-eslint, strict and type-aware) and Prettier each count as one test.
+// ESLint (typescript-eslint, strict and type-aware), Prettier and knip (in production mode: an
+// export, file or dependency that only tests use, or nothing uses, fails) each count as one test.
 for (const [label, script] of [
   ['eslint', 'lint'],
   ['prettier', 'format:check'],
+  ['knip', 'knip'],
 ]) {
   if (run(label, 'npm', ['run', '--silent', script])) passed += 1;
   else failed += 1;

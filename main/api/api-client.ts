@@ -18,8 +18,12 @@ export interface ApiClientDeps {
   baseUrls: readonly string[];
   fetch: FetchLike;
   logger: Logger;
-  /** The current token; with `rejected`, that token was refused and must be refreshed. */
-  accessToken(rejected?: string): Promise<BearerToken>;
+  /**
+   * The current token; with `rejected`, that token was refused and must be
+   * refreshed — or `null` when refreshing again would not help (the same
+   * token's refresh was just forced): the refusal is then returned as it is.
+   */
+  accessToken(rejected?: string): Promise<BearerToken | null>;
   timeoutMs?: number;
   maxResponseBytes?: number;
   /**
@@ -54,6 +58,8 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   }
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, typeof req.api === 'number' ? req.api : 0);
   let bearer = await deps.accessToken();
+  // Only a retry may be refused; the first call always has a token (or throws).
+  if (bearer === null) throw new AuthError('not_signed_in');
   const maxBytes = deps.maxResponseBytes ?? 5 * 1024 * 1024;
   let first = await send(deps, req, url, bearer);
   if (first.status === 401 && isDpopToken(bearer) && deps.dpop && isUseDpopNonceChallenge(first.headers.get('www-authenticate'))) {
@@ -69,11 +75,16 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
     // Any error status the API chooses (400, 403, 500…), never a success: retrying a request that succeeded could repeat its effect.
     const expired = deps.expiredTokenPattern !== undefined && result.status >= 400 && deps.expiredTokenPattern.test(result.body);
     if (!expired) return result;
+    const next = await deps.accessToken(bearer.token);
+    if (next === null) return result;
+    bearer = next;
   } else {
+    const next = await deps.accessToken(bearer.token);
+    if (next === null) return toApiResponse(first, maxBytes);
     await first.body?.cancel().catch(ignoreFailure);
+    bearer = next;
   }
   deps.logger('info', 'api.token_rejected_retry', { status: first.status });
-  bearer = await deps.accessToken(bearer.token);
   return toApiResponse(await send(deps, req, url, bearer), maxBytes);
 }
 

@@ -36,7 +36,8 @@ export async function callApi(account: Account, provider: ProviderConfig, req: A
       logger: deps.logger,
       timeoutMs: deps.timeoutMs,
       ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
-      accessToken: (rejected) => deps.cache.token(account.id, target.tokenKey, rejected),
+      accessToken: (rejected) =>
+        rejected === undefined ? deps.cache.token(account.id, target.tokenKey) : deps.cache.retry(account.id, target.tokenKey, rejected),
       // Used only for a token whose type is DPoP (the sign-in token or an API's own, both from the account's grant).
       ...(account.dpopKey ? { dpop: account.dpopKey.resourceProofs } : {}),
     },

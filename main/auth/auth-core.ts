@@ -34,6 +34,7 @@ import { challengeAccount, stepUpAsk } from './step-up-flow';
 import type { Purpose } from './sign-in-flow';
 import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
 
+/** @public What a host passes to `createAuthCore`, and the vault interface it may implement itself. */
 export type { AccountVault, AuthCoreOptions } from './core-options';
 
 export function createAuthCore(options: AuthCoreOptions): AuthCore {

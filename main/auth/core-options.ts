@@ -84,6 +84,12 @@ export interface CoreSettings {
   clockToleranceSeconds: number;
   revocationRetryWindowMs: number;
   revocationMaxAttempts: number;
+  /**
+   * A token an API refused while still fresh (401, or a body matching
+   * `expiredTokenPattern`) is refreshed at most once per this window for each
+   * (account, API), unless the token changed meanwhile: 30 s.
+   */
+  forcedRefreshWindowMs: number;
 }
 
 export function coreSettings(opts: AuthCoreOptions): CoreSettings {
@@ -96,5 +102,6 @@ export function coreSettings(opts: AuthCoreOptions): CoreSettings {
     clockToleranceSeconds: opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
     revocationRetryWindowMs: opts.revocationRetryWindowMs ?? 7 * 24 * 3600_000,
     revocationMaxAttempts: opts.revocationMaxAttempts ?? 50,
+    forcedRefreshWindowMs: 30_000,
   };
 }

@@ -81,7 +81,7 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   const apiDpop = new ApiDpopSupport({ fetch, clock, logger: log });
   const facts = initialFacts();
   const registry = new AccountRegistry(vault, clock, log);
-  const cache = new TokenCache({ clock, logger: log, refreshSkewMs: settings.refreshSkewMs, backoff });
+  const cache = new TokenCache({ clock, logger: log, refreshSkewMs: settings.refreshSkewMs, backoff, forcedRefreshWindowMs: settings.forcedRefreshWindowMs });
   const revocations = new RevocationRetry({
     store: vault,
     provider: (id) => providers.get(id),

@@ -12,7 +12,11 @@
  *   storm (`BackoffWindow`);
  * - connectivity: the sign-in token's passing failure shows the account as
  *   offline, and one background timer per account retries it until it
- *   succeeds (unref'd; cleared when the account ends and on dispose).
+ *   succeeds (unref'd; cleared when the account ends and on dispose);
+ * - forced refresh: a token an API refused while still fresh is refreshed at
+ *   most once per `forcedRefreshWindowMs` for each key, unless the token
+ *   changed meanwhile (an ordinary refresh, consent): an API that refuses
+ *   every token cannot turn every call into a grant (issue 20, finding 3).
  *
  * What a grant's failure means was decided at the grant boundary
  * (refresh-grant.ts); here a verdict is only acted on.
@@ -51,6 +55,7 @@ export interface TokenCacheDeps {
   /** Refresh this long before `expiresAt`, so a token never expires in flight. */
   refreshSkewMs: number;
   backoff: BackoffPolicy;
+  forcedRefreshWindowMs: number;
 }
 
 interface Entry {
@@ -58,6 +63,8 @@ interface Entry {
   inflight: Promise<BearerToken> | null;
   /** Only for keys whose last grant failed for a passing reason. */
   backoff?: BackoffWindow<AuthError>;
+  /** The last forced refresh: when, and the token it brought. */
+  forced?: { at: number; token?: string };
 }
 
 interface Slot {
@@ -80,19 +87,38 @@ export class TokenCache {
     this.#slots.set(accountId, { source, entries });
   }
 
-  /** A usable token for (account, API); with `rejected`, that token was refused (HTTP 401). */
-  async token(accountId: string, api: string, rejected?: string): Promise<BearerToken> {
-    const slot = this.#slots.get(accountId);
-    if (!slot) throw new AuthError('not_signed_in');
-    let entry = slot.entries.get(api);
-    if (!entry) slot.entries.set(api, (entry = { inflight: null }));
+  /** A usable token for (account, API). */
+  async token(accountId: string, api: string): Promise<BearerToken> {
+    const { slot, entry } = this.#entry(accountId, api);
     const t = entry.token;
-    if (t && this.#fresh(t) && t.bearer.token !== rejected) return t.bearer;
+    if (t && this.#fresh(t)) return t.bearer;
+    return this.#refresh(accountId, slot, api, entry);
+  }
+
+  /**
+   * After an API refused `rejected`: a new token, the one another caller
+   * already got, or `null` when that token's refresh was forced less than
+   * `forcedRefreshWindowMs` ago (refreshing again would not help: the caller
+   * returns the refusal as it is).
+   */
+  async retry(accountId: string, api: string, rejected: string): Promise<BearerToken | null> {
+    const { slot, entry } = this.#entry(accountId, api);
+    const t = entry.token;
+    if (!t || !this.#fresh(t)) return this.#refresh(accountId, slot, api, entry);
+    // Another caller's refresh already replaced it, or is replacing it now.
+    if (t.bearer.token !== rejected) return t.bearer;
     if (entry.inflight) return entry.inflight;
-    // Backing off: answer at once with the last failure instead of asking the provider again.
-    const blocked = entry.backoff?.blocked();
-    if (blocked) throw blocked;
-    return this.#grant(accountId, slot, api, entry);
+    const now = this.deps.clock();
+    const last = entry.forced;
+    if (last && last.token === rejected && now - last.at < this.deps.forcedRefreshWindowMs) {
+      this.deps.logger('info', 'refresh.forced_again_refused', { providerId: slot.source.providerId, ...(api !== SIGN_IN ? { api } : {}) });
+      return null;
+    }
+    const forced: NonNullable<Entry['forced']> = { at: now };
+    entry.forced = forced;
+    const bearer = await this.#refresh(accountId, slot, api, entry);
+    forced.token = bearer.token;
+    return bearer;
   }
 
   /** True while the account's last sign-in refresh failed for a passing reason (network, 5xx, 429). */
@@ -119,6 +145,23 @@ export class TokenCache {
   dispose(): void {
     this.#disposed = true;
     for (const slot of this.#slots.values()) clearTimeout(slot.recovery);
+  }
+
+  #entry(accountId: string, api: string): { slot: Slot; entry: Entry } {
+    const slot = this.#slots.get(accountId);
+    if (!slot) throw new AuthError('not_signed_in');
+    let entry = slot.entries.get(api);
+    if (!entry) slot.entries.set(api, (entry = { inflight: null }));
+    return { slot, entry };
+  }
+
+  /** Joins the grant in flight, or answers from the backoff, or starts a grant. */
+  #refresh(accountId: string, slot: Slot, api: string, entry: Entry): Promise<BearerToken> {
+    if (entry.inflight) return entry.inflight;
+    // Backing off: answer at once with the last failure instead of asking the provider again.
+    const blocked = entry.backoff?.blocked();
+    if (blocked) return Promise.reject(blocked);
+    return this.#grant(accountId, slot, api, entry);
   }
 
   #fresh(t: CachedToken): boolean {

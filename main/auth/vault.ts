@@ -53,9 +53,7 @@ import type { Cipher, KeyValueStore, Logger, StorageStatus } from './types';
 import { entryKey, pickSecret, pickUser, setActive, toAccount, VaultFileIO } from './vault-file';
 import { entrySchema, type PendingRevocation, type StoredAccount, type StoredCredentials, type VaultFile } from './vault-schemas';
 
-export { VAULT_STORE_KEY } from './vault-file';
-export { REVOCATIONS_STORE_KEY } from './revocation-store';
-export type { PendingRevocation, StoredAccessToken, StoredAccount, StoredCredentials } from './vault-schemas';
+export type { PendingRevocation, StoredAccount, StoredCredentials } from './vault-schemas';
 
 export interface VaultDeps {
   cipher: Cipher;

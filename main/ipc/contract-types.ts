@@ -119,6 +119,7 @@ export type PushSubscriber<P extends keyof IpcPushContract> = (listener: (value:
  * derived from the contracts, so a message the preload does not expose does
  * not compile (and neither does one that validators or handlers miss: see
  * `contract.ts` and `handlers.ts`).
+ * @public (the renderer's `window.auth` type, renderer/global.d.ts)
  */
 export type AuthBridge = { readonly [C in InvokeChannel]: Invoker<C> } & {
   readonly [P in keyof IpcPushContract as `on${Capitalize<P>}`]: PushSubscriber<P>;

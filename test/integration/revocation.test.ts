@@ -12,7 +12,7 @@ import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../main/auth/config';
 import type { FetchLike } from '../../main/auth/types';
-import { REVOCATIONS_STORE_KEY } from '../../main/auth/vault';
+import { REVOCATIONS_STORE_KEY } from '../../main/auth/revocation-store';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import type { TestCipher } from '../helpers/aes-cipher';
 import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig, type CoreRigOptions } from '../helpers/core-rig';

@@ -20,7 +20,7 @@ import { redactFields } from '../../main/auth/log';
 import type { ApiDpopStance } from '../../main/auth/api-dpop-support';
 import { protocolFeatures } from '../../main/auth/protocol-features';
 import type { BearerToken, FetchLike } from '../../main/auth/types';
-import { VAULT_STORE_KEY } from '../../main/auth/vault';
+import { VAULT_STORE_KEY } from '../../main/auth/vault-file';
 import { TestVault as Vault } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 

@@ -17,7 +17,13 @@ function setup(opts: { backoff?: { baseMs: number; maxMs: number }; signIn?: boo
   const acquired: string[] = [];
   /** What the next grant of a key answers (default: a fresh token per grant). */
   const answers = new Map<string, () => Answer | Promise<Answer>>();
-  const cache = new TokenCache({ clock: () => now, logger: () => {}, refreshSkewMs: 30_000, backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 8_000 } });
+  const cache = new TokenCache({
+    clock: () => now,
+    logger: () => {},
+    refreshSkewMs: 30_000,
+    backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 8_000 },
+    forcedRefreshWindowMs: 30_000,
+  });
   const source: TokenSource = {
     providerId: 'p',
     acquire: async (api): Promise<Acquired> => {
@@ -38,7 +44,8 @@ function setup(opts: { backoff?: { baseMs: number; maxMs: number }; signIn?: boo
     acquired,
     ended,
     signals,
-    token: (api = SIGN_IN, rejected?: string) => cache.token('acc', api, rejected),
+    token: (api = SIGN_IN) => cache.token('acc', api),
+    retry: (rejected: string, api = SIGN_IN) => cache.retry('acc', api, rejected),
     advance: (ms: number) => (now += ms),
     now: () => now,
   };
@@ -73,12 +80,36 @@ describe('TokenCache: the sign-in token', () => {
 
   it('a 401-rejected token is refreshed once even when many callers report it', async () => {
     const t = setup();
-    const results = await Promise.all(Array.from({ length: 20 }, () => t.token(SIGN_IN, 'at-0')));
+    const results = await Promise.all(Array.from({ length: 20 }, () => t.retry('at-0')));
     expect(t.acquired).toHaveLength(1);
-    expect(results.every((r) => r.token === 'at-1')).toBe(true);
+    expect(results.every((r) => r?.token === 'at-1')).toBe(true);
     // A stale report about the old token after the refresh does not refresh again.
-    await t.token(SIGN_IN, 'at-0');
+    await expect(t.retry('at-0')).resolves.toMatchObject({ token: 'at-1' });
     expect(t.acquired).toHaveLength(1);
+  });
+
+  it('a refused token is force-refreshed once per window: the new token refused again within 30 s → null (the refusal stands), after it → one more', async () => {
+    const t = setup();
+    await expect(t.retry('at-0')).resolves.toMatchObject({ token: 'at-1' });
+    for (let i = 0; i < 30; i += 1) await expect(t.retry('at-1')).resolves.toBeNull();
+    expect(t.acquired).toHaveLength(1);
+    t.advance(29_999);
+    await expect(t.retry('at-1')).resolves.toBeNull();
+    t.advance(1);
+    await expect(t.retry('at-1')).resolves.toMatchObject({ token: 'at-2' });
+    expect(t.acquired).toHaveLength(2);
+    // Per key: another API of the account has its own window.
+    await expect(t.token('a')).resolves.toMatchObject({ token: 'a-3' });
+    await expect(t.retry('a-3', 'a')).resolves.toMatchObject({ token: 'a-4' });
+    await expect(t.retry('a-4', 'a')).resolves.toBeNull();
+  });
+
+  it('a token that changed by an ordinary refresh may be forced again at once (the window is per token)', async () => {
+    const t = setup();
+    await expect(t.retry('at-0')).resolves.toMatchObject({ token: 'at-1' });
+    t.advance(300_000);
+    await expect(t.token()).resolves.toMatchObject({ token: 'at-2' });
+    await expect(t.retry('at-2')).resolves.toMatchObject({ token: 'at-3' });
   });
 
   it('an ended verdict ends the account and reports it once', async () => {

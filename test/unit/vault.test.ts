@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { LogLevel } from '../../main/auth/types';
-import { VAULT_STORE_KEY } from '../../main/auth/vault';
+import { VAULT_STORE_KEY } from '../../main/auth/vault-file';
 import { TestVault as Vault, type StoredSession } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 
