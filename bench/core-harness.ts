@@ -20,6 +20,8 @@ import type { RemoteDemo } from './remote-demo';
 import { timedVault, type TimedVault } from './timed-vault';
 
 const API_PAYLOAD = { method: 'GET', path: '/hello' } as const;
+/** The fast API: the provider's second API base URL (bench/run.ts). */
+const FAST_API_PAYLOAD = { method: 'GET', path: '/hello', api: 1 } as const;
 
 export interface SignInTiming {
   /** Callback handed to the core → `signIn()` resolved with the session persisted. */
@@ -37,6 +39,8 @@ export interface CoreHarness {
   expireAccessToken(): void;
   /** One API call through the `api:request` handler, serialised as Electron IPC does (V8 structured clone). */
   callApi(): Promise<Buffer>;
+  /** The same to the fast API (no introspection). */
+  callFastApi(): Promise<Buffer>;
   signIn(): Promise<SignInTiming>;
   close(): Promise<void>;
 }
@@ -79,6 +83,7 @@ export async function startCoreHarness(demo: RemoteDemo, config: AppConfig, dir:
       rig.advance(2 * 3600 * 1000);
     },
     callApi: async () => serialize(await ipc.invoke(IPC_CHANNELS.request, API_PAYLOAD, TRUSTED_EVENT)),
+    callFastApi: async () => serialize(await ipc.invoke(IPC_CHANNELS.request, FAST_API_PAYLOAD, TRUSTED_EVENT)),
     signIn: async () => {
       const state = await core.signIn();
       const totalMs = performance.now() - callbackAt;

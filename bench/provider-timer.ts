@@ -18,14 +18,14 @@ export interface ProviderTimer {
   captureAuthorization(): Promise<string>;
 }
 
-export function providerTimer(demo: { issuer: string; apiBaseUrl: string }): ProviderTimer {
+export function providerTimer(demo: { issuer: string; apiBaseUrl: string; fastApiBaseUrl?: string }): ProviderTimer {
   let spent = 0;
   let token = 0;
   let capture: ((header: string) => void) | null = null;
   const tokenUrl = `${demo.issuer}/token`;
   const f: FetchLike = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith(demo.apiBaseUrl)) {
+    if (url.startsWith(demo.apiBaseUrl) || (demo.fastApiBaseUrl !== undefined && url.startsWith(demo.fastApiBaseUrl))) {
       if (capture) {
         capture(new Headers(init?.headers).get('authorization') ?? '');
         capture = null;

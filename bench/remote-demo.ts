@@ -9,6 +9,8 @@ import type { DemoApi, DemoCounters } from '../main/demo/demo-provider';
 export interface RemoteDemo {
   issuer: string;
   apiBaseUrl: string;
+  /** A resource server that answers without introspection (`api_call_fast`). */
+  fastApiBaseUrl: string;
   clientId: string;
   credentials: { username: string; password: string };
   colleague: { username: string; password: string };
@@ -21,7 +23,7 @@ export interface RemoteDemo {
   close(): Promise<void>;
 }
 
-type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis' | 'discoverableApi'>;
+type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'fastApiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis' | 'discoverableApi'>;
 
 export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> {
   const child = fork(path.join(import.meta.dirname, 'demo-server.ts'), [redirectUri], {
@@ -52,6 +54,7 @@ export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> 
   return {
     issuer: ready.issuer,
     apiBaseUrl: ready.apiBaseUrl,
+    fastApiBaseUrl: ready.fastApiBaseUrl,
     clientId: ready.clientId,
     credentials: ready.credentials,
     colleague: ready.colleague,

@@ -84,7 +84,9 @@ async function main(): Promise<void> {
       demo = await startRemoteDemo(REDIRECT_URI);
       // The Bearer path (its floor re-sends the same header); DPoP has its own section with its own floor.
       const base = demoTestConfig(demo);
-      const config = { ...base, providers: base.providers.map((p) => ({ ...p, dpop: 'off' as const })) };
+      // The fast API (no introspection) is the provider's second API base URL: `api: 1`.
+      const fastApi = demo.fastApiBaseUrl;
+      const config = { ...base, providers: base.providers.map((p) => ({ ...p, apiBaseUrls: [...p.apiBaseUrls, fastApi], dpop: 'off' as const })) };
       harness = await startCoreHarness(demo, config, dir, SCHEME);
       const bare = await startBareClient(demo, REDIRECT_URI, SCHEME);
       const env: BenchEnv = { demo, harness, bare, n: (full, q) => (quick ? q : full), dir, scheme: SCHEME, scope: SCOPE, progress };

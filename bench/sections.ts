@@ -168,7 +168,32 @@ export async function apiCalls(env: BenchEnv): Promise<Metrics> {
     }
   }
   env.progress(`api: ${c32.a.length} + ${c32.b.length} calls at concurrency 32`);
+
+  // The same path to a resource server that answers at once (no introspection): the core's own cost per call shows.
+  const fastUrl = `${demo.fastApiBaseUrl}/hello`;
+  const timeOursFast = async () => {
+    const t0 = now();
+    const answer = await harness.callFastApi();
+    const dt = now() - t0;
+    if (!isApiSuccess(answer)) throw new Error('fast API call through the core failed');
+    return dt;
+  };
+  const timeBareFast = async () => {
+    const t0 = now();
+    const text = await (await fetch(fastUrl, { headers: { authorization } })).text();
+    const dt = now() - t0;
+    if (!text.includes('Hello')) throw new Error('bare fast API call failed');
+    return dt;
+  };
+  await interleave(env.n(300, 50), timeOursFast, timeBareFast);
+  const fast = await interleave(env.n(2000, 200), timeOursFast, timeBareFast);
+  env.progress(`api: ${fast.a.length} + ${fast.b.length} sequential calls to the fast API`);
   return {
+    api_call_fast: compared(fast.a, fast.b, {
+      unit: 'ms per call',
+      target: { limit: 1.2, on: 'ratio' },
+      note: 'api_call_seq against a resource server that answers without introspection (~0.1 ms), so the per-call cost of the IPC handler and core is not hidden; floor: fetch + text() of the same URL with the same header',
+    }),
     api_call_seq: compared(seq.a, seq.b, {
       unit: 'ms per call',
       target: { limit: 1.1, on: 'ratio' },
