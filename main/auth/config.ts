@@ -65,6 +65,8 @@ const endpointsSchema = z.strictObject({
   revocation: z.optional(z.string()),
   userinfo: z.optional(z.string()),
   endSession: z.optional(z.string()),
+  /** RFC 8628 device authorization endpoint, for `deviceCode`. */
+  deviceAuthorization: z.optional(z.string()),
 });
 
 /** `auto` (use it when the provider advertises it), `required` (fail clearly when it does not) or `off`. */
@@ -105,6 +107,11 @@ const apiEntrySchema = z.strictObject({
   ),
   /** For providers that name the target API `audience` (e.g. Auth0) instead of `resource`. */
   audience: z.optional(z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^[^\s]+$/, 'audience may not contain spaces'))),
+  /**
+   * Whether this API takes DPoP-bound tokens (RFC 9449). Unset: what the API
+   * publishes in its RFC 9728 metadata decides, and none means Bearer only.
+   */
+  dpop: z.optional(z.boolean()),
 });
 
 export type ApiEntry = z.infer<typeof apiEntrySchema>;
@@ -139,6 +146,8 @@ const providerConfigSchema = z
     redirectUri: z.optional(z.string()),
     /** Base URLs the renderer's `request` may reach with this provider's token. Optional when `apis` is given. */
     apiBaseUrls: z._default(z.array(httpsOrLoopback('each apiBaseUrls entry')).check(z.minLength(1, 'apiBaseUrls needs at least one API base URL')), []),
+    /** Whether the `apiBaseUrls` APIs take DPoP-bound tokens; unset: each one's RFC 9728 metadata decides (as `apis[].dpop`). */
+    apiBaseUrlsDpop: z.optional(z.boolean()),
     /** APIs by name, each optionally with its own token (scopes / resource / audience). */
     apis: z.optional(z.array(apiEntrySchema).check(z.minLength(1), z.maxLength(16))),
     /** Extra authorization request parameters (e.g. `prompt`, `cancel_url`, `grant_type`). */
@@ -203,8 +212,10 @@ const providerConfigSchema = z
     endSessionInBrowser: z.optional(z.boolean()),
     /**
      * DPoP (RFC 9449): bind the tokens to a key only this app holds. `auto`
-     * (default) when the provider advertises `dpop_signing_alg_values_supported`,
-     * `required` fails sign-in naming the provider when it does not, `off` never.
+     * (default) when the provider advertises `dpop_signing_alg_values_supported`
+     * AND every API of the profile takes DPoP (`apis[].dpop`, `apiBaseUrlsDpop`,
+     * or the API's RFC 9728 metadata); `required` fails sign-in naming the
+     * provider or the API that cannot, `off` never.
      */
     dpop: z.optional(featureSwitch),
     /**
@@ -213,6 +224,12 @@ const providerConfigSchema = z
      * `require_pushed_authorization_requests`), `required` or `off` as for `dpop`.
      */
     par: z.optional(featureSwitch),
+    /**
+     * Sign-in on another device (RFC 8628 device authorization grant):
+     * `fallback` offers it beside the browser sign-in and uses it when the
+     * browser cannot be opened; `only` never opens a browser. Absent: off.
+     */
+    deviceCode: z.optional(z.enum(['fallback', 'only'])),
   })
   .check(
     z.superRefine((p, ctx) => {
@@ -226,6 +243,25 @@ const providerConfigSchema = z
           path: ['dpop'],
           message: 'DPoP cannot be required with a separate refresh URL (endpoints.refresh): set "dpop" to "off", or remove endpoints.refresh',
         });
+      }
+      if (p.dpop === 'required') {
+        // Tokens bound to a key are refused by an API that knows only Bearer: caught here, before any sign-in.
+        p.apis?.forEach((a, i) => {
+          if (a.dpop === false) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['apis', i, 'dpop'],
+              message: `the API "${a.id}" is declared Bearer-only but "dpop" is "required": set "dpop" to "auto" (Bearer tokens for this provider), or remove this API's "dpop": false if it does take DPoP`,
+            });
+          }
+        });
+        if (p.apiBaseUrlsDpop === false && p.apiBaseUrls.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apiBaseUrlsDpop'],
+            message: 'the apiBaseUrls APIs are declared Bearer-only but "dpop" is "required": set "dpop" to "auto", or remove "apiBaseUrlsDpop": false',
+          });
+        }
       }
       if (p.endpoints) {
         // A key given as `undefined` (a config built in code, not JSON) stays in the parsed object.

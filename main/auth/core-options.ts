@@ -3,6 +3,7 @@
  * in one place (openid-client keeps one `Configuration` the same way): a
  * part of the core reads its number from `CoreSettings`, never a literal.
  */
+import type { DiscoveryStore } from './discovery-store';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import type { AppConfig } from './config';
 import type { RevocationStore } from './revocation-retry';
@@ -51,6 +52,13 @@ export interface AuthCoreOptions {
   revocationRetryWindowMs?: number;
   /** How many times a failed revocation is retried at most. Default 50. */
   revocationMaxAttempts?: number;
+  /**
+   * Where client registrations and APIs connected by URL are kept (encrypted
+   * with the vault's cipher, discovery-store.ts). Without it they last for this run only.
+   */
+  discovery?: DiscoveryStore;
+  /** The app's name, sent as `client_name` when it registers itself (RFC 7591). Default "Desktop app". */
+  appName?: string;
 }
 
 /**

@@ -6,10 +6,13 @@
  */
 import type * as client from 'openid-client';
 import { openAccount } from './account-tokens';
+import { ApiConnections } from './api-connections';
+import { ApiDpopSupport } from './api-dpop-support';
 import { AccountRegistry, type Account } from './accounts';
 import type { AcceptedCallback } from './authorization-response';
 import { providersWithSecrets, type ProviderConfig } from './config';
 import { coreSettings, type AuthCoreOptions, type CoreSettings } from './core-options';
+import { DiscoveryStore } from './discovery-store';
 import type { DpopKey } from './dpop';
 import type { AuthError } from './errors';
 import { noopLogger, redactingLogger } from './log';
@@ -17,7 +20,7 @@ import type { PendingSignIn } from './pending-sign-ins';
 import { ProviderConfigs } from './provider-configs';
 import { RevocationRetry } from './revocation-retry';
 import { initialFacts, type ViewFacts } from './session-view';
-import { SignInFlow, type Purpose } from './sign-in-flow';
+import { SignInFlow, type Purpose, type SignInFlowDeps } from './sign-in-flow';
 import { SignOutFlow } from './sign-out-flow';
 import { TokenCache } from './token-cache';
 import type { TokenSet } from './token-set';
@@ -29,6 +32,8 @@ export interface CoreHooks {
   disposed: () => boolean;
   /** An accepted callback: exchange its code and apply the result. */
   complete: (pending: PendingSignIn<SessionState>, accepted: AcceptedCallback, purpose: Purpose) => Promise<SessionState>;
+  /** A device sign-in's token response (RFC 8628): apply it like a browser sign-in's. */
+  completeDevice: SignInFlowDeps['completeDevice'];
   /** The provider refused an account's grant. */
   rejected: (account: Account, error: AuthError) => void;
   /** An API of an account waits for consent. */
@@ -40,8 +45,11 @@ export interface CoreParts {
   log: Logger;
   clock: Clock;
   fetch: FetchLike;
-  providers: ReadonlyMap<string, ProviderConfig>;
+  /** The configured providers, and the APIs connected by URL (`connections`), by id. */
+  providers: Map<string, ProviderConfig>;
   configs: ProviderConfigs;
+  /** APIs connected by their URL (RFC 9728 + RFC 7591). */
+  connections: ApiConnections;
   facts: ViewFacts;
   registry: AccountRegistry;
   cache: TokenCache;
@@ -63,6 +71,14 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   const { providerTimeoutSeconds: timeoutSeconds, clockToleranceSeconds, backoff } = settings;
   const configs = new ProviderConfigs({ fetch, clock, timeoutSeconds, clockToleranceSeconds });
   const config = (provider: ProviderConfig): Promise<client.Configuration> => configs.get(provider);
+  const connections = new ApiConnections({
+    ...{ config: opts.config, store: opts.discovery ?? DiscoveryStore.inMemory(), fetch, clock, logger: log },
+    appName: opts.appName ?? 'Desktop app',
+    timeoutSeconds,
+  });
+  // Before restore: accounts of a connected API come back like any other. A configured id always wins.
+  for (const p of connections.providers()) if (!providers.has(p.id)) providers.set(p.id, p);
+  const apiDpop = new ApiDpopSupport({ fetch, clock, logger: log });
   const facts = initialFacts();
   const registry = new AccountRegistry(vault, clock, log);
   const cache = new TokenCache({ clock, logger: log, refreshSkewMs: settings.refreshSkewMs, backoff });
@@ -86,8 +102,10 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   const flow = new SignInFlow({
     ...{ config: opts.config, providers, configs, openUrl, logger: log, signInTimeoutMs: settings.signInTimeoutMs, facts, emit },
     disposed: hooks.disposed,
+    apiDpop: (provider) => apiDpop.forProvider(provider),
     accountKey: (id) => registry.get(id)?.dpopKey,
     complete: hooks.complete,
+    completeDevice: hooks.completeDevice,
   });
   const grantTimeoutMs = timeoutSeconds * 1000;
   const signOuts = new SignOutFlow({ registry, cache, revocations, facts, logger: log, openUrl, grantTimeoutMs, config, emit });
@@ -109,5 +127,5 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   for (const providerId of providersWithSecrets(opts.config)) {
     log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
   }
-  return { settings, log, clock, fetch, providers, configs, facts, registry, cache, revocations, flow, signOuts, open };
+  return { settings, log, clock, fetch, providers, configs, connections, facts, registry, cache, revocations, flow, signOuts, open };
 }

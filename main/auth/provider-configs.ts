@@ -23,4 +23,9 @@ export class ProviderConfigs {
     }
     return p;
   }
+
+  /** Drops a cached configuration: its profile changed (a connected API got a new client id). */
+  forget(providerId: string): void {
+    this.#resolved.delete(providerId);
+  }
 }

@@ -74,7 +74,7 @@ export interface AccountSummary {
   active: boolean;
   /** The account's provider could not be reached at its last refresh; the core retries by itself. */
   offline?: boolean;
-  /** Something needs the person: a permission to grant (`consentNeeded`). */
+  /** Something needs the person: a permission to grant (`consentNeeded`) or a stronger sign-in (`stepUpNeeded`). */
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
   consentNeeded?: string[];
@@ -84,6 +84,11 @@ export interface AccountSummary {
    * person signs in again. The window says so; the log names the likely cause.
    */
   signInEndsAt?: number;
+  /**
+   * APIs that asked for a stronger or more recent sign-in (RFC 9470), newest
+   * last (`requestStepUp`): a declared API's id, `#<index>` for an `apiBaseUrls` entry.
+   */
+  stepUpNeeded?: string[];
 }
 
 /**
@@ -101,7 +106,13 @@ export type SessionState = (
       /** After the person's own sign-out: whether the provider was told (RFC 7009). */
       revocation?: RevocationState;
     }
-  | { status: 'signing_in'; storage: StorageStatus; providerId: string }
+  | {
+      status: 'signing_in';
+      storage: StorageStatus;
+      providerId: string;
+      /** Signing in on another device (RFC 8628): what the window shows, once the provider has answered. */
+      device?: DeviceSignInPrompt;
+    }
   | {
       status: 'signed_in';
       storage: StorageStatus;
@@ -162,10 +173,28 @@ export interface ApiResponse {
   body: string;
 }
 
+/**
+ * A sign-in on another device (RFC 8628 §3.3): the person opens
+ * `verificationUri` on a phone or another computer and types `userCode`
+ * (or scans `verificationUriComplete`, which carries the code). No token:
+ * the device code that the app polls with stays in the main process.
+ */
+export interface DeviceSignInPrompt {
+  userCode: string;
+  /** https (or http on loopback), checked by the core. */
+  verificationUri: string;
+  /** The same origin as `verificationUri`, with the code in it; absent when the provider sent none (or an unsafe one). */
+  verificationUriComplete?: string;
+  /** Epoch ms when the code expires. */
+  expiresAt: number;
+}
+
 /** A configured provider as the renderer may list it. */
 export interface ProviderSummary {
   id: string;
   displayName: string;
+  /** The profile allows signing in on another device (RFC 8628): as a `fallback`, or as the `only` way. */
+  deviceCode?: 'fallback' | 'only';
   /** Its declared APIs (`apis`), for a picker. */
   apis?: { id: string; displayName: string }[];
 }
@@ -175,12 +204,39 @@ export interface SignInOptions {
   prompt?: 'none' | 'login' | 'consent' | 'select_account';
   /** OIDC `login_hint`: who is expected to sign in. */
   loginHint?: string;
+  /** Sign in on another device (RFC 8628) instead of this computer's browser; the profile must allow `deviceCode`. */
+  onAnotherDevice?: boolean;
 }
 
 /**
  * The auth core's public surface (see README "Reusing the auth core").
  * Created by `createAuthCore()` in `auth-core.ts`.
  */
+/**
+ * What connecting to an API by its URL would do (`planApiConnection`), for the
+ * person to see and confirm before anything is registered or opened.
+ */
+export interface ApiConnectionPlan {
+  /** Pass to `connectApi` to go ahead. */
+  id: string;
+  /** The API's resource URL: its only base URL once connected. */
+  apiUrl: string;
+  apiHost: string;
+  /** The authorization server the person will sign in to. */
+  issuer: string;
+  /** What the person must see before the browser opens. */
+  issuerHost: string;
+  /** The server is on another origin than the API (RFC 9728 allows it): shown to the person. */
+  otherOrigin: boolean;
+  scopes: string[];
+  /** The API's `resource_name`. */
+  apiName?: string;
+  /** `register`: RFC 7591 registration now; `reuse`: the app's earlier registration; `configured`: a profile's client id. */
+  client: 'register' | 'reuse' | 'configured';
+  /** The provider id its account will have; request the API as `{ accountId, api: 'api' }`. */
+  providerId: string;
+}
+
 export interface AuthCore {
   listProviders(): ProviderSummary[];
   getSession(): SessionState;
@@ -204,6 +260,14 @@ export interface AuthCore {
    * when another person signs in.
    */
   requestConsent(api: string, options?: { accountId?: string }): Promise<SessionState>;
+  /**
+   * Step-up (RFC 9470), on the person's click: signs the same person in again
+   * with what `api`'s challenge asked for (the newest challenge when `api` is
+   * absent), and keeps the new tokens only when the new ID token's `acr` and
+   * `auth_time` meet it (`step_up_failed` otherwise, nothing replaced; another
+   * person: `account_mismatch`). Retrying the call is the caller's choice.
+   */
+  requestStepUp(api?: string, options?: { accountId?: string }): Promise<SessionState>;
   /** Ends the sign-in that is waiting for the browser, if any (`sign_in_cancelled`). */
   cancelSignIn(): void;
   /**
@@ -212,6 +276,16 @@ export interface AuthCore {
    * that sign-in's promise), false when it was ignored.
    */
   handleRedirect(url: string): boolean;
+  /**
+   * Finds the authorization server of an API from its URL alone (RFC 9728) and
+   * says what connecting would do. Opens nothing, registers nothing.
+   */
+  planApiConnection(apiUrl: string): Promise<ApiConnectionPlan>;
+  /**
+   * After the person confirmed a plan: registers the app there if needed
+   * (RFC 7591), then signs in like `signIn`, with `resource` = the API (RFC 8707).
+   */
+  connectApi(planId: string): Promise<SessionState>;
   /** Calls an allow-listed API with that account's token for that API; refreshes once on 401. */
   request(req: ApiRequest): Promise<ApiResponse>;
   /** Ends one account (the active one by default): revokes its tokens where supported; the others keep working. */

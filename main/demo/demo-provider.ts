@@ -9,6 +9,12 @@
  * client that sends proofs gets tokens bound to its key, which the demo API
  * checks (`cnf.jkt`); PAR is offered, and can be required.
  *
+ * Step-up (RFC 9470): the provider knows two authentication levels
+ * (`acr_values_supported`: password, password + one-time code) and signs the
+ * person in again when an authorization asks `acr_values` for a level the
+ * session has not reached; the demo API demands the stronger one on `/admin`.
+ * The device flow (RFC 8628) is on, with the provider's own device pages.
+ *
  * Loopback only, with signing keys made fresh at each start. Grants and
  * refresh tokens live in memory; with `stateFile` (as the app uses it) they
  * and the port are also saved there, so a saved sign-in survives a restart.
@@ -18,10 +24,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { handleDemoApi } from './demo-api';
+import Provider, { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { handleDemoApi, handleDemoResourceMetadata, isDemoResourceMetadataPath, type DemoApiOptions } from './demo-api';
 import { DemoDpopVerifier } from './dpop-verifier';
-import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
+import { handleInteraction, DEMO_ACCOUNT, DEMO_ACR, DEMO_COLLEAGUE, demoPerson, deviceFlowPages } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
 import { noopLogger } from '../auth/log';
@@ -79,6 +85,25 @@ export interface DemoProviderOptions {
    */
   refreshTokens?: 'always' | 'offline_access';
   /**
+   * What the demo API takes (`demo-api.ts`): `accepts` DPoP and says so in its
+   * RFC 9728 metadata (default), `requires` it, or `bearer-only` (an RFC 6750
+   * API that publishes no metadata).
+   */
+  apiDpop?: 'accepts' | 'requires' | 'bearer-only';
+  /** Dynamic client registration (RFC 7591, open). On by default; `false` turns it off. */
+  registration?: boolean;
+  /**
+   * Step-up: `ignoreAcrValues` plays a provider that advertises the levels but
+   * ignores `acr_values` (never asks for the second factor, keeps the session's level).
+   */
+  acr?: { ignoreAcrValues?: boolean };
+  /**
+   * The device flow (RFC 8628), on by default. oidc-provider sends no `interval`
+   * (clients then wait 5 s, §3.2); `intervalSeconds` adds one; `ttlSeconds`
+   * shortens the device code's life (default 10 minutes). `false` turns it off.
+   */
+  deviceFlow?: { intervalSeconds?: number; ttlSeconds?: number } | false;
+  /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
    * provider's behaviour.
@@ -97,7 +122,7 @@ export interface DemoCounters {
 
 /** One demo API with its own audience and scope (a resource server in oidc-provider's terms). */
 export interface DemoApi {
-  id: 'contacts' | 'calendar';
+  id: 'contacts' | 'calendar' | 'tools';
   displayName: string;
   baseUrl: string;
   /** The RFC 8707 resource indicator, which is also the token's audience. */
@@ -114,6 +139,11 @@ export interface DemoProvider {
   colleague: { username: string; password: string };
   /** Two APIs with different audiences: contacts (granted at sign-in) and calendar (needs consent first). */
   apis: { contacts: DemoApi; calendar: DemoApi };
+  /**
+   * A third API in no demo profile (`/tools`, outside the profile's `/api`): what "Connect to an API by URL"
+   * reaches from its URL alone (RFC 9728 metadata, RFC 7591 registration).
+   */
+  discoverableApi: DemoApi;
   counters: DemoCounters;
   /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
   rotateDpopNonce(): void;
@@ -191,15 +221,31 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
-  const demoApi = (id: DemoApi['id'], displayName: string, scope: string): DemoApi => ({
+  const demoApi = (id: DemoApi['id'], displayName: string, scope: string, path = `/api/${id}`): DemoApi => ({
     id,
     displayName,
-    baseUrl: `${issuer}/api/${id}`,
-    resource: `${issuer}/api/${id}`,
+    baseUrl: `${issuer}${path}`,
+    resource: `${issuer}${path}`,
     scopes: [scope],
   });
   const apis = { contacts: demoApi('contacts', 'Contacts', 'contacts:read'), calendar: demoApi('calendar', 'Calendar', 'calendar:read') };
+  const discoverableApi = demoApi('tools', 'Tools', 'tools:read', '/tools');
+  const resourceApis = [...Object.values(apis), discoverableApi];
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
+  const honoursAcr = opts.acr?.ignoreAcrValues !== true;
+  const deviceFlow = opts.deviceFlow === false ? null : (opts.deviceFlow ?? {});
+
+  // OIDC Core §3.1.2.1: acr_values are voluntary, so oidc-provider keeps a session of a lower level.
+  // This provider honours them (RFC 9470 §4): a session below every requested level signs in again.
+  const policy = interactionPolicy.base();
+  if (honoursAcr) {
+    policy.get('login')?.checks.add(
+      new interactionPolicy.Check('acr_values_not_met', 'the requested authentication level was not reached', (ctx) => {
+        const requested = paramText(ctx.oidc.params?.acr_values).split(' ').filter(Boolean);
+        return requested.length > 0 && !requested.includes(ctx.oidc.acr) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      }),
+    );
+  }
 
   const configuration: Configuration = {
     adapter,
@@ -208,7 +254,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         client_id: clientId,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', ...(deviceFlow ? ['urn:ietf:params:oauth:grant-type:device_code'] : [])],
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         post_logout_redirect_uris: opts.redirectUris,
@@ -228,12 +274,20 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    acrValues: [DEMO_ACR.password, DEMO_ACR.mfa],
+    // The level and time of the sign-in a token comes from, for the demo API (introspection shows
+    // an opaque token's extra claims): what lets it demand a stronger sign-in (RFC 9470).
+    extraTokenClaims: (ctx) => {
+      const { AuthorizationCode, RefreshToken, DeviceCode } = ctx.oidc.entities;
+      const source = AuthorizationCode ?? RefreshToken ?? DeviceCode;
+      return source ? { acr: source.acr, auth_time: source.authTime } : undefined;
+    },
     // oidc-provider awaits these callbacks; a plain value will do.
     findAccount: (_ctx, sub) => {
       const person = demoPerson(sub);
       return person ? { accountId: sub, claims: () => ({ sub, name: person.name, email: person.email, email_verified: true }) } : undefined;
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
     features: {
       devInteractions: { enabled: false },
       revocation: {
@@ -247,13 +301,16 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         allowedPolicy: (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      // RFC 7591, open (no initial access token): an app given only an API URL registers itself ("Connect to an API by URL").
+      registration: { enabled: opts.registration !== false },
+      deviceFlow: { enabled: deviceFlow !== null, ...deviceFlowPages },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx, resource) => {
-          const api = Object.values(apis).find((a) => a.resource === resource);
+          const api = resourceApis.find((a) => a.resource === resource);
           if (!api) throw new oidcErrors.InvalidTarget();
           return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
         },
@@ -281,6 +338,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       IdToken: 3600,
       RefreshToken: 14 * 24 * 3600,
       Interaction: 600,
+      DeviceCode: deviceFlow?.ttlSeconds ?? 600,
       Session: 24 * 3600,
       Grant: 14 * 24 * 3600,
     },
@@ -296,6 +354,15 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   };
 
   const provider = new Provider(issuer, configuration);
+  const interval = deviceFlow?.intervalSeconds;
+  if (interval !== undefined) {
+    // RFC 8628 §3.2 `interval`, which oidc-provider does not send.
+    provider.use(async (ctx, next) => {
+      await next();
+      const body: unknown = ctx.body;
+      if (ctx.path === '/device/auth' && ctx.status === 200 && typeof body === 'object' && body !== null) ctx.body = { ...body, interval };
+    });
+  }
   opts.onProvider?.(provider);
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grant = ctx.oidc.params?.grant_type;
@@ -312,24 +379,30 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const oidc = provider.callback();
   const introspectionUrl = `${issuer}/token/introspection`;
 
+  const apiOptions: DemoApiOptions = {
+    introspectionUrl,
+    clientId: API_CLIENT_ID,
+    clientSecret: apiSecret,
+    audienceClientId: clientId,
+    apis: resourceApis,
+    origin: issuer,
+    dpop: dpopVerifier,
+    ...(opts.apiDpop ? { dpopStance: opts.apiDpop } : {}),
+    ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/api' || path.startsWith('/api/')) {
+    if (path === '/api' || path.startsWith('/api/') || path === '/tools' || path.startsWith('/tools/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, {
-        introspectionUrl,
-        clientId: API_CLIENT_ID,
-        clientSecret: apiSecret,
-        audienceClientId: clientId,
-        apis: Object.values(apis),
-        origin: issuer,
-        dpop: dpopVerifier,
-        ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
-      });
+      void handleDemoApi(req, res, apiOptions);
+      return;
+    }
+    if (isDemoResourceMetadataPath(path)) {
+      handleDemoResourceMetadata(req, res, { ...apiOptions, issuer });
       return;
     }
     if (path.startsWith('/interaction/')) {
-      void handleInteraction(provider, req, res).catch((err: unknown) => {
+      void handleInteraction(provider, req, res, honoursAcr).catch((err: unknown) => {
         log('warn', 'demo.interaction_failed', { message: err instanceof Error ? err.message : 'unknown' });
         if (!res.headersSent) {
           res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
@@ -350,6 +423,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
     colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
     apis,
+    discoverableApi,
     counters,
     rotateDpopNonce: () => {
       dpopVerifier.rotateNonce();

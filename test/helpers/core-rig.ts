@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
 import { createAuthCore, type AccountVault, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { parseAppConfig, type ApiEntry, type AppConfig } from '../../main/auth/config';
+import { DiscoveryStore } from '../../main/auth/discovery-store';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, SessionState } from '../../main/auth/types';
 import { createTestCipher, type TestCipher } from './aes-cipher';
@@ -53,6 +54,8 @@ export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock' 
 export interface CoreRig {
   core: AuthCore;
   vault: TestVault;
+  /** Client registrations and APIs connected by URL, in the same file as the vault. */
+  discovery: DiscoveryStore;
   cipher: TestCipher;
   storePath: string;
   /** Every state the core announced, in order. */
@@ -68,8 +71,12 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
-  const vault = new TestVault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  const store = new JsonFileStore(storePath);
+  const vault = new TestVault({ cipher, store, ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  // As the app wires it (main/index.ts): registrations and connected APIs beside the vault, same cipher and file.
+  const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
   const core: AuthCore = createAuthCore({
+    discovery,
     ...coreOptions,
     vault: wrapVault ? wrapVault(vault) : vault,
     clock: () => Date.now() + offset,
@@ -80,6 +87,7 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   return Promise.resolve<CoreRig>({
     core,
     vault,
+    discovery,
     cipher,
     storePath,
     states,

@@ -8,10 +8,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { insufficientScope, insufficientUserAuthentication } from '../../main/api/bearer-challenge';
 import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
 import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
+import { resourceMetadataChallenge } from '../../main/auth/resource-metadata';
 import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
 import { SCHEME } from '../helpers/core-rig';
@@ -376,6 +378,30 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
     expect(asked).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 
+  it('step-up and scope challenges: hostile input never throws; what is read is bounded and within the grammar', () => {
+    const token = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `Bearer error="insufficient_user_authentication", acr_values="${s}", max_age=${s}`),
+          hostileString.map((s) => `DPoP error="insufficient_scope", scope="${s}"`),
+        ),
+        (header) => {
+          const stepUp = insufficientUserAuthentication(header);
+          if (stepUp) {
+            for (const v of stepUp.acrValues ?? []) expect(v).toMatch(token);
+            expect((stepUp.acrValues ?? []).length).toBeLessThanOrEqual(50);
+            if (stepUp.maxAge !== undefined) expect(Number.isInteger(stepUp.maxAge) && stepUp.maxAge >= 0 && stepUp.maxAge <= 10 * 365 * 24 * 3600).toBe(true);
+          }
+          const scopes = insufficientScope(header);
+          for (const v of scopes ?? []) expect(v).toMatch(token);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('WWW-Authenticate: hostile input never throws and returns well-formed challenges', () => {
     fc.assert(
       fc.property(
@@ -398,5 +424,26 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
     expect(isUseDpopNonceChallenge(`DPoP error="use_dpop_nonce"${' '.repeat(9000)}`)).toBe(false);
     expect(isUseDpopNonceChallenge('Bearer error="use_dpop_nonce"')).toBe(false);
     expect(isUseDpopNonceChallenge('Bearer realm="x", DPoP algs="ES256", error="use_dpop_nonce"')).toBe(true);
+  });
+
+  it('resource_metadata (RFC 9728 §5.1): hostile input never throws; what it returns is an absolute http(s) URL of bounded length', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          hostileString.map((s) => `Bearer resource_metadata="${s}"`),
+          fc.webUrl().map((u) => `Bearer error="invalid_token", resource_metadata="${u}"`),
+        ),
+        (header) => {
+          const found = resourceMetadataChallenge(header);
+          if (found !== null) {
+            expect(found).toMatch(/^https?:\/\/./i);
+            expect(found.length).toBeLessThanOrEqual(2048);
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 });

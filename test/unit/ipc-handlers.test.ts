@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import type { ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
+import type { ApiConnectionPlan, ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { isRendererUrl } from '../../main/ipc/renderer-origin';
@@ -21,6 +21,18 @@ const SIGNED_IN: SessionState = {
  * A hand-written AuthCore that records calls. `failWith` makes every call
  * throw the given value, to check how the handlers translate errors.
  */
+const PLAN: ApiConnectionPlan = {
+  id: '00000000-0000-4000-8000-000000000000',
+  apiUrl: 'https://api.example/v1',
+  apiHost: 'api.example',
+  issuer: 'https://id.example',
+  issuerHost: 'id.example',
+  otherOrigin: true,
+  scopes: ['read'],
+  client: 'register',
+  providerId: 'api-0123456789abcdef',
+};
+
 class RecordingCore implements AuthCore {
   calls: [string, unknown][] = [];
   failWith: unknown = undefined;
@@ -80,6 +92,15 @@ class RecordingCore implements AuthCore {
   }
   requestConsent(api: string, options?: { accountId?: string }) {
     return this.#settle('requestConsent', { api, ...options }, SIGNED_IN);
+  }
+  planApiConnection(apiUrl: string) {
+    return this.#settle('planApiConnection', apiUrl, PLAN);
+  }
+  connectApi(planId: string) {
+    return this.#settle('connectApi', planId, SIGNED_IN);
+  }
+  requestStepUp(api?: string, options?: { accountId?: string }) {
+    return this.#settle('requestStepUp', { api, ...options }, SIGNED_IN);
   }
   async dispose() {}
 }
@@ -146,6 +167,7 @@ describe('successful calls go through to the core', () => {
     ['listProviders', undefined, [{ id: 'demo', displayName: 'Demo provider' }], ['listProviders', undefined]],
     ['signIn', undefined, SIGNED_IN, ['signIn', undefined]],
     ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
+    ['signIn', { providerId: 'demo', onAnotherDevice: true }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { onAnotherDevice: true } }]],
     ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
     ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
     ['signOut', { accountId: 'demo:u2' }, SIGNED_OUT, ['signOut', 'demo:u2']],
@@ -154,6 +176,10 @@ describe('successful calls go through to the core', () => {
     ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
     ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
     ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
+    ['planApiConnection', { apiUrl: 'https://api.example/v1' }, PLAN, ['planApiConnection', 'https://api.example/v1']],
+    ['connectApi', { planId: PLAN.id }, SIGNED_IN, ['connectApi', PLAN.id]],
+    ['requestStepUp', undefined, SIGNED_IN, ['requestStepUp', { api: undefined }]],
+    ['requestStepUp', { api: '#0', accountId: 'demo:u2' }, SIGNED_IN, ['requestStepUp', { api: '#0', accountId: 'demo:u2' }]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },
