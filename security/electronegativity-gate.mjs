@@ -57,6 +57,28 @@ function finish() {
 }
 
 const require = createRequire(path.join(here, 'package.json'));
+
+/**
+ * The scan makes no network request. Electronegativity fetches translations
+ * with got at start (dist/locales/i18n.js; its catch falls back to the bundled
+ * ones), and where there is no internet got 11's retry after the failure
+ * throws from a timer (sindresorhus/got#1489), which on Node 24 kills the
+ * scan before it starts. Its got answers every request with an error at once;
+ * the only other user, AvailableSecurityFixesGlobalCheck, is excluded anyway.
+ */
+function keepScanOffline() {
+  let gotPath;
+  try {
+    gotPath = require.resolve('got', { paths: [path.dirname(require.resolve('@doyensec/electronegativity/package.json'))] });
+  } catch {
+    return; // not installed: reported below
+  }
+  const offline = () => Promise.reject(new Error('the security scan makes no network requests'));
+  const got = Object.assign(offline, { get: offline, head: offline, post: offline, extend: () => got });
+  require.cache[gotPath] = { id: gotPath, filename: gotPath, loaded: true, exports: got, children: [], paths: [] };
+}
+keepScanOffline();
+
 let electronegativity;
 try {
   electronegativity = require('@doyensec/electronegativity');

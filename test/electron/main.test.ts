@@ -216,8 +216,8 @@ describe('AppImage self-registration', () => {
   });
 });
 
-describe('network: every provider and API request goes through net.fetch', () => {
-  it('the core is built with net.fetch (the default createFetch): the provider is reached through it', async () => {
+describe("network: every provider and API request goes through Electron's net", () => {
+  it("the core is built with Electron's net (the default createFetch): the provider is reached through it", async () => {
     const ctx = await boot();
     const signingIn = ctx.core.signIn();
     signingIn.catch(() => {});
