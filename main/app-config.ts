@@ -78,6 +78,8 @@ export function demoAppConfig(demo: {
         // The demo offers both: the app shows sender-constrained tokens (RFC 9449) and pushed requests (RFC 9126).
         dpop: 'required',
         par: 'required',
+        // The demo provider runs the device flow (RFC 8628): "Sign in on another device", and the fallback without a browser.
+        deviceCode: 'fallback',
       },
     ],
   });

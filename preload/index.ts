@@ -25,6 +25,7 @@ const bridge: AuthBridge = {
   setActiveAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.setActiveAccount, input),
   addAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.addAccount, input),
   requestConsent: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestConsent, input),
+  requestStepUp: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestStepUp, input),
   request: (req) => ipcRenderer.invoke(IPC_CHANNELS.request, req),
   planApiConnection: (input) => ipcRenderer.invoke(IPC_CHANNELS.planApiConnection, input),
   connectApi: (input) => ipcRenderer.invoke(IPC_CHANNELS.connectApi, input),

@@ -26,6 +26,8 @@ const HEADINGS: Record<ErrorPayload['code'], string> = {
   tls_untrusted: 'The connection is not trusted',
   proxy_auth_required: 'The proxy needs a password',
   clock_skew: "Check the computer's clock",
+  step_up_required: 'Confirm it is you',
+  step_up_failed: 'The stronger sign-in did not succeed',
 };
 
 export function errorHeading(code: string): string {

@@ -6,6 +6,7 @@
  */
 import type { AccountSummary, ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
 import { mountConnectApi } from './connect-api';
+import { createDevicePanel } from './device-prompt';
 import { errorHeading } from './error-text';
 
 function el<T extends HTMLElement>(selector: string, type: new () => T): T {
@@ -29,6 +30,12 @@ const ui = {
   providerField: el('#provider-field', HTMLLabelElement),
   providerSelect: el('[data-testid="provider-select"]', HTMLSelectElement),
   signIn: el('[data-testid="sign-in"]', HTMLButtonElement),
+  signInDevice: el('[data-testid="sign-in-device"]', HTMLButtonElement),
+  waitingBrowser: el('[data-testid="waiting-browser"]', HTMLParagraphElement),
+  devicePrompt: el('[data-testid="device-prompt"]', HTMLDivElement),
+  stepUp: el('[data-testid="step-up"]', HTMLDivElement),
+  stepUpText: el('.step-up-text', HTMLParagraphElement),
+  confirmStepUp: el('[data-testid="confirm-step-up"]', HTMLButtonElement),
   cancel: el('[data-testid="cancel"]', HTMLButtonElement),
   signOut: el('[data-testid="sign-out"]', HTMLButtonElement),
   callApi: el('[data-testid="call-api"]', HTMLButtonElement),
@@ -58,11 +65,14 @@ interface ViewState {
   busy: boolean;
   /** An API call answered `consent_required`: the prompt the person may start with a click. */
   consent: { api: string; accountId: string } | null;
+  /** An API call answered `step_up_required` (RFC 9470): the core's words, and the call to repeat afterwards. */
+  stepUp: { api?: string; accountId: string; message: string } | null;
   /** Which provider's API buttons are shown (rebuilt only when it changes, so focus stays put). */
   apiButtonsFor: string | null;
 }
 
-const view: ViewState = { session: null, providers: [], signingIn: false, busy: false, consent: null, apiButtonsFor: null };
+const view: ViewState = { session: null, providers: [], signingIn: false, busy: false, consent: null, stepUp: null, apiButtonsFor: null };
+const devicePanel = createDevicePanel(ui.devicePrompt);
 
 function showError(error: ErrorPayload | { code: string; message: string } | null): void {
   ui.error.hidden = error === null;
@@ -78,7 +88,9 @@ function render(): void {
     mode === 'loading'
       ? 'Loading…'
       : mode === 'waiting'
-        ? 'Finish signing in in your browser.'
+        ? session?.status === 'signing_in' && session.device
+          ? 'Finish signing in on your other device.'
+          : 'Finish signing in in your browser.'
         : mode === 'signed_in'
           ? session?.status === 'signed_in' && session.connectivity === 'offline'
             ? 'Signed in — offline.'
@@ -86,6 +98,13 @@ function render(): void {
           : 'Signed out.';
   ui.signedOut.hidden = mode !== 'signed_out';
   ui.waiting.hidden = mode !== 'waiting';
+  const device = session?.status === 'signing_in' ? session.device : undefined;
+  devicePanel.show(device);
+  ui.waitingBrowser.hidden = device !== undefined;
+  // Offered beside the browser when the selected provider's profile allows it (`deviceCode: "fallback"`; `only` needs no choice).
+  const selected = view.providers.length > 1 ? view.providers.find((p) => p.id === ui.providerSelect.value) : view.providers[0];
+  ui.signInDevice.hidden = selected?.deviceCode !== 'fallback';
+  ui.signInDevice.disabled = view.busy;
   ui.signedIn.hidden = mode !== 'signed_in';
 
   const notice = session?.storage.notice;
@@ -117,6 +136,14 @@ function render(): void {
   if (view.consent)
     ui.consentText.textContent = `${apiName(active?.providerId, view.consent.api)} needs a permission you have not granted yet. Allow it in your browser to continue.`;
   ui.grantConsent.disabled = view.busy;
+  // The prompt from the call's answer, else from the account's own state (a challenge seen by another call).
+  if (view.stepUp && view.stepUp.accountId !== active?.id) view.stepUp = null;
+  const stepUpNeeded = view.stepUp !== null || (active?.stepUpNeeded?.length ?? 0) > 0;
+  ui.stepUp.hidden = !stepUpNeeded || mode !== 'signed_in';
+  ui.stepUpText.textContent = view.stepUp
+    ? view.stepUp.message
+    : 'An API needs you to confirm it is you again, with a stronger or more recent sign-in. Confirm it in your browser to continue.';
+  ui.confirmStepUp.disabled = view.busy;
 
   if (session?.status === 'signed_in') {
     ui.userName.textContent = session.user.name ?? session.user.sub;
@@ -180,7 +207,16 @@ function renderAccounts(accounts: AccountSummary[]): void {
       item.append(text);
       if (account.active) item.append(badge('Active', 'badge'));
       if (account.offline) item.append(badge('Offline', 'badge'));
-      if (account.needsAttention) item.append(badge('Needs permission', 'badge attention'));
+      // No refresh token: the sign-in ends with its access token, restart or not (AccountSummary.signInEndsAt).
+      if (account.signInEndsAt !== undefined)
+        item.append(
+          badge(
+            `Signed in until ${new Date(account.signInEndsAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: sign in again then`,
+            'badge attention',
+          ),
+        );
+      if (account.consentNeeded?.length) item.append(badge('Needs permission', 'badge attention'));
+      if (account.stepUpNeeded?.length) item.append(badge('Needs a stronger sign-in', 'badge attention'));
       if (!account.active) item.append(button(`Use`, `Switch to ${who}`, `switch:${account.id}`, 'switch-account', () => void onSwitch(account.id)));
       item.append(button('Remove', `Sign out ${who} (${account.providerName})`, `remove:${account.id}`, 'remove-account', () => void onRemove(account.id)));
       return item;
@@ -266,12 +302,13 @@ async function refreshSession(): Promise<void> {
   if (state) setSession(state);
 }
 
-async function onSignIn(): Promise<void> {
+async function onSignIn(onAnotherDevice = false): Promise<void> {
   showError(null);
   view.signingIn = true;
   render();
   const providerId = view.providers.length > 1 ? ui.providerSelect.value : undefined;
-  const state = await call(() => window.auth.signIn(providerId ? { providerId } : undefined));
+  const input = { ...(providerId ? { providerId } : {}), ...(onAnotherDevice ? { onAnotherDevice } : {}) };
+  const state = await call(() => window.auth.signIn(Object.keys(input).length > 0 ? input : undefined));
   view.signingIn = false;
   if (state) setSession(state);
   else await refreshSession();
@@ -365,6 +402,25 @@ async function onGrantConsent(): Promise<void> {
   render();
 }
 
+/** Started only by the person's click, like consent; the call that was refused is repeated once it succeeded. */
+async function onConfirmStepUp(): Promise<void> {
+  const accountId = view.session?.accounts?.find((a) => a.active)?.id;
+  if (!accountId) return;
+  const api = view.stepUp?.api;
+  const repeat = view.stepUp !== null;
+  showError(null);
+  view.signingIn = true;
+  render();
+  const state = await call(() => window.auth.requestStepUp({ ...(api !== undefined ? { api } : {}), accountId }));
+  view.signingIn = false;
+  if (state) {
+    view.stepUp = null;
+    setSession(state);
+    if (repeat) await onCallApi(api);
+  } else await refreshSession();
+  render();
+}
+
 async function onCallApi(api?: string): Promise<void> {
   showError(null);
   // The previous answer may be another account's or another API's: it is not shown as this call's.
@@ -375,12 +431,22 @@ async function onCallApi(api?: string): Promise<void> {
   render();
   const accountId = view.session?.accounts?.find((a) => a.active)?.id;
   let consentNeeded: string | undefined;
+  // Set inside the call below (an object, so the check after it is not narrowed away).
+  const found: { stepUp: ViewState['stepUp'] } = { stepUp: null };
   const response = await call(async () => {
     const result = await window.auth.request({ method: 'GET', path: '/me', ...(api !== undefined ? { api } : {}) });
     if (!result.ok && result.error.code === 'consent_required') consentNeeded = result.error.api ?? api;
+    if (!result.ok && result.error.code === 'step_up_required' && accountId !== undefined) {
+      found.stepUp = { ...(api !== undefined ? { api } : {}), accountId, message: result.error.message };
+    }
     return result;
   });
   view.busy = false;
+  if (found.stepUp) {
+    // Like consent: one clear thing to do instead of an error box.
+    showError(null);
+    view.stepUp = found.stepUp;
+  }
   if (consentNeeded !== undefined && accountId !== undefined) {
     // The prompt replaces the error box: one clear thing to do.
     showError(null);
@@ -404,6 +470,11 @@ async function start(): Promise<void> {
     return;
   }
   ui.signIn.addEventListener('click', () => void onSignIn());
+  ui.signInDevice.addEventListener('click', () => void onSignIn(true));
+  ui.providerSelect.addEventListener('change', () => {
+    render();
+  });
+  ui.confirmStepUp.addEventListener('click', () => void onConfirmStepUp());
   ui.cancel.addEventListener('click', () => void onCancel());
   ui.signOut.addEventListener('click', () => void onSignOut());
   ui.callApi.addEventListener('click', () => void onCallApi());

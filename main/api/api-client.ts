@@ -2,12 +2,14 @@
  * Authenticated requests on the renderer's behalf. The token is attached here,
  * in the main process, and only to allow-listed API base URLs. A 401 leads to
  * one refresh and one retry, never a loop; redirects are followed by hand and
- * only while they stay inside the allow-list. A DPoP-bound token goes out with
+ * only while they stay inside the allow-list. A step-up challenge (RFC 9470)
+ * is returned as it is: no refresh can satisfy it. A DPoP-bound token goes out with
  * a fresh proof on every request (and every redirect hop); a resource server's
  * `use_dpop_nonce` challenge gets exactly one retry with its nonce.
  */
 import { AuthError, transportFailure } from '../auth/errors';
 import type { ApiRequest, ApiResponse, BearerToken, DpopProofSigner, FetchLike, Logger } from '../auth/types';
+import { insufficientUserAuthentication } from './bearer-challenge';
 import { isUseDpopNonceChallenge, parseDpopNonce } from './dpop-challenge';
 import { authorizationHeader, isDpopToken, isForbiddenHeaderName } from './request-rules';
 import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
@@ -60,6 +62,8 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
     deps.logger('debug', 'api.dpop_nonce_retry', {});
     first = await send(deps, req, url, bearer);
   }
+  // RFC 9470: a refreshed token carries the same sign-in and would be refused alike; the core asks the person instead.
+  if (first.status === 401 && insufficientUserAuthentication(first.headers.get('www-authenticate'))) return toApiResponse(first, maxBytes);
   if (first.status !== 401) {
     const result = await toApiResponse(first, maxBytes);
     // Any error status the API chooses (400, 403, 500…), never a success: retrying a request that succeeded could repeat its effect.

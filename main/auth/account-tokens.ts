@@ -12,6 +12,7 @@ import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 import { refreshGrant } from './refresh-grant';
 import { RefreshTokenHolder } from './refresh-token-holder';
+import { optionalEnd, signInEndsAt } from './sign-in-lifetime';
 import { SIGN_IN, type Acquired, type TokenCache } from './token-cache';
 import type { TokenSet } from './token-set';
 import type { Clock, UserInfo } from './types';
@@ -52,6 +53,7 @@ export function openAccount(
     granted: init.granted ?? provider.scopes,
     ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
     ...(init.dpopKey ? { dpopKey: init.dpopKey } : {}),
+    ...optionalEnd(signInEndsAt(tokens, deps.clock())),
   });
 
   const apiToken = async (key: string): Promise<Acquired> => {

@@ -11,6 +11,7 @@ import type { AccountVault } from './core-options';
 import type { DpopKey } from './dpop';
 import { toErrorPayload } from './errors';
 import type { RefreshTokenHolder } from './refresh-token-holder';
+import type { StepUpRequirement } from './step-up';
 import type { AccountSummary, Clock, Logger, UserInfo } from './types';
 import type { StoredAccount, StoredCredentials } from './vault-schemas';
 
@@ -36,22 +37,27 @@ export class Account {
   readonly challengedScopes = new Map<string, string[]>();
   /** APIs whose call ended in `consent_required`, until consent is given. */
   readonly consentNeeded = new Set<string>();
+  /** What each API's step-up challenge (RFC 9470) asked for, by API key, newest last; until a stronger sign-in meets it. */
+  readonly stepUpNeeded = new Map<string, StepUpRequirement>();
   /** The newest ID token, sent as `id_token_hint` so the provider can tell when someone else is signed in there. */
   idToken: string | undefined;
   /** The DPoP key (RFC 9449) the account's tokens are bound to, when the provider issued DPoP tokens. Never leaves the main process. */
   dpopKey: DpopKey | undefined;
+  /** No refresh token and a short-lived access token: the sign-in ends then (epoch ms; sign-in-lifetime.ts). */
+  readonly signInEndsAt: number | undefined;
 
   constructor(
     readonly providerId: string,
     readonly user: UserInfo,
     /** The account's one refresh token, shared by its sign-in token and every API token. */
     readonly grant: RefreshTokenHolder,
-    init: { granted: Iterable<string>; idToken?: string; dpopKey?: DpopKey },
+    init: { granted: Iterable<string>; idToken?: string; dpopKey?: DpopKey; signInEndsAt?: number },
   ) {
     this.id = accountIdFor(providerId, user.sub);
     this.granted = new Set(init.granted);
     this.idToken = init.idToken;
     this.dpopKey = init.dpopKey;
+    this.signInEndsAt = init.signInEndsAt;
   }
 
   /** Marks an API as waiting for consent; true when that is news. */
@@ -59,6 +65,12 @@ export class Account {
     if (this.consentNeeded.has(api)) return false;
     this.consentNeeded.add(api);
     return true;
+  }
+
+  /** Records an API's step-up challenge as the newest (`requestStepUp` without an API answers it). */
+  needsStepUp(apiKey: string, requirement: StepUpRequirement): void {
+    this.stepUpNeeded.delete(apiKey);
+    this.stepUpNeeded.set(apiKey, requirement);
   }
 
   /** The same person's new grant from consent replaces the account's; it now covers the API. */
@@ -187,8 +199,10 @@ export class AccountRegistry {
       active: a.id === this.#activeId,
       // Offline is shown per account; it needs no action (the core retries by itself).
       ...(isOffline(a.id) ? { offline: true } : {}),
-      needsAttention: a.consentNeeded.size > 0,
+      needsAttention: a.consentNeeded.size > 0 || a.stepUpNeeded.size > 0,
       ...(a.consentNeeded.size > 0 ? { consentNeeded: [...a.consentNeeded] } : {}),
+      ...(a.signInEndsAt !== undefined ? { signInEndsAt: a.signInEndsAt } : {}),
+      ...(a.stepUpNeeded.size > 0 ? { stepUpNeeded: [...a.stepUpNeeded.keys()] } : {}),
     }));
   }
 

@@ -10,6 +10,8 @@ import { callTarget, findApi } from './apis';
 import type { ProviderConfig } from './config';
 import { challengedScopes } from './consent';
 import { consentRequired } from './consent-errors';
+import type { AuthError } from './errors';
+import { stepUpChallenge, type StepUpRequirement } from './step-up';
 import type { TokenCache } from './token-cache';
 import type { ApiRequest, ApiResponse, FetchLike, Logger } from './types';
 
@@ -20,6 +22,8 @@ export interface ApiCallDeps {
   timeoutMs: number;
   /** Marks the API as waiting for consent (and tells the window). */
   needsConsent(account: Account, api: string): void;
+  /** An API's step-up challenge (RFC 9470): the error to throw (the account marked, the window told). */
+  needsStepUp(account: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement): AuthError;
 }
 
 export async function callApi(account: Account, provider: ProviderConfig, req: ApiRequest, deps: ApiCallDeps): Promise<ApiResponse> {
@@ -39,6 +43,9 @@ export async function callApi(account: Account, provider: ProviderConfig, req: A
     // `accountId` is already resolved (`account`); apiRequest does not read it.
     { ...req, api: target.index },
   );
+  // RFC 9470: the person must sign in more strongly; nothing opens the browser here (requestStepUp does, on a click).
+  const stepUp = stepUpChallenge(response);
+  if (stepUp) throw deps.needsStepUp(account, { key: api.key, id: api.entry?.id, name: api.entry?.displayName ?? api.entry?.id ?? 'This API' }, stepUp);
   const entry = api.ownToken ? api.entry : undefined;
   const wanted = entry ? challengedScopes(entry.scopes, response.status, response.headers['www-authenticate']) : null;
   if (!entry || !wanted) return response;

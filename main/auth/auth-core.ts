@@ -16,17 +16,21 @@
 import type { Account } from './accounts';
 import { callApi } from './api-call';
 import { signInResources } from './apis';
-import { completeAuthorization, type AcceptedCallback } from './authorization-response';
+import type * as client from 'openid-client';
+import { authorizedFrom, completeAuthorization, type AcceptedCallback, type Authorized } from './authorization-response';
 import type { ProviderConfig } from './config';
 import { consentAsk } from './consent';
 import type { AuthCoreOptions } from './core-options';
 import { coreParts, type CoreParts } from './core-parts';
 import { isUnknownClient } from './api-connections';
 import { AuthError, toErrorPayload } from './errors';
+import type { DpopKey } from './dpop';
 import type { PendingSignIn } from './pending-sign-ins';
 import { restoreAccounts } from './restore';
 import { sessionState } from './session-view';
 import { applyAuthorized } from './sign-in-completion';
+import type { StepUpRequirement } from './step-up';
+import { challengeAccount, stepUpAsk } from './step-up-flow';
 import type { Purpose } from './sign-in-flow';
 import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
 
@@ -50,6 +54,7 @@ class DesktopAuthCore implements AuthCore {
       },
       disposed: () => this.#disposed,
       complete: (pending, accepted, purpose) => this.#complete(pending, accepted, purpose),
+      completeDevice: (provider, config, response, proof, state) => this.#completeDevice(provider, config, response, proof, state),
       rejected: (account, err) => {
         this.#rejected(account, err);
       },
@@ -63,6 +68,7 @@ class DesktopAuthCore implements AuthCore {
     return this.#opts.config.providers.map((p) => ({
       id: p.id,
       displayName: p.displayName,
+      ...(p.deviceCode ? { deviceCode: p.deviceCode } : {}),
       ...(p.apis ? { apis: p.apis.map((a) => ({ id: a.id, displayName: a.displayName ?? a.id })) } : {}),
     }));
   }
@@ -138,12 +144,25 @@ class DesktopAuthCore implements AuthCore {
     this.#p.configs.forget(provider.id);
   }
 
-  #signIn(provider: ProviderConfig, options: SignInOptions): Promise<SessionState> {
+  async #signIn(provider: ProviderConfig, options: SignInOptions): Promise<SessionState> {
     const params = {
       ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
       ...(options.loginHint !== undefined ? { login_hint: options.loginHint } : {}),
     };
-    return this.#p.flow.authorize(provider, { params, scopes: provider.scopes, resources: signInResources(provider), purpose: { kind: 'sign_in' } });
+    const resources = signInResources(provider);
+    const { flow } = this.#p;
+    if (options.onAnotherDevice === true || provider.deviceCode === 'only') {
+      if (!provider.deviceCode) throw new AuthError('invalid_request', `Signing in on another device is not enabled for ${provider.displayName}.`);
+      return flow.onAnotherDevice(provider, resources);
+    }
+    try {
+      return await flow.authorize(provider, { params, scopes: provider.scopes, resources, purpose: { kind: 'sign_in' } });
+    } catch (err) {
+      // No usable browser here (a kiosk, a remote session): the profile allows the other device instead.
+      if (provider.deviceCode !== 'fallback' || !flow.browserFailed(err)) throw err;
+      this.#p.log('info', 'sign_in.browser_unavailable_device_fallback', { providerId: provider.id });
+      return flow.onAnotherDevice(provider, resources);
+    }
   }
 
   setActiveAccount(accountId: string): Promise<SessionState> {
@@ -163,6 +182,12 @@ class DesktopAuthCore implements AuthCore {
     return this.#p.flow.authorize(provider, consentAsk(provider, account, apiId));
   }
 
+  async requestStepUp(apiKey?: string, options: { accountId?: string } = {}): Promise<SessionState> {
+    const account = this.#account(options.accountId);
+    const provider = this.#provider(account.providerId);
+    return this.#p.flow.authorize(provider, stepUpAsk(provider, account, apiKey));
+  }
+
   cancelSignIn(): void {
     this.#p.flow.cancel();
   }
@@ -179,7 +204,9 @@ class DesktopAuthCore implements AuthCore {
     const needsConsent = (a: Account, api: string) => {
       this.#needsConsent(a, api);
     };
-    return callApi(account, provider, req, { cache, fetch, logger, timeoutMs: settings.apiTimeoutMs, needsConsent });
+    const needsStepUp = (a: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement) =>
+      this.#needsStepUp(a, api, requirement);
+    return callApi(account, provider, req, { cache, fetch, logger, timeoutMs: settings.apiTimeoutMs, needsConsent, needsStepUp });
   }
 
   async signOut(accountId?: string): Promise<SessionState> {
@@ -222,14 +249,52 @@ class DesktopAuthCore implements AuthCore {
     const { providerTimeoutSeconds: timeoutSeconds, clockToleranceSeconds } = p.settings;
     const deps = { fetch: p.fetch, logger: p.log, clock: p.clock, timeoutSeconds, clockToleranceSeconds };
     const got = await completeAuthorization(provider, await p.configs.get(provider), pending, accepted, deps);
-    // The core was disposed while the code was being exchanged: nothing is kept.
+    return this.#apply(provider, purpose, got, pending.state);
+  }
+
+  /** A device sign-in's token response (RFC 8628): the same finish as a browser sign-in's. */
+  async #completeDevice(
+    provider: ProviderConfig,
+    config: client.Configuration,
+    response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+    proof: { key: DpopKey; handle: client.DPoPHandle } | undefined,
+    state: string,
+  ): Promise<SessionState> {
+    const p = this.#p;
+    const { providerTimeoutSeconds: timeoutSeconds, clockToleranceSeconds } = p.settings;
+    const got = await authorizedFrom(provider, config, response, proof, new URLSearchParams(), {
+      fetch: p.fetch,
+      logger: p.log,
+      clock: p.clock,
+      timeoutSeconds,
+      clockToleranceSeconds,
+    });
+    return this.#apply(provider, { kind: 'sign_in' }, got, state);
+  }
+
+  /** What an authorization brought, applied (sign-in, consent or step-up); the sign-in `state` is no longer waiting. */
+  #apply(provider: ProviderConfig, purpose: Purpose, got: Authorized, state: string): SessionState {
+    const p = this.#p;
+    // The core was disposed while the grant was running: nothing is kept.
     if (this.#disposed) throw new AuthError('sign_in_cancelled');
-    applyAuthorized(provider, purpose, got, { registry: p.registry, cache: p.cache, signOuts: p.signOuts, facts: p.facts, logger: p.log, open: p.open });
-    const event = purpose.kind === 'consent' ? 'consent.done' : 'sign_in.done';
-    p.log('info', event, { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
-    if (p.facts.signingIn?.state === pending.state) p.facts.signingIn = null;
+    const { clock, settings } = p;
+    const deps = { registry: p.registry, cache: p.cache, signOuts: p.signOuts, facts: p.facts, logger: p.log, open: p.open, clock };
+    applyAuthorized(provider, purpose, got, { ...deps, clockToleranceSeconds: settings.clockToleranceSeconds });
+    p.log('info', `${purpose.kind}.done`, { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
+    if (p.facts.signingIn?.state === state) {
+      p.facts.signingIn = null;
+      p.facts.device = undefined;
+    }
     this.#emit();
     return this.getSession();
+  }
+
+  /** An API's step-up challenge: the error for the call; the window is told when the account was marked. */
+  #needsStepUp(account: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement): AuthError {
+    const { error, marked } = challengeAccount(account, api, requirement, this.#p.clock(), this.#p.settings.clockToleranceSeconds);
+    this.#p.log('info', marked ? 'api.step_up_required' : 'api.step_up_already_met', { providerId: account.providerId, api: api.key });
+    if (marked && this.#p.registry.isCurrent(account)) this.#emit();
+    return error;
   }
 
   #needsConsent(account: Account, api: string): void {

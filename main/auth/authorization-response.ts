@@ -12,7 +12,7 @@ import type { ProviderConfig } from './config';
 import type { DpopKey } from './dpop';
 import { AuthError } from './errors';
 import { NO_PKCE, type PendingSignIn } from './pending-sign-ins';
-import { codeForOAuthError } from './protocol-errors';
+import { authorizationResponseError } from './protocol-errors';
 import { tokenSetFrom, type TokenSet } from './token-set';
 import type { Clock, FetchLike, Logger, UserInfo } from './types';
 import { resolveUserInfo } from './userinfo';
@@ -59,7 +59,7 @@ export async function completeAuthorization(
   const error = params.get('error');
   // RFC 9126 §4: the pushed request lives briefly (often 60 s); the person took longer.
   if (error === 'invalid_request_uri' && pending.pushed) throw new AuthError('sign_in_timeout', PUSHED_REQUEST_EXPIRED);
-  if (error !== null) throw new AuthError(codeForOAuthError(error));
+  if (error !== null) throw authorizationResponseError(params, pending.scopes ?? []);
   if (!params.get('code')) throw new AuthError('invalid_response', 'The sign-in response carried no authorization code.');
 
   // The exact redirect_uri of the authorization request, with the response's parameters.
@@ -81,11 +81,30 @@ export async function completeAuthorization(
     provider.tokenRequest?.includeState ? { state: pending.state } : undefined,
     dpop ? { DPoP: dpop } : undefined,
   );
+  return authorizedFrom(provider, config, response, pending.dpopKey && dpop ? { key: pending.dpopKey, handle: dpop } : undefined, params, deps);
+}
+
+/**
+ * A token response that ends a sign-in, whichever grant brought it (the
+ * authorization code here, the device code in device-flow.ts): `iat` → token
+ * set → who signed in. `proof`: the sign-in's DPoP key and the handle that made
+ * the grant's proofs (it holds the provider's nonce); `params`: the callback's
+ * (a profile may read the person from them), empty for a device sign-in.
+ */
+export async function authorizedFrom(
+  provider: ProviderConfig,
+  config: client.Configuration,
+  response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  proof: { key: DpopKey; handle: client.DPoPHandle } | undefined,
+  params: URLSearchParams,
+  deps: CompletionDeps,
+): Promise<Authorized> {
   assertIssuedNotInFuture(response, deps.clock, deps.clockToleranceSeconds);
   const tokens = tokenSetFrom(response, deps.clock);
   // Bound only when the provider says so (token_type DPoP): a provider that ignored the proof
   // issued Bearer tokens, which are sent as Bearer, and the unused key is not kept.
-  const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? pending.dpopKey : undefined;
+  const dpopKey = tokens.tokenType.toLowerCase() === 'dpop' ? proof?.key : undefined;
+  const dpop = dpopKey ? proof?.handle : undefined;
   const user = await resolveUserInfo(
     provider,
     config,

@@ -65,6 +65,8 @@ const endpointsSchema = z.strictObject({
   revocation: z.optional(z.string()),
   userinfo: z.optional(z.string()),
   endSession: z.optional(z.string()),
+  /** RFC 8628 device authorization endpoint, for `deviceCode`. */
+  deviceAuthorization: z.optional(z.string()),
 });
 
 /** `auto` (use it when the provider advertises it), `required` (fail clearly when it does not) or `off`. */
@@ -222,6 +224,12 @@ const providerConfigSchema = z
      * `require_pushed_authorization_requests`), `required` or `off` as for `dpop`.
      */
     par: z.optional(featureSwitch),
+    /**
+     * Sign-in on another device (RFC 8628 device authorization grant):
+     * `fallback` offers it beside the browser sign-in and uses it when the
+     * browser cannot be opened; `only` never opens a browser. Absent: off.
+     */
+    deviceCode: z.optional(z.enum(['fallback', 'only'])),
   })
   .check(
     z.superRefine((p, ctx) => {

@@ -1,7 +1,8 @@
 /**
  * What counts as "consent required", in one place: the OAuth errors that mean
- * the grant does not cover what was asked, the scopes a token answer lacks,
- * and a resource server's `insufficient_scope` challenge.
+ * the grant does not cover what was asked and the scopes a token answer lacks
+ * (a resource server's `insufficient_scope` challenge is read by
+ * api/bearer-challenge.ts, with every other Bearer challenge).
  */
 import type { ApiEntry } from './config';
 import { AuthError } from './errors';
@@ -18,14 +19,4 @@ export function missingScopes(entry: ApiEntry, grantedScope: string | undefined)
   if (entry.scopes === undefined || grantedScope === undefined) return [];
   const granted = new Set(grantedScope.split(' ').filter(Boolean));
   return entry.scopes.filter((s) => !granted.has(s));
-}
-
-/**
- * RFC 6750 §3.1: a resource server's `Bearer error="insufficient_scope"`
- * challenge, with the scopes it names (`scope="…"`, possibly none).
- */
-export function insufficientScope(wwwAuthenticate: string | undefined): string[] | null {
-  if (!wwwAuthenticate || !/^\s*Bearer\b/i.test(wwwAuthenticate) || !/\berror="insufficient_scope"/i.test(wwwAuthenticate)) return null;
-  const scope = /\bscope="([\x21\x23-\x5B\x5D-\x7E ]{0,1000})"/i.exec(wwwAuthenticate)?.[1] ?? '';
-  return scope.split(' ').filter(Boolean).slice(0, 50);
 }

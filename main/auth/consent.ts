@@ -6,11 +6,11 @@
  * another person came back. What counts as "consent required" is
  * consent-errors.ts's.
  */
+import { insufficientScope } from '../api/bearer-challenge';
 import type { Account } from './accounts';
 import { findApi, signInResources } from './apis';
 import type { Authorized } from './authorization-response';
 import type { ProviderConfig } from './config';
-import { insufficientScope } from './consent-errors';
 import { AuthError } from './errors';
 import type { AuthorizationAsk } from './sign-in-flow';
 import { UNKNOWN_SUBJECT } from './userinfo';
@@ -32,6 +32,13 @@ export function consentAsk(provider: ProviderConfig, account: Account, apiId: st
   // for what its grant is missing (the new API's scopes).
   const scopes = new Set([...provider.scopes, ...account.granted, ...(entry.scopes ?? []), ...(account.challengedScopes.get(entry.id) ?? [])]);
   const resources = new Set([...signInResources(provider), ...account.resources, ...(entry.resource !== undefined ? [entry.resource] : [])]);
+  const params = sameAccountParams(account);
+  if (entry.audience !== undefined) params.audience = entry.audience;
+  return { params, scopes: [...scopes], resources: [...resources], purpose: { kind: 'consent', accountId: account.id, api: entry.id } };
+}
+
+/** Authorization parameters asking the provider for the account's own person again (consent, step-up). */
+export function sameAccountParams(account: Account): Record<string, string> {
   const params: Record<string, string> = {};
   const hint = account.user.email ?? account.user.sub;
   if (hint) params.login_hint = hint;
@@ -39,8 +46,7 @@ export function consentAsk(provider: ProviderConfig, account: Account, apiId: st
   // there and asks to log in; without one, the login page is asked for so the person chooses.
   if (account.idToken) params.id_token_hint = account.idToken;
   else params.prompt = 'login';
-  if (entry.audience !== undefined) params.audience = entry.audience;
-  return { params, scopes: [...scopes], resources: [...resources], purpose: { kind: 'consent', accountId: account.id, api: entry.id } };
+  return params;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { PendingSignIn } from './pending-sign-ins';
 import { ProviderConfigs } from './provider-configs';
 import { RevocationRetry } from './revocation-retry';
 import { initialFacts, type ViewFacts } from './session-view';
-import { SignInFlow, type Purpose } from './sign-in-flow';
+import { SignInFlow, type Purpose, type SignInFlowDeps } from './sign-in-flow';
 import { SignOutFlow } from './sign-out-flow';
 import { TokenCache } from './token-cache';
 import type { TokenSet } from './token-set';
@@ -32,6 +32,8 @@ export interface CoreHooks {
   disposed: () => boolean;
   /** An accepted callback: exchange its code and apply the result. */
   complete: (pending: PendingSignIn<SessionState>, accepted: AcceptedCallback, purpose: Purpose) => Promise<SessionState>;
+  /** A device sign-in's token response (RFC 8628): apply it like a browser sign-in's. */
+  completeDevice: SignInFlowDeps['completeDevice'];
   /** The provider refused an account's grant. */
   rejected: (account: Account, error: AuthError) => void;
   /** An API of an account waits for consent. */
@@ -103,6 +105,7 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
     apiDpop: (provider) => apiDpop.forProvider(provider),
     accountKey: (id) => registry.get(id)?.dpopKey,
     complete: hooks.complete,
+    completeDevice: hooks.completeDevice,
   });
   const grantTimeoutMs = timeoutSeconds * 1000;
   const signOuts = new SignOutFlow({ registry, cache, revocations, facts, logger: log, openUrl, grantTimeoutMs, config, emit });

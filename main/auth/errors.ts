@@ -26,6 +26,8 @@ export const AUTH_ERROR_CODES = [
   'tls_untrusted',
   'proxy_auth_required',
   'clock_skew',
+  'step_up_required',
+  'step_up_failed',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -52,12 +54,14 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
     "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
   proxy_auth_required: 'The network proxy asked for a user name and password. Check your proxy settings or ask IT, then try again.',
   clock_skew: "The identity provider's answer was dated too far from this computer's time. Check the computer's clock, date and time zone, then try again.",
+  step_up_required: 'This needs you to confirm who you are again, in a stronger or more recent sign-in.',
+  step_up_failed: 'The stronger sign-in did not succeed, so nothing was changed.',
 };
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   readonly code: AuthErrorCode;
-  /** The API concerned (`consent_required`): its configured id. */
+  /** The API concerned (`consent_required`, `step_up_required`): its configured id. */
   readonly api?: string;
 
   constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown; api?: string }) {
@@ -74,7 +78,7 @@ export function isAuthError(value: unknown): value is AuthError {
 export interface ErrorPayload {
   code: AuthErrorCode;
   message: string;
-  /** With `consent_required`: the API whose permission is missing (see `requestConsent`). */
+  /** With `consent_required` / `step_up_required`: the API concerned (see `requestConsent`, `requestStepUp`). */
   api?: string;
 }
 

@@ -47,6 +47,7 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
     ...(e.revocation ? { revocation: fill(e.revocation) } : {}),
     ...(e.userinfo ? { userinfo: fill(e.userinfo) } : {}),
     ...(e.endSession ? { endSession: fill(e.endSession) } : {}),
+    ...(e.deviceAuthorization ? { deviceAuthorization: fill(e.deviceAuthorization) } : {}),
   };
 }
 
@@ -81,6 +82,7 @@ export async function resolveProvider(provider: ProviderConfig, options: Provide
         ...(explicit.revocation ? { revocation_endpoint: explicit.revocation } : {}),
         ...(explicit.userinfo ? { userinfo_endpoint: explicit.userinfo } : {}),
         ...(explicit.endSession ? { end_session_endpoint: explicit.endSession } : {}),
+        ...(explicit.deviceAuthorization ? { device_authorization_endpoint: explicit.deviceAuthorization } : {}),
       },
       provider.clientId,
       clientMetadata,
@@ -131,6 +133,7 @@ function assertEndpointsAreSafe(
     metadata.revocation_endpoint,
     metadata.end_session_endpoint,
     metadata.pushed_authorization_request_endpoint,
+    metadata.device_authorization_endpoint,
   ];
   for (const endpoint of endpoints) {
     if (endpoint === undefined) continue;

@@ -4,12 +4,14 @@
  * stores): the few facts the core records (`ViewFacts`) and pure functions
  * that turn them into a state.
  */
-import type { AccountSummary, RevocationState, SessionState, StorageStatus, UserInfo } from './types';
+import type { AccountSummary, DeviceSignInPrompt, RevocationState, SessionState, StorageStatus, UserInfo } from './types';
 
 /** What the core records for the view, beside the accounts themselves. */
 export interface ViewFacts {
   /** The newest sign-in waiting for the browser (`state` is '' until its request is built). */
   signingIn: { state: string; providerId: string } | null;
+  /** A sign-in on another device (RFC 8628): what the window shows, once the provider has answered. */
+  device: DeviceSignInPrompt | undefined;
   /** Why the active account ended when it was not the person's own sign-out. */
   endReason: { code: string; message: string } | undefined;
   /** How the person's last sign-out went at the provider (shown while signed out). */
@@ -17,7 +19,7 @@ export interface ViewFacts {
 }
 
 export function initialFacts(): ViewFacts {
-  return { signingIn: null, endReason: undefined, revocation: undefined };
+  return { signingIn: null, device: undefined, endReason: undefined, revocation: undefined };
 }
 
 /** The state for these facts. Connectivity is per account: the state shows the active account's; `accounts` shows each one's. */
@@ -27,7 +29,10 @@ export function sessionState(
   accounts: AccountSummary[],
   active: { providerId: string; user: UserInfo; offline: boolean } | undefined,
 ): SessionState {
-  if (facts.signingIn) return { status: 'signing_in', storage, providerId: facts.signingIn.providerId, accounts };
+  if (facts.signingIn) {
+    const device = facts.device ? { device: { ...facts.device } } : {};
+    return { status: 'signing_in', storage, providerId: facts.signingIn.providerId, ...device, accounts };
+  }
   if (active) {
     return {
       status: 'signed_in',

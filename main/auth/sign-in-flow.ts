@@ -10,6 +10,7 @@
  */
 import * as client from 'openid-client';
 import type { AcceptedCallback } from './authorization-response';
+import { runDeviceFlow } from './device-flow';
 import { PUSHED_REQUEST_EXPIRED } from './authorization-response';
 import { authorizationParams, authorizationUrl } from './authorization-request';
 import { parseCallbackUrl, redirectTarget } from './callback-url';
@@ -23,10 +24,14 @@ import { toAuthError } from './protocol-errors';
 import { protocolFeatures } from './protocol-features';
 import type { ProviderConfigs } from './provider-configs';
 import type { ViewFacts } from './session-view';
+import type { StepUpRequirement } from './step-up';
 import type { Logger, SessionState, UrlOpener } from './types';
 
-/** Why an authorization runs: a sign-in (add or renew an account) or consent for one API of one account. */
-export type Purpose = { kind: 'sign_in' } | { kind: 'consent'; accountId: string; api: string };
+/** Why an authorization runs: a sign-in (add or renew an account), consent for one API of one account, or a step-up (RFC 9470) of one account. */
+export type Purpose =
+  | { kind: 'sign_in' }
+  | { kind: 'consent'; accountId: string; api: string }
+  | { kind: 'step_up'; accountId: string; api: string; requirement: StepUpRequirement };
 
 /** What an authorization asks for beyond the profile's own parameters. */
 export interface AuthorizationAsk {
@@ -52,6 +57,14 @@ export interface SignInFlowDeps {
   accountKey(accountId: string): DpopKey | undefined;
   /** Completes an accepted callback: exchanges the code and applies the result. */
   complete(pending: PendingSignIn<SessionState>, accepted: AcceptedCallback, purpose: Purpose): Promise<SessionState>;
+  /** Completes a device sign-in's token response like a browser sign-in's; `state` is its marker's. */
+  completeDevice(
+    provider: ProviderConfig,
+    config: client.Configuration,
+    response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+    proof: { key: DpopKey; handle: client.DPoPHandle } | undefined,
+    state: string,
+  ): Promise<SessionState>;
 }
 
 export class SignInFlow {
@@ -62,6 +75,10 @@ export class SignInFlow {
   readonly #callbackParams: string[];
   /** Issuers of the providers that send `iss` (for an expired pushed request, which has no `state`). */
   readonly #issuers = new Map<string, string>();
+  /** The sign-in on another device that is polling (RFC 8628): aborting it stops the polling. */
+  #device: AbortController | null = null;
+  /** Failures of `openUrl`: a profile with `deviceCode: 'fallback'` then signs in on another device. */
+  readonly #browserFailures = new WeakSet<object>();
 
   constructor(private readonly deps: SignInFlowDeps) {
     this.#pending = new PendingSignIns(deps.signInTimeoutMs);
@@ -78,7 +95,7 @@ export class SignInFlow {
   async authorize(provider: ProviderConfig, ask: AuthorizationAsk): Promise<SessionState> {
     const { deps } = this;
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
-    this.#pending.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
+    this.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
     const marker = { state: '', providerId: provider.id };
     deps.facts.signingIn = marker;
     deps.facts.endReason = undefined;
@@ -122,6 +139,7 @@ export class SignInFlow {
         stateEchoed: provider.callback?.stateEchoed !== false,
         dpopKey,
         pushed: features.par,
+        scopes: ask.scopes,
       });
       deps.logger('info', 'sign_in.started', {
         providerId: provider.id,
@@ -132,7 +150,9 @@ export class SignInFlow {
       try {
         await deps.openUrl(url.href);
       } catch (err) {
-        this.#pending.fail(state, new AuthError('internal_error', 'The system browser could not be opened.', { cause: err }));
+        const failed = new AuthError('internal_error', 'The system browser could not be opened.', { cause: err });
+        this.#browserFailures.add(failed);
+        this.#pending.fail(state, failed);
       }
       return await entry.promise;
     } catch (err) {
@@ -149,9 +169,70 @@ export class SignInFlow {
     }
   }
 
-  /** Ends the sign-in waiting for the browser, if any (`sign_in_cancelled`). */
+  /** True when `err` ended a sign-in because the system browser could not be opened. */
+  browserFailed(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.#browserFailures.has(err);
+  }
+
+  /**
+   * Sign-in on another device (RFC 8628, device-flow.ts): the window shows the code while this
+   * polls; it ends as a browser sign-in does (`completeDevice`: the same vault entry, account,
+   * DPoP key and refresh rules). Cancel, sign-out, a newer sign-in and dispose stop it
+   * (`failAll`), and nothing polls afterwards.
+   */
+  async onAnotherDevice(provider: ProviderConfig, resources: readonly string[]): Promise<SessionState> {
+    const { deps } = this;
+    this.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
+    const abort = new AbortController();
+    const marker = { state: `device:${client.randomState()}`, providerId: provider.id };
+    this.#device = abort;
+    deps.facts.signingIn = marker;
+    deps.facts.device = undefined;
+    deps.facts.endReason = undefined;
+    deps.facts.revocation = undefined;
+    deps.emit();
+    try {
+      // The same DPoP decision as a browser sign-in: the provider's offer and what every API takes.
+      const [config, apiDpop] = await Promise.all([deps.configs.get(provider), deps.apiDpop(provider)]);
+      const features = protocolFeatures(provider, config.serverMetadata(), apiDpop);
+      const key = features.dpop ? await DpopKey.generate(features.dpop) : undefined;
+      const handle = key?.handle(config);
+      const params = new URLSearchParams(provider.scopes.length > 0 ? { scope: provider.scopes.join(' ') } : {});
+      for (const resource of resources) params.append('resource', resource);
+      deps.logger('info', 'sign_in.device_started', { providerId: provider.id, sender: key ? 'dpop' : 'bearer' });
+      const response = await runDeviceFlow({
+        config,
+        params,
+        signal: abort.signal,
+        // The window counts the code's life down against its own clock, which is the real one.
+        clock: Date.now,
+        ...(handle ? { dpop: handle } : {}),
+        onPrompt: (prompt) => {
+          if (this.#device !== abort) return;
+          deps.facts.device = prompt;
+          deps.emit();
+        },
+      });
+      if (abort.signal.aborted || deps.disposed()) throw new AuthError('sign_in_cancelled');
+      return await deps.completeDevice(provider, config, response, key && handle ? { key, handle } : undefined, marker.state);
+    } catch (err) {
+      const authErr = toAuthError(err, 'Sign-in');
+      deps.logger('info', 'sign_in.failed', { providerId: provider.id, errorCode: authErr.code, via: 'device' });
+      throw authErr;
+    } finally {
+      abort.abort();
+      if (this.#device === abort) this.#device = null;
+      if (deps.facts.signingIn === marker) {
+        deps.facts.signingIn = null;
+        deps.facts.device = undefined;
+        deps.emit();
+      }
+    }
+  }
+
+  /** Ends the sign-in waiting for the browser or another device, if any (`sign_in_cancelled`). */
   cancel(): void {
-    const n = this.#pending.failAll(new AuthError('sign_in_cancelled'));
+    const n = this.failAll(new AuthError('sign_in_cancelled'));
     if (this.deps.facts.signingIn && n === 0) {
       // Cancelled while discovery was still running: no pending entry yet.
       this.deps.facts.signingIn = null;
@@ -159,9 +240,12 @@ export class SignInFlow {
     }
   }
 
-  /** Ends every waiting sign-in with the same error (sign-out, dispose). */
-  failAll(error: AuthError): void {
-    this.#pending.failAll(error);
+  /** Ends every waiting sign-in (browser or another device) with the same error (sign-out, dispose, a newer sign-in); how many there were. */
+  failAll(error: AuthError): number {
+    const device = this.#device;
+    this.#device = null;
+    device?.abort(error);
+    return this.#pending.failAll(error) + (device ? 1 : 0);
   }
 
   /**

@@ -74,10 +74,21 @@ export interface AccountSummary {
   active: boolean;
   /** The account's provider could not be reached at its last refresh; the core retries by itself. */
   offline?: boolean;
-  /** Something needs the person: a permission to grant (`consentNeeded`). */
+  /** Something needs the person: a permission to grant (`consentNeeded`) or a stronger sign-in (`stepUpNeeded`). */
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
   consentNeeded?: string[];
+  /**
+   * Present when the provider gave no refresh token and the access token is
+   * short-lived: the sign-in ends then (epoch ms), restart or not, and the
+   * person signs in again. The window says so; the log names the likely cause.
+   */
+  signInEndsAt?: number;
+  /**
+   * APIs that asked for a stronger or more recent sign-in (RFC 9470), newest
+   * last (`requestStepUp`): a declared API's id, `#<index>` for an `apiBaseUrls` entry.
+   */
+  stepUpNeeded?: string[];
 }
 
 /**
@@ -95,7 +106,13 @@ export type SessionState = (
       /** After the person's own sign-out: whether the provider was told (RFC 7009). */
       revocation?: RevocationState;
     }
-  | { status: 'signing_in'; storage: StorageStatus; providerId: string }
+  | {
+      status: 'signing_in';
+      storage: StorageStatus;
+      providerId: string;
+      /** Signing in on another device (RFC 8628): what the window shows, once the provider has answered. */
+      device?: DeviceSignInPrompt;
+    }
   | {
       status: 'signed_in';
       storage: StorageStatus;
@@ -156,10 +173,28 @@ export interface ApiResponse {
   body: string;
 }
 
+/**
+ * A sign-in on another device (RFC 8628 §3.3): the person opens
+ * `verificationUri` on a phone or another computer and types `userCode`
+ * (or scans `verificationUriComplete`, which carries the code). No token:
+ * the device code that the app polls with stays in the main process.
+ */
+export interface DeviceSignInPrompt {
+  userCode: string;
+  /** https (or http on loopback), checked by the core. */
+  verificationUri: string;
+  /** The same origin as `verificationUri`, with the code in it; absent when the provider sent none (or an unsafe one). */
+  verificationUriComplete?: string;
+  /** Epoch ms when the code expires. */
+  expiresAt: number;
+}
+
 /** A configured provider as the renderer may list it. */
 export interface ProviderSummary {
   id: string;
   displayName: string;
+  /** The profile allows signing in on another device (RFC 8628): as a `fallback`, or as the `only` way. */
+  deviceCode?: 'fallback' | 'only';
   /** Its declared APIs (`apis`), for a picker. */
   apis?: { id: string; displayName: string }[];
 }
@@ -169,6 +204,8 @@ export interface SignInOptions {
   prompt?: 'none' | 'login' | 'consent' | 'select_account';
   /** OIDC `login_hint`: who is expected to sign in. */
   loginHint?: string;
+  /** Sign in on another device (RFC 8628) instead of this computer's browser; the profile must allow `deviceCode`. */
+  onAnotherDevice?: boolean;
 }
 
 /**
@@ -223,6 +260,14 @@ export interface AuthCore {
    * when another person signs in.
    */
   requestConsent(api: string, options?: { accountId?: string }): Promise<SessionState>;
+  /**
+   * Step-up (RFC 9470), on the person's click: signs the same person in again
+   * with what `api`'s challenge asked for (the newest challenge when `api` is
+   * absent), and keeps the new tokens only when the new ID token's `acr` and
+   * `auth_time` meet it (`step_up_failed` otherwise, nothing replaced; another
+   * person: `account_mismatch`). Retrying the call is the caller's choice.
+   */
+  requestStepUp(api?: string, options?: { accountId?: string }): Promise<SessionState>;
   /** Ends the sign-in that is waiting for the browser, if any (`sign_in_cancelled`). */
   cancelSignIn(): void;
   /**

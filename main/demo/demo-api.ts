@@ -10,10 +10,15 @@
  * `/.well-known/oauth-protected-resource/api[/<id>]`, and a 401 that names
  * it (`resource_metadata`), so a client given only its URL finds the
  * authorization server, its scopes, and that it takes DPoP.
+ *
+ * `/admin` (of the sign-in token's API and of each resource API) demands the
+ * stronger sign-in and answers a weaker token with RFC 9470's step-up
+ * challenge; `/admin-broken` demands it even from a token that has it (a
+ * misconfigured API, for the test that the app does not loop).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DPOP_ALGS, type DemoDpopVerifier } from './dpop-verifier';
-import { demoPerson } from './interactions';
+import { DEMO_ACR, demoPerson } from './interactions';
 
 export interface DemoApiOptions {
   introspectionUrl: string;
@@ -117,6 +122,24 @@ interface Introspection {
   token_type?: string;
   aud?: string | string[];
   cnf?: { jkt?: unknown };
+  /** The sign-in level and time the token comes from (demo-provider's `extraTokenClaims`). */
+  acr?: string;
+  auth_time?: number;
+}
+
+/** RFC 9470 §3: the challenge in the scheme the token was presented with (RFC 9449 §7.1 for DPoP). */
+function stepUpChallenge(res: ServerResponse, scheme: string): void {
+  const challenge = `${scheme === 'dpop' ? 'DPoP' : 'Bearer'} realm="demo-api", error="insufficient_user_authentication", error_description="A stronger sign-in is required", acr_values="${DEMO_ACR.mfa}"`;
+  json(res, 401, { error: 'insufficient_user_authentication' }, { 'www-authenticate': challenge });
+}
+
+/** `/admin`: the stronger sign-in or the challenge; `/admin-broken`: always the challenge. True when answered. */
+function demandedStepUp(res: ServerResponse, subPath: string, info: Introspection, scheme: string): boolean {
+  if (subPath === '/admin-broken' || (subPath === '/admin' && info.acr !== DEMO_ACR.mfa)) {
+    stepUpChallenge(res, scheme);
+    return true;
+  }
+  return false;
 }
 
 function dpopUnauthorized(res: ServerResponse, error: string, description: string, nonce: string | undefined): void {
@@ -233,8 +256,10 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
       return;
     }
     const person = demoPerson(info.sub);
-    if (req.method === 'GET' && path === `${new URL(resourceApi.resource).pathname}/me`) {
-      json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope });
+    const base = new URL(resourceApi.resource).pathname;
+    if (demandedStepUp(res, path?.slice(base.length) ?? '', info, scheme)) return;
+    if (req.method === 'GET' && (path === `${base}/me` || path === `${base}/admin`)) {
+      json(res, 200, { api: resourceApi.id, sub: info.sub, name: person?.name, aud: info.aud, scope: info.scope, acr: info.acr });
       return;
     }
     json(res, 404, { error: 'not_found' });
@@ -246,7 +271,12 @@ export async function handleDemoApi(req: IncomingMessage, res: ServerResponse, o
     return;
   }
   const name = demoPerson(info.sub)?.name ?? 'Demo User';
+  if (demandedStepUp(res, path?.slice('/api'.length) ?? '', info, scheme)) return;
   switch (`${req.method} ${path}`) {
+    case 'GET /api/admin': {
+      json(res, 200, { sub: info.sub, name, acr: info.acr, authTime: info.auth_time, message: 'Signed in strongly enough for the admin page.' });
+      return;
+    }
     case 'GET /api/me': {
       json(res, 200, {
         sub: info.sub,

@@ -9,6 +9,12 @@
  * client that sends proofs gets tokens bound to its key, which the demo API
  * checks (`cnf.jkt`); PAR is offered, and can be required.
  *
+ * Step-up (RFC 9470): the provider knows two authentication levels
+ * (`acr_values_supported`: password, password + one-time code) and signs the
+ * person in again when an authorization asks `acr_values` for a level the
+ * session has not reached; the demo API demands the stronger one on `/admin`.
+ * The device flow (RFC 8628) is on, with the provider's own device pages.
+ *
  * Loopback only, with signing keys made fresh at each start. Grants and
  * refresh tokens live in memory; with `stateFile` (as the app uses it) they
  * and the port are also saved there, so a saved sign-in survives a restart.
@@ -18,10 +24,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { handleDemoApi, handleDemoResourceMetadata, isDemoResourceMetadataPath, type DemoApiOptions } from './demo-api';
 import { DemoDpopVerifier } from './dpop-verifier';
-import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
+import { handleInteraction, DEMO_ACCOUNT, DEMO_ACR, DEMO_COLLEAGUE, demoPerson, deviceFlowPages } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
 import { JsonFileStore } from '../auth/json-file-store';
 import { noopLogger } from '../auth/log';
@@ -56,10 +62,28 @@ export interface DemoProviderOptions {
   dpop?: { requireNonce?: boolean; signingAlgs?: ('ES256' | 'Ed25519' | 'EdDSA')[] } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
-   * other authorization request; `ttlSeconds` shortens the request_uri's life
-   * (tests of an expired one); `false` turns PAR off.
+   * other authorization request; `false` turns PAR off. (A test expires a
+   * request_uri with `storeNow`.)
    */
-  par?: { required?: boolean; ttlSeconds?: number } | false;
+  par?: { required?: boolean } | false;
+  /**
+   * Tests: the clock of the provider's store, by which its entries (a pushed
+   * request, a code, a session) expire. Moving it on expires a pushed request
+   * however slow the machine is, where a short lifetime would race it.
+   */
+  storeNow?: () => number;
+  /**
+   * Tests: the scopes the desktop client may ask for (oidc-provider's client
+   * `scope`); another scope the provider knows is refused with `invalid_scope`.
+   */
+  clientScope?: string;
+  /**
+   * Tests: `offline_access` plays a provider that issues a refresh token only
+   * for a granted `offline_access`, which it drops without `prompt=consent`
+   * (OIDC Core §11; oidc-provider's own rule, LemonLDAP::NG). By default the
+   * demo gives every sign-in one.
+   */
+  refreshTokens?: 'always' | 'offline_access';
   /**
    * What the demo API takes (`demo-api.ts`): `accepts` DPoP and says so in its
    * RFC 9728 metadata (default), `requires` it, or `bearer-only` (an RFC 6750
@@ -68,6 +92,17 @@ export interface DemoProviderOptions {
   apiDpop?: 'accepts' | 'requires' | 'bearer-only';
   /** Dynamic client registration (RFC 7591, open). On by default; `false` turns it off. */
   registration?: boolean;
+  /**
+   * Step-up: `ignoreAcrValues` plays a provider that advertises the levels but
+   * ignores `acr_values` (never asks for the second factor, keeps the session's level).
+   */
+  acr?: { ignoreAcrValues?: boolean };
+  /**
+   * The device flow (RFC 8628), on by default. oidc-provider sends no `interval`
+   * (clients then wait 5 s, §3.2); `intervalSeconds` adds one; `ttlSeconds`
+   * shortens the device code's life (default 10 minutes). `false` turns it off.
+   */
+  deviceFlow?: { intervalSeconds?: number; ttlSeconds?: number } | false;
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -169,6 +204,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     }
   };
   const adapter = createDemoAdapterFactory({
+    ...(opts.storeNow ? { now: opts.storeNow } : {}),
     initial: samePort ? parseDemoSnapshot(savedEntries) : [],
     onChange: () => {
       if (!store || saveTimer) return;
@@ -178,16 +214,6 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
-  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
-  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
-  const adapterFactory = Object.assign(
-    (model: string) => {
-      const base = adapter(model);
-      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
-      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
-    },
-    { snapshot: () => adapter.snapshot() },
-  );
   const dpopOn = opts.dpop !== false;
   const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
   const dpopVerifier = new DemoDpopVerifier({ requireNonce });
@@ -206,18 +232,33 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const discoverableApi = demoApi('tools', 'Tools', 'tools:read', '/tools');
   const resourceApis = [...Object.values(apis), discoverableApi];
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
+  const honoursAcr = opts.acr?.ignoreAcrValues !== true;
+  const deviceFlow = opts.deviceFlow === false ? null : (opts.deviceFlow ?? {});
+
+  // OIDC Core §3.1.2.1: acr_values are voluntary, so oidc-provider keeps a session of a lower level.
+  // This provider honours them (RFC 9470 §4): a session below every requested level signs in again.
+  const policy = interactionPolicy.base();
+  if (honoursAcr) {
+    policy.get('login')?.checks.add(
+      new interactionPolicy.Check('acr_values_not_met', 'the requested authentication level was not reached', (ctx) => {
+        const requested = paramText(ctx.oidc.params?.acr_values).split(' ').filter(Boolean);
+        return requested.length > 0 && !requested.includes(ctx.oidc.acr) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      }),
+    );
+  }
 
   const configuration: Configuration = {
-    adapter: adapterFactory,
+    adapter,
     clients: [
       {
         client_id: clientId,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', ...(deviceFlow ? ['urn:ietf:params:oauth:grant-type:device_code'] : [])],
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         post_logout_redirect_uris: opts.redirectUris,
+        ...(opts.clientScope !== undefined ? { scope: opts.clientScope } : {}),
       },
       {
         client_id: API_CLIENT_ID,
@@ -233,12 +274,20 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    acrValues: [DEMO_ACR.password, DEMO_ACR.mfa],
+    // The level and time of the sign-in a token comes from, for the demo API (introspection shows
+    // an opaque token's extra claims): what lets it demand a stronger sign-in (RFC 9470).
+    extraTokenClaims: (ctx) => {
+      const { AuthorizationCode, RefreshToken, DeviceCode } = ctx.oidc.entities;
+      const source = AuthorizationCode ?? RefreshToken ?? DeviceCode;
+      return source ? { acr: source.acr, auth_time: source.authTime } : undefined;
+    },
     // oidc-provider awaits these callbacks; a plain value will do.
     findAccount: (_ctx, sub) => {
       const person = demoPerson(sub);
       return person ? { accountId: sub, claims: () => ({ sub, name: person.name, email: person.email, email_verified: true }) } : undefined;
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
     features: {
       devInteractions: { enabled: false },
       revocation: {
@@ -254,6 +303,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       rpInitiatedLogout: { enabled: true },
       // RFC 7591, open (no initial access token): an app given only an API URL registers itself ("Connect to an API by URL").
       registration: { enabled: opts.registration !== false },
+      deviceFlow: { enabled: deviceFlow !== null, ...deviceFlowPages },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {
         enabled: true,
@@ -278,7 +328,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
     // rotates them on every use, and does not tie them to the browser session.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (opts.refreshTokens !== 'offline_access' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => true,
     expiresWithSession: () => false,
     ttl: {
@@ -287,6 +338,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       IdToken: 3600,
       RefreshToken: 14 * 24 * 3600,
       Interaction: 600,
+      DeviceCode: deviceFlow?.ttlSeconds ?? 600,
       Session: 24 * 3600,
       Grant: 14 * 24 * 3600,
     },
@@ -302,6 +354,15 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   };
 
   const provider = new Provider(issuer, configuration);
+  const interval = deviceFlow?.intervalSeconds;
+  if (interval !== undefined) {
+    // RFC 8628 §3.2 `interval`, which oidc-provider does not send.
+    provider.use(async (ctx, next) => {
+      await next();
+      const body: unknown = ctx.body;
+      if (ctx.path === '/device/auth' && ctx.status === 200 && typeof body === 'object' && body !== null) ctx.body = { ...body, interval };
+    });
+  }
   opts.onProvider?.(provider);
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grant = ctx.oidc.params?.grant_type;
@@ -341,7 +402,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       return;
     }
     if (path.startsWith('/interaction/')) {
-      void handleInteraction(provider, req, res).catch((err: unknown) => {
+      void handleInteraction(provider, req, res, honoursAcr).catch((err: unknown) => {
         log('warn', 'demo.interaction_failed', { message: err instanceof Error ? err.message : 'unknown' });
         if (!res.headersSent) {
           res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });

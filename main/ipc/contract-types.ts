@@ -5,9 +5,9 @@
  * for the same payloads live in `contract.ts` (main process only).
  */
 import type { ErrorPayload } from '../auth/errors';
-import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
+import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, DeviceSignInPrompt, ProviderSummary, SessionState } from '../auth/types';
 
-export type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
+export type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, DeviceSignInPrompt, ErrorPayload, ProviderSummary, SessionState };
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
@@ -21,6 +21,7 @@ export interface IpcContract {
   setActiveAccount: { request: AccountInput; response: SessionState };
   addAccount: { request: AddAccountInput; response: SessionState };
   requestConsent: { request: RequestConsentInput; response: SessionState };
+  requestStepUp: { request: RequestStepUpInput | undefined; response: SessionState };
   request: { request: ApiRequest; response: ApiResponse };
   /** Connect to an API by URL, step 1: what would happen (the server to sign in to), nothing opened. */
   planApiConnection: { request: PlanApiConnectionInput; response: ApiConnectionPlan };
@@ -52,6 +53,7 @@ export const IPC_CHANNELS = {
   setActiveAccount: 'auth:set-active-account',
   addAccount: 'auth:add-account',
   requestConsent: 'auth:request-consent',
+  requestStepUp: 'auth:request-step-up',
   request: 'api:request',
   planApiConnection: 'api:plan-connection',
   connectApi: 'api:connect',
@@ -63,6 +65,8 @@ export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayl
 
 export interface SignInInput {
   providerId?: string;
+  /** "Sign in on another device" (RFC 8628): the window then shows a code to enter elsewhere. */
+  onAnotherDevice?: boolean;
 }
 
 /** Adds a person: a sign-in that asks the provider to show its login page (`prompt=login`). */
@@ -92,6 +96,12 @@ export interface ConnectApiInput {
 export interface RequestConsentInput {
   /** A declared API id (`apis[].id`) whose call answered `consent_required`. */
   api: string;
+  accountId?: string;
+}
+
+export interface RequestStepUpInput {
+  /** The API whose call answered `step_up_required` (its `api`, or an entry of `stepUpNeeded`); the newest challenge when absent. */
+  api?: string;
   accountId?: string;
 }
 

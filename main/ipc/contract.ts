@@ -47,7 +47,7 @@ type Schemas = { [C in InvokeChannel]: z.ZodMiniType<ChannelRequest<C>> };
 function buildSchemas(): Schemas {
   const providerId = z.string().check(z.regex(PROVIDER_ID_RE, PROVIDER_ID_RULE));
 
-  const signInSchema = z.optional(z.strictObject({ providerId: z.optional(providerId) }));
+  const signInSchema = z.optional(z.strictObject({ providerId: z.optional(providerId), onAnotherDevice: z.optional(z.boolean()) }));
 
   /** `${providerId}:${sub}` (accounts.ts): the provider id rule, a colon, a subject without control characters. */
   const accountId = z.string().check(
@@ -57,6 +57,8 @@ function buildSchemas(): Schemas {
   );
 
   const apiId = z.string().check(z.regex(API_ID_RE, 'must be a configured API id'));
+  /** An API as `stepUpNeeded` names it: a declared id, or `#<index>` for an `apiBaseUrls` entry. */
+  const apiKey = z.union([apiId, z.string().check(z.regex(/^#(?:[0-9]|1[0-5])$/, 'must be a configured API id'))]);
 
   /** Channels without input: `invoke(channel)` sends `undefined`; `null` is tolerated. */
   const noPayloadSchema = z.pipe(
@@ -118,6 +120,7 @@ function buildSchemas(): Schemas {
     setActiveAccount: z.strictObject({ accountId }),
     addAccount: z.strictObject({ providerId }),
     requestConsent: z.strictObject({ api: apiId, accountId: z.optional(accountId) }),
+    requestStepUp: z.optional(z.strictObject({ api: z.optional(apiKey), accountId: z.optional(accountId) })),
     request: requestSchema,
     // The URL itself is checked by the core (https or loopback, RFC 9728); here only its size and form.
     planApiConnection: z.strictObject({
@@ -141,6 +144,7 @@ const CHANNELS = {
   setActiveAccount: true,
   addAccount: true,
   requestConsent: true,
+  requestStepUp: true,
   request: true,
   planApiConnection: true,
   connectApi: true,

@@ -41,7 +41,7 @@ const RESPONDERS: Responders = {
   // The synchronous ones are wrapped; `handle` awaits a responder inside its try, so a throw is handled the same either way.
   getSession: (core) => Promise.resolve(core.getSession()),
   listProviders: (core) => Promise.resolve(core.listProviders()),
-  signIn: (core, input) => core.signIn(input?.providerId),
+  signIn: (core, input) => core.signIn(input?.providerId, input?.onAnotherDevice === true ? { onAnotherDevice: true } : undefined),
   cancelSignIn: (core) => {
     core.cancelSignIn();
     return Promise.resolve(null);
@@ -53,6 +53,7 @@ const RESPONDERS: Responders = {
   // Adding a person at a provider where someone is signed in: the provider must show its login page.
   addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),
   requestConsent: (core, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
+  requestStepUp: (core, input) => core.requestStepUp(input?.api, input?.accountId !== undefined ? { accountId: input.accountId } : {}),
   request: (core, input) => core.request(input),
   planApiConnection: (core, input) => core.planApiConnection(input.apiUrl),
   connectApi: (core, input) => core.connectApi(input.planId),

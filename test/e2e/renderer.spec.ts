@@ -17,6 +17,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import jsQR from 'jsqr';
 import { demoAppConfig } from '../../main/app-config';
 import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { JsonFileStore } from '../../main/auth/json-file-store';
@@ -108,6 +109,7 @@ function installBridge(channels: typeof IPC_CHANNELS): void {
     setActiveAccount: (input: unknown) => invoke(channels.setActiveAccount, input),
     addAccount: (input: unknown) => invoke(channels.addAccount, input),
     requestConsent: (input: unknown) => invoke(channels.requestConsent, input),
+    requestStepUp: (input?: unknown) => invoke(channels.requestStepUp, input),
     request: (req: unknown) => invoke(channels.request, req),
     planApiConnection: (input: unknown) => invoke(channels.planApiConnection, input),
     connectApi: (input: unknown) => invoke(channels.connectApi, input),
@@ -581,6 +583,92 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await expect(page.getByTestId('error')).toContainText('Your sign-in was ended by the provider. Sign in again.');
     expect(rig.vault.load('demo')).toBeNull();
     await shot(page, 'session-ended-by-provider');
+  });
+
+  test('sign in on another device: the code, the address and a QR code that scans to the complete URI; typed at the provider, signed in', async ({ page }) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    rig = await startRig(page, { autoLogin: false });
+    const status = page.getByTestId('status');
+    await expect(status).toHaveText('Signed out.');
+    await page.getByTestId('sign-in-device').click();
+    await expect(status).toHaveText('Finish signing in on your other device.');
+    const state = rig.core.getSession();
+    if (state.status !== 'signing_in' || !state.device) throw new Error('no device prompt in the session state');
+    const { device } = state;
+    await expect(page.getByTestId('device-code')).toHaveText(device.userCode);
+    await expect(page.getByTestId('device-uri')).toHaveText(device.verificationUri);
+    await expect(page.getByTestId('waiting-browser')).toBeHidden();
+    await expect(page.getByTestId('device-prompt')).toContainText('Never enter a code that someone sent you');
+    expect(rig.opened).toEqual([]);
+    await shot(page, 'device-sign-in');
+
+    // The QR code as Chromium drew it decodes (jsQR, an independent reader) to the complete URI.
+    const png = await page.getByTestId('device-qr').screenshot();
+    const pixels = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      return { width: img.width, height: img.height, data: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) };
+    }, png.toString('base64'));
+    expect(jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data).toBe(device.verificationUriComplete);
+
+    await page.getByTestId('copy-device-code').click();
+    await expect(page.getByTestId('device-prompt')).toContainText('Code copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(device.userCode);
+
+    // The person's phone: the complete URI carries the code; confirm, sign in, allow.
+    const phone = await page.context().browser()!.newContext();
+    try {
+      const other = await phone.newPage();
+      await other.goto(device.verificationUriComplete!);
+      await expect(other.locator('#confirm-code')).toHaveText(device.userCode);
+      await other.click('#confirm');
+      await other.fill('input[name="username"]', rig.demo.credentials.username);
+      await other.fill('input[name="password"]', rig.demo.credentials.password);
+      await other.click('button[type="submit"]');
+      await other.click('#allow');
+      await expect(other.locator('#device-done')).toBeVisible();
+    } finally {
+      await phone.close();
+    }
+    await expect(status).toHaveText('Signed in.', { timeout: 20_000 });
+    await expect(page.getByTestId('user-name')).toHaveText('Demo User');
+    await expect(page.getByTestId('device-prompt')).toBeHidden();
+    expect(rig.ipcTraffic.join('\n')).not.toMatch(/device_code/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('step-up: an API asks for a stronger sign-in → the prompt → Confirm in browser → one-time code → the API answers', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: true });
+    const status = page.getByTestId('status');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(status).toHaveText('Signed in.');
+
+    // Another part of the app called the admin page: the account now needs the person, and the window says so.
+    await expect(rig.core.request({ method: 'GET', path: '/admin' })).rejects.toMatchObject({ code: 'step_up_required' });
+    await expect(page.getByTestId('step-up')).toBeVisible();
+    await expect(page.getByTestId('step-up')).toContainText(/confirm it is you again/);
+    await expect(page.getByTestId('account').first()).toContainText('Needs a stronger sign-in');
+    expect(rig.opened).toHaveLength(1); // nothing opened by itself
+    await shot(page, 'step-up');
+
+    await page.getByTestId('confirm-step-up').click();
+    await until(() => rig!.opened.length === 2, UI_TIMEOUT, 'the step-up authorization URL');
+    await rig.openInBrowser(rig.opened[1]!);
+    await expect(page.getByTestId('step-up')).toBeHidden({ timeout: 20_000 });
+    await expect(status).toHaveText('Signed in.');
+    await expect(page.getByTestId('account').first()).not.toContainText('Needs a stronger sign-in');
+    const admin = await rig.core.request({ method: 'GET', path: '/admin' });
+    expect(JSON.parse(admin.body)).toMatchObject({ acr: 'urn:demo:mfa' });
   });
 
   test('a provider without a revocation endpoint: the window says the sign-in ends when it expires', async ({ page }) => {

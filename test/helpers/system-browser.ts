@@ -7,12 +7,15 @@
  * hand a deep link to the app. (No `page.route()`: it hides those requests.)
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_ONE_TIME_CODE } from '../../main/demo/interactions';
 import { launchChromium } from './chromium';
 
 export interface AutoLogin {
   username: string;
   password: string;
   consent: 'allow' | 'deny';
+  /** The one-time code typed when the login page asks for one (a step-up); the demo's own code by default. */
+  oneTimeCode?: string;
 }
 
 export interface SystemBrowser {
@@ -82,6 +85,7 @@ export async function launchSystemBrowser(opts: {
       if (await page.locator('input[name="username"]').isVisible()) {
         await page.fill('input[name="username"]', login.username);
         await page.fill('input[name="password"]', login.password);
+        if (await page.locator('input[name="otp"]').isVisible()) await page.fill('input[name="otp"]', login.oneTimeCode ?? DEMO_ONE_TIME_CODE);
         await Promise.all([page.waitForLoadState('domcontentloaded').catch(() => {}), page.click('button[type="submit"]')]);
       } else {
         await page.click(login.consent === 'allow' ? '#allow' : '#deny').catch(() => {});

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { callTarget, findApi, providerApis, signInResources } from '../../main/auth/apis';
 import { parseAppConfig } from '../../main/auth/config';
-import { insufficientScope, missingScopes } from '../../main/auth/consent-errors';
+import { missingScopes } from '../../main/auth/consent-errors';
 import { AuthError } from '../../main/auth/errors';
 import { RefreshTokenHolder, type GrantResult } from '../../main/auth/refresh-token-holder';
 import { SIGN_IN } from '../../main/auth/token-cache';
@@ -63,14 +63,6 @@ describe('API entries', () => {
     expect(missingScopes(b, 'openid')).toEqual(['b:read']);
     expect(missingScopes(b, 'b:read openid')).toEqual([]);
     expect(missingScopes(b, undefined)).toEqual([]);
-  });
-
-  it('reads an RFC 6750 insufficient_scope challenge and nothing else', () => {
-    expect(insufficientScope('Bearer realm="x", error="insufficient_scope", scope="a:read b:write"')).toEqual(['a:read', 'b:write']);
-    expect(insufficientScope('Bearer error="insufficient_scope"')).toEqual([]);
-    expect(insufficientScope('Bearer error="invalid_token"')).toBeNull();
-    expect(insufficientScope('Basic realm="x", error="insufficient_scope"')).toBeNull();
-    expect(insufficientScope(undefined)).toBeNull();
   });
 
   it('config refuses a duplicate API id and a resource with a fragment', () => {

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { insufficientScope, insufficientUserAuthentication } from '../../main/api/bearer-challenge';
 import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
 import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
@@ -375,6 +376,30 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
       RUNS,
     );
     expect(asked).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+  });
+
+  it('step-up and scope challenges: hostile input never throws; what is read is bounded and within the grammar', () => {
+    const token = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `Bearer error="insufficient_user_authentication", acr_values="${s}", max_age=${s}`),
+          hostileString.map((s) => `DPoP error="insufficient_scope", scope="${s}"`),
+        ),
+        (header) => {
+          const stepUp = insufficientUserAuthentication(header);
+          if (stepUp) {
+            for (const v of stepUp.acrValues ?? []) expect(v).toMatch(token);
+            expect((stepUp.acrValues ?? []).length).toBeLessThanOrEqual(50);
+            if (stepUp.maxAge !== undefined) expect(Number.isInteger(stepUp.maxAge) && stepUp.maxAge >= 0 && stepUp.maxAge <= 10 * 365 * 24 * 3600).toBe(true);
+          }
+          const scopes = insufficientScope(header);
+          for (const v of scopes ?? []) expect(v).toMatch(token);
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('WWW-Authenticate: hostile input never throws and returns well-formed challenges', () => {

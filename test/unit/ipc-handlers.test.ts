@@ -99,6 +99,9 @@ class RecordingCore implements AuthCore {
   connectApi(planId: string) {
     return this.#settle('connectApi', planId, SIGNED_IN);
   }
+  requestStepUp(api?: string, options?: { accountId?: string }) {
+    return this.#settle('requestStepUp', { api, ...options }, SIGNED_IN);
+  }
   async dispose() {}
 }
 
@@ -164,6 +167,7 @@ describe('successful calls go through to the core', () => {
     ['listProviders', undefined, [{ id: 'demo', displayName: 'Demo provider' }], ['listProviders', undefined]],
     ['signIn', undefined, SIGNED_IN, ['signIn', undefined]],
     ['signIn', { providerId: 'demo' }, SIGNED_IN, ['signIn', 'demo']],
+    ['signIn', { providerId: 'demo', onAnotherDevice: true }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { onAnotherDevice: true } }]],
     ['cancelSignIn', undefined, null, ['cancelSignIn', undefined]],
     ['signOut', null, SIGNED_OUT, ['signOut', undefined]],
     ['signOut', { accountId: 'demo:u2' }, SIGNED_OUT, ['signOut', 'demo:u2']],
@@ -174,6 +178,8 @@ describe('successful calls go through to the core', () => {
     ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
     ['planApiConnection', { apiUrl: 'https://api.example/v1' }, PLAN, ['planApiConnection', 'https://api.example/v1']],
     ['connectApi', { planId: PLAN.id }, SIGNED_IN, ['connectApi', PLAN.id]],
+    ['requestStepUp', undefined, SIGNED_IN, ['requestStepUp', { api: undefined }]],
+    ['requestStepUp', { api: '#0', accountId: 'demo:u2' }, SIGNED_IN, ['requestStepUp', { api: '#0', accountId: 'demo:u2' }]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },

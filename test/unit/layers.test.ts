@@ -7,7 +7,7 @@
  *   core      main/auth/*, main/api/*          (Electron-free; runs in plain Node)
  *   ipc       main/ipc/*                       (Electron-free; takes an ipcMain-like)
  *   adapters  main/platform/*, main/deep-link.ts, main/demo/*
- *   root      main/index.ts, main/app-config.ts, main/desktop-names.ts
+ *   root      main/entry.ts, main/index.ts, main/app-config.ts, main/desktop-names.ts
  *
  * preload/ and renderer/ see only the shared layer. Inside core, main/api/
  * sees only the shared files of main/auth/ (auth-core uses api, not the
@@ -29,7 +29,7 @@ function layerOf(file: string): Layer {
   if (file.startsWith('main/auth/') || file.startsWith('main/api/')) return 'core';
   if (file.startsWith('main/ipc/')) return 'ipc';
   if (file.startsWith('main/platform/') || file.startsWith('main/demo/') || file === 'main/deep-link.ts') return 'adapters';
-  if (file === 'main/index.ts' || file === 'main/app-config.ts' || file === 'main/desktop-names.ts') return 'root';
+  if (file === 'main/entry.ts' || file === 'main/index.ts' || file === 'main/app-config.ts' || file === 'main/desktop-names.ts') return 'root';
   if (file.startsWith('preload/')) return 'preload';
   if (file.startsWith('renderer/')) return 'renderer';
   throw new Error(`${file} has no layer: add it to test/unit/layers.test.ts and the README's Layout`);
