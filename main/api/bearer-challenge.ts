@@ -1,7 +1,8 @@
 /**
  * What a resource server's `Bearer` (or `DPoP`) challenge asks of the client:
  * the one reader of `error="insufficient_scope"` (RFC 6750 §3.1) and
- * `error="insufficient_user_authentication"` (RFC 9470 §3). The header is
+ * `error="insufficient_user_authentication"` (RFC 9470 §3), and of
+ * `resource_metadata` (RFC 9728 §5.1: where the API describes itself). The header is
  * split by `parseChallenges` (dpop-challenge.ts), the one parser of
  * `WWW-Authenticate` in the app; this module only reads its parameters.
  *
@@ -10,7 +11,7 @@
  * Nothing throws.
  *
  * @see RFC 6750 §3 (Bearer challenge), RFC 9449 §7.1 (the same errors in a DPoP
- *      challenge), RFC 9470 §3 (acr_values, max_age), RFC 9110 §11.6.1
+ *      challenge), RFC 9470 §3 (acr_values, max_age), RFC 9728 §5.1, RFC 9110 §11.6.1
  */
 import { parseChallenges, type Challenge } from './dpop-challenge';
 
@@ -66,4 +67,18 @@ export function insufficientUserAuthentication(wwwAuthenticate: string | null | 
   const maxAge = rawAge !== undefined && /^\d{1,9}$/.test(rawAge) && Number(rawAge) <= MAX_AGE_LIMIT ? Number(rawAge) : undefined;
   if (acrValues.length === 0 && maxAge === undefined) return { maxAge: 0 };
   return { ...(acrValues.length > 0 ? { acrValues } : {}), ...(maxAge !== undefined ? { maxAge } : {}) };
+}
+
+/**
+ * RFC 9728 §5.1: the `resource_metadata` parameter of a `WWW-Authenticate`
+ * challenge (Bearer or DPoP), or null when the answer has none.
+ */
+export function resourceMetadataChallenge(wwwAuthenticate: string | null): string | null {
+  // A URL is a quoted-string in a challenge, never a bare token.
+  for (const c of parseChallenges(wwwAuthenticate)) {
+    const value = c.params.resource_metadata;
+    // The parser stops at a malformed part, which can leave a fragment of a bare URL ("https"): only an absolute URL counts.
+    if ((c.scheme === 'bearer' || c.scheme === 'dpop') && value !== undefined && value.length <= 2048 && /^https?:\/\/./i.test(value)) return value;
+  }
+  return null;
 }

@@ -18,6 +18,7 @@
  * profile lends that profile's client id instead of a registration.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { resourceMetadataChallenge } from '../api/bearer-challenge';
 import { isWithinAnyBase } from '../api/resolve-url';
 import { providerApis } from './apis';
 import { boundedFetch } from './bounded-fetch';
@@ -26,7 +27,7 @@ import { parseAppConfig, type AppConfig, type ProviderConfig } from './config';
 import { AuthError, isAuthError } from './errors';
 import { DiscoveryStore, type DiscoveredApi } from './discovery-store';
 import { resolveProvider } from './provider-client';
-import { fetchResourceMetadata, resourceMetadataChallenge, type ResourceMetadata } from './resource-metadata';
+import { fetchResourceMetadata, type ResourceMetadata } from './resource-metadata';
 import type { ApiConnectionPlan, Clock, FetchLike, Logger } from './types';
 import { ResponseBodyError } from 'openid-client';
 

@@ -102,7 +102,8 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   const flow = new SignInFlow({
     ...{ config: opts.config, providers, configs, openUrl, logger: log, signInTimeoutMs: settings.signInTimeoutMs, facts, emit },
     disposed: hooks.disposed,
-    apiDpop: (provider) => apiDpop.forProvider(provider),
+    // `off` asks no API anything: the profile has decided on Bearer (browser and device sign-ins alike).
+    apiDpop: (provider) => (provider.dpop === 'off' ? Promise.resolve([]) : apiDpop.forProvider(provider)),
     accountKey: (id) => registry.get(id)?.dpopKey,
     complete: hooks.complete,
     completeDevice: hooks.completeDevice,

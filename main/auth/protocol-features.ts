@@ -34,7 +34,7 @@ function dpopFor(provider: ProviderConfig, metadata: client.ServerMetadata, apis
   const mode: FeatureSwitch = provider.dpop ?? 'auto';
   const advertised = metadata.dpop_signing_alg_values_supported;
   const alg = chooseDpopAlg(advertised);
-  // `off`: the profile has decided on Bearer, and no API is asked (sign-in-flow.ts).
+  // `off`: the profile has decided on Bearer, and no API is asked (core-parts.ts).
   if (mode === 'off') return null;
   const requiring = apis.find((a) => a.stance === 'requires');
   if (requiring && alg === null) {

@@ -12,7 +12,6 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc9728 §3 (metadata), §3.3 (validation), §5 (WWW-Authenticate)
  */
-import { parseChallenges } from '../api/dpop-challenge';
 import { boundedFetch } from './bounded-fetch';
 import { isHttpsOrLoopbackUrl } from './config';
 import { AuthError } from './errors';
@@ -65,20 +64,6 @@ export function metadataUrlFor(resource: URL): URL {
   url.pathname = `/.well-known/oauth-protected-resource${path}`;
   url.search = resource.search;
   return url;
-}
-
-/**
- * RFC 9728 §5.1: the `resource_metadata` parameter of a `WWW-Authenticate`
- * challenge (Bearer or DPoP), or null when the answer has none.
- */
-export function resourceMetadataChallenge(wwwAuthenticate: string | null): string | null {
-  // The one WWW-Authenticate reader (bounded, never throws): a URL is a quoted-string there, never a bare token.
-  for (const c of parseChallenges(wwwAuthenticate)) {
-    const value = c.params.resource_metadata;
-    // The parser stops at a malformed part, which can leave a fragment of a bare URL ("https"): only an absolute URL counts.
-    if ((c.scheme === 'bearer' || c.scheme === 'dpop') && value !== undefined && value.length <= 2048 && /^https?:\/\/./i.test(value)) return value;
-  }
-  return null;
 }
 
 function problem(resource: string, what: string): AuthError {

@@ -103,9 +103,8 @@ export class SignInFlow {
     deps.emit();
     let loopback: LoopbackRedirect | undefined;
     try {
-      // What each API takes decides DPoP with the provider's metadata (protocol-features.ts); fetched alongside
-      // discovery. `off` asks no API anything: the profile has decided on Bearer.
-      const [config, apiDpop] = await Promise.all([deps.configs.get(provider), provider.dpop === 'off' ? [] : deps.apiDpop(provider)]);
+      // What each API takes decides DPoP with the provider's metadata (protocol-features.ts); fetched alongside discovery.
+      const [config, apiDpop] = await Promise.all([deps.configs.get(provider), deps.apiDpop(provider)]);
       const metadata = config.serverMetadata();
       const features = protocolFeatures(provider, metadata, apiDpop);
       // Only a provider that sends `iss` (RFC 9207) can end a pushed sign-in without `state`.

@@ -115,7 +115,7 @@ describe('profile switches dpop / par', () => {
     ['every API takes DPoP (metadata)', {}, [stance('accepts'), stance('requires', 'metadata', 'other')], 'ES256'],
     ['required: an API that publishes nothing is taken at the profile’s word', { dpop: 'required' }, [stance('unknown', 'none')], 'ES256'],
     ['off: even for APIs that take it', { dpop: 'off' }, [stance('accepts')], null],
-    ['off: whatever the APIs say (sign-in-flow.ts does not ask them)', { dpop: 'off' }, [stance('requires')], null],
+    ['off: whatever the APIs say (core-parts.ts does not ask them)', { dpop: 'off' }, [stance('requires')], null],
   ] as const)('auto with DPoP offered: %s → %j', (_name, profile, apis, expected) => {
     expect(protocolFeatures(provider(profile), meta({ dpop_signing_alg_values_supported: ['ES256'] }), apis).dpop).toBe(expected);
   });

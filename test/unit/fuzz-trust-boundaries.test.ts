@@ -8,12 +8,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { insufficientScope, insufficientUserAuthentication } from '../../main/api/bearer-challenge';
+import { insufficientScope, insufficientUserAuthentication, resourceMetadataChallenge } from '../../main/api/bearer-challenge';
 import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
 import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
-import { resourceMetadataChallenge } from '../../main/auth/resource-metadata';
 import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
 import { SCHEME } from '../helpers/core-rig';

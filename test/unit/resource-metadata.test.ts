@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiDpopSupport, stanceOf } from '../../main/auth/api-dpop-support';
 import { parseAppConfig } from '../../main/auth/config';
-import { fetchResourceMetadata, metadataUrlFor, resourceMetadataChallenge } from '../../main/auth/resource-metadata';
+import { resourceMetadataChallenge } from '../../main/api/bearer-challenge';
+import { fetchResourceMetadata, metadataUrlFor } from '../../main/auth/resource-metadata';
 import type { FetchLike } from '../../main/auth/types';
 
 let server: Server;
@@ -75,7 +76,8 @@ afterAll(async () => {
 });
 
 const realFetch: FetchLike = globalThis.fetch.bind(globalThis);
-const opts = { fetch: realFetch, timeoutMs: 1000 };
+// The default deadline: the cases that test the deadline set their own.
+const opts = { fetch: realFetch, timeoutMs: 5000 };
 
 describe('fetchResourceMetadata (RFC 9728)', () => {
   it('puts the well-known path between the host and the resource path (§3.1)', () => {
