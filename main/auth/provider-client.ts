@@ -5,6 +5,7 @@
  * client authentication, and a bounded timeout on every request.
  */
 import * as client from 'openid-client';
+import { boundedFetch } from '../api/bounded-body';
 import { fillTemplate, isLoopbackUrl, type ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { toAuthError } from './protocol-errors';
@@ -64,7 +65,8 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
  */
 export async function resolveProvider(provider: ProviderConfig, options: ProviderClientOptions = {}): Promise<client.Configuration> {
   const { method, auth } = clientAuthentication(provider);
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // Every provider body openid-client reads is read here first, bounded by its decoded size (bounded-body.ts).
+  const baseFetch = boundedFetch(options.fetch ?? globalThis.fetch.bind(globalThis));
   const timeout = options.timeoutSeconds ?? 15;
   const explicit = explicitEndpoints(provider);
   // openid-client reads Date.now(); an injected clock (tests, a host with its own time source) is told to it as skew.
