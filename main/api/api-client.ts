@@ -11,7 +11,7 @@ import { AuthError, transportFailure } from '../auth/errors';
 import type { ApiRequest, ApiResponse, BearerToken, DpopProofSigner, FetchLike, Logger } from '../auth/types';
 import { isUseDpopNonceChallenge, parseDpopNonce } from './dpop-challenge';
 import { authorizationHeader, isDpopToken, isForbiddenHeaderName } from './request-rules';
-import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
+import { isAllowedRedirect, resolveApiUrl } from './resolve-url';
 
 export interface ApiClientDeps {
   baseUrls: readonly string[];
@@ -122,7 +122,8 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
     } catch {
       throw new AuthError('invalid_response', 'The API answered with a redirect to an invalid address.');
     }
-    if (!isWithinAnyBase(next, deps.baseUrls)) {
+    // The same path checks as a path asked for directly, on the Location as given and as parsed (finding 4).
+    if (!isAllowedRedirect(location, next, deps.baseUrls)) {
       deps.logger('warn', 'api.redirect_refused', { origin: next.origin });
       throw new AuthError('host_not_allowed', 'The API redirected to an address this app may not call with your sign-in.');
     }

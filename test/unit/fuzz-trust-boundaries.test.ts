@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
-import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
+import { isAllowedRedirect, isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
 import { extractDeepLink } from '../../main/deep-link';
@@ -54,6 +54,16 @@ const hostileFragment = fc.constantFrom(
   'xn--pi-7ld.example.com',
   'ᴀᴘɪ',
   '\u202e',
+  // Finding 7's look-alikes: whitespace and invisibles around dots, full-width and leader dots, deep %25 nesting.
+  '%20',
+  '%09',
+  '%E2%80%8B',
+  '\uff0e',
+  '%EF%BC%8E',
+  '\u2024',
+  '\uff0f',
+  '%25',
+  '%2525252e',
   '\u0000',
   '\t',
   ' ',
@@ -79,6 +89,21 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * The oracle for dot segments, independent of the resolver's code: decoded as
+ * many times as a chain of proxies might (10), folded as a Unicode-aware server
+ * might (NFKC), with the whitespace and invisibles some strip: no segment is a
+ * run of dots, before or after `;parameters`.
+ */
+function hasDotSegment(pathname: string): boolean {
+  let decoded = pathname;
+  for (let i = 0; i < 10; i += 1) decoded = safeDecode(decoded);
+  return decoded
+    .normalize('NFKC')
+    .split(/[\\/]/)
+    .some((segment) => /^\.+$/.test((segment.split(';', 1)[0] ?? '').replace(/[\s\p{Cf}\p{Cc}]/gu, '')));
 }
 
 function assertTyped(err: unknown): void {
@@ -294,9 +319,7 @@ describe('fuzz: API URL resolver', () => {
             expect(url.username + url.password).toBe('');
             const prefix = base.pathname.replace(/\/+$/, '');
             expect(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)).toBe(true);
-            let decoded = url.pathname;
-            for (let i = 0; i < 2; i += 1) decoded = safeDecode(decoded);
-            expect(decoded.split(/[\\/]/)).not.toContain('..');
+            expect(hasDotSegment(url.pathname)).toBe(false);
           } catch (err) {
             assertTyped(err);
             expect((err as AuthError).code).toBe('host_not_allowed');
@@ -306,6 +329,37 @@ describe('fuzz: API URL resolver', () => {
       RUNS,
     );
     expect(resolved).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+  });
+});
+
+describe('fuzz: API redirect targets (finding 4)', () => {
+  it('a redirect is followed only inside a base and never onto a dot segment, whatever the Location', () => {
+    const from = new URL('https://api.example.com/v1/go');
+    let followed = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `/v1/${s}`),
+          fc.webUrl(),
+          fc.webPath().map((s) => `/v1${s}`),
+        ),
+        (location) => {
+          let next: URL;
+          try {
+            next = new URL(location, from);
+          } catch {
+            return;
+          }
+          if (!isAllowedRedirect(location, next, BASES)) return;
+          followed += 1;
+          expect(BASES.some((b) => isWithinBase(next, new URL(b)))).toBe(true);
+          expect(hasDotSegment(next.pathname)).toBe(false);
+        },
+      ),
+      RUNS,
+    );
+    expect(followed).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
 
