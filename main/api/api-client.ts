@@ -10,7 +10,7 @@ import { drainBounded, readBoundedText } from './bounded-body';
 import { AuthError, transportFailure } from '../auth/errors';
 import type { ApiRequest, ApiResponse, BearerToken, DpopProofSigner, FetchLike, Logger } from '../auth/types';
 import { isUseDpopNonceChallenge, parseDpopNonce } from './dpop-challenge';
-import { authorizationHeader, isDpopToken, isForbiddenHeaderName } from './request-rules';
+import { authorizationHeader, isCallerSettableHeader, isDpopToken } from './request-rules';
 import { isAllowedRedirect, resolveApiUrl } from './resolve-url';
 
 export interface ApiClientDeps {
@@ -45,11 +45,14 @@ function ignoreFailure(): void {
 }
 
 export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
-  // Refused rather than stripped: a caller that sets Cookie or Proxy-Authorization
+  // Refused rather than stripped: a caller that sets Cookie or X-Forwarded-Host
   // expects it to be sent, and silently dropping it would hide the mistake.
-  const forbidden = Object.keys(req.headers ?? {}).find(isForbiddenHeaderName);
-  if (forbidden !== undefined) {
-    throw new AuthError('invalid_request', 'A request header is set by the app and may not be chosen by the caller (credential, routing or framing header).');
+  const refused = Object.keys(req.headers ?? {}).find((name) => !isCallerSettableHeader(name));
+  if (refused !== undefined) {
+    throw new AuthError(
+      'invalid_request',
+      'A request header is not one the caller may set (only content negotiation, conditional, caching and tracing headers are).',
+    );
   }
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, typeof req.api === 'number' ? req.api : 0);
   let bearer = await deps.accessToken();

@@ -9,7 +9,7 @@
  * no business in logs or on screen.
  */
 import { z } from '../auth/zod';
-import { isForbiddenHeaderName } from '../api/request-rules';
+import { isCallerSettableHeader } from '../api/request-rules';
 import { isWellFormedAccountId } from '../auth/accounts';
 import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
@@ -78,10 +78,12 @@ function buildSchemas(): Schemas {
     .record(queryPart, queryPart)
     .check(z.refine((q) => Object.keys(q).length <= MAX_QUERY_PARAMS, `must have at most ${MAX_QUERY_PARAMS} parameters`));
 
-  const headerName = z.string().check(
-    z.regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token'),
-    z.refine((n) => !isForbiddenHeaderName(n), 'this header is set by the app and may not be chosen by the page'),
-  );
+  const headerName = z
+    .string()
+    .check(
+      z.regex(HEADER_NAME_RE, 'a header name must be an RFC 7230 token'),
+      z.refine(isCallerSettableHeader, 'the page may set only content negotiation, conditional, caching and tracing headers'),
+    );
 
   const headers = z
     .record(

@@ -232,7 +232,20 @@ describe('fuzz: IPC payload validators', () => {
       headers: fc.dictionary(
         fc.oneof(
           fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
-          fc.constantFrom('authorization', 'Cookie', 'Host', 'Proxy-Authorization', 'content-length', 'Transfer-Encoding', 'x-ok'),
+          fc.constantFrom(
+            'authorization',
+            'Cookie',
+            'Host',
+            'Proxy-Authorization',
+            'content-length',
+            'Transfer-Encoding',
+            'x-ok',
+            'X-Original-URL',
+            'Forwarded',
+            'Accept',
+            'if-none-match',
+            'X-Request-Id',
+          ),
         ),
         fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('a\r\nX-Injected: 1', 'v\u0000', 'ok')),
         { maxKeys: 3 },
@@ -272,6 +285,10 @@ describe('fuzz: IPC payload validators', () => {
             expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(req.method);
             for (const [name, value] of Object.entries(req.headers ?? {})) {
               expect(['authorization', 'cookie', 'host', 'content-length', 'transfer-encoding']).not.toContain(name.toLowerCase());
+              // Finding 8: only the allow-listed kinds (negotiation, conditional, caching, tracing) get through.
+              expect(name.toLowerCase()).toMatch(
+                /^(accept|accept-language|content-type|content-language|cache-control|if-[a-z-]+|range|prefer|idempotency-key|x-request-id|x-correlation-id|traceparent|tracestate)$/,
+              );
               expect(name.toLowerCase().startsWith('proxy-')).toBe(false);
               // eslint-disable-next-line no-control-regex -- CR, LF and NUL in a header value are exactly what must be refused
               expect(value).not.toMatch(/[\r\n\u0000]/);
