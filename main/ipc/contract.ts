@@ -152,7 +152,7 @@ export function validatePayload<C extends InvokeChannel>(channel: C, payload: un
   schemas ??= buildSchemas();
   const schema = (Object.hasOwn(CHANNELS, channel) ? schemas[channel] : undefined) as z.ZodMiniType<ChannelRequest<C>> | undefined;
   if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
-  const poisoned = findPoisonedKey(payload, 'payload', 0);
+  const poisoned = findPoisonedKey(payload);
   if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);
   const result = schema.safeParse(payload);
   if (!result.success) {
@@ -163,20 +163,39 @@ export function validatePayload<C extends InvokeChannel>(channel: C, payload: un
 }
 
 /**
+ * More own keys, summed over the whole payload, than the largest valid one
+ * has (a request: 7 fields, 50 query parameters, 30 headers). A payload with
+ * 300,000 header keys used to be walked key by key here and again by zod
+ * (4–6 s of a blocked main process) before the 30-header limit refused it.
+ */
+export const MAX_PAYLOAD_KEYS = 128;
+
+/**
  * Looks for `__proto__`/`constructor`/`prototype` as own keys at any depth.
  * Checked before zod runs, because a record schema copies keys into a fresh
- * object, and copying `__proto__` would set that object's prototype.
+ * object, and copying `__proto__` would set that object's prototype. Each
+ * object's keys are counted against one budget before any is visited, so the
+ * work is bounded by MAX_PAYLOAD_KEYS whatever the renderer sent.
  */
-function findPoisonedKey(value: unknown, where: string, depth: number): string | null {
-  if (value === null || typeof value !== 'object') return null;
-  if (depth > MAX_DEPTH) return `${where} is nested too deeply`;
-  for (const key of Reflect.ownKeys(value)) {
-    if (typeof key !== 'string') return `${where} has a non-string key`;
-    if (POISONED_KEYS.has(key)) return `${where} has a forbidden key`;
-    const child = findPoisonedKey((value as Record<string, unknown>)[key], `${where}.${safeKey(key)}`, depth + 1);
-    if (child) return child;
-  }
-  return null;
+function findPoisonedKey(payload: unknown): string | null {
+  let budget = MAX_PAYLOAD_KEYS;
+  const visit = (value: unknown, where: string, depth: number): string | null => {
+    if (value === null || typeof value !== 'object') return null;
+    if (depth > MAX_DEPTH) return `${where} is nested too deeply`;
+    const keys = Reflect.ownKeys(value);
+    budget -= keys.length;
+    if (budget < 0) return `${where} has too many fields`;
+    for (const key of keys) {
+      if (typeof key !== 'string') return `${where} has a non-string key`;
+      if (POISONED_KEYS.has(key)) return `${where} has a forbidden key`;
+    }
+    for (const key of keys) {
+      const child = visit((value as Record<string, unknown>)[key as string], `${where}.${safeKey(key)}`, depth + 1);
+      if (child) return child;
+    }
+    return null;
+  };
+  return visit(payload, 'payload', 0);
 }
 
 /** A path segment fit for an error message: short field-like names as is, anything else elided. */

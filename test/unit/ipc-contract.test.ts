@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
+import { INVOKE_CHANNELS, MAX_PAYLOAD_KEYS, validatePayload } from '../../main/ipc/contract';
 import type { InvokeChannel } from '../../main/ipc/contract-types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 
@@ -170,4 +170,70 @@ test('every invokable channel in the contract has a validator, and the push chan
     .filter((k) => k !== 'sessionChanged')
     .sort();
   expect([...INVOKE_CHANNELS].sort()).toEqual(invokable);
+});
+
+/**
+ * Finding 6 (SECURITY.md "Oversized IPC payloads are refused with bounded
+ * work"). The work is counted, not timed: the payload's objects are proxies
+ * that count every property read, so the bound holds on any machine.
+ */
+describe('validatePayload: an oversized payload is refused after a bounded amount of work', () => {
+  function counted<T extends object>(target: T): { proxy: T; reads: () => number } {
+    let reads = 0;
+    const proxy = new Proxy(target, {
+      get(t, key, receiver) {
+        reads += 1;
+        return Reflect.get(t, key, receiver) as unknown;
+      },
+      getOwnPropertyDescriptor(t, key) {
+        reads += 1;
+        return Reflect.getOwnPropertyDescriptor(t, key);
+      },
+    });
+    return { proxy, reads: () => reads };
+  }
+
+  test('300,000 header keys: refused naming the field, with at most MAX_PAYLOAD_KEYS property reads', () => {
+    const headers = counted(Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`x-h${i}`, 'v'])));
+    expect(() => validatePayload('request', { method: 'GET', path: '/me', headers: headers.proxy })).toThrowError(
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/headers has too many fields/) as unknown }),
+    );
+    expect(headers.reads()).toBeLessThanOrEqual(MAX_PAYLOAD_KEYS);
+  });
+
+  test('keys spread over several objects count against one budget', () => {
+    const query = counted(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`q${i}`, 'v'])));
+    const headers = counted(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`x-h${i}`, 'v'])));
+    expect(() => validatePayload('request', { method: 'GET', path: '/me', query: query.proxy, headers: headers.proxy })).toThrowError(
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/too many fields/) as unknown }),
+    );
+    expect(query.reads() + headers.reads()).toBeLessThanOrEqual(MAX_PAYLOAD_KEYS);
+  });
+
+  test('the largest valid request (50 query parameters, every allowed header) is still accepted', () => {
+    const headers = {
+      accept: 'a',
+      'accept-language': 'a',
+      'content-type': 'a',
+      'content-language': 'a',
+      'cache-control': 'a',
+      'if-match': 'a',
+      'if-none-match': 'a',
+      'if-modified-since': 'a',
+      'if-unmodified-since': 'a',
+      'if-range': 'a',
+      range: 'a',
+      prefer: 'a',
+      'idempotency-key': 'a',
+      'x-request-id': 'a',
+      'x-correlation-id': 'a',
+      traceparent: 'a',
+      tracestate: 'a',
+    };
+    const query = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`q${i}`, 'v']));
+    expect(validatePayload('request', { method: 'POST', path: '/me', api: 0, accountId: 'demo:x', query, headers, body: '{}' })).toMatchObject({
+      headers,
+      query,
+    });
+  });
 });
