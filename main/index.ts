@@ -170,7 +170,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
   app.on('web-contents-created', (_event, contents) => {
-    hardenWebContents(contents, { openExternal: deps.openUrl, logger: log });
+    hardenWebContents(contents, { logger: log });
   });
   app.on('window-all-closed', () => {
     if (deps.platform !== 'darwin') app.quit();
@@ -188,7 +188,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
-        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
+        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, logger: log });
         mainWindow.on('closed', () => {
           mainWindow = null;
         });

@@ -458,7 +458,8 @@ class DesktopAuthCore implements AuthCore {
       try {
         await this.#opts.openUrl(url.href);
       } catch (err) {
-        this.#pending.fail(state, new AuthError('internal_error', 'The system browser could not be opened.', { cause: err }));
+        // The opener's own refusal (a vetted URL, the opening rate limit) says why; anything else is ours.
+        this.#pending.fail(state, isAuthError(err) ? err : new AuthError('internal_error', 'The system browser could not be opened.', { cause: err }));
       }
       return await entry.promise;
     } catch (err) {

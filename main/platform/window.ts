@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
 import { noopLogger } from '../auth/log';
-import type { Logger, UrlOpener } from '../auth/types';
+import type { Logger } from '../auth/types';
 import { isRendererUrl } from '../ipc/renderer-origin';
 
 export interface MainWindowOptions {
@@ -13,8 +13,6 @@ export interface MainWindowOptions {
   /** Usually `RENDERER_INDEX_URL` (`app://renderer/index.html`). */
   url: string;
   title?: string;
-  /** Opens https links the renderer tries to open as new windows, in the system browser. */
-  openExternal?: UrlOpener;
   logger?: Logger;
 }
 
@@ -38,10 +36,10 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-/** Keeps `contents` on the app's origin; anything else is refused (and https opened externally). */
+/** Keeps `contents` on the app's origin; anything else is refused. */
 const hardened = new WeakSet<WebContents>();
 
-export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'openExternal' | 'logger'> = {}): void {
+export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'logger'> = {}): void {
   // Called for the main window and again from `web-contents-created` for every contents: once is enough.
   if (hardened.has(contents)) return;
   hardened.add(contents);
@@ -58,12 +56,9 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
     event.preventDefault();
     log('warn', 'window.webview_blocked');
   });
+  // Denied, and never handed to the system browser: the UI has no external links, and
+  // opening what an injected page asks for would be a channel around connect-src 'none'.
   contents.setWindowOpenHandler(({ url }) => {
-    if (opts.openExternal && url.startsWith('https:')) {
-      opts.openExternal(url).catch(() => {
-        log('warn', 'window.open_external_failed', { origin: originOf(url) });
-      });
-    }
     log('info', 'window.open_denied', { origin: originOf(url) });
     return { action: 'deny' };
   });

@@ -18,9 +18,11 @@ import type { AuthCore, LogLevel, UrlOpener } from '../../main/auth/types';
 import { startDemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
+import { DEFAULT_OPENING_LIMIT } from '../../main/auth/opening-limit';
+import { createShellOpener } from '../../main/platform/shell-opener';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { SCHEME } from '../helpers/core-rig';
-import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
+import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, shell, state } from './fake-electron';
 
 const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 
@@ -486,6 +488,42 @@ describe('IPC and the window', () => {
     const text = JSON.stringify(logs);
     expect(text).not.toContain('code=abc');
     expect(text).not.toContain('xyz');
+  });
+});
+
+describe('the system browser opens only for the app, and rarely (finding 5)', () => {
+  it('window.open from the page never reaches the system browser, 100 times over', async () => {
+    await boot({ openUrl: createShellOpener() });
+    const wc = FakeBrowserWindow.instances[0]!.webContents;
+    for (let i = 0; i < 100; i += 1) expect(wc.windowOpenHandler!({ url: `https://evil.example/${i}` })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).not.toHaveBeenCalled();
+  });
+
+  it('IPC signIn in a loop opens the browser at most DEFAULT_OPENING_LIMIT.max times; the rest are refused with invalid_request', async () => {
+    const ctx = await boot({ openUrl: createShellOpener() });
+    const win = FakeBrowserWindow.instances[0]!;
+    const signIn = state.ipcHandlers.get(IPC_CHANNELS.signIn)!;
+    const ours = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: win.webContents.id } };
+    const answers: Promise<unknown>[] = [];
+    for (let i = 0; i < DEFAULT_OPENING_LIMIT.max + 3; i += 1) {
+      const opened = shell.openExternal.mock.calls.length;
+      let settled = false;
+      const answer = signIn(ours, { providerId: 'demo' }).finally(() => {
+        settled = true;
+      });
+      answers.push(answer);
+      // Each sign-in supersedes the one before: wait until this one has opened the browser or been refused.
+      await vi.waitFor(
+        () => {
+          expect(shell.openExternal.mock.calls.length > opened || settled).toBe(true);
+        },
+        { timeout: 10_000 },
+      );
+    }
+    expect(shell.openExternal).toHaveBeenCalledTimes(DEFAULT_OPENING_LIMIT.max);
+    expect(await answers.at(-1)).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('too many') as unknown } });
+    ctx.core.cancelSignIn();
+    await Promise.all(answers);
   });
 });
 
