@@ -46,6 +46,8 @@ const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 export interface MainDeps {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /** `app.isPackaged`: false in a development run (`electron .`); decides DevTools and where configuration may come from. */
+  packaged: boolean;
   /** `process.defaultApp`: true when run as `electron path/to/main.js` (development). */
   defaultApp: boolean;
   execPath: string;
@@ -86,6 +88,7 @@ function defaultDeps(): MainDeps {
   return {
     argv: process.argv,
     env: process.env,
+    packaged: app.isPackaged,
     defaultApp: process.defaultApp,
     execPath: process.execPath,
     platform: process.platform,
@@ -188,7 +191,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
-        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, logger: log });
+        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
         mainWindow.on('closed', () => {
           mainWindow = null;
         });

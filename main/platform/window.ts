@@ -13,13 +13,20 @@ export interface MainWindowOptions {
   /** Usually `RENDERER_INDEX_URL` (`app://renderer/index.html`). */
   url: string;
   title?: string;
+  /**
+   * DevTools (Ctrl+Shift+I). Off unless asked for: the composition root asks
+   * only in a development run (`!app.isPackaged`), so a packaged build has none.
+   */
+  devTools?: boolean;
   logger?: Logger;
 }
 
 /** The renderer's webPreferences; pure so a test can assert every flag. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export function secureWebPreferences(preloadPath: string, opts: { devTools?: boolean } = {}): WebPreferences {
   return {
     preload: preloadPath,
+    // A packaged build ships without DevTools: they would let anyone at the keyboard script the trusted page.
+    devTools: opts.devTools === true,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -44,6 +51,7 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
   if (hardened.has(contents)) return;
   hardened.add(contents);
   const log = opts.logger ?? noopLogger;
+  denyDownloads(contents.session, log);
   const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
     if (isRendererUrl(event.url)) return;
     event.preventDefault();
@@ -64,6 +72,22 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
   });
 }
 
+const downloadsDenied = new WeakSet<Session>();
+
+/**
+ * A download the page starts (a link with `download`, a navigation to a file)
+ * would open a save dialog on the page's behalf: the app downloads nothing, so
+ * every one is cancelled. Per session, once: contents share their session.
+ */
+function denyDownloads(session: Session, log: Logger): void {
+  if (downloadsDenied.has(session)) return;
+  downloadsDenied.add(session);
+  session.on('will-download', (event, item) => {
+    event.preventDefault();
+    log('warn', 'window.download_blocked', { origin: originOf(item.getURL()) });
+  });
+}
+
 /** No camera, microphone, notifications, geolocation, … : the app needs none. */
 function denyAllPermissions(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => {
@@ -78,7 +102,7 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     height: 720,
     title: opts.title ?? 'OIDC Desktop',
     show: false,
-    webPreferences: secureWebPreferences(opts.preloadPath),
+    webPreferences: secureWebPreferences(opts.preloadPath, { devTools: opts.devTools === true }),
   });
   denyAllPermissions(win.webContents.session);
   hardenWebContents(win.webContents, opts);

@@ -34,7 +34,8 @@ export function fakeEvent(url = ''): FakeEvent {
 type PermissionRequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void;
 type PermissionCheckHandler = (wc: unknown, permission: string, origin: string, details: unknown) => boolean;
 
-export class FakeSession {
+/** Electron's Session is an EventEmitter (`will-download`, …: docs/api/session.md "Instance Events"). */
+export class FakeSession extends EventEmitter {
   requestHandler: PermissionRequestHandler | null = null;
   checkHandler: PermissionCheckHandler | null = null;
   setPermissionRequestHandler(h: PermissionRequestHandler | null) {
@@ -87,6 +88,8 @@ export class FakeApp extends EventEmitter {
   readonly quit = vi.fn(() => {});
   readonly setAsDefaultProtocolClient = vi.fn<(scheme: string, execPath?: string, args?: string[]) => boolean>(() => true);
   userData = '';
+  /** `app.isPackaged` (docs/api/app.md): false when run as `electron .`, as every test run here is unless it says otherwise. */
+  isPackaged = false;
   #ready!: Promise<void>;
   #resolveReady!: () => void;
 
@@ -116,6 +119,7 @@ export class FakeApp extends EventEmitter {
     this.requestSingleInstanceLock.mockReset().mockReturnValue(true);
     this.quit.mockReset();
     this.setAsDefaultProtocolClient.mockReset().mockReturnValue(true);
+    this.isPackaged = false;
     if (this.userData.startsWith(path.join(tmpdir(), 'fake-electron-userdata-'))) rmSync(this.userData, { recursive: true, force: true });
     this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
     this.#ready = new Promise<void>((resolve) => {

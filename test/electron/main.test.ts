@@ -527,6 +527,22 @@ describe('the system browser opens only for the app, and rarely (finding 5)', ()
   });
 });
 
+describe('DevTools only in a development run (checklist)', () => {
+  it.each([
+    [true, false],
+    [false, true],
+  ])('packaged %s → devTools %s', async (packaged, devTools) => {
+    await boot({ packaged });
+    expect(FakeBrowserWindow.instances[0]!.options.webPreferences).toMatchObject({ devTools });
+  });
+
+  it('app.isPackaged decides when the composition root is not told', async () => {
+    app.isPackaged = true;
+    await boot();
+    expect(FakeBrowserWindow.instances[0]!.options.webPreferences).toMatchObject({ devTools: false });
+  });
+});
+
 describe('every web contents is hardened', () => {
   it('contents created later (not the main window) get the navigation and window-open rules', async () => {
     await boot();
@@ -534,6 +550,9 @@ describe('every web contents is hardened', () => {
     const other = new FakeWebContents();
     app.emit('web-contents-created', fakeEvent(), other);
     expect(other.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    const download = fakeEvent();
+    other.session.emit('will-download', download, { getURL: () => 'https://evil.example/x.exe' }, other);
+    expect(download.defaultPrevented).toBe(true);
     const nav = fakeEvent('https://evil.example/');
     other.emit('will-navigate', nav);
     expect(nav.defaultPrevented).toBe(true);

@@ -43,6 +43,19 @@ describe('createMainWindow', () => {
     expect(shell.openExternal).not.toHaveBeenCalled();
   });
 
+  it('a download the page starts is cancelled before any save dialog (will-download)', () => {
+    const { wc } = openWindow();
+    const e = fakeEvent();
+    wc.session.emit('will-download', e, { getURL: () => 'https://evil.example/payload.exe' }, wc);
+    expect(e.defaultPrevented).toBe(true);
+  });
+
+  it('DevTools are off unless the window is asked for them (a development run)', () => {
+    expect(openWindow().win.options.webPreferences).toMatchObject({ devTools: false });
+    createMainWindow({ preloadPath: '/p.cjs', url: 'app://renderer/index.html', devTools: true });
+    expect(FakeBrowserWindow.instances.at(-1)!.options.webPreferences).toMatchObject({ devTools: true });
+  });
+
   it('every permission request and check is denied', () => {
     const { wc } = openWindow();
     for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
