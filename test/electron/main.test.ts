@@ -234,21 +234,39 @@ describe('network: every provider and API request goes through net.fetch', () =>
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
   });
 
-  it('a proxy asking for a password gets the configured one once; a server challenge or a second attempt is not answered', async () => {
+  /** Emits Electron's `login` event (docs/api/app.md "Event: 'login'") as a proxy or server challenge would. */
+  const login = (isProxy: boolean, firstAuthAttempt: boolean, host = 'proxy.corp', port = 3128) => {
+    const e = fakeEvent();
+    const callback = vi.fn();
+    app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt }, { isProxy, scheme: 'basic', host, port, realm: 'corp' }, callback);
+    return { prevented: e.defaultPrevented, callback };
+  };
+  const PROXY_ENV = { OIDC_DESKTOP_PROXY_USER: 'alice', OIDC_DESKTOP_PROXY_PASSWORD: 'pw-never-logged', OIDC_DESKTOP_PROXY_HOST: 'Proxy.Corp:3128' };
+
+  it('proxy credentials go only to the configured proxy host: a proxy chosen by WPAD, or one on another port, gets nothing', async () => {
+    await boot({ env: PROXY_ENV });
+    for (const [host, port] of [
+      ['wpad-proxy.attacker.example', 3128],
+      ['proxy.corp.attacker.example', 3128],
+      ['proxy.corp', 8080],
+    ] as const) {
+      const other = login(true, true, host, port);
+      expect(other.prevented, host).toBe(false);
+      expect(other.callback, host).not.toHaveBeenCalled();
+    }
+    expect(login(true, true, 'PROXY.corp', 3128).callback).toHaveBeenCalledWith('alice', 'pw-never-logged');
+    expect(logs.some((l) => l.event === 'net.proxy_auth_requested' && l.fields?.refused === 'not_the_configured_proxy')).toBe(true);
+  });
+
+  it('proxy credentials without OIDC_DESKTOP_PROXY_HOST are offered to no proxy at all', async () => {
     await boot({ env: { OIDC_DESKTOP_PROXY_USER: 'alice', OIDC_DESKTOP_PROXY_PASSWORD: 'pw-never-logged' } });
-    const login = (isProxy: boolean, firstAuthAttempt: boolean) => {
-      const e = fakeEvent();
-      const callback = vi.fn();
-      app.emit(
-        'login',
-        e,
-        null,
-        { url: 'https://idp.example/token', firstAuthAttempt },
-        { isProxy, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' },
-        callback,
-      );
-      return { prevented: e.defaultPrevented, callback };
-    };
+    const first = login(true, true);
+    expect(first.prevented).toBe(false);
+    expect(first.callback).not.toHaveBeenCalled();
+  });
+
+  it('a proxy asking for a password gets the configured one once; a server challenge or a second attempt is not answered', async () => {
+    await boot({ env: PROXY_ENV });
     const first = login(true, true);
     expect(first.prevented).toBe(true);
     expect(first.callback).toHaveBeenCalledWith('alice', 'pw-never-logged');
