@@ -33,6 +33,7 @@ import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window'
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
+import { readAdminConfig } from './platform/admin-config';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
@@ -55,7 +56,8 @@ export interface MainDeps {
   platform: NodeJS.Platform;
   paths: { preload: string; renderer: string };
   logger: Logger;
-  loadConfig: () => AppConfig | null;
+  /** The configuration; `packaged` decides which sources may supply it (app-config.ts). */
+  loadConfig: (packaged: boolean) => AppConfig | null;
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher: () => Cipher;
@@ -97,12 +99,19 @@ function defaultDeps(): MainDeps {
     logger,
     // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override. The packaged
     // configuration is written by the build (scripts/build-app-config.ts) next to dist/main.
-    loadConfig: () =>
+    loadConfig: (packaged) =>
       loadAppConfig({
         env: process.env,
         readFile: (p) => readFileSync(p, 'utf8'),
         userDataDir: app.getPath('userData'),
         packagedConfigPath: path.join(here, '../config/app.config.json'),
+        // Packaged: overrides only from where an administrator writes (never userData or the environment).
+        packaged,
+        readAdminConfig: () =>
+          readAdminConfig({
+            platform: process.platform,
+            names: loadDesktopNames((p) => readFileSync(p, 'utf8'), path.join(here, '../config', DESKTOP_NAMES_FILE)),
+          }),
       }),
     desktopNames: () => loadDesktopNames((p) => readFileSync(p, 'utf8'), path.join(here, '../config', DESKTOP_NAMES_FILE)),
     registerAppImageScheme,
@@ -131,7 +140,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
 
   let config: AppConfig | null;
   try {
-    config = deps.loadConfig();
+    config = deps.loadConfig(deps.packaged);
   } catch (err) {
     // showErrorBox is safe before `ready`; the message names the file and field, never a secret.
     dialog.showErrorBox('Invalid configuration', isAuthError(err) ? err.message : 'The configuration could not be read.');
@@ -183,7 +192,14 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     try {
       serveRenderer(deps.paths.renderer);
       const effective = config ?? (await startDemo(deps, cleanups, log));
-      const vault = new Vault({ cipher: deps.createCipher(), store: deps.createStore(), allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
+      const vault = new Vault({
+        cipher: deps.createCipher(),
+        store: deps.createStore(),
+        allowWeakStorage: effective.allowWeakStorage ?? false,
+        logger: log,
+        // Each entry bound to its provider's identity: one that no longer matches is dropped, never sent.
+        providers: effective.providers,
+      });
       cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
       const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
       cleanups.push(() => core.dispose());

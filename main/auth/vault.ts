@@ -50,7 +50,9 @@ import { z } from './zod';
 import { dpopPrivateJwkSchema, type DpopPrivateJwk } from './dpop';
 import { AuthError } from './errors';
 import { accountIdFor, isAccountId, providerOfAccount } from './accounts';
+import type { ProviderConfig } from './config';
 import { noopLogger } from './log';
+import { bindingsFor, type VaultBinding } from './vault-binding';
 import type { Cipher, KeyValueStore, Logger, StorageStatus, UserInfo } from './types';
 
 /** An access token kept because the provider gave no refresh token (e.g. a 20-year token). */
@@ -83,6 +85,13 @@ export interface VaultDeps {
   /** Store the refresh token even on Linux `basic_text` (no real protection). Off by default. */
   allowWeakStorage?: boolean;
   logger?: Logger;
+  /**
+   * The configured providers: each entry is bound to its provider's identity
+   * (vault-binding.ts) inside the ciphertext, and an entry whose binding does
+   * not match the configuration is dropped before its token can be sent.
+   * The app always passes them; without them entries are neither bound nor checked.
+   */
+  providers?: readonly ProviderConfig[];
 }
 
 export const VAULT_STORE_KEY = 'vault';
@@ -155,6 +164,8 @@ const secretSchema = z
     accessToken: z.optional(accessTokenSchema),
     user: userSchema,
     dpopKey: z.optional(dpopPrivateJwkSchema),
+    // Absent in entries written before bindings (vault-binding.ts).
+    bound: z.optional(z.strictObject({ providerId: z.string().check(z.minLength(1), z.maxLength(64)), provider: z.string().check(z.maxLength(4096)) })),
   })
   .check(z.refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined));
 
@@ -173,6 +184,8 @@ export class Vault {
   readonly #store: KeyValueStore;
   readonly #allowWeak: boolean;
   readonly #log: Logger;
+  /** Provider id → identity, when the configuration was given. */
+  readonly #bindings: ReadonlyMap<string, string> | undefined;
   /** Sessions kept only for this process when the storage is not trustworthy. */
   readonly #memory = new Map<string, StoredSession>();
 
@@ -181,6 +194,7 @@ export class Vault {
     this.#store = deps.store;
     this.#allowWeak = deps.allowWeakStorage ?? false;
     this.#log = deps.logger ?? noopLogger;
+    this.#bindings = deps.providers ? bindingsFor(deps.providers) : undefined;
   }
 
   /** Asked every time: `safeStorage` only becomes available after the app is ready. */
@@ -343,6 +357,8 @@ export class Vault {
     } catch {
       return this.#drop(providerId, 'invalid_secret');
     }
+    const binding = this.#checkBinding(providerId, secret.user.sub, secret.bound);
+    if (binding !== 'ok') return binding === 'unconfigured' ? null : this.#drop(providerId, 'binding_mismatch');
     // The schema requires one of the two; checked again so the type says so too.
     const token =
       secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : secret.accessToken !== undefined ? { accessToken: secret.accessToken } : null;
@@ -354,6 +370,24 @@ export class Vault {
       savedAt: entry.data.savedAt,
       ...(secret.dpopKey ? { dpopKey: secret.dpopKey } : {}),
     };
+  }
+
+  /**
+   * Whether the entry under `key` may be used with today's configuration.
+   * An account entry's key is derived from its own content (provider id and
+   * subject), so ciphertext moved under another key never matches; a bound
+   * entry must also name this provider id and its current identity. An entry
+   * written before bindings passes on the key check alone and is bound when
+   * next saved. A provider no longer configured: left alone, not used.
+   */
+  #checkBinding(key: string, sub: string, bound: VaultBinding | undefined): 'ok' | 'mismatch' | 'unconfigured' {
+    if (!this.#bindings) return 'ok';
+    const providerId = isAccountId(key) ? providerOfAccount(key) : key;
+    if (isAccountId(key) && entryKey(accountIdFor(providerId, sub)) !== key) return 'mismatch';
+    const expected = this.#bindings.get(providerId);
+    if (expected === undefined) return 'unconfigured';
+    if (bound && (bound.providerId !== providerId || bound.provider !== expected)) return 'mismatch';
+    return 'ok';
   }
 
   /** Every session that loads cleanly (bad entries are dropped on the way). */
@@ -403,8 +437,16 @@ export class Vault {
   #encrypt(session: StoredSession, providerId: string): string {
     try {
       // The DPoP private key travels with the token it is bound to: inside the ciphertext only.
+      const identity = this.#bindings?.get(providerId);
+      const bound: VaultBinding | undefined = identity === undefined ? undefined : { providerId, provider: identity };
       const bytes = this.#cipher.encrypt(
-        JSON.stringify({ ...pickSecret(session), user: pickUser(session.user), ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}) }),
+        JSON.stringify({
+          ...pickSecret(session),
+          user: pickUser(session.user),
+          ...(session.dpopKey ? { dpopKey: session.dpopKey } : {}),
+          // Which provider this token is for, where no one can change it without the key (vault-binding.ts).
+          ...(bound ? { bound } : {}),
+        }),
       );
       return Buffer.from(bytes).toString('base64');
     } catch (err) {

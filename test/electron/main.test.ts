@@ -545,6 +545,20 @@ describe('the system browser opens only for the app, and rarely (finding 5)', ()
   });
 });
 
+describe('configuration sources follow app.isPackaged (finding 1)', () => {
+  it.each([true, false])('packaged %s: loadConfig is told so', async (packaged) => {
+    const seen: boolean[] = [];
+    await boot({
+      packaged,
+      loadConfig: (p) => {
+        seen.push(p);
+        return null;
+      },
+    });
+    expect(seen).toEqual([packaged]);
+  });
+});
+
 describe('DevTools only in a development run (checklist)', () => {
   it.each([
     [true, false],

@@ -68,7 +68,13 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
-  const vault = new Vault({ cipher, store: new JsonFileStore(storePath), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  // Bound to the providers as the app binds it (main/index.ts).
+  const vault = new Vault({
+    cipher,
+    store: new JsonFileStore(storePath),
+    providers: coreOptions.config.providers,
+    ...(coreOptions.logger ? { logger: coreOptions.logger } : {}),
+  });
   const core: AuthCore = createAuthCore({
     ...coreOptions,
     vault: wrapVault ? wrapVault(vault) : vault,

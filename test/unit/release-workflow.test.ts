@@ -44,7 +44,7 @@ describe('release guard: a tag without signing secrets fails loudly', () => {
     expect(guard({ RUNNER_OS: os, ...secrets }).status).toBe(0);
   });
 
-  it('an explicit unsigned test build passes with a warning; anything but "true" does not', () => {
+  it('an explicit unsigned test build passes with a warning; anything but true does not', () => {
     const ok = guard({ RUNNER_OS: 'macOS', UNSIGNED: 'true' });
     expect(ok.status).toBe(0);
     expect(ok.out).toMatch(/::warning::UNSIGNED test build on macOS.*Do not publish/);
@@ -53,7 +53,7 @@ describe('release guard: a tag without signing secrets fails loudly', () => {
     expect(guard({ RUNNER_OS: 'Windows', UNSIGNED: '' }).status).toBe(1);
   });
 
-  it('release.yml runs the guard before the installers, with the secrets, and "unsigned" only from a manual run', () => {
+  it('release.yml runs the guard before the installers, with the secrets, and unsigned only from a manual run', () => {
     const guardAt = release.indexOf('run: node scripts/check-signing-secrets.mjs');
     const installersAt = release.indexOf('npx electron-builder --publish never');
     expect(guardAt).toBeGreaterThan(0);
