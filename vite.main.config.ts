@@ -1,5 +1,7 @@
 /**
- * The main process: `main/index.ts` → `dist/main/index.js` (ESM, Node 20).
+ * The main process: `main/entry.ts` → `dist/main/index.js` (ESM, Node 24 as
+ * Electron 45 embeds it), which turns on the compile cache and then imports
+ * `main/index.ts` → `dist/main/app.js` (main/entry.ts says why two files).
  * `electron`, Node's built-ins and any package in package.json
  * `dependencies` stay external (electron-builder would pack those into
  * node_modules). There are none today: openid-client, oauth4webapi, zod and
@@ -38,10 +40,10 @@ const slashed = (id: string) => id.replace(/\\/g, '/');
 export default defineConfig({
   publicDir: false,
   build: {
-    ssr: here('./main/index.ts'),
+    ssr: here('./main/entry.ts'),
     outDir: here('./dist/main'),
     emptyOutDir: true,
-    target: 'node20',
+    target: 'node24',
     sourcemap: false,
     minify: false,
     rollupOptions: {
@@ -50,8 +52,12 @@ export default defineConfig({
         format: 'es',
         entryFileNames: 'index.js',
         // Everything only the demo reaches lands under demo/, which a real-provider package excludes.
-        chunkFileNames: (chunk) =>
-          chunk.facadeModuleId && slashed(chunk.facadeModuleId).includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js',
+        // The app itself sits next to the entry: main/index.ts finds preload, renderer and config relative to its own file.
+        chunkFileNames: (chunk) => {
+          const facade = chunk.facadeModuleId ? slashed(chunk.facadeModuleId) : '';
+          if (facade.endsWith('/main/index.ts')) return 'app.js';
+          return facade.includes('/main/demo/') ? 'demo/[name].js' : 'chunks/[name]-[hash].js';
+        },
         // A module (ours or a dependency, e.g. jose) that both the demo and the app reach goes to
         // chunks/shared: left in index.js, the demo chunk would import the entry, which starts the app.
         manualChunks: (rawId, { getModuleInfo }) => {

@@ -18,6 +18,7 @@ process.send?.({
   credentials: demo.credentials,
   colleague: demo.colleague,
   apis: demo.apis,
+  discoverableApi: demo.discoverableApi,
 });
 let closing = false;
 const close = () => {

@@ -11,7 +11,7 @@ const noop = () => {
 };
 const emitterish = () => Object.assign(new EventEmitter(), { setMaxListeners: noop });
 
-const session = {
+const defaultSession = {
   setPermissionRequestHandler: noop,
   setPermissionCheckHandler: noop,
   setDevicePermissionHandler: noop,
@@ -36,8 +36,10 @@ export const app = Object.assign(emitterish(), {
 export const protocol = { registerSchemesAsPrivileged: noop, handle: noop, unhandle: noop };
 export const ipcMain = { handle: noop, removeHandler: noop, on: noop, removeListener: noop };
 export const dialog = { showErrorBox: noop };
-// Chromium's network stack stands in as Node's fetch (main/platform/net-fetch.ts).
+// The app sends nothing before the first sign-in: its network adapter (main/platform/net-fetch.ts,
+// net.request on a session partition) is only built, never called, so these stay unused.
 export const net = { fetch: (input, init) => globalThis.fetch(input, init) };
+export const session = { defaultSession, fromPartition: () => defaultSession };
 export const shell = { openExternal: () => Promise.resolve() };
 export const safeStorage = {
   isEncryptionAvailable: () => true,
@@ -49,7 +51,7 @@ export const safeStorage = {
 let nextId = 1;
 class WebContents extends EventEmitter {
   id = nextId++;
-  session = session;
+  session = defaultSession;
   setWindowOpenHandler = noop;
   send = noop;
   getURL = () => '';
@@ -69,4 +71,4 @@ export class BrowserWindow extends EventEmitter {
   static getAllWindows = () => [];
 }
 
-export default { app, protocol, ipcMain, dialog, net, shell, safeStorage, BrowserWindow, session: { defaultSession: session } };
+export default { app, protocol, ipcMain, dialog, net, shell, safeStorage, BrowserWindow, session };

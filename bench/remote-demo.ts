@@ -13,13 +13,15 @@ export interface RemoteDemo {
   credentials: { username: string; password: string };
   colleague: { username: string; password: string };
   apis: { contacts: DemoApi; calendar: DemoApi };
+  /** The resource API in no profile ("Connect to an API by URL"). */
+  discoverableApi: DemoApi;
   counters(): Promise<DemoCounters>;
   /** Makes the API's DPoP nonce stale: the next DPoP call is challenged (use_dpop_nonce). */
   rotateDpopNonce(): Promise<void>;
   close(): Promise<void>;
 }
 
-type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis'>;
+type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis' | 'discoverableApi'>;
 
 export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> {
   const child = fork(path.join(import.meta.dirname, 'demo-server.ts'), [redirectUri], {
@@ -54,6 +56,7 @@ export async function startRemoteDemo(redirectUri: string): Promise<RemoteDemo> 
     credentials: ready.credentials,
     colleague: ready.colleague,
     apis: ready.apis,
+    discoverableApi: ready.discoverableApi,
     async counters() {
       const reply = next<{ counters: DemoCounters }>('counters', 5_000);
       child.send({ type: 'counters' });

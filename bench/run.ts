@@ -5,7 +5,7 @@
  * Markdown) and writes bench/results.json: per metric `{ value, floor, ratio,
  * target, unit }` plus min / median / p99 of both sides.
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,restore,accounts,bundle,memory,start,package]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,connect,restore,accounts,bundle,memory,start,package]
  *
  * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
  * provider: bench/main-start.ts and bench/package-size.ts.
@@ -19,6 +19,7 @@ import { accountsBench } from './accounts';
 import { DEFAULT_SCOPES } from '../main/app-config';
 import { demoTestConfig, REDIRECT_URI, SCHEME } from '../test/helpers/core-rig';
 import { startBareClient } from './bare-client';
+import { connectDiscovery } from './connect';
 import { startCoreHarness, type CoreHarness } from './core-harness';
 import { apiCallsDpop } from './dpop';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
@@ -29,7 +30,7 @@ import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, sta
 import type { Metric } from './stats';
 
 const SCOPE = DEFAULT_SCOPES.join(' ');
-const SECTIONS = ['sign-in', 'api', 'dpop', 'refresh', 'restore', 'accounts', 'bundle', 'memory', 'start', 'package'] as const;
+const SECTIONS = ['sign-in', 'connect', 'api', 'dpop', 'refresh', 'restore', 'accounts', 'bundle', 'memory', 'start', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       // Every section after sign-in needs a signed-in core.
       await harness.signIn();
       if (only.has('sign-in')) Object.assign(results, await signInOverhead(env));
+      if (only.has('connect')) Object.assign(results, await connectDiscovery(env));
       if (only.has('api')) Object.assign(results, await apiCalls(env));
       if (only.has('dpop')) Object.assign(results, await apiCallsDpop(env));
       if (only.has('refresh')) Object.assign(results, await refreshStorm(env));

@@ -11,6 +11,7 @@ import { createAuthCore } from '../main/auth/auth-core';
 import { parseAppConfig, type AppConfig } from '../main/auth/config';
 import { JsonFileStore } from '../main/auth/json-file-store';
 import { Vault } from '../main/auth/vault';
+import { TestVault } from '../test/helpers/test-vault';
 import { createTestCipher } from '../test/helpers/aes-cipher';
 import type { BareClient } from './bare-client';
 import { isApiSuccess, type CoreHarness } from './core-harness';
@@ -253,7 +254,7 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
       })),
     });
     const file = path.join(env.dir, `restore-${count}.json`);
-    const seed = new Vault({ cipher, store: new JsonFileStore(file) });
+    const seed = new TestVault({ cipher, store: new JsonFileStore(file) });
     const user = { sub: 'demo-user', name: 'Demo User', email: 'demo@example.test' };
     // Every account has an entry; the last one saved (a real refresh token) is the one restored.
     const realToken = (await bare.signIn(env.scope)).refresh_token;
@@ -288,7 +289,7 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
     };
     const loadAll = (): Promise<number> => {
       const t0 = now();
-      const loaded = new Vault({ cipher, store: new JsonFileStore(file) }).loadAll();
+      const loaded = new TestVault({ cipher, store: new JsonFileStore(file) }).loadAll();
       const dt = now() - t0;
       if (loaded.length !== count) return Promise.reject(new Error(`loadAll returned ${loaded.length} of ${count}`));
       return Promise.resolve(dt);
@@ -305,7 +306,7 @@ export async function startupRestore(env: BenchEnv): Promise<Metrics> {
     });
     out[`vault_load_all_${count}`] = compared(l.a, l.b, {
       unit: 'ms',
-      note: 'Vault.loadAll(): read, validate and decrypt every entry (an account list; not on the start-up path)',
+      note: 'TestVault.loadAll() (test/helpers): read, validate and decrypt every entry (an account list; not on the start-up path)',
     });
     env.progress(`restore: ${count} accounts`);
   }

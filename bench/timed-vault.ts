@@ -1,13 +1,13 @@
 /**
- * The real vault behind the core's `SessionVault` interface, with the time
+ * The real vault behind the core's `AccountVault` interface, with the time
  * spent reading (and decrypting) and writing it added up, so a measurement
  * can say how much of it was the vault.
  */
-import type { SessionVault } from '../main/auth/auth-core';
+import type { AccountVault } from '../main/auth/auth-core';
 import type { Vault } from '../main/auth/vault';
 
 export interface TimedVault {
-  vault: SessionVault;
+  vault: AccountVault;
   readonly readMs: number;
   readonly writeMs: number;
   reset(): void;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { DEMO_SCHEME, demoAppConfig, loadAppConfig } from './app-config';
 import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
+import { DiscoveryStore } from './auth/discovery-store';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
@@ -192,16 +193,13 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     try {
       serveRenderer(deps.paths.renderer);
       const effective = config ?? (await startDemo(deps, cleanups, log));
-      const vault = new Vault({
-        cipher: deps.createCipher(),
-        store: deps.createStore(),
-        allowWeakStorage: effective.allowWeakStorage ?? false,
-        logger: log,
-        // Each entry bound to its provider's identity: one that no longer matches is dropped, never sent.
-        providers: effective.providers,
-      });
+      const cipher = deps.createCipher();
+      const store = deps.createStore();
+      const vault = new Vault({ cipher, store, allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
+      // APIs connected by URL and the app's registrations: beside the vault, same cipher, same storage verdict.
+      const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), logger: log });
       cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
-      const core = await deps.createCore({ config: effective, vault, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
+      const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
       cleanups.push(() => core.dispose());
 
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));

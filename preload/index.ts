@@ -26,6 +26,8 @@ const bridge: AuthBridge = {
   addAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.addAccount, input),
   requestConsent: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestConsent, input),
   request: (req) => ipcRenderer.invoke(IPC_CHANNELS.request, req),
+  planApiConnection: (input) => ipcRenderer.invoke(IPC_CHANNELS.planApiConnection, input),
+  connectApi: (input) => ipcRenderer.invoke(IPC_CHANNELS.connectApi, input),
   onSessionChanged(listener) {
     if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');
     // The page gets the state only: the event object carries `sender`, a

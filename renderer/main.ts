@@ -5,6 +5,7 @@
  * the API can inject markup.
  */
 import type { AccountSummary, ApiResponse, ErrorPayload, IpcResult, ProviderSummary, SessionState } from '../main/ipc/contract-types';
+import { mountConnectApi } from './connect-api';
 import { errorHeading } from './error-text';
 
 function el<T extends HTMLElement>(selector: string, type: new () => T): T {
@@ -179,6 +180,14 @@ function renderAccounts(accounts: AccountSummary[]): void {
       item.append(text);
       if (account.active) item.append(badge('Active', 'badge'));
       if (account.offline) item.append(badge('Offline', 'badge'));
+      // No refresh token: the sign-in ends with its access token, restart or not (AccountSummary.signInEndsAt).
+      if (account.signInEndsAt !== undefined)
+        item.append(
+          badge(
+            `Signed in until ${new Date(account.signInEndsAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: sign in again then`,
+            'badge attention',
+          ),
+        );
       if (account.needsAttention) item.append(badge('Needs permission', 'badge attention'));
       if (!account.active) item.append(button(`Use`, `Switch to ${who}`, `switch:${account.id}`, 'switch-account', () => void onSwitch(account.id)));
       item.append(button('Remove', `Sign out ${who} (${account.providerName})`, `remove:${account.id}`, 'remove-account', () => void onRemove(account.id)));
@@ -411,6 +420,14 @@ async function start(): Promise<void> {
   ui.grantConsent.addEventListener('click', () => void onGrantConsent());
   window.auth.onSessionChanged((state) => {
     setSession(state);
+  });
+  mountConnectApi(el('#connect-api', HTMLElement), {
+    bridge: window.auth,
+    showError,
+    setSession: (state) => {
+      setSession(state);
+      render();
+    },
   });
 
   const providers = await call(() => window.auth.listProviders());

@@ -9,7 +9,7 @@
  * Every body the app reads goes through here: API responses for the renderer
  * (`main/api/api-client.ts`), the drain before a retry, and every provider
  * response openid-client reads (wrapped at its `customFetch` seam by
- * `boundedFetch`) or the core reads itself (plain userinfo).
+ * `bodyLimitedFetch`) or the core reads itself (plain userinfo).
  */
 import { AuthError } from '../auth/errors';
 import type { FetchLike } from '../auth/types';
@@ -98,7 +98,7 @@ function providerTooLarge(): AuthError {
  * Response. openid-client reads bodies with `response.json()`/`text()`, which
  * have no limit; its `customFetch` seam is the one place to put one.
  */
-export function boundedFetch(base: FetchLike, maxBytes: number = MAX_PROVIDER_RESPONSE_BYTES): FetchLike {
+export function bodyLimitedFetch(base: FetchLike, maxBytes: number = MAX_PROVIDER_RESPONSE_BYTES): FetchLike {
   const wrapped = async (input: Parameters<FetchLike>[0], init?: Parameters<FetchLike>[1]): Promise<Response> => {
     const response = await base(input, init);
     if (isNullBodyStatus(response.status) || !response.body) return response;

@@ -3,7 +3,10 @@
  * that name the field and the fix.
  */
 import { z } from './zod';
+import { authorizeParamValue, fillTemplate, templateValue } from './config-templates';
 import { AuthError } from './errors';
+
+export { fillAuthorizeParam, fillTemplate } from './config-templates';
 
 /** RFC 8252 §7.1: a private-use scheme is a reverse-DNS name, so it contains a dot. */
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
@@ -47,66 +50,6 @@ const httpsOrLoopback = (what: string) =>
 
 /** A JSON path into a token/userinfo response: `access_token`, `$.data.token`, `items.0.value`. */
 const jsonPath = z.string().check(z.regex(/^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a response path is dot-separated keys, e.g. "data.access_token"'));
-
-/**
- * Names a body template may use: the parameters of the standard token request
- * openid-client builds (plus the client secret). `{{name}}` is a string;
- * `{{name|number}}` / `{{name|boolean}}` as the whole value become a JSON
- * number / boolean (for documents whose templates show unquoted placeholders).
- */
-export const BODY_TEMPLATE_NAMES = [
-  'grant_type',
-  'code',
-  'redirect_uri',
-  'code_verifier',
-  'client_id',
-  'client_secret',
-  'refresh_token',
-  'state',
-  'scope',
-] as const;
-export const BODY_PLACEHOLDER_RE = /\{\{([A-Za-z0-9_]+)(?:\|([a-z]+))?\}\}/g;
-const BODY_TYPES = new Set(['number', 'boolean']);
-
-/** A value in a request body template: a literal, or `{{name}}` taken from the standard request. */
-const templateValue = z.union([z.string().check(z.maxLength(2048)), z.number(), z.boolean(), z.null()]).check(
-  z.superRefine((value, ctx) => {
-    if (typeof value !== 'string') return;
-    for (const m of value.matchAll(BODY_PLACEHOLDER_RE)) {
-      // Group 1 always matches (it is not optional); the default only satisfies the type.
-      const [whole, name = '', type] = m;
-      if (!(BODY_TEMPLATE_NAMES as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: use one of ${BODY_TEMPLATE_NAMES.map((n) => `{{${n}}}`).join(', ')}` });
-      } else if (type !== undefined && !BODY_TYPES.has(type)) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder type "|${type}": use {{${name}|number}} or {{${name}|boolean}}` });
-      } else if (type !== undefined && whole !== value) {
-        ctx.addIssue({ code: 'custom', message: `a typed placeholder ({{${name}|${type}}}) must be the whole value, not part of a string` });
-      }
-    }
-  }),
-);
-
-/**
- * Placeholders an `authorizeParams` value may use, filled per sign-in: the
- * redirect URI as is, the state percent-encoded. E.g. a cancel URL that comes
- * back to the app as this sign-in's own error response:
- * `{{redirect_uri}}?state={{state}}&error=access_denied`.
- */
-export const AUTHORIZE_PLACEHOLDERS = ['redirect_uri', 'state'] as const;
-const AUTHORIZE_PLACEHOLDER_RE = /\{\{([^{}]*)\}\}/g;
-
-const authorizeParamValue = z.string().check(
-  z.maxLength(2048),
-  z.superRefine((value, ctx) => {
-    for (const m of value.matchAll(AUTHORIZE_PLACEHOLDER_RE)) {
-      // Group 1 always matches (possibly empty); the default only satisfies the type.
-      const name = m[1] ?? '';
-      if (!(AUTHORIZE_PLACEHOLDERS as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: authorizeParams may use {{redirect_uri}} and {{state}}` });
-      }
-    }
-  }),
-);
 
 /** A callback (authorization response) query parameter name. */
 const callbackParam = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a callback parameter name is 1-64 letters, digits, "_", "." or "-"'));
@@ -162,6 +105,11 @@ const apiEntrySchema = z.strictObject({
   ),
   /** For providers that name the target API `audience` (e.g. Auth0) instead of `resource`. */
   audience: z.optional(z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^[^\s]+$/, 'audience may not contain spaces'))),
+  /**
+   * Whether this API takes DPoP-bound tokens (RFC 9449). Unset: what the API
+   * publishes in its RFC 9728 metadata decides, and none means Bearer only.
+   */
+  dpop: z.optional(z.boolean()),
 });
 
 export type ApiEntry = z.infer<typeof apiEntrySchema>;
@@ -196,6 +144,8 @@ const providerConfigSchema = z
     redirectUri: z.optional(z.string()),
     /** Base URLs the renderer's `request` may reach with this provider's token. Optional when `apis` is given. */
     apiBaseUrls: z._default(z.array(httpsOrLoopback('each apiBaseUrls entry')).check(z.minLength(1, 'apiBaseUrls needs at least one API base URL')), []),
+    /** Whether the `apiBaseUrls` APIs take DPoP-bound tokens; unset: each one's RFC 9728 metadata decides (as `apis[].dpop`). */
+    apiBaseUrlsDpop: z.optional(z.boolean()),
     /** APIs by name, each optionally with its own token (scopes / resource / audience). */
     apis: z.optional(z.array(apiEntrySchema).check(z.minLength(1), z.maxLength(16))),
     /** Extra authorization request parameters (e.g. `prompt`, `cancel_url`, `grant_type`). */
@@ -260,8 +210,10 @@ const providerConfigSchema = z
     endSessionInBrowser: z.optional(z.boolean()),
     /**
      * DPoP (RFC 9449): bind the tokens to a key only this app holds. `auto`
-     * (default) when the provider advertises `dpop_signing_alg_values_supported`,
-     * `required` fails sign-in naming the provider when it does not, `off` never.
+     * (default) when the provider advertises `dpop_signing_alg_values_supported`
+     * AND every API of the profile takes DPoP (`apis[].dpop`, `apiBaseUrlsDpop`,
+     * or the API's RFC 9728 metadata); `required` fails sign-in naming the
+     * provider or the API that cannot, `off` never.
      */
     dpop: z.optional(featureSwitch),
     /**
@@ -283,6 +235,25 @@ const providerConfigSchema = z
           path: ['dpop'],
           message: 'DPoP cannot be required with a separate refresh URL (endpoints.refresh): set "dpop" to "off", or remove endpoints.refresh',
         });
+      }
+      if (p.dpop === 'required') {
+        // Tokens bound to a key are refused by an API that knows only Bearer: caught here, before any sign-in.
+        p.apis?.forEach((a, i) => {
+          if (a.dpop === false) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['apis', i, 'dpop'],
+              message: `the API "${a.id}" is declared Bearer-only but "dpop" is "required": set "dpop" to "auto" (Bearer tokens for this provider), or remove this API's "dpop": false if it does take DPoP`,
+            });
+          }
+        });
+        if (p.apiBaseUrlsDpop === false && p.apiBaseUrls.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apiBaseUrlsDpop'],
+            message: 'the apiBaseUrls APIs are declared Bearer-only but "dpop" is "required": set "dpop" to "auto", or remove "apiBaseUrlsDpop": false',
+          });
+        }
       }
       if (p.endpoints) {
         // A key given as `undefined` (a config built in code, not JSON) stays in the parsed object.
@@ -353,26 +324,6 @@ const providerConfigSchema = z
       }
     }),
   );
-
-/** Replaces `{name}` in an endpoint URL; an unknown name is a configuration error. */
-export function fillTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => {
-    const value = vars[name];
-    if (value === undefined) throw new Error(`the URL uses {${name}} but templateVars has no "${name}"`);
-    return encodeURIComponent(value);
-  });
-}
-
-/**
- * Fills `{{redirect_uri}}` (as is: it is the base of a URL) and `{{state}}`
- * (percent-encoded: it goes into a query) in an `authorizeParams` value. The
- * whole value is then encoded once more as a parameter of the authorization URL.
- */
-export function fillAuthorizeParam(value: string, vars: { redirect_uri: string; state: string }): string {
-  return value.replace(AUTHORIZE_PLACEHOLDER_RE, (_m, name: string) =>
-    name === 'state' ? encodeURIComponent(vars.state) : name === 'redirect_uri' ? vars.redirect_uri : _m,
-  );
-}
 
 const appConfigSchema = z
   .strictObject({

@@ -25,6 +25,8 @@ export interface PendingSignIn<T> {
   readonly dpopKey?: DpopKey;
   /** The parameters were pushed (RFC 9126): the browser got only a `request_uri`. */
   readonly pushed?: boolean;
+  /** The scopes asked for, named when the provider refuses one without saying which. */
+  readonly scopes?: readonly string[];
   readonly promise: Promise<T>;
 }
 

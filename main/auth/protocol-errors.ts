@@ -61,11 +61,11 @@ export function toAuthError(err: unknown, context: string): AuthError {
   if (err instanceof ClientError && isAuthError(err.cause)) return err.cause;
   if (err instanceof ResponseBodyError) {
     const code = codeForOAuthError(err.error, err.status);
-    return new AuthError(code, messageFor(code, context), { cause: err });
+    return new AuthError(code, messageFor(code, context, { error: err.error, scope: (err.cause as { scope?: unknown }).scope }), { cause: err });
   }
   if (err instanceof AuthorizationResponseError) {
     const code = codeForOAuthError(err.error);
-    return new AuthError(code, messageFor(code, context), { cause: err });
+    return new AuthError(code, messageFor(code, context, { error: err.error, scope: err.cause.get('scope') }), { cause: err });
   }
   // An ID token dated in the future or already expired by this computer's clock.
   if ((err as { code?: unknown } | null)?.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return new AuthError('clock_skew', undefined, { cause: err });
@@ -87,10 +87,46 @@ export function toAuthError(err: unknown, context: string): AuthError {
   return new AuthError('internal_error', undefined, { cause: err });
 }
 
-function messageFor(code: AuthErrorCode, context: string): string | undefined {
+/**
+ * The error of an authorization response (RFC 6749 §4.1.2.1) that reached the
+ * redirect URI, worded as the same error from the token endpoint: an
+ * `invalid_scope` names the scope refused (the response's `scope`, as
+ * oidc-provider sends it, else the scopes that were asked for).
+ */
+export function authorizationResponseError(params: URLSearchParams, askedScopes: readonly string[]): AuthError {
+  const error = params.get('error') ?? undefined;
+  const code = codeForOAuthError(error);
+  return new AuthError(code, messageFor(code, 'Sign-in', { error, scope: params.get('scope'), askedScopes }));
+}
+
+/** One scope list (RFC 6749 §3.3 scope-tokens), short enough to show; a provider's text in any other shape is not quoted. */
+const SCOPE_LIST = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+function scopeToShow(scope: unknown): string | undefined {
+  return typeof scope === 'string' && scope.length <= 200 && SCOPE_LIST.test(scope) ? scope : undefined;
+}
+
+interface OAuthErrorDetail {
+  error?: string | undefined;
+  /** The provider's `scope` with an `invalid_scope` (untrusted: quoted only when it is a scope list). */
+  scope?: unknown;
+  /** What the request asked for, named when the provider does not say which scope it refused. */
+  askedScopes?: readonly string[];
+}
+
+function messageFor(code: AuthErrorCode, context: string, detail: OAuthErrorDetail = {}): string | undefined {
   switch (code) {
-    case 'invalid_config':
-      return `${context}: the provider rejected this app's request. Check the client ID, redirect URI and scopes.`;
+    case 'invalid_config': {
+      const advice = 'Check the client ID, redirect URI and scopes.';
+      if (detail.error !== 'invalid_scope') return `${context}: the provider rejected this app's request. ${advice}`;
+      const refused = scopeToShow(detail.scope);
+      const which = refused
+        ? `the scope "${refused}"`
+        : detail.askedScopes?.length
+          ? `one of the scopes asked for ("${detail.askedScopes.join(' ')}")`
+          : 'a scope asked for';
+      return `${context}: the provider rejected this app's request: it refused ${which}. ${advice}`;
+    }
     case 'server_error':
       return `${context}: the identity provider reported a server error. Try again later.`;
     default:

@@ -5,8 +5,9 @@
  * client authentication, and a bounded timeout on every request.
  */
 import * as client from 'openid-client';
-import { boundedFetch } from '../api/bounded-body';
+import { bodyLimitedFetch } from '../api/bounded-body';
 import { fillTemplate, isLoopbackUrl, type ProviderConfig } from './config';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_PROVIDER_TIMEOUT_SECONDS } from './core-options';
 import { AuthError } from './errors';
 import { toAuthError } from './protocol-errors';
 import { quirksFetch } from './token-quirks';
@@ -20,13 +21,6 @@ export interface ProviderClientOptions {
   /** Allowed difference between this computer's clock and the provider's, in seconds. */
   clockToleranceSeconds?: number;
 }
-
-/**
- * Default clock tolerance: 10 minutes. Laptops drift and wake from sleep with
- * a stale clock; a provider a few minutes off must not block sign-in, and ID
- * tokens are short-lived and bound to a nonce anyway. Beyond it: `clock_skew`.
- */
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 600;
 
 function clientAuthentication(provider: ProviderConfig): { method: string; auth: client.ClientAuth } {
   const ca = provider.clientAuth ?? { method: 'none' as const };
@@ -66,8 +60,8 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
 export async function resolveProvider(provider: ProviderConfig, options: ProviderClientOptions = {}): Promise<client.Configuration> {
   const { method, auth } = clientAuthentication(provider);
   // Every provider body openid-client reads is read here first, bounded by its decoded size (bounded-body.ts).
-  const baseFetch = boundedFetch(options.fetch ?? globalThis.fetch.bind(globalThis));
-  const timeout = options.timeoutSeconds ?? 15;
+  const baseFetch = bodyLimitedFetch(options.fetch ?? globalThis.fetch.bind(globalThis));
+  const timeout = options.timeoutSeconds ?? DEFAULT_PROVIDER_TIMEOUT_SECONDS;
   const explicit = explicitEndpoints(provider);
   // openid-client reads Date.now(); an injected clock (tests, a host with its own time source) is told to it as skew.
   const clientMetadata: Partial<client.ClientMetadata> = {

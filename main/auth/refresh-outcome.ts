@@ -1,7 +1,9 @@
 /**
- * What a failed refresh means for the session, decided in one place for every
- * path that refreshes (start-up `restore()`, an API call, the background
- * retry while offline).
+ * What a failed refresh grant means for the account, decided in one place for
+ * every path that refreshes (start-up `restore()`, an API call, the
+ * background retry while offline, an API's own token) and applied once, at
+ * the grant boundary (`grantVerdict`, called by refresh-grant.ts): everything
+ * above it receives a verdict, never a raw error to map again.
  *
  * The rule (SECURITY.md "Refresh and revocation"):
  *
@@ -20,6 +22,7 @@
  * provider being unwell, which passes.
  */
 import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
+import { CONSENT_ERRORS, consentRequired } from './consent-errors';
 import { AuthError, isAuthError } from './errors';
 import { isResponseLike, toAuthError } from './protocol-errors';
 import { parseRetryAfter } from './backoff';
@@ -31,6 +34,18 @@ export type RefreshVerdict =
   | { kind: 'ended'; error: AuthError }
   /** Passing trouble: keep the session, retry no sooner than `retryAfterMs` when the server said so. */
   | { kind: 'transient'; error: AuthError; retryAfterMs?: number };
+
+/** A refresh grant's verdict: a refresh verdict, or (for an API's own token) "the grant does not cover it". */
+export type GrantVerdict = RefreshVerdict | { kind: 'consent'; error: AuthError };
+
+/** The verdict of a failed refresh grant; `api` when it asked for that API's own token (consent is possible then). */
+export function grantVerdict(err: unknown, now: number, api?: string): GrantVerdict {
+  const mapped = toAuthError(err, 'Refresh');
+  const cause = isAuthError(err) ? err.cause : err;
+  if (api !== undefined && cause instanceof ResponseBodyError && CONSENT_ERRORS.has(cause.error))
+    return { kind: 'consent', error: consentRequired(api, mapped) };
+  return classifyRefreshFailure(mapped, now);
+}
 
 /** The HTTP answer behind an error, found by walking its causes (openid-client wraps the Response). */
 function httpAnswer(err: unknown): { status: number; oauthError?: string; response?: Response } | undefined {

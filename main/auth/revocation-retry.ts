@@ -12,7 +12,7 @@ import { backoffDelayMs, type BackoffPolicy } from './backoff';
 import type { ProviderConfig } from './config';
 import { revokeTokens, type TokensToRevoke } from './sign-out';
 import type { Clock, Logger, RevocationState } from './types';
-import type { PendingRevocation } from './vault';
+import type { PendingRevocation } from './vault-schemas';
 
 /** Longest wait between two passes: the attempts must stretch over days of being offline. */
 const MAX_DELAY_MS = 60 * 60_000;

@@ -10,7 +10,7 @@ import * as client from 'openid-client';
 import type { ProviderConfig } from './config';
 import { toErrorPayload } from './errors';
 import { toAuthError } from './protocol-errors';
-import type { TokenSet } from './token-session';
+import type { TokenSet } from './token-set';
 import type { Logger, UrlOpener } from './types';
 
 /**

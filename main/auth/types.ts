@@ -78,6 +78,12 @@ export interface AccountSummary {
   needsAttention: boolean;
   /** APIs waiting for consent (`requestConsent`). */
   consentNeeded?: string[];
+  /**
+   * Present when the provider gave no refresh token and the access token is
+   * short-lived: the sign-in ends then (epoch ms), restart or not, and the
+   * person signs in again. The window says so; the log names the likely cause.
+   */
+  signInEndsAt?: number;
 }
 
 /**
@@ -175,6 +181,31 @@ export interface SignInOptions {
  * The auth core's public surface (see README "Reusing the auth core").
  * Created by `createAuthCore()` in `auth-core.ts`.
  */
+/**
+ * What connecting to an API by its URL would do (`planApiConnection`), for the
+ * person to see and confirm before anything is registered or opened.
+ */
+export interface ApiConnectionPlan {
+  /** Pass to `connectApi` to go ahead. */
+  id: string;
+  /** The API's resource URL: its only base URL once connected. */
+  apiUrl: string;
+  apiHost: string;
+  /** The authorization server the person will sign in to. */
+  issuer: string;
+  /** What the person must see before the browser opens. */
+  issuerHost: string;
+  /** The server is on another origin than the API (RFC 9728 allows it): shown to the person. */
+  otherOrigin: boolean;
+  scopes: string[];
+  /** The API's `resource_name`. */
+  apiName?: string;
+  /** `register`: RFC 7591 registration now; `reuse`: the app's earlier registration; `configured`: a profile's client id. */
+  client: 'register' | 'reuse' | 'configured';
+  /** The provider id its account will have; request the API as `{ accountId, api: 'api' }`. */
+  providerId: string;
+}
+
 export interface AuthCore {
   listProviders(): ProviderSummary[];
   getSession(): SessionState;
@@ -206,6 +237,16 @@ export interface AuthCore {
    * that sign-in's promise), false when it was ignored.
    */
   handleRedirect(url: string): boolean;
+  /**
+   * Finds the authorization server of an API from its URL alone (RFC 9728) and
+   * says what connecting would do. Opens nothing, registers nothing.
+   */
+  planApiConnection(apiUrl: string): Promise<ApiConnectionPlan>;
+  /**
+   * After the person confirmed a plan: registers the app there if needed
+   * (RFC 7591), then signs in like `signIn`, with `resource` = the API (RFC 8707).
+   */
+  connectApi(planId: string): Promise<SessionState>;
   /** Calls an allow-listed API with that account's token for that API; refreshes once on 401. */
   request(req: ApiRequest): Promise<ApiResponse>;
   /** Ends one account (the active one by default): revokes its tokens where supported; the others keep working. */

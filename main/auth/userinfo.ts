@@ -10,12 +10,12 @@
  */
 import * as client from 'openid-client';
 import { authorizationHeader } from '../api/request-rules';
-import { boundedFetch } from '../api/bounded-body';
+import { bodyLimitedFetch } from '../api/bounded-body';
 import type { ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { readJsonPath } from './json-path';
 import { toAuthError } from './protocol-errors';
-import type { TokenSet } from './token-session';
+import type { TokenSet } from './token-set';
 import type { BearerToken, FetchLike, Logger, UserInfo } from './types';
 
 /** The subject when neither ID token, userinfo nor the callback names the person. */
@@ -93,7 +93,7 @@ export function userFromClaims(source: Record<string, unknown>, fallback: Record
 /** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
 async function plainUserInfo(provider: ProviderConfig, endpoint: string, bearer: BearerToken, deps: UserInfoDeps): Promise<Record<string, unknown>> {
   // Bounded like every provider body (bounded-body.ts): res.json() alone has no limit.
-  const res = await boundedFetch(deps.fetch)(endpoint, {
+  const res = await bodyLimitedFetch(deps.fetch)(endpoint, {
     headers: { authorization: authorizationHeader(bearer), accept: 'application/json' },
     redirect: 'manual',
     signal: AbortSignal.timeout(deps.timeoutSeconds * 1000),

@@ -34,8 +34,3 @@ export function providerIdentity(provider: ProviderConfig): string {
   const vars = provider.templateVars ?? {};
   return JSON.stringify([provider.issuer ?? null, originOf(provider.endpoints?.token, vars), originOf(provider.endpoints?.refresh, vars), provider.clientId]);
 }
-
-/** Provider id → identity, for every configured provider. */
-export function bindingsFor(providers: readonly ProviderConfig[]): ReadonlyMap<string, string> {
-  return new Map(providers.map((p) => [p.id, providerIdentity(p)]));
-}

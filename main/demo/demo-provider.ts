@@ -19,7 +19,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { handleDemoApi } from './demo-api';
+import { handleDemoApi, handleDemoResourceMetadata, isDemoResourceMetadataPath, type DemoApiOptions } from './demo-api';
 import { DemoDpopVerifier } from './dpop-verifier';
 import { handleInteraction, DEMO_ACCOUNT, DEMO_COLLEAGUE, demoPerson } from './interactions';
 import { createDemoAdapterFactory, parseDemoSnapshot } from './memory-adapter';
@@ -56,10 +56,36 @@ export interface DemoProviderOptions {
   dpop?: { requireNonce?: boolean; signingAlgs?: ('ES256' | 'Ed25519' | 'EdDSA')[] } | false;
   /**
    * Pushed authorization requests. Offered by default; `required` refuses any
-   * other authorization request; `ttlSeconds` shortens the request_uri's life
-   * (tests of an expired one); `false` turns PAR off.
+   * other authorization request; `false` turns PAR off. (A test expires a
+   * request_uri with `storeNow`.)
    */
-  par?: { required?: boolean; ttlSeconds?: number } | false;
+  par?: { required?: boolean } | false;
+  /**
+   * Tests: the clock of the provider's store, by which its entries (a pushed
+   * request, a code, a session) expire. Moving it on expires a pushed request
+   * however slow the machine is, where a short lifetime would race it.
+   */
+  storeNow?: () => number;
+  /**
+   * Tests: the scopes the desktop client may ask for (oidc-provider's client
+   * `scope`); another scope the provider knows is refused with `invalid_scope`.
+   */
+  clientScope?: string;
+  /**
+   * Tests: `offline_access` plays a provider that issues a refresh token only
+   * for a granted `offline_access`, which it drops without `prompt=consent`
+   * (OIDC Core §11; oidc-provider's own rule, LemonLDAP::NG). By default the
+   * demo gives every sign-in one.
+   */
+  refreshTokens?: 'always' | 'offline_access';
+  /**
+   * What the demo API takes (`demo-api.ts`): `accepts` DPoP and says so in its
+   * RFC 9728 metadata (default), `requires` it, or `bearer-only` (an RFC 6750
+   * API that publishes no metadata).
+   */
+  apiDpop?: 'accepts' | 'requires' | 'bearer-only';
+  /** Dynamic client registration (RFC 7591, open). On by default; `false` turns it off. */
+  registration?: boolean;
   /**
    * Tests: sees the oidc-provider instance before it serves, e.g. to add a
    * koa middleware (`provider.use`) that holds an answer or plays another
@@ -79,7 +105,7 @@ export interface DemoCounters {
 
 /** One demo API with its own audience and scope (a resource server in oidc-provider's terms). */
 export interface DemoApi {
-  id: 'contacts' | 'calendar';
+  id: 'contacts' | 'calendar' | 'tools';
   displayName: string;
   baseUrl: string;
   /** The RFC 8707 resource indicator, which is also the token's audience. */
@@ -96,6 +122,11 @@ export interface DemoProvider {
   colleague: { username: string; password: string };
   /** Two APIs with different audiences: contacts (granted at sign-in) and calendar (needs consent first). */
   apis: { contacts: DemoApi; calendar: DemoApi };
+  /**
+   * A third API in no demo profile (`/tools`, outside the profile's `/api`): what "Connect to an API by URL"
+   * reaches from its URL alone (RFC 9728 metadata, RFC 7591 registration).
+   */
+  discoverableApi: DemoApi;
   counters: DemoCounters;
   /** Makes the API's current DPoP nonce stale, so the next proof is challenged. */
   rotateDpopNonce(): void;
@@ -156,6 +187,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     }
   };
   const adapter = createDemoAdapterFactory({
+    ...(opts.storeNow ? { now: opts.storeNow } : {}),
     initial: samePort ? parseDemoSnapshot(savedEntries) : [],
     onChange: () => {
       if (!store || saveTimer) return;
@@ -165,16 +197,6 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   });
   if (store) save();
 
-  // The request_uri's life is the adapter's expiry: oidc-provider itself always grants 60 s.
-  const parTtl = opts.par ? opts.par.ttlSeconds : undefined;
-  const adapterFactory = Object.assign(
-    (model: string) => {
-      const base = adapter(model);
-      if (model !== 'PushedAuthorizationRequest' || parTtl === undefined) return base;
-      return { ...base, upsert: (id: string, payload: Parameters<typeof base.upsert>[1]) => base.upsert(id, payload, parTtl) };
-    },
-    { snapshot: () => adapter.snapshot() },
-  );
   const dpopOn = opts.dpop !== false;
   const requireNonce = opts.dpop !== false && opts.dpop?.requireNonce === true;
   const dpopVerifier = new DemoDpopVerifier({ requireNonce });
@@ -182,18 +204,20 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
-  const demoApi = (id: DemoApi['id'], displayName: string, scope: string): DemoApi => ({
+  const demoApi = (id: DemoApi['id'], displayName: string, scope: string, path = `/api/${id}`): DemoApi => ({
     id,
     displayName,
-    baseUrl: `${issuer}/api/${id}`,
-    resource: `${issuer}/api/${id}`,
+    baseUrl: `${issuer}${path}`,
+    resource: `${issuer}${path}`,
     scopes: [scope],
   });
   const apis = { contacts: demoApi('contacts', 'Contacts', 'contacts:read'), calendar: demoApi('calendar', 'Calendar', 'calendar:read') };
+  const discoverableApi = demoApi('tools', 'Tools', 'tools:read', '/tools');
+  const resourceApis = [...Object.values(apis), discoverableApi];
   const accessTokenTTL = opts.accessTokenTtlSeconds ?? 300;
 
   const configuration: Configuration = {
-    adapter: adapterFactory,
+    adapter,
     clients: [
       {
         client_id: clientId,
@@ -203,6 +227,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         post_logout_redirect_uris: opts.redirectUris,
+        ...(opts.clientScope !== undefined ? { scope: opts.clientScope } : {}),
       },
       {
         client_id: API_CLIENT_ID,
@@ -237,13 +262,15 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
         allowedPolicy: (_ctx, client, token) => client.clientId === API_CLIENT_ID || token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      // RFC 7591, open (no initial access token): an app given only an API URL registers itself ("Connect to an API by URL").
+      registration: { enabled: opts.registration !== false },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx, resource) => {
-          const api = Object.values(apis).find((a) => a.resource === resource);
+          const api = resourceApis.find((a) => a.resource === resource);
           if (!api) throw new oidcErrors.InvalidTarget();
           return { scope: api.scopes.join(' '), audience: api.resource, accessTokenFormat: 'opaque', accessTokenTTL };
         },
@@ -261,7 +288,8 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     pkce: { required: () => true },
     // The demo always issues refresh tokens to the desktop client (no prompt=consent dance),
     // rotates them on every use, and does not tie them to the browser session.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (opts.refreshTokens !== 'offline_access' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => true,
     expiresWithSession: () => false,
     ttl: {
@@ -301,20 +329,26 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
   const oidc = provider.callback();
   const introspectionUrl = `${issuer}/token/introspection`;
 
+  const apiOptions: DemoApiOptions = {
+    introspectionUrl,
+    clientId: API_CLIENT_ID,
+    clientSecret: apiSecret,
+    audienceClientId: clientId,
+    apis: resourceApis,
+    origin: issuer,
+    dpop: dpopVerifier,
+    ...(opts.apiDpop ? { dpopStance: opts.apiDpop } : {}),
+    ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/api' || path.startsWith('/api/')) {
+    if (path === '/api' || path.startsWith('/api/') || path === '/tools' || path.startsWith('/tools/')) {
       counters.apiCalls += 1;
-      void handleDemoApi(req, res, {
-        introspectionUrl,
-        clientId: API_CLIENT_ID,
-        clientSecret: apiSecret,
-        audienceClientId: clientId,
-        apis: Object.values(apis),
-        origin: issuer,
-        dpop: dpopVerifier,
-        ...(opts.apiFetch ? { fetch: opts.apiFetch } : {}),
-      });
+      void handleDemoApi(req, res, apiOptions);
+      return;
+    }
+    if (isDemoResourceMetadataPath(path)) {
+      handleDemoResourceMetadata(req, res, { ...apiOptions, issuer });
       return;
     }
     if (path.startsWith('/interaction/')) {
@@ -339,6 +373,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
     credentials: { username: DEMO_ACCOUNT.username, password: DEMO_ACCOUNT.password },
     colleague: { username: DEMO_COLLEAGUE.username, password: DEMO_COLLEAGUE.password },
     apis,
+    discoverableApi,
     counters,
     rotateDpopNonce: () => {
       dpopVerifier.rotateNonce();

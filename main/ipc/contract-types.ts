@@ -5,9 +5,9 @@
  * for the same payloads live in `contract.ts` (main process only).
  */
 import type { ErrorPayload } from '../auth/errors';
-import type { AccountSummary, ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
+import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, ProviderSummary, SessionState } from '../auth/types';
 
-export type { AccountSummary, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
+export type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, ErrorPayload, ProviderSummary, SessionState };
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
@@ -22,6 +22,10 @@ export interface IpcContract {
   addAccount: { request: AddAccountInput; response: SessionState };
   requestConsent: { request: RequestConsentInput; response: SessionState };
   request: { request: ApiRequest; response: ApiResponse };
+  /** Connect to an API by URL, step 1: what would happen (the server to sign in to), nothing opened. */
+  planApiConnection: { request: PlanApiConnectionInput; response: ApiConnectionPlan };
+  /** Step 2, after the person confirmed the plan: registration if needed, then the sign-in. */
+  connectApi: { request: ConnectApiInput; response: SessionState };
 }
 
 /** What main pushes to the renderer (not invokable), by message. */
@@ -49,6 +53,8 @@ export const IPC_CHANNELS = {
   addAccount: 'auth:add-account',
   requestConsent: 'auth:request-consent',
   request: 'api:request',
+  planApiConnection: 'api:plan-connection',
+  connectApi: 'api:connect',
   /** main → renderer push; not invokable. */
   sessionChanged: 'auth:session-changed',
 } as const satisfies Record<InvokeChannel | keyof IpcPushContract, `${string}:${string}`>;
@@ -71,6 +77,16 @@ export interface AccountInput {
 export interface SignOutInput {
   /** The account to end; the active one when absent. */
   accountId?: string;
+}
+
+export interface PlanApiConnectionInput {
+  /** The API's URL as the person typed it (https, or http on loopback). */
+  apiUrl: string;
+}
+
+export interface ConnectApiInput {
+  /** `ApiConnectionPlan.id` of the plan the person confirmed. */
+  planId: string;
 }
 
 export interface RequestConsentInput {

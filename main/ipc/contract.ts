@@ -10,7 +10,7 @@
  */
 import { z } from '../auth/zod';
 import { isCallerSettableHeader } from '../api/request-rules';
-import { isWellFormedAccountId } from '../auth/accounts';
+import { isWellFormedAccountId } from '../auth/account-id';
 import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
 import { AuthError } from '../auth/errors';
 import { HTTP_METHODS } from '../auth/types';
@@ -121,6 +121,11 @@ function buildSchemas(): Schemas {
     addAccount: z.strictObject({ providerId }),
     requestConsent: z.strictObject({ api: apiId, accountId: z.optional(accountId) }),
     request: requestSchema,
+    // The URL itself is checked by the core (https or loopback, RFC 9728); here only its size and form.
+    planApiConnection: z.strictObject({
+      apiUrl: z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')),
+    }),
+    connectApi: z.strictObject({ planId: z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'must be a plan id')) }),
   };
 }
 
@@ -139,6 +144,8 @@ const CHANNELS = {
   addAccount: true,
   requestConsent: true,
   request: true,
+  planApiConnection: true,
+  connectApi: true,
 } as const satisfies Record<InvokeChannel, true>;
 
 /** Every channel name that has a validator (and so may be registered). */

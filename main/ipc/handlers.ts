@@ -54,6 +54,8 @@ const RESPONDERS: Responders = {
   addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),
   requestConsent: (core, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
   request: (core, input) => core.request(input),
+  planApiConnection: (core, input) => core.planApiConnection(input.apiUrl),
+  connectApi: (core, input) => core.connectApi(input.planId),
 };
 
 const NOT_ALLOWED = 'This message is not allowed from this frame.';

@@ -1,18 +1,125 @@
 /**
- * The network for the app: Electron's `net.fetch`, i.e. Chromium's network
- * stack instead of Node's. It follows the system proxy settings and PAC
- * files, trusts the OS certificate store (where a company installs its
- * TLS-inspecting CA), offers client certificates and does integrated proxy
- * authentication (NTLM, Negotiate/Kerberos) without asking. The auth core
- * stays Electron-free: this is only the `fetch` it is given.
+ * The network for the app: Chromium's network stack (Electron's `net`)
+ * instead of Node's. It follows the system proxy settings and PAC files,
+ * trusts the OS certificate store (where a company installs its
+ * TLS-inspecting CA) and does integrated proxy authentication (NTLM,
+ * Negotiate/Kerberos) without asking. The auth core stays Electron-free: this
+ * is only the `fetch` it is given.
  *
- * @see https://www.electronjs.org/docs/latest/api/net#netfetchinput-init
+ * Built on `net.request`, not `net.fetch`, because `net.fetch` differs from
+ * the Fetch standard in two ways that matter here (electron/electron
+ * lib/browser/api/net-fetch.ts):
+ * - it passes `redirect` to `ClientRequest` and adds no `redirect` listener
+ *   (lines 87-98), so `redirect: 'manual'` (the API client and openid-client
+ *   send it, to check each hop themselves) makes the request die with
+ *   "Redirect was cancelled" (lib/common/api/net-client-request.ts 481-493)
+ *   instead of returning the 3xx. Here a `redirect` listener hands the 3xx
+ *   back, unfollowed, so the caller's per-hop checks run;
+ * - it turns the default `credentials: 'same-origin'` into `include` when
+ *   there is no Origin (lines 83-85): every Set-Cookie of a provider or API
+ *   would land in the default session, the renderer's, and go back with later
+ *   requests, also those made for another account. Here every request says
+ *   `credentials: 'omit'` (no cookies sent or stored, no server auth prompt)
+ *   and runs in a session of its own, {@link AUTH_PARTITION}: in memory only,
+ *   never the renderer's (no shared HTTP cache, auth cache or sockets).
+ *
+ * Tested against test/electron/fake-net.ts, which copies that source
+ * (docs/electron-fake.md lists what it reproduces and what not).
+ *
+ * @see https://www.electronjs.org/docs/latest/api/client-request
  */
-import { app, net } from 'electron';
+import { Readable } from 'node:stream';
+import { app, net, session } from 'electron';
 import type { FetchLike, Logger } from '../auth/types';
 
-export function createNetFetch(fetchImpl: typeof net.fetch = (input, init) => net.fetch(input, init)): FetchLike {
-  return (input: string | URL | Request, init?: RequestInit) => fetchImpl(input instanceof URL ? input.href : input, init);
+/** The session partition for auth traffic: no `persist:` prefix, so Electron keeps it in memory only. */
+export const AUTH_PARTITION = 'oidc-desktop-auth';
+
+export interface NetFetchDeps {
+  request: (options: Electron.ClientRequestConstructorOptions) => Electron.ClientRequest;
+  /** Called on the first request (sessions exist only after `ready`). */
+  session: () => Electron.Session;
+}
+
+const electronNet: NetFetchDeps = {
+  request: (options) => net.request(options),
+  session: () => session.fromPartition(AUTH_PARTITION),
+};
+
+export function createNetFetch(deps: NetFetchDeps = electronNet): FetchLike {
+  let authSession: Electron.Session | undefined;
+  return async (input: string | URL | Request, init?: RequestInit) => {
+    const req = new Request(input instanceof URL ? input.href : input, init);
+    authSession ??= deps.session();
+    // Read first: request bodies here are small forms and JSON, and ClientRequest wants bytes.
+    const body = req.body ? Buffer.from(await req.arrayBuffer()) : null;
+    return send(req, body, authSession, deps.request);
+  };
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+function send(req: Request, body: Buffer | null, authSession: Electron.Session, request: NetFetchDeps['request']): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    if (req.signal.aborted) {
+      reject(abortReason(req.signal));
+      return;
+    }
+    const r = request({ method: req.method, url: req.url, session: authSession, credentials: 'omit', redirect: req.redirect });
+    for (const [name, value] of req.headers) r.setHeader(name, value);
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      req.signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => {
+      settle(() => {
+        reject(abortReason(req.signal));
+      });
+      r.abort();
+    };
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    if (req.redirect === 'manual') {
+      // Not followed: the caller checks and follows each hop. ClientRequest then dies with
+      // "Redirect was cancelled", which the settled promise ignores. A 3xx's body never reaches JavaScript.
+      r.on('redirect', (status, _method, _url, headers) => {
+        settle(() => {
+          resolve(new Response(null, { status, headers: toHeaders(headers) }));
+        });
+      });
+    }
+    r.on('response', (resp) => {
+      settle(() => {
+        // Electron's IncomingMessage is a Node Readable (net-client-request.ts 33); net-fetch.ts 121 converts it the same way.
+        const stream =
+          NULL_BODY_STATUS.has(resp.statusCode) || req.method === 'HEAD' ? null : (Readable.toWeb(resp as unknown as Readable) as ReadableStream<Uint8Array>);
+        resolve(new Response(stream, { status: resp.statusCode, statusText: resp.statusMessage, headers: toHeaders(resp.headers) }));
+      });
+    });
+    r.on('error', (err) => {
+      settle(() => {
+        reject(err);
+      });
+    });
+    if (body) r.end(body);
+    else r.end();
+  });
+}
+
+/** Every value kept apart (several Set-Cookie lines stay several), unlike net-fetch.ts 114-116's join. */
+function toHeaders(record: Record<string, string | string[]>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(record)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return headers;
 }
 
 export interface ProxyCredentials {

@@ -22,7 +22,7 @@ import { createAuthCore, type AuthCoreOptions } from '../../main/auth/auth-core'
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
 import type { AuthCore, Cipher, FetchLike, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS, type AuthBridge } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
@@ -109,6 +109,8 @@ function installBridge(channels: typeof IPC_CHANNELS): void {
     addAccount: (input: unknown) => invoke(channels.addAccount, input),
     requestConsent: (input: unknown) => invoke(channels.requestConsent, input),
     request: (req: unknown) => invoke(channels.request, req),
+    planApiConnection: (input: unknown) => invoke(channels.planApiConnection, input),
+    connectApi: (input: unknown) => invoke(channels.connectApi, input),
     onSessionChanged(listener: (state: unknown) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -307,6 +309,31 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await shot(page, 'signed-out-again');
 
     expect(pageErrors).toEqual([]);
+  });
+
+  test("Connect to an API by URL: the demo's /tools → its server shown and confirmed → browser → signed in → the API answers", async ({ page }) => {
+    rig = await startRig(page, { autoLogin: true });
+    const apiUrl = rig.demo.discoverableApi.resource;
+    await page.getByTestId('connect-api-url').fill(apiUrl);
+    await page.getByTestId('connect-api-find').click();
+    // The person sees which server they will sign in to before anything opens.
+    await expect(page.getByTestId('connect-api-server')).toHaveText(`You will sign in at ${new URL(rig.demo.issuer).host}`);
+    await expect(page.getByTestId('connect-api-continue')).toBeFocused();
+    await expect(page.getByTestId('connect-api-warning')).toBeHidden();
+    expect(rig.opened).toEqual([]);
+    await shot(page, 'connect-api-confirm');
+
+    await page.getByTestId('connect-api-continue').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('connect-api-done')).toBeVisible();
+    await expect(page.getByTestId('connect-api-call')).toBeFocused();
+    await page.getByTestId('connect-api-call').click();
+    await expect(page.getByTestId('connect-api-result')).toContainText('200');
+    await expect(page.getByTestId('connect-api-result')).toContainText('"api":"tools"');
+    // It is an account of its own, named by its server.
+    await expect(page.getByTestId('account-list')).toContainText(new URL(rig.demo.issuer).host);
+    await shot(page, 'connect-api-done');
   });
 
   test('Cancel while waiting for the browser → signed out with a plain "cancelled" message', async ({ page }) => {

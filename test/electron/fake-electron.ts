@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, vi } from 'vitest';
 import { createTestCipher } from '../helpers/aes-cipher';
+import { FakeClientRequest, FakeNetSession, type FakeRequestOptions } from './fake-net';
 
 export interface FakeEvent {
   preventDefault: () => void;
@@ -34,10 +35,30 @@ export function fakeEvent(url = ''): FakeEvent {
 type PermissionRequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void;
 type PermissionCheckHandler = (wc: unknown, permission: string, origin: string, details: unknown) => boolean;
 
-/** Electron's Session is an EventEmitter (`will-download`, …: docs/api/session.md "Instance Events"). */
-export class FakeSession extends EventEmitter {
+/**
+ * A session: permission handlers (recorded), the cookie store and `fetch` of test/electron/fake-net.ts,
+ * and its events (`will-download`, …: Electron's Session is an EventEmitter, docs/api/session.md
+ * "Instance Events"). Like the real one it lives as long as the process: listeners stay across tests.
+ */
+export class FakeSession extends FakeNetSession {
+  readonly #events = new EventEmitter();
+  on(event: string, listener: (...args: never[]) => void): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.#events.emit(event, ...args);
+  }
   requestHandler: PermissionRequestHandler | null = null;
   checkHandler: PermissionCheckHandler | null = null;
+  constructor(partition: string) {
+    super(partition, (options) => net.request(options));
+  }
+  reset(): void {
+    this.requestHandler = null;
+    this.checkHandler = null;
+    this.cookies.clear();
+  }
   setPermissionRequestHandler(h: PermissionRequestHandler | null) {
     this.requestHandler = h;
   }
@@ -50,7 +71,8 @@ let nextWebContentsId = 1;
 
 export class FakeWebContents extends EventEmitter {
   readonly id = nextWebContentsId++;
-  readonly session = new FakeSession();
+  /** A window without `partition` in its webPreferences uses the default session (the app's windows do). */
+  readonly session = session.defaultSession;
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   readonly send = vi.fn<(channel: string, ...args: unknown[]) => void>();
   setWindowOpenHandler(h: (details: { url: string }) => { action: string }) {
@@ -98,11 +120,16 @@ export class FakeApp extends EventEmitter {
     this.reset();
   }
 
+  #isReady = false;
   whenReady(): Promise<void> {
     return this.#ready;
   }
+  isReady(): boolean {
+    return this.#isReady;
+  }
   /** Resolves `whenReady()`, as Electron does once it is initialised. */
   fireReady(): void {
+    this.#isReady = true;
     this.#resolveReady();
   }
   getPath(): string {
@@ -122,6 +149,7 @@ export class FakeApp extends EventEmitter {
     this.isPackaged = false;
     if (this.userData.startsWith(path.join(tmpdir(), 'fake-electron-userdata-'))) rmSync(this.userData, { recursive: true, force: true });
     this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
+    this.#isReady = false;
     this.#ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
@@ -141,7 +169,7 @@ export const state = {
   protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
   privilegedSchemes: [] as unknown[],
   ipcHandlers: new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>(),
-  /** URLs requested through `net.fetch` (Chromium's stack in the real app; Node's fetch here). */
+  /** URLs requested through `net.fetch` or `net.request` (Chromium's stack in the real app; fake-net.ts here). */
   netFetches: [] as string[],
 };
 
@@ -154,6 +182,8 @@ export function resetFakeElectron(): typeof state {
   state.privilegedSchemes.length = 0;
   state.ipcHandlers.clear();
   state.netFetches.length = 0;
+  session.defaultSession.reset();
+  partitions.clear();
   FakeBrowserWindow.instances = [];
   dialog.showErrorBox.mockClear();
   shell.openExternal.mockClear();
@@ -191,15 +221,44 @@ const ipcMain = {
   on: () => ipcMain,
 };
 
-const net = {
-  fetch: async (input: string | Request, init?: RequestInit): Promise<Response> => {
-    state.netFetches.push(typeof input === 'string' ? input : input.url);
-    return fetch(input, init);
+/** session.fromPartition's sessions; the default session is `session.defaultSession`. */
+const partitions = new Map<string, FakeSession>();
+
+export const session = {
+  defaultSession: new FakeSession(''),
+  /** One session per partition name; names without `persist:` live in memory only (in the real app). */
+  fromPartition(partition: string): FakeSession {
+    if (partition === '') return session.defaultSession;
+    let s = partitions.get(partition);
+    if (!s) {
+      s = new FakeSession(partition);
+      partitions.set(partition, s);
+    }
+    return s;
   },
+};
+
+const net = {
+  /** NET:11-19: only after `ready`; NCR:306-320: `session` wins over `partition`, neither = the default session. */
+  request: (options: FakeRequestOptions | string): FakeClientRequest => {
+    if (!app.isReady()) throw new Error('net module can only be used after app is ready');
+    const r = new FakeClientRequest(options, (o) => {
+      if (o.session) {
+        if (!(o.session instanceof FakeSession)) throw new TypeError('`session` should be an instance of the Session class');
+        return o.session;
+      }
+      return session.fromPartition(o.partition ?? '');
+    });
+    state.netFetches.push(r.url);
+    return r;
+  },
+  /** NET:21-23: the default session's fetch (fake-net.ts fetchWithSession). */
+  fetch: (input: string | Request, init?: RequestInit): Promise<Response> => session.defaultSession.fetch(input, init),
 };
 
 const surface = {
   net,
+  session,
   app,
   BrowserWindow: FakeBrowserWindow,
   dialog,

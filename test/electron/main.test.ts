@@ -280,18 +280,6 @@ describe('network: every provider and API request goes through net.fetch', () =>
     expect(logs.some((l) => l.event === 'net.proxy_auth_requested')).toBe(true);
   });
 
-  it('createNetFetch hands net.fetch a string for a URL object (net.fetch takes string | Request only)', async () => {
-    const { createNetFetch } = await import('../../main/platform/net-fetch');
-    const seen: unknown[] = [];
-    const f = createNetFetch((input) => {
-      seen.push(input);
-      return Promise.resolve(new Response('ok'));
-    });
-    await f(new URL('https://api.example/v1?q=1'));
-    await f('https://api.example/v2');
-    expect(seen).toEqual(['https://api.example/v1?q=1', 'https://api.example/v2']);
-  });
-
   it('without configured proxy credentials the challenge is left to Electron (cancelled → proxy_auth_required)', async () => {
     await boot();
     const e = fakeEvent();

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
 
 import { AuthError } from '../../main/auth/errors';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { createAppProtocolHandler, registerAppScheme, RENDERER_CSP, resolveRendererPath, serveRenderer } from '../../main/platform/app-protocol';
 import { createElectronStoreKv } from '../../main/platform/electron-store-kv';
 import { createSafeStorageCipher } from '../../main/platform/safe-storage-cipher';

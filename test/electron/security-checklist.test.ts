@@ -211,10 +211,12 @@ describe('security checklist', () => {
     expect(Object.keys(api).sort()).toEqual([
       'addAccount',
       'cancelSignIn',
+      'connectApi',
       'getSession',
       'listAccounts',
       'listProviders',
       'onSessionChanged',
+      'planApiConnection',
       'request',
       'requestConsent',
       'setActiveAccount',

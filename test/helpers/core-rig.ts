@@ -7,12 +7,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SCOPES, DEMO_SCHEME } from '../../main/app-config';
-import { createAuthCore, type AuthCoreOptions, type SessionVault } from '../../main/auth/auth-core';
+import { createAuthCore, type AccountVault, type AuthCoreOptions } from '../../main/auth/auth-core';
 import { parseAppConfig, type ApiEntry, type AppConfig } from '../../main/auth/config';
+import { DiscoveryStore } from '../../main/auth/discovery-store';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { AuthCore, SessionState } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
 import { createTestCipher, type TestCipher } from './aes-cipher';
+import { TestVault } from './test-vault';
 
 /** The app's default private-use scheme, also used by the example profiles. */
 export const SCHEME = DEMO_SCHEME;
@@ -47,12 +48,14 @@ export interface CoreRigOptions extends Omit<AuthCoreOptions, 'vault' | 'clock' 
   /** A cipher shared with an earlier rig (a restart), or one set to fail. */
   cipher?: TestCipher;
   /** Wraps the real vault, e.g. to time it. */
-  wrapVault?: (vault: Vault) => SessionVault;
+  wrapVault?: (vault: TestVault) => AccountVault;
 }
 
 export interface CoreRig {
   core: AuthCore;
-  vault: Vault;
+  vault: TestVault;
+  /** Client registrations and APIs connected by URL, in the same file as the vault. */
+  discovery: DiscoveryStore;
   cipher: TestCipher;
   storePath: string;
   /** Every state the core announced, in order. */
@@ -68,14 +71,12 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   let offset = 0;
   const storePath = givenPath ?? path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
   const cipher = givenCipher ?? createTestCipher();
-  // Bound to the providers as the app binds it (main/index.ts).
-  const vault = new Vault({
-    cipher,
-    store: new JsonFileStore(storePath),
-    providers: coreOptions.config.providers,
-    ...(coreOptions.logger ? { logger: coreOptions.logger } : {}),
-  });
+  const store = new JsonFileStore(storePath);
+  const vault = new TestVault({ cipher, store, ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
+  // As the app wires it (main/index.ts): registrations and connected APIs beside the vault, same cipher and file.
+  const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), ...(coreOptions.logger ? { logger: coreOptions.logger } : {}) });
   const core: AuthCore = createAuthCore({
+    discovery,
     ...coreOptions,
     vault: wrapVault ? wrapVault(vault) : vault,
     clock: () => Date.now() + offset,
@@ -86,6 +87,7 @@ export function startCoreRig(opts: CoreRigOptions): Promise<CoreRig> {
   return Promise.resolve<CoreRig>({
     core,
     vault,
+    discovery,
     cipher,
     storePath,
     states,

@@ -4,7 +4,7 @@
  * until the parent kills it with SIGKILL at a random moment.
  */
 import { JsonFileStore } from '../../main/auth/json-file-store';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from './test-vault';
 import { createTestCipher } from './aes-cipher';
 
 export const OLD = {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../main/auth/config';
 import type { AuthCore } from '../../main/auth/types';
-import type { Vault } from '../../main/auth/vault';
+import type { TestVault as Vault } from '../helpers/test-vault';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { demoTestConfig, REDIRECT_URI, SCHEME, startCoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';

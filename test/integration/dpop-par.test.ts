@@ -20,7 +20,7 @@ import { DpopKey } from '../../main/auth/dpop';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { jsonLinesLogger } from '../../main/auth/log';
 import type { AuthCore, FetchLike } from '../../main/auth/types';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { startDemoProvider, type DemoProvider, type DemoProviderOptions } from '../../main/demo/demo-provider';
 import { createTestCipher, type TestCipher } from '../helpers/aes-cipher';
 import { loginOverHttp } from '../helpers/http-login';
@@ -99,7 +99,8 @@ async function rig(
     profile?: Partial<ProviderConfig>;
     storePath?: string;
     cipher?: TestCipher;
-    openDelayMs?: number;
+    /** Runs when the core opens the browser, before the page loads (e.g. to expire the pushed request). */
+    beforeOpen?: () => void;
     browserless?: boolean;
     core?: Partial<AuthCoreOptions>;
   } = {},
@@ -165,7 +166,7 @@ async function rig(
     openUrl: async (url) => {
       opened.push(url);
       if (opts.browserless) return;
-      if (opts.openDelayMs) await new Promise((r) => setTimeout(r, opts.openDelayMs));
+      opts.beforeOpen?.();
       await sb.open(url);
     },
     ...opts.core,
@@ -482,9 +483,15 @@ describe('PAR required by the server', () => {
   });
 
   it('an expired request_uri: the sign-in ends with a clear sign_in_timeout at once, and a fresh attempt works', async () => {
-    const demo = await demoWith('par-short', { par: { required: true, ttlSeconds: 1 } });
-    // The person opens the page after the pushed request expired (1 s here, 60 s at oidc-provider by default).
-    const slow = await rig(demo, { openDelayMs: 2_500 });
+    // The provider's store runs on a clock the test moves: no race with a short lifetime on a slow machine.
+    let storeOffset = 0;
+    const demo = await demoWith('par-clock', { par: { required: true }, storeNow: () => Date.now() + storeOffset });
+    // The person opens the page after the pushed request expired (oidc-provider gives it 60 s).
+    const slow = await rig(demo, {
+      beforeOpen: () => {
+        storeOffset += 61_000;
+      },
+    });
     const t0 = Date.now();
     const err = await slow.core.signIn().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'sign_in_timeout', message: 'The sign-in page expired before it was used. Please start the sign-in again.' });

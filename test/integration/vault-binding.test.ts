@@ -87,10 +87,10 @@ function config(...providers: ReturnType<typeof provider>[]): AppConfig {
 /** A vault file holding corp's refresh token for alice, written by the app under `written`. */
 function storedFor(written: AppConfig, cipher: TestCipher): string {
   const storePath = path.join(dir, `vault-${Math.random().toString(36).slice(2)}.json`);
-  new Vault({ cipher, store: new JsonFileStore(storePath), providers: written.providers }).saveAccount(
-    { id: 'corp:alice', providerId: 'corp', refreshToken: REFRESH_TOKEN, user: { sub: 'alice' }, savedAt: Date.now() },
-    { active: true },
-  );
+  const vault = new Vault({ cipher, store: new JsonFileStore(storePath) });
+  // As the core binds it (core-parts.ts) before anything is saved.
+  vault.bindToProviders((id) => written.providers.find((p) => p.id === id));
+  vault.saveAccount({ id: 'corp:alice', providerId: 'corp', refreshToken: REFRESH_TOKEN, user: { sub: 'alice' }, savedAt: Date.now() }, { active: true });
   return storePath;
 }
 
@@ -152,7 +152,7 @@ describe('a stored refresh token goes only to the provider it was issued for', (
     const cipher = createTestCipher();
     const corp = config(provider('corp', genuine.origin));
     const storePath = path.join(dir, 'vault-unbound.json');
-    // An older app: no providers given, so no binding inside the ciphertext.
+    // An older app: never bound, so no binding inside the ciphertext.
     new Vault({ cipher, store: new JsonFileStore(storePath) }).saveAccount(
       { id: 'corp:alice', providerId: 'corp', refreshToken: REFRESH_TOKEN, user: { sub: 'alice' }, savedAt: 1 },
       { active: true },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonFileStore } from '../../main/auth/json-file-store';
-import { Vault } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { NEW, OLD } from '../helpers/vault-writer';
 

@@ -17,9 +17,11 @@ import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import { chooseDpopAlg, DpopKey } from '../../main/auth/dpop';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import { redactFields } from '../../main/auth/log';
+import type { ApiDpopStance } from '../../main/auth/api-dpop-support';
 import { protocolFeatures } from '../../main/auth/protocol-features';
 import type { BearerToken, FetchLike } from '../../main/auth/types';
-import { Vault, VAULT_STORE_KEY } from '../../main/auth/vault';
+import { VAULT_STORE_KEY } from '../../main/auth/vault';
+import { TestVault as Vault } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 
 const provider = (extra: Partial<ProviderConfig> = {}): ProviderConfig =>
@@ -39,6 +41,15 @@ const provider = (extra: Partial<ProviderConfig> = {}): ProviderConfig =>
   }).providers[0]!;
 
 const meta = (extra: object = {}): client.ServerMetadata => ({ issuer: 'https://id.acme.test', ...extra });
+
+/** The profile's one API, declared as taking DPoP: the provider's metadata alone decides. */
+const ACCEPTING: ApiDpopStance[] = [{ api: 'https://api.acme.test', field: 'apiBaseUrlsDpop', stance: 'accepts', source: 'profile' }];
+const stance = (s: ApiDpopStance['stance'], source: ApiDpopStance['source'] = 'metadata', api = 'https://api.acme.test'): ApiDpopStance => ({
+  api,
+  field: 'apiBaseUrlsDpop',
+  stance: s,
+  source,
+});
 
 describe('profile switches dpop / par', () => {
   it('are validated: only auto, required, off', () => {
@@ -71,7 +82,7 @@ describe('profile switches dpop / par', () => {
       { dpop: null, par: true },
     ],
   ] as const)('profile %j with metadata %j → %j', (profile, metadata, expected) => {
-    expect(protocolFeatures(provider(profile), meta(metadata))).toEqual(expected);
+    expect(protocolFeatures(provider(profile), meta(metadata), ACCEPTING)).toEqual(expected);
   });
 
   it.each([
@@ -87,13 +98,58 @@ describe('profile switches dpop / par', () => {
   ] as const)('%j against %j fails with invalid_config naming the provider', (profile, metadata, message) => {
     let err: unknown;
     try {
-      protocolFeatures(provider(profile), meta(metadata));
+      protocolFeatures(provider(profile), meta(metadata), ACCEPTING);
     } catch (e) {
       err = e;
     }
     expect(err).toMatchObject({ code: 'invalid_config' });
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain('"Acme ID" (acme)');
+  });
+
+  it.each([
+    // The pair decides (issue 19): the provider offers DPoP; what the APIs take.
+    ['one Bearer-only API (published metadata without DPoP)', {}, [stance('bearer')], null],
+    ['one API that publishes nothing', {}, [stance('unknown', 'none')], null],
+    ['one API taking DPoP and one declared Bearer-only', {}, [stance('accepts'), stance('bearer', 'profile', 'other')], null],
+    ['every API takes DPoP (metadata)', {}, [stance('accepts'), stance('requires', 'metadata', 'other')], 'ES256'],
+    ['required: an API that publishes nothing is taken at the profile’s word', { dpop: 'required' }, [stance('unknown', 'none')], 'ES256'],
+    ['off: even for APIs that take it', { dpop: 'off' }, [stance('accepts')], null],
+  ] as const)('auto with DPoP offered: %s → %j', (_name, profile, apis, expected) => {
+    expect(protocolFeatures(provider(profile), meta({ dpop_signing_alg_values_supported: ['ES256'] }), apis).dpop).toBe(expected);
+  });
+
+  it.each([
+    [{}, {}, [stance('requires')], /The API https:\/\/api\.acme\.test accepts only DPoP-bound tokens.*does not offer DPoP/],
+    [
+      { dpop: 'off' },
+      { dpop_signing_alg_values_supported: ['ES256'] },
+      [stance('requires')],
+      /accepts only DPoP-bound tokens.*dpop: "off".*Set "dpop" to "auto"/,
+    ],
+    [
+      { dpop: 'required' },
+      { dpop_signing_alg_values_supported: ['ES256'] },
+      [stance('bearer')],
+      /sets dpop: "required", but the API https:\/\/api\.acme\.test cannot take DPoP-bound tokens: its RFC 9728 metadata names no DPoP signing algorithm\. Set "dpop" to "auto", or set apiBaseUrlsDpop to true/,
+    ],
+  ] as const)('%j with %j and APIs %j → invalid_config naming the API and the fix', (profile, metadata, apis, message) => {
+    let err: unknown;
+    try {
+      protocolFeatures(provider(profile), meta(metadata), apis);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'invalid_config' });
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('dpop "required" with an API declared Bearer-only is refused at load, naming the field and the fix', () => {
+    expect(() => provider({ dpop: 'required', apiBaseUrls: [], apis: [{ id: 'files', baseUrl: 'https://files.acme.test', dpop: false }] })).toThrow(
+      /apis\.0\.dpop: the API "files" is declared Bearer-only but "dpop" is "required": set "dpop" to "auto"/,
+    );
+    expect(() => provider({ dpop: 'required', apiBaseUrlsDpop: false })).toThrow(/apiBaseUrlsDpop: the apiBaseUrls APIs are declared Bearer-only/);
+    expect(provider({ dpop: 'required', apiBaseUrlsDpop: true })).toMatchObject({ apiBaseUrlsDpop: true });
   });
 
   it('chooseDpopAlg ignores anything that is not a list', () => {

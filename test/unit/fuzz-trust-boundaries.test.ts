@@ -12,6 +12,7 @@ import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../
 import { isAllowedRedirect, isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
+import { resourceMetadataChallenge } from '../../main/auth/resource-metadata';
 import { extractDeepLink } from '../../main/deep-link';
 import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
 import { SCHEME } from '../helpers/core-rig';
@@ -469,5 +470,26 @@ describe('fuzz: DPoP-Nonce and WWW-Authenticate parsing (RFC 9449 §8)', () => {
     expect(isUseDpopNonceChallenge(`DPoP error="use_dpop_nonce"${' '.repeat(9000)}`)).toBe(false);
     expect(isUseDpopNonceChallenge('Bearer error="use_dpop_nonce"')).toBe(false);
     expect(isUseDpopNonceChallenge('Bearer realm="x", DPoP algs="ES256", error="use_dpop_nonce"')).toBe(true);
+  });
+
+  it('resource_metadata (RFC 9728 §5.1): hostile input never throws; what it returns is an absolute http(s) URL of bounded length', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          hostileString.map((s) => `Bearer resource_metadata="${s}"`),
+          fc.webUrl().map((u) => `Bearer error="invalid_token", resource_metadata="${u}"`),
+        ),
+        (header) => {
+          const found = resourceMetadataChallenge(header);
+          if (found !== null) {
+            expect(found).toMatch(/^https?:\/\/./i);
+            expect(found.length).toBeLessThanOrEqual(2048);
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 });

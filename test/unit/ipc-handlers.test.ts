@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import type { ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
+import type { ApiConnectionPlan, ApiRequest, AuthCore, SessionState, SignInOptions } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { isRendererUrl } from '../../main/ipc/renderer-origin';
@@ -21,6 +21,18 @@ const SIGNED_IN: SessionState = {
  * A hand-written AuthCore that records calls. `failWith` makes every call
  * throw the given value, to check how the handlers translate errors.
  */
+const PLAN: ApiConnectionPlan = {
+  id: '00000000-0000-4000-8000-000000000000',
+  apiUrl: 'https://api.example/v1',
+  apiHost: 'api.example',
+  issuer: 'https://id.example',
+  issuerHost: 'id.example',
+  otherOrigin: true,
+  scopes: ['read'],
+  client: 'register',
+  providerId: 'api-0123456789abcdef',
+};
+
 class RecordingCore implements AuthCore {
   calls: [string, unknown][] = [];
   failWith: unknown = undefined;
@@ -80,6 +92,12 @@ class RecordingCore implements AuthCore {
   }
   requestConsent(api: string, options?: { accountId?: string }) {
     return this.#settle('requestConsent', { api, ...options }, SIGNED_IN);
+  }
+  planApiConnection(apiUrl: string) {
+    return this.#settle('planApiConnection', apiUrl, PLAN);
+  }
+  connectApi(planId: string) {
+    return this.#settle('connectApi', planId, SIGNED_IN);
   }
   async dispose() {}
 }
@@ -154,6 +172,8 @@ describe('successful calls go through to the core', () => {
     ['setActiveAccount', { accountId: 'demo:u2' }, SIGNED_IN, ['setActiveAccount', 'demo:u2']],
     ['addAccount', { providerId: 'demo' }, SIGNED_IN, ['signIn', { providerId: 'demo', options: { prompt: 'login' } }]],
     ['requestConsent', { api: 'calendar' }, SIGNED_IN, ['requestConsent', { api: 'calendar' }]],
+    ['planApiConnection', { apiUrl: 'https://api.example/v1' }, PLAN, ['planApiConnection', 'https://api.example/v1']],
+    ['connectApi', { planId: PLAN.id }, SIGNED_IN, ['connectApi', PLAN.id]],
     [
       'request',
       { method: 'GET', path: '/me', query: { a: 'b' } },

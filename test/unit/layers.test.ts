@@ -7,7 +7,7 @@
  *   core      main/auth/*, main/api/*          (Electron-free; runs in plain Node)
  *   ipc       main/ipc/*                       (Electron-free; takes an ipcMain-like)
  *   adapters  main/platform/*, main/deep-link.ts, main/demo/*
- *   root      main/index.ts, main/app-config.ts, main/desktop-names.ts
+ *   root      main/entry.ts, main/index.ts, main/app-config.ts, main/desktop-names.ts
  *
  * preload/ and renderer/ see only the shared layer. Inside core, main/api/
  * sees only the shared files of main/auth/ (auth-core uses api, not the
@@ -29,7 +29,7 @@ function layerOf(file: string): Layer {
   if (file.startsWith('main/auth/') || file.startsWith('main/api/')) return 'core';
   if (file.startsWith('main/ipc/')) return 'ipc';
   if (file.startsWith('main/platform/') || file.startsWith('main/demo/') || file === 'main/deep-link.ts') return 'adapters';
-  if (file === 'main/index.ts' || file === 'main/app-config.ts' || file === 'main/desktop-names.ts') return 'root';
+  if (file === 'main/entry.ts' || file === 'main/index.ts' || file === 'main/app-config.ts' || file === 'main/desktop-names.ts') return 'root';
   if (file.startsWith('preload/')) return 'preload';
   if (file.startsWith('renderer/')) return 'renderer';
   throw new Error(`${file} has no layer: add it to test/unit/layers.test.ts and the README's Layout`);
@@ -126,6 +126,30 @@ describe('layers', () => {
     for (const file of FILES) visit(file, []);
     expect(cycles).toEqual([]);
   });
+});
+
+test('the README Layout names every module of the auth core that is not a helper (a new one is listed where a newcomer looks)', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const layout = /## Layout\n+```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  // Small helpers the listing covers with "…"; every other module must be named.
+  const helpers = new Set([
+    'errors.ts',
+    'types.ts',
+    'zod.ts',
+    'log.ts',
+    'json-path.ts',
+    'json-file-store.ts',
+    'backoff.ts',
+    'callback-url.ts',
+    'dpop.ts',
+    'loopback-redirect.ts',
+    'pending-sign-ins.ts',
+    'protocol-features.ts',
+    'token-set.ts',
+    'userinfo.ts',
+  ]);
+  const unnamed = readdirSync(path.join(ROOT, 'main/auth')).filter((f) => f.endsWith('.ts') && !helpers.has(f) && !layout.includes(f));
+  expect(unnamed).toEqual([]);
 });
 
 test('the layer rule itself: a climbing import is refused', () => {

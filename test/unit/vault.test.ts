@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
 import { JsonFileStore } from '../../main/auth/json-file-store';
 import type { LogLevel } from '../../main/auth/types';
-import { Vault, VAULT_STORE_KEY, type StoredSession } from '../../main/auth/vault';
+import { VAULT_STORE_KEY } from '../../main/auth/vault';
+import { TestVault as Vault, type StoredSession } from '../helpers/test-vault';
 import { createTestCipher } from '../helpers/aes-cipher';
 
 const TOKEN = 'rt_7f3a9c1e5b2d4f60a8b7c6d5e4f3a2b1_secret';

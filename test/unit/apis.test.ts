@@ -1,7 +1,16 @@
+/**
+ * API resolution (apis.ts), what counts as consent required
+ * (consent-errors.ts), and the refresh token's one home
+ * (refresh-token-holder.ts). Formerly api-tokens.test.ts; the per-API token
+ * cache tests moved to token-cache.test.ts with the cache.
+ */
 import { describe, expect, it } from 'vitest';
-import { ApiTokens, RefreshTokenHolder, findApi, insufficientScope, missingScopes, providerApis, signInResources } from '../../main/auth/api-tokens';
+import { callTarget, findApi, providerApis, signInResources } from '../../main/auth/apis';
 import { parseAppConfig } from '../../main/auth/config';
+import { insufficientScope, missingScopes } from '../../main/auth/consent-errors';
 import { AuthError } from '../../main/auth/errors';
+import { RefreshTokenHolder, type GrantResult } from '../../main/auth/refresh-token-holder';
+import { SIGN_IN } from '../../main/auth/token-cache';
 
 const provider = parseAppConfig({
   scheme: 'com.example.desktop',
@@ -34,6 +43,15 @@ describe('API entries', () => {
     expect(findApi(provider, 'b').entry?.audience).toBe('urn:b');
     expect(() => findApi(provider, 'nope')).toThrow(expect.objectContaining({ code: 'host_not_allowed' }));
     expect(() => findApi(provider, 9)).toThrow(expect.objectContaining({ code: 'host_not_allowed' }));
+  });
+
+  it('an API with its own token may go only to its own base URL; the others share the sign-in token and its base URLs', () => {
+    expect(callTarget(provider, findApi(provider, 'a'))).toEqual({ baseUrls: ['https://a.example.com'], index: 0, tokenKey: 'a' });
+    expect(callTarget(provider, findApi(provider, 'plain'))).toEqual({
+      baseUrls: ['https://legacy.example.com/api', 'https://plain.example.com'],
+      index: 1,
+      tokenKey: SIGN_IN,
+    });
   });
 
   it('a sign-in asks for the resources whose scopes it asks for, and nothing else', () => {
@@ -76,36 +94,52 @@ describe('RefreshTokenHolder', () => {
   it('runs grants one at a time, each with the refresh token the previous one rotated to, persisted before use', async () => {
     const sent: string[] = [];
     const persisted: string[] = [];
+    const asked: (string | undefined)[] = [];
     let n = 0;
     const holder = new RefreshTokenHolder('rt0', {
-      grant: async (rt) => {
+      grant: async (rt, params, api): Promise<GrantResult> => {
         sent.push(rt);
+        asked.push(api ?? params?.scope);
         await new Promise((r) => setTimeout(r, 5));
         n += 1;
-        return { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` };
+        return { ok: true, tokens: { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` } };
       },
       persist: (rt) => persisted.push(rt),
     });
-    const results = await Promise.all([holder.run('a', { scope: 'a' }), holder.run('b', { scope: 'b' }), holder.run('')]);
+    const results = await Promise.all([holder.run({ scope: 'a' }, 'a'), holder.run({ scope: 'b' }, 'b'), holder.run()]);
     expect(sent).toEqual(['rt0', 'rt1', 'rt2']);
     expect(persisted).toEqual(['rt1', 'rt2', 'rt3']);
-    expect(results.map((r) => r.refreshToken)).toEqual(['rt1', 'rt2', 'rt3']);
+    expect(results.map((r) => r.ok && r.tokens.refreshToken)).toEqual(['rt1', 'rt2', 'rt3']);
     expect(holder.current).toBe('rt3');
-    expect(Object.fromEntries(holder.grants)).toEqual({ a: 1, b: 1, '': 1 });
+    expect(asked).toEqual(['a', 'b', undefined]);
   });
 
-  it('a failed grant does not block the next one', async () => {
+  it('a failed grant resolves with its verdict and does not block the next one', async () => {
     let fail = true;
+    const down = new AuthError('network_error');
     const holder = new RefreshTokenHolder('rt', {
       grant: () => {
-        if (fail) return Promise.reject(new Error('down'));
-        return Promise.resolve({ accessToken: 'at', tokenType: 'Bearer' });
+        if (fail) return Promise.resolve({ ok: false, verdict: { kind: 'transient', error: down } });
+        return Promise.resolve({ ok: true, tokens: { accessToken: 'at', tokenType: 'Bearer' } });
       },
       persist: () => {},
     });
-    await expect(holder.run('a')).rejects.toThrow('down');
+    await expect(holder.run()).resolves.toEqual({ ok: false, verdict: { kind: 'transient', error: down } });
     fail = false;
-    await expect(holder.run('a')).resolves.toMatchObject({ accessToken: 'at', refreshToken: 'rt' });
+    await expect(holder.run()).resolves.toMatchObject({ ok: true, tokens: { accessToken: 'at', refreshToken: 'rt' } });
+  });
+
+  it('without a refresh token a grant is an ended verdict (invalid_grant), never sent', async () => {
+    let sent = 0;
+    const holder = new RefreshTokenHolder(undefined, {
+      grant: () => {
+        sent += 1;
+        return Promise.resolve({ ok: true, tokens: { accessToken: 'at', tokenType: 'Bearer' } });
+      },
+      persist: () => {},
+    });
+    await expect(holder.run()).resolves.toMatchObject({ ok: false, verdict: { kind: 'ended', error: { code: 'invalid_grant' } } });
+    expect(sent).toBe(0);
   });
 
   /** A holder whose grants answer (rotating rt0 → rt1, with at1) only when the test says so. */
@@ -115,11 +149,11 @@ describe('RefreshTokenHolder', () => {
     const persisted: string[] = [];
     let n = 0;
     const holder = new RefreshTokenHolder('rt0', {
-      grant: async (rt) => {
+      grant: async (rt): Promise<GrantResult> => {
         sent.push(rt);
         await new Promise<void>((resolve) => answers.push(resolve));
         n += 1;
-        return { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` };
+        return { ok: true, tokens: { accessToken: `at${n}`, tokenType: 'Bearer', refreshToken: `rt${n}` } };
       },
       persist: (rt) => persisted.push(rt),
     });
@@ -134,8 +168,8 @@ describe('RefreshTokenHolder', () => {
 
   it('end() during a rotating grant resolves after it with the rotated token (and the consumed one); nothing is persisted or handed out', async () => {
     const { holder, answers, sent, persisted } = heldHolder();
-    const inFlight = outcome(holder.run(''));
-    const queued = outcome(holder.run('contacts', { scope: 'contacts:read' }));
+    const inFlight = outcome(holder.run());
+    const queued = outcome(holder.run({ scope: 'contacts:read' }, 'contacts'));
     await tick();
     let ended: unknown;
     const ending = holder.end(5_000).then((left) => (ended = left));
@@ -149,7 +183,7 @@ describe('RefreshTokenHolder', () => {
     expect(await queued).toMatchObject({ code: 'not_signed_in' });
     expect(sent).toEqual(['rt0']);
     expect(persisted).toEqual([]);
-    expect(await outcome(holder.run(''))).toMatchObject({ code: 'not_signed_in' });
+    expect(await outcome(holder.run())).toMatchObject({ code: 'not_signed_in' });
     holder.replace('rt-consent');
     expect(holder.current).toBe('rt1');
   });
@@ -161,7 +195,7 @@ describe('RefreshTokenHolder', () => {
 
   it('end() waits no longer than its bound; a grant that answers later hands its tokens to late()', async () => {
     const { holder, answers, persisted } = heldHolder();
-    const inFlight = outcome(holder.run(''));
+    const inFlight = outcome(holder.run());
     await tick();
     const late: unknown[] = [];
     const started = Date.now();
@@ -172,111 +206,5 @@ describe('RefreshTokenHolder', () => {
     expect(await inFlight).toMatchObject({ code: 'not_signed_in' });
     expect(late).toEqual([{ refreshToken: 'rt1', replaced: ['rt0'], accessTokens: ['at1'] }]);
     expect(persisted).toEqual([]);
-  });
-});
-
-describe('ApiTokens', () => {
-  it('200 concurrent calls on one API with an expired token → one acquisition; another API is not held by it', async () => {
-    let now = 0;
-    const acquired: string[] = [];
-    const gates = new Map<string, () => void>();
-    const tokens = new ApiTokens({
-      clock: () => now,
-      refreshSkewMs: 0,
-      backoff: { baseMs: 1_000, maxMs: 1_000 },
-      acquire: async (api) => {
-        const n = acquired.push(api.key);
-        if (api.key === 'a') await new Promise<void>((r) => gates.set('a', r));
-        return { bearer: { token: `${api.key}-${n}`, type: 'Bearer' }, expiresAt: now + 1000 };
-      },
-    });
-    const a = findApi(provider, 'a');
-    const b = findApi(provider, 'b');
-    const storm = Promise.all(Array.from({ length: 200 }, () => tokens.token(a)));
-    await expect(tokens.token(b)).resolves.toMatchObject({ token: 'b-2' });
-    gates.get('a')!();
-    expect(new Set((await storm).map((t) => t.token))).toEqual(new Set(['a-1']));
-    expect(acquired).toEqual(['a', 'b']);
-    // Cached until expiry; a rejected token is replaced; after end() nothing is handed out.
-    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-1' });
-    now = 2000;
-    const again = tokens.token(a);
-    gates.get('a')!();
-    await expect(again).resolves.toMatchObject({ token: 'a-3' });
-    expect(tokens.end()).toEqual(expect.arrayContaining(['a-3', 'b-2']));
-    await expect(tokens.token(b)).rejects.toMatchObject({ code: 'not_signed_in' });
-  });
-
-  it('a passing failure backs that API off: calls fail fast with the same error until the delay, Retry-After is honoured, a success resets it', async () => {
-    let now = 0;
-    const acquired: string[] = [];
-    let answer: 'down' | 'busy' | 'up' = 'down';
-    const down = new AuthError('server_error', 'The identity provider is having trouble.');
-    const busy = new AuthError('server_error', 'The identity provider is busy. The app will try again shortly.');
-    const tokens = new ApiTokens({
-      clock: () => now,
-      refreshSkewMs: 0,
-      // The first window is between half and the full base step (jitter); the second twice that.
-      backoff: { baseMs: 1_000, maxMs: 100_000 },
-      acquire: (api) => {
-        acquired.push(api.key);
-        if (answer === 'down') return Promise.resolve({ transient: down });
-        if (answer === 'busy') return Promise.resolve({ transient: busy, retryAfterMs: 60_000 });
-        return Promise.resolve({ bearer: { token: `${api.key}-${acquired.length}`, type: 'Bearer' }, expiresAt: now + 100_000 });
-      },
-    });
-    const a = findApi(provider, 'a');
-    const b = findApi(provider, 'b');
-    for (let i = 0; i < 20; i += 1) await expect(tokens.token(a)).rejects.toBe(down);
-    expect(acquired).toEqual(['a']);
-    // Another API of the account is not held by it.
-    answer = 'up';
-    await expect(tokens.token(b)).resolves.toMatchObject({ token: 'b-2' });
-    now = 499;
-    await expect(tokens.token(a)).rejects.toBe(down);
-    expect(acquired).toEqual(['a', 'b']);
-    // After the delay, one grant again; the server's Retry-After then keeps it off longer than the backoff would.
-    now = 1_000;
-    answer = 'busy';
-    await expect(tokens.token(a)).rejects.toBe(busy);
-    now = 60_999;
-    await expect(tokens.token(a)).rejects.toBe(busy);
-    expect(acquired).toEqual(['a', 'b', 'a']);
-    now = 61_000;
-    answer = 'up';
-    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-4' });
-    // A success resets it: the next failure waits the first step again, not the third (2–4 s).
-    tokens.expireAll();
-    answer = 'down';
-    await expect(tokens.token(a)).rejects.toBe(down);
-    now += 1_000;
-    answer = 'up';
-    await expect(tokens.token(a)).resolves.toMatchObject({ token: 'a-6' });
-    // A thrown error (a refusal, consent) is not backed off: the next call asks again.
-    const refused = new ApiTokens({
-      clock: () => now,
-      refreshSkewMs: 0,
-      backoff: { baseMs: 60_000, maxMs: 60_000 },
-      acquire: () => {
-        acquired.push('refused');
-        return Promise.reject(new AuthError('consent_required'));
-      },
-    });
-    await expect(refused.token(a)).rejects.toMatchObject({ code: 'consent_required' });
-    await expect(refused.token(a)).rejects.toMatchObject({ code: 'consent_required' });
-    expect(acquired.filter((k) => k === 'refused')).toHaveLength(2);
-  });
-
-  it('end() clears the backoff: nothing is answered from it afterwards', async () => {
-    const tokens = new ApiTokens({
-      clock: () => 0,
-      refreshSkewMs: 0,
-      backoff: { baseMs: 60_000, maxMs: 60_000 },
-      acquire: () => Promise.resolve({ transient: new AuthError('network_error') }),
-    });
-    const a = findApi(provider, 'a');
-    await expect(tokens.token(a)).rejects.toMatchObject({ code: 'network_error' });
-    tokens.end();
-    await expect(tokens.token(a)).rejects.toMatchObject({ code: 'not_signed_in' });
   });
 });
