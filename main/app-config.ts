@@ -1,17 +1,28 @@
 /**
- * Where the app's provider configuration comes from, first match wins:
+ * Where the app's provider configuration comes from, first match wins.
+ *
+ * A PACKAGED app (finding 1, SECURITY.md "Configuration overrides only from
+ * an administrator"):
+ *
+ * 1. the administrator's override (`readAdminConfig`: `/etc/<app>/config.json`,
+ *    `/Library/Application Support/<app>/config.json`, or
+ *    `HKLM\Software\Policies\<app>` — main/platform/admin-config.ts);
+ * 2. the configuration built into the package (`dist/config/app.config.json`,
+ *    inside the asar archive, so covered by asar integrity and code signing);
+ * 3. nothing: `null`, and the app runs against the bundled demo provider.
+ *
+ * Never from userData or the environment: any process running as the person
+ * can write those, and a configuration decides where the stored refresh token
+ * is sent.
+ *
+ * A development run (`electron .`, tests) keeps the developer's sources:
  *
  * 1. `OIDC_DESKTOP_CONFIG` — path to a JSON file (a missing file is an error:
  *    the person asked for it explicitly);
  * 2. `<userData>/config.json`, when it exists;
  * 3. environment variables, when `OIDC_ISSUER` is set (one provider);
- * 4. the configuration built into the package (`dist/config/app.config.json`,
- *    written by scripts/build-app-config.ts from the developer's
- *    app.config.json), when it exists;
- * 5. nothing: `null`, and the app runs against the bundled demo provider.
- *
- * 1–3 are overrides for administrators and developers; an installed app
- * normally runs on 4, which the build validated already.
+ * 4. the built configuration, when it exists;
+ * 5. nothing.
  *
  * Whatever the source, the value goes through `parseAppConfig`, so errors read
  * the same and name the field. Electron-free: the file reader is passed in.
@@ -27,12 +38,21 @@ export interface LoadAppConfigDeps {
   userDataDir: string;
   /** The configuration file built into the package; absent in a demo build. */
   packagedConfigPath?: string;
+  /** `app.isPackaged`. Without it (false): a development run, today's sources. */
+  packaged?: boolean;
+  /** The administrator's override for a packaged app (main/platform/admin-config.ts), or null. */
+  readAdminConfig?: () => { where: string; text: string } | null;
 }
 
 export const DEMO_SCHEME = 'com.example.desktop';
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath }: LoadAppConfigDeps): AppConfig | null {
+export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath, packaged, readAdminConfig }: LoadAppConfigDeps): AppConfig | null {
+  if (packaged === true) {
+    const admin = readAdminConfig?.() ?? null;
+    if (admin) return parseConfigFile(admin.where, admin.text);
+    return readPackagedConfig(readFile, packagedConfigPath);
+  }
   const explicit = env.OIDC_DESKTOP_CONFIG?.trim();
   if (explicit) {
     const text = readConfigFile(readFile, explicit, { mustExist: true });
@@ -46,11 +66,13 @@ export function loadAppConfig({ env, readFile, userDataDir, packagedConfigPath }
   const envIssuer = env.OIDC_ISSUER?.trim();
   if (envIssuer) return parseAppConfig(configFromEnv(env, envIssuer));
 
-  if (packagedConfigPath) {
-    const packaged = readConfigFile(readFile, packagedConfigPath, { mustExist: false });
-    if (packaged !== null) return parseConfigFile(packagedConfigPath, packaged);
-  }
-  return null;
+  return readPackagedConfig(readFile, packagedConfigPath);
+}
+
+function readPackagedConfig(readFile: LoadAppConfigDeps['readFile'], packagedConfigPath: string | undefined): AppConfig | null {
+  if (!packagedConfigPath) return null;
+  const text = readConfigFile(readFile, packagedConfigPath, { mustExist: false });
+  return text === null ? null : parseConfigFile(packagedConfigPath, text);
 }
 
 /** The configuration for the bundled demo provider (`main/demo/demo-provider.ts`). */

@@ -34,6 +34,7 @@ import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window'
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
+import { readAdminConfig } from './platform/admin-config';
 import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
@@ -47,6 +48,8 @@ const DEMO_REDIRECT_URI = `${DEMO_SCHEME}:/callback`;
 export interface MainDeps {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /** `app.isPackaged`: false in a development run (`electron .`); decides DevTools and where configuration may come from. */
+  packaged: boolean;
   /** `process.defaultApp`: true when run as `electron path/to/main.js` (development). */
   defaultApp: boolean;
   execPath: string;
@@ -54,7 +57,8 @@ export interface MainDeps {
   platform: NodeJS.Platform;
   paths: { preload: string; renderer: string };
   logger: Logger;
-  loadConfig: () => AppConfig | null;
+  /** The configuration; `packaged` decides which sources may supply it (app-config.ts). */
+  loadConfig: (packaged: boolean) => AppConfig | null;
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher: () => Cipher;
@@ -87,6 +91,7 @@ function defaultDeps(): MainDeps {
   return {
     argv: process.argv,
     env: process.env,
+    packaged: app.isPackaged,
     defaultApp: process.defaultApp,
     execPath: process.execPath,
     platform: process.platform,
@@ -95,12 +100,19 @@ function defaultDeps(): MainDeps {
     logger,
     // Read lazily, after a possible OIDC_DESKTOP_USER_DATA override. The packaged
     // configuration is written by the build (scripts/build-app-config.ts) next to dist/main.
-    loadConfig: () =>
+    loadConfig: (packaged) =>
       loadAppConfig({
         env: process.env,
         readFile: (p) => readFileSync(p, 'utf8'),
         userDataDir: app.getPath('userData'),
         packagedConfigPath: path.join(here, '../config/app.config.json'),
+        // Packaged: overrides only from where an administrator writes (never userData or the environment).
+        packaged,
+        readAdminConfig: () =>
+          readAdminConfig({
+            platform: process.platform,
+            names: loadDesktopNames((p) => readFileSync(p, 'utf8'), path.join(here, '../config', DESKTOP_NAMES_FILE)),
+          }),
       }),
     desktopNames: () => loadDesktopNames((p) => readFileSync(p, 'utf8'), path.join(here, '../config', DESKTOP_NAMES_FILE)),
     registerAppImageScheme,
@@ -129,7 +141,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
 
   let config: AppConfig | null;
   try {
-    config = deps.loadConfig();
+    config = deps.loadConfig(deps.packaged);
   } catch (err) {
     // showErrorBox is safe before `ready`; the message names the file and field, never a secret.
     dialog.showErrorBox('Invalid configuration', isAuthError(err) ? err.message : 'The configuration could not be read.');
@@ -171,7 +183,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
   app.on('web-contents-created', (_event, contents) => {
-    hardenWebContents(contents, { openExternal: deps.openUrl, logger: log });
+    hardenWebContents(contents, { logger: log });
   });
   app.on('window-all-closed', () => {
     if (deps.platform !== 'darwin') app.quit();
@@ -193,7 +205,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
 
       const openWindow = () => {
-        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, openExternal: deps.openUrl, logger: log });
+        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
         mainWindow.on('closed', () => {
           mainWindow = null;
         });

@@ -7,12 +7,13 @@
  * a fresh proof on every request (and every redirect hop); a resource server's
  * `use_dpop_nonce` challenge gets exactly one retry with its nonce.
  */
+import { drainBounded, readBoundedText } from './bounded-body';
 import { AuthError, transportFailure } from '../auth/errors';
 import type { ApiRequest, ApiResponse, BearerToken, DpopProofSigner, FetchLike, Logger } from '../auth/types';
 import { insufficientUserAuthentication } from './bearer-challenge';
 import { isUseDpopNonceChallenge, parseDpopNonce } from './dpop-challenge';
-import { authorizationHeader, isDpopToken, isForbiddenHeaderName } from './request-rules';
-import { isWithinAnyBase, resolveApiUrl } from './resolve-url';
+import { authorizationHeader, isCallerSettableHeader, isDpopToken } from './request-rules';
+import { isAllowedRedirect, resolveApiUrl } from './resolve-url';
 
 export interface ApiClientDeps {
   baseUrls: readonly string[];
@@ -50,11 +51,14 @@ function ignoreFailure(): void {
 }
 
 export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<ApiResponse> {
-  // Refused rather than stripped: a caller that sets Cookie or Proxy-Authorization
+  // Refused rather than stripped: a caller that sets Cookie or X-Forwarded-Host
   // expects it to be sent, and silently dropping it would hide the mistake.
-  const forbidden = Object.keys(req.headers ?? {}).find(isForbiddenHeaderName);
-  if (forbidden !== undefined) {
-    throw new AuthError('invalid_request', 'A request header is set by the app and may not be chosen by the caller (credential, routing or framing header).');
+  const refused = Object.keys(req.headers ?? {}).find((name) => !isCallerSettableHeader(name));
+  if (refused !== undefined) {
+    throw new AuthError(
+      'invalid_request',
+      'A request header is not one the caller may set (only content negotiation, conditional, caching and tracing headers are).',
+    );
   }
   const url = resolveApiUrl(deps.baseUrls, req.path, req.query, typeof req.api === 'number' ? req.api : 0);
   let bearer = await deps.accessToken();
@@ -64,7 +68,7 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
   let first = await send(deps, req, url, bearer);
   if (first.status === 401 && isDpopToken(bearer) && deps.dpop && isUseDpopNonceChallenge(first.headers.get('www-authenticate'))) {
     // RFC 9449 §9: the nonce came with this answer and is remembered by now; one retry, never a loop.
-    await drainSmall(first);
+    await drainBounded(first, DRAIN_LIMIT_BYTES);
     deps.logger('debug', 'api.dpop_nonce_retry', {});
     first = await send(deps, req, url, bearer);
   }
@@ -89,14 +93,14 @@ export async function apiRequest(deps: ApiClientDeps, req: ApiRequest): Promise<
 }
 
 /**
- * Reads a small error body to its end so the connection goes back to the
- * keep-alive pool for the retry (cancelling it may close the socket); a large
- * or unsized one is cancelled.
+ * An error body is read to its end so the connection goes back to the
+ * keep-alive pool for the retry; at most 16 KiB of it after decoding, then it
+ * is cancelled.
  */
-async function drainSmall(response: Response): Promise<void> {
-  const declared = Number(response.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared <= 16 * 1024) await response.arrayBuffer().catch(ignoreFailure);
-  else await response.body?.cancel().catch(ignoreFailure);
+const DRAIN_LIMIT_BYTES = 16 * 1024;
+
+function tooLarge(): AuthError {
+  return new AuthError('invalid_response', 'The API response is too large to pass to the window.');
 }
 
 async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer: BearerToken): Promise<Response> {
@@ -136,7 +140,8 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
     } catch {
       throw new AuthError('invalid_response', 'The API answered with a redirect to an invalid address.');
     }
-    if (!isWithinAnyBase(next, deps.baseUrls)) {
+    // The same path checks as a path asked for directly, on the Location as given and as parsed (finding 4).
+    if (!isAllowedRedirect(location, next, deps.baseUrls)) {
       deps.logger('warn', 'api.redirect_refused', { origin: next.origin });
       throw new AuthError('host_not_allowed', 'The API redirected to an address this app may not call with your sign-in.');
     }
@@ -155,40 +160,7 @@ async function toApiResponse(response: Response, maxBytes: number): Promise<ApiR
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(ignoreFailure);
-    throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
-  }
-  let text = '';
-  if (response.body && response.headers.has('content-length')) {
-    // Length declared and within bounds (checked above): read it in one go.
-    try {
-      text = await response.text();
-    } catch (err) {
-      throw new AuthError('network_error', undefined, { cause: err });
-    }
-    if (text.length > maxBytes) throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
-  } else if (response.body) {
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let total = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(ignoreFailure);
-          throw new AuthError('invalid_response', 'The API response is too large to pass to the window.');
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    } catch (err) {
-      if (err instanceof AuthError) throw err;
-      throw new AuthError('network_error', undefined, { cause: err });
-    }
-  }
+  // Counted after decoding: a declared length is the compressed size (finding 2, SECURITY.md).
+  const text = await readBoundedText(response, maxBytes, tooLarge);
   return { status: response.status, headers, body: text };
 }

@@ -6,30 +6,39 @@
 import type { BearerToken } from '../auth/types';
 
 /**
- * Headers no caller may choose. The main process owns credentials
- * (`authorization`, `dpop`, `cookie`), routing (`host`, `proxy-*`) and framing
- * (`content-length`, `transfer-encoding` and the hop-by-hop headers): letting
- * a caller set them would allow token substitution or request smuggling.
+ * The only headers a caller (the renderer over IPC, or a library caller of
+ * `request()`) may set: content negotiation, conditional requests, caching
+ * and tracing. Everything else is refused — an allow-list, because a deny-list
+ * cannot know every header some gateway honours. What it keeps out:
+ * credentials (`authorization`, `dpop`, `cookie`: the main process owns them),
+ * framing (`content-length`, `transfer-encoding`, hop-by-hop: smuggling) and
+ * routing (`host`, `proxy-*`, `x-original-url`, `x-rewrite-url`,
+ * `x-forwarded-*`, `forwarded`, `x-http-method-override`: a gateway that
+ * honours them moves the request, and its token, past the path-prefix check
+ * in resolve-url.ts).
  */
-const FORBIDDEN_HEADERS = new Set([
-  'authorization',
-  'dpop',
-  'cookie',
-  'cookie2',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
+const CALLER_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-language',
+  'cache-control',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+  'prefer',
+  'idempotency-key',
+  'x-request-id',
+  'x-correlation-id',
+  'traceparent',
+  'tracestate',
 ]);
 
-export function isForbiddenHeaderName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-');
+export function isCallerSettableHeader(name: string): boolean {
+  return CALLER_HEADERS.has(name.toLowerCase());
 }
 
 /**

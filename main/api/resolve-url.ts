@@ -10,32 +10,52 @@ function notAllowed(): AuthError {
   return new AuthError('host_not_allowed');
 }
 
-/** Percent-decodes repeatedly (bounded) so `%252e%252e` is seen as `..`. */
+/**
+ * More rounds than any honest path needs. A segment still changing after them
+ * is refused rather than sent: something decodes it again further on, and what
+ * it would become was not checked (four levels of `%25` before).
+ */
+const MAX_DECODE_ROUNDS = 8;
+
+/** Percent-decodes until nothing changes, so `%25252e%25252e` is seen as `..`. */
 function fullyDecoded(segment: string): string {
   let current = segment;
-  for (let i = 0; i < 3; i += 1) {
+  for (let i = 0; i < MAX_DECODE_ROUNDS; i += 1) {
     let next: string;
     try {
       next = decodeURIComponent(current);
     } catch {
       throw notAllowed();
     }
-    if (next === current) break;
+    if (next === current) return current;
     current = next;
   }
-  return current;
+  throw notAllowed();
 }
 
+// Control characters (C0, DEL, C1) anywhere in a decoded segment: no API path
+// has one, and servers differ in whether they strip them ("..%00" → "..").
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** What some server may drop or fold before it resolves dots: whitespace and invisible format characters. */
+const IGNORABLE = /[\s\p{Cf}]/gu;
+
 /**
- * A segment that is, or decodes to, "." or "..", or hides a separator, is
- * refused — also with `;parameters` after it ("..;/admin"), which servlet
- * containers strip before they resolve the dots.
+ * A segment that is, or decodes to, a run of dots ("." "..", also "..."), or
+ * hides a separator, is refused — also with `;parameters` after it
+ * ("..;/admin", servlet containers strip them before they resolve the dots),
+ * with whitespace or invisible characters around the dots ("..%20", "%09..")
+ * and in look-alike forms NFKC folds to dots or separators (full-width "．．",
+ * "／", one-dot leader "․").
  */
 function refuseDotSegments(path: string): void {
   for (const segment of path.split('/')) {
     const decoded = fullyDecoded(segment);
-    const name = decoded.split(';', 1)[0];
-    if (name === '.' || name === '..' || decoded.includes('/') || decoded.includes('\\')) throw notAllowed();
+    if (CONTROL.test(decoded)) throw notAllowed();
+    const folded = decoded.normalize('NFKC');
+    if (/[/\\]/.test(decoded) || /[/\\]/.test(folded)) throw notAllowed();
+    const name = (folded.split(';', 1)[0] ?? '').replace(IGNORABLE, '');
+    if (/^\.+$/.test(name)) throw notAllowed();
   }
 }
 
@@ -77,4 +97,28 @@ export function isWithinBase(url: URL, base: URL): boolean {
 
 export function isWithinAnyBase(url: URL, baseUrls: readonly string[]): boolean {
   return baseUrls.some((b) => isWithinBase(url, new URL(b)));
+}
+
+/** The path of a Location value as the server wrote it: no scheme, authority, query or fragment. */
+function pathAsGiven(location: string): string {
+  let rest = location.split('#', 1)[0]?.split('?', 1)[0] ?? '';
+  rest = rest.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, '');
+  if (/^[/\\]{2}/.test(rest)) rest = rest.replace(/^[/\\]{2}[^/\\]*/, '');
+  return rest;
+}
+
+/**
+ * Whether the token may follow an API's redirect: the same path checks as a
+ * renderer's own path (a hostile API answering `302 /api-a/..;/api-b/secret`
+ * must not get what asking directly would not), on the `Location` as given and
+ * as parsed (`next`, what would be sent), and inside a base.
+ */
+export function isAllowedRedirect(location: string, next: URL, baseUrls: readonly string[]): boolean {
+  try {
+    refuseDotSegments(pathAsGiven(location));
+    refuseDotSegments(next.pathname);
+  } catch {
+    return false;
+  }
+  return isWithinAnyBase(next, baseUrls);
 }

@@ -6,9 +6,10 @@
  *
  * The bytes counted are the ones the body stream yields (after any
  * content-encoding), not the `Content-Length` header, which a server may omit
- * or lie about. (h20's counting reader for API bodies is the twin of this one;
- * when both are on main they become one.)
+ * or lie about: the reading is main/api/bounded-body.ts's counting reader,
+ * the one every body the app reads goes through.
  */
+import { readBoundedBody } from '../api/bounded-body';
 import { AuthError, transportFailure } from './errors';
 import type { FetchLike } from './types';
 
@@ -41,42 +42,20 @@ export function boundedFetch(fetch: FetchLike, limits: BoundedFetchLimits): Fetc
         headers: response.headers,
       });
     } catch (err) {
-      if (err instanceof AuthError) throw err;
-      if (deadline.aborted) {
+      // First: a body cut off by the deadline is a timeout, whatever the reader made of it.
+      if (deadline.aborted && !(err instanceof AuthError && err.code === 'invalid_response')) {
         throw new AuthError('network_error', `The server did not send ${limits.what} within ${Math.round(limits.timeoutMs / 100) / 10} s.`, { cause: err });
       }
+      if (err instanceof AuthError) throw err;
       throw transportFailure(err) ?? new AuthError('network_error', `Could not fetch ${limits.what}.`, { cause: err });
     }
   };
 }
 
-async function readLimited(response: Response, limits: BoundedFetchLimits): Promise<Uint8Array<ArrayBuffer>> {
-  const tooLarge = () =>
-    new AuthError('invalid_response', `The server sent ${limits.what} larger than ${Math.floor(limits.maxBytes / 1024)} KiB; it was not read.`);
-  const declared = Number(response.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared > limits.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limits.maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+function readLimited(response: Response, limits: BoundedFetchLimits): Promise<Uint8Array<ArrayBuffer>> {
+  return readBoundedBody(
+    response,
+    limits.maxBytes,
+    () => new AuthError('invalid_response', `The server sent ${limits.what} larger than ${Math.floor(limits.maxBytes / 1024)} KiB; it was not read.`),
+  );
 }

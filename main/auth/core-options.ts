@@ -5,7 +5,7 @@
  */
 import type { DiscoveryStore } from './discovery-store';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import type { AppConfig } from './config';
+import type { AppConfig, ProviderConfig } from './config';
 import type { RevocationStore } from './revocation-retry';
 import type { StoredAccount } from './vault-schemas';
 import type { Clock, FetchLike, Logger, StorageStatus, UrlOpener } from './types';
@@ -19,6 +19,12 @@ export interface AccountVault extends RevocationStore {
   /** `null`: none is active; `undefined`: never recorded (an older app's vault). */
   activeAccountId(): string | null | undefined;
   setActiveAccountId(id: string | null): void;
+  /**
+   * Ties each stored entry to its provider's identity, so one whose provider
+   * now points elsewhere is dropped, never sent (vault-binding.ts). Optional
+   * for a host's own vault; `Vault` has it.
+   */
+  bindToProviders?(providerOf: (providerId: string) => ProviderConfig | undefined): void;
 }
 
 export interface AuthCoreOptions {

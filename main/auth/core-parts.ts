@@ -78,6 +78,8 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   });
   // Before restore: accounts of a connected API come back like any other. A configured id always wins.
   for (const p of connections.providers()) if (!providers.has(p.id)) providers.set(p.id, p);
+  // Every stored entry is checked against the provider it was written for before its token is used.
+  vault.bindToProviders?.((id) => providers.get(id));
   const apiDpop = new ApiDpopSupport({ fetch, clock, logger: log });
   const facts = initialFacts();
   const registry = new AccountRegistry(vault, clock, log);

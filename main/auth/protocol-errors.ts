@@ -57,6 +57,8 @@ function isNetworkFailure(err: unknown): boolean {
 
 export function toAuthError(err: unknown, context: string): AuthError {
   if (isAuthError(err)) return err;
+  // openid-client wraps what its customFetch threw (bounded-body.ts's "too large"): that is already ours.
+  if (err instanceof ClientError && isAuthError(err.cause)) return err.cause;
   if (err instanceof ResponseBodyError) {
     const code = codeForOAuthError(err.error, err.status);
     return new AuthError(code, messageFor(code, context, { error: err.error, scope: (err.cause as { scope?: unknown }).scope }), { cause: err });

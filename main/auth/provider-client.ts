@@ -5,6 +5,7 @@
  * client authentication, and a bounded timeout on every request.
  */
 import * as client from 'openid-client';
+import { bodyLimitedFetch } from '../api/bounded-body';
 import { fillTemplate, isLoopbackUrl, type ProviderConfig } from './config';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_PROVIDER_TIMEOUT_SECONDS } from './core-options';
 import { AuthError } from './errors';
@@ -59,7 +60,8 @@ function explicitEndpoints(provider: ProviderConfig): NonNullable<ProviderConfig
  */
 export async function resolveProvider(provider: ProviderConfig, options: ProviderClientOptions = {}): Promise<client.Configuration> {
   const { method, auth } = clientAuthentication(provider);
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // Every provider body openid-client reads is read here first, bounded by its decoded size (bounded-body.ts).
+  const baseFetch = bodyLimitedFetch(options.fetch ?? globalThis.fetch.bind(globalThis));
   const timeout = options.timeoutSeconds ?? DEFAULT_PROVIDER_TIMEOUT_SECONDS;
   const explicit = explicitEndpoints(provider);
   // openid-client reads Date.now(); an injected clock (tests, a host with its own time source) is told to it as skew.

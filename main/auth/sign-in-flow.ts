@@ -17,7 +17,7 @@ import { parseCallbackUrl, redirectTarget } from './callback-url';
 import { redirectUriFor, type AppConfig, type ProviderConfig } from './config';
 import { DpopKey } from './dpop';
 import type { ApiDpopStance } from './api-dpop-support';
-import { AuthError } from './errors';
+import { AuthError, isAuthError } from './errors';
 import { openLoopbackRedirect, type LoopbackRedirect } from './loopback-redirect';
 import { NO_PKCE, PendingSignIns, type PendingSignIn } from './pending-sign-ins';
 import { toAuthError } from './protocol-errors';
@@ -149,8 +149,10 @@ export class SignInFlow {
       try {
         await deps.openUrl(url.href);
       } catch (err) {
-        const failed = new AuthError('internal_error', 'The system browser could not be opened.', { cause: err });
-        this.#browserFailures.add(failed);
+        // The opener's own refusal (a vetted URL, the opening rate limit) says why; anything else is ours.
+        // Only a browser that could not be opened at all leads to the device sign-in fallback.
+        const failed = isAuthError(err) ? err : new AuthError('internal_error', 'The system browser could not be opened.', { cause: err });
+        if (!isAuthError(err)) this.#browserFailures.add(failed);
         this.#pending.fail(state, failed);
       }
       return await entry.promise;

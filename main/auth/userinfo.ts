@@ -10,6 +10,7 @@
  */
 import * as client from 'openid-client';
 import { authorizationHeader } from '../api/request-rules';
+import { bodyLimitedFetch } from '../api/bounded-body';
 import type { ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { readJsonPath } from './json-path';
@@ -91,7 +92,8 @@ export function userFromClaims(source: Record<string, unknown>, fallback: Record
 
 /** A non-OIDC userinfo endpoint: plain JSON, fields found by the profile's paths. */
 async function plainUserInfo(provider: ProviderConfig, endpoint: string, bearer: BearerToken, deps: UserInfoDeps): Promise<Record<string, unknown>> {
-  const res = await deps.fetch(endpoint, {
+  // Bounded like every provider body (bounded-body.ts): res.json() alone has no limit.
+  const res = await bodyLimitedFetch(deps.fetch)(endpoint, {
     headers: { authorization: authorizationHeader(bearer), accept: 'application/json' },
     redirect: 'manual',
     signal: AbortSignal.timeout(deps.timeoutSeconds * 1000),

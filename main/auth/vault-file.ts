@@ -5,7 +5,9 @@
  * The format is described in vault.ts; the schemas are in vault-schemas.ts.
  */
 import { createHash } from 'node:crypto';
-import { accountIdFor, providerOfAccount } from './account-id';
+import { accountIdFor, isAccountId, providerOfAccount } from './account-id';
+import type { ProviderConfig } from './config';
+import { providerIdentity, type VaultBinding } from './vault-binding';
 import { AuthError } from './errors';
 import type { Cipher, KeyValueStore, Logger, UserInfo } from './types';
 import { type z } from './zod';
@@ -14,11 +16,19 @@ import { entrySchema, fileSchema, secretSchema, type StoredAccount, type StoredC
 export const VAULT_STORE_KEY = 'vault';
 
 export class VaultFileIO {
+  /** The configured (and connected) providers, once the core has told the vault (vault-binding.ts). */
+  #providerOf: ((providerId: string) => ProviderConfig | undefined) | undefined;
+
   constructor(
     private readonly cipher: Cipher,
     private readonly store: KeyValueStore,
     private readonly log: Logger,
   ) {}
+
+  /** From now on entries are written bound to their provider's identity, and checked against it when read. */
+  bindTo(providerOf: (providerId: string) => ProviderConfig | undefined): void {
+    this.#providerOf = providerOf;
+  }
 
   read(): VaultFile {
     let raw: unknown;
@@ -73,6 +83,9 @@ export class VaultFileIO {
     } catch {
       return this.#drop(key, 'invalid_secret');
     }
+    const binding = checkBinding(key, secret.user.sub, secret.bound, this.#providerOf);
+    if (binding === 'unconfigured') return null;
+    if (binding === 'mismatch') return this.#drop(key, 'binding_mismatch');
     // The schema requires one of the two; checked again so the type says so too.
     const token =
       secret.refreshToken !== undefined ? { refreshToken: secret.refreshToken } : secret.accessToken !== undefined ? { accessToken: secret.accessToken } : null;
@@ -89,8 +102,16 @@ export class VaultFileIO {
   /** The ciphertext of one entry: the token, the DPoP private key it is bound to and the person, never in plaintext. */
   encrypt(credentials: StoredCredentials, providerId: string): string {
     try {
+      const provider = this.#providerOf?.(providerId);
+      const bound: VaultBinding | undefined = provider ? { providerId, provider: providerIdentity(provider) } : undefined;
       const bytes = this.cipher.encrypt(
-        JSON.stringify({ ...pickSecret(credentials), user: pickUser(credentials.user), ...(credentials.dpopKey ? { dpopKey: credentials.dpopKey } : {}) }),
+        JSON.stringify({
+          ...pickSecret(credentials),
+          user: pickUser(credentials.user),
+          ...(credentials.dpopKey ? { dpopKey: credentials.dpopKey } : {}),
+          // Where this token may go, where no one can change it without the key (vault-binding.ts).
+          ...(bound ? { bound } : {}),
+        }),
       );
       return Buffer.from(bytes).toString('base64');
     } catch (err) {
@@ -115,6 +136,31 @@ export class VaultFileIO {
     }
     return null;
   }
+}
+
+/**
+ * Whether the entry under `key` may be used with today's providers. An account
+ * entry's key is derived from its own content (provider id and subject), so
+ * ciphertext moved under another key never matches; a bound entry must also
+ * name this provider id and its current identity. An entry written before
+ * bindings passes on the key check alone (it is bound when next saved). A
+ * provider no longer configured: left on disk, not used. Before the core has
+ * bound the vault, nothing is checked.
+ */
+function checkBinding(
+  key: string,
+  sub: string,
+  bound: VaultBinding | undefined,
+  providerOf: ((providerId: string) => ProviderConfig | undefined) | undefined,
+): 'ok' | 'mismatch' | 'unconfigured' {
+  if (!providerOf) return 'ok';
+  const account = isAccountId(key);
+  const providerId = account ? providerOfAccount(key) : key;
+  if (account && entryKey(accountIdFor(providerId, sub)) !== key) return 'mismatch';
+  const provider = providerOf(providerId);
+  if (!provider) return 'unconfigured';
+  if (bound && (bound.providerId !== providerId || bound.provider !== providerIdentity(provider))) return 'mismatch';
+  return 'ok';
 }
 
 /** The refresh token, or else the access token: never both (with a refresh token, access tokens stay in memory). */

@@ -98,6 +98,8 @@ export const secretSchema = z
     accessToken: z.optional(accessTokenSchema),
     user: userSchema,
     dpopKey: z.optional(dpopPrivateJwkSchema),
+    // Which provider the token is for (vault-binding.ts); absent in entries written before bindings.
+    bound: z.optional(z.strictObject({ providerId: z.string().check(z.minLength(1), z.maxLength(64)), provider: z.string().check(z.maxLength(4096)) })),
   })
   .check(z.refine((s) => s.refreshToken !== undefined || s.accessToken !== undefined));
 

@@ -47,6 +47,7 @@
  * are read and written by vault-file.ts; their schemas are in vault-schemas.ts.
  */
 import { isAccountId, accountIdFor } from './account-id';
+import type { ProviderConfig } from './config';
 import { noopLogger } from './log';
 import { RevocationVault } from './revocation-store';
 import type { Cipher, KeyValueStore, Logger, StorageStatus } from './types';
@@ -172,6 +173,14 @@ export class Vault {
     if ((file.activeAccountId ?? null) === key) return;
     setActive(file, key);
     this.#file.write(file);
+  }
+
+  /**
+   * Binds every entry to its provider's identity (vault-binding.ts): called by
+   * the core with its providers, configured and connected, before it restores.
+   */
+  bindToProviders(providerOf: (providerId: string) => ProviderConfig | undefined): void {
+    this.#file.bindTo(providerOf);
   }
 
   /** Keeps a failed revocation (encrypted, or in memory only when storage is untrustworthy). Never throws. */

@@ -125,11 +125,17 @@ function toHeaders(record: Record<string, string | string[]>): Headers {
 export interface ProxyCredentials {
   username: string;
   password: string;
+  /** The one proxy they are for (lower case), and its port when one was given. */
+  host: string;
+  port?: number;
 }
 
 /**
  * Answers a proxy's Basic/Digest challenge (HTTP 407) for the app's own
- * requests with credentials the person configured, once per challenge: a
+ * requests with credentials the person configured — only when the proxy is
+ * the configured one (`OIDC_DESKTOP_PROXY_HOST`): a proxy chosen by WPAD or
+ * a PAC file on a hostile network answers 407 too, and must not collect the
+ * password. Once per challenge: a
  * wrong password is not retried in a loop, the request then fails with
  * `proxy_auth_required`. Server (non-proxy) challenges are left to
  * Electron's default, which cancels them. Returns the uninstall function.
@@ -148,12 +154,15 @@ export function installProxyLogin(opts: { credentials: () => ProxyCredentials | 
     callback: (username?: string, password?: string) => void,
   ) => {
     if (!authInfo.isProxy) return;
-    const creds = details.firstAuthAttempt ? opts.credentials() : null;
+    const configured = opts.credentials();
+    const forThisProxy = configured !== null && isConfiguredProxy(configured, authInfo.host, authInfo.port);
+    const creds = details.firstAuthAttempt && forThisProxy ? configured : null;
     opts.logger(creds ? 'info' : 'warn', 'net.proxy_auth_requested', {
       host: authInfo.host,
       port: authInfo.port,
       scheme: authInfo.scheme,
       answered: creds !== null,
+      ...(configured !== null && !forThisProxy ? { refused: 'not_the_configured_proxy' } : {}),
     });
     if (!creds) return;
     event.preventDefault();
@@ -163,9 +172,22 @@ export function installProxyLogin(opts: { credentials: () => ProxyCredentials | 
   return () => app.off('login', listener);
 }
 
-/** Proxy credentials from `OIDC_DESKTOP_PROXY_USER` / `OIDC_DESKTOP_PROXY_PASSWORD`, or null. */
+function isConfiguredProxy(creds: ProxyCredentials, host: string, port: number): boolean {
+  return host.toLowerCase() === creds.host && (creds.port === undefined || creds.port === port);
+}
+
+/**
+ * Proxy credentials from `OIDC_DESKTOP_PROXY_USER` / `OIDC_DESKTOP_PROXY_PASSWORD`
+ * for the proxy `OIDC_DESKTOP_PROXY_HOST` (`host` or `host:port`), or null —
+ * also when the host is missing: credentials for "whichever proxy asks" are
+ * never offered.
+ */
 export function proxyCredentialsFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyCredentials | null {
   const username = env.OIDC_DESKTOP_PROXY_USER?.trim();
   const password = env.OIDC_DESKTOP_PROXY_PASSWORD;
-  return username && password ? { username, password } : null;
+  const target = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(env.OIDC_DESKTOP_PROXY_HOST?.trim() ?? '');
+  const host = target?.[1]?.toLowerCase();
+  if (!username || !password || !host) return null;
+  const port = target?.[2] === undefined ? undefined : Number(target[2]);
+  return { username, password, host: host.replace(/^\[|\]$/g, ''), ...(port !== undefined ? { port } : {}) };
 }

@@ -2,11 +2,13 @@
  * `UrlOpener` for the system browser (RFC 8252 §8.12: never an embedded
  * window). Only `https:` URLs, and `http:` on the loopback interface (a local
  * test provider), reach `shell.openExternal`: a `file:`, `smb:` or custom
- * scheme URL could start a program instead of a browser.
+ * scheme URL could start a program instead of a browser. At most a few
+ * openings a minute (DEFAULT_OPENING_LIMIT), whoever asks.
  */
 import { shell } from 'electron';
 import { isHttpsOrLoopbackUrl } from '../auth/config';
 import { AuthError } from '../auth/errors';
+import { rateLimitedOpener, type OpeningLimit } from '../auth/opening-limit';
 import type { UrlOpener } from '../auth/types';
 
 /** Returns the normalized URL when it may be opened; throws `invalid_request` otherwise. */
@@ -23,8 +25,13 @@ export function assertBrowserUrl(url: string): string {
   return parsed.href;
 }
 
-export function createShellOpener(openExternal: (url: string) => Promise<void> = (url) => shell.openExternal(url)): UrlOpener {
+/**
+ * The app's one opener: vetted URLs only, and rate-limited (opening-limit.ts)
+ * across every caller — sign-in, consent, the provider's sign-out page.
+ */
+export function createShellOpener(openExternal: (url: string) => Promise<void> = (url) => shell.openExternal(url), limit?: OpeningLimit): UrlOpener {
+  const limited = rateLimitedOpener(openExternal, limit);
   return async (url) => {
-    await openExternal(assertBrowserUrl(url));
+    await limited(assertBrowserUrl(url));
   };
 }

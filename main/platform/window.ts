@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
 import { noopLogger } from '../auth/log';
-import type { Logger, UrlOpener } from '../auth/types';
+import type { Logger } from '../auth/types';
 import { isRendererUrl } from '../ipc/renderer-origin';
 
 export interface MainWindowOptions {
@@ -13,15 +13,20 @@ export interface MainWindowOptions {
   /** Usually `RENDERER_INDEX_URL` (`app://renderer/index.html`). */
   url: string;
   title?: string;
-  /** Opens https links the renderer tries to open as new windows, in the system browser. */
-  openExternal?: UrlOpener;
+  /**
+   * DevTools (Ctrl+Shift+I). Off unless asked for: the composition root asks
+   * only in a development run (`!app.isPackaged`), so a packaged build has none.
+   */
+  devTools?: boolean;
   logger?: Logger;
 }
 
 /** The renderer's webPreferences; pure so a test can assert every flag. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export function secureWebPreferences(preloadPath: string, opts: { devTools?: boolean } = {}): WebPreferences {
   return {
     preload: preloadPath,
+    // A packaged build ships without DevTools: they would let anyone at the keyboard script the trusted page.
+    devTools: opts.devTools === true,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -38,14 +43,15 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-/** Keeps `contents` on the app's origin; anything else is refused (and https opened externally). */
+/** Keeps `contents` on the app's origin; anything else is refused. */
 const hardened = new WeakSet<WebContents>();
 
-export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'openExternal' | 'logger'> = {}): void {
+export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'logger'> = {}): void {
   // Called for the main window and again from `web-contents-created` for every contents: once is enough.
   if (hardened.has(contents)) return;
   hardened.add(contents);
   const log = opts.logger ?? noopLogger;
+  denyDownloads(contents.session, log);
   const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
     if (isRendererUrl(event.url)) return;
     event.preventDefault();
@@ -58,14 +64,27 @@ export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOp
     event.preventDefault();
     log('warn', 'window.webview_blocked');
   });
+  // Denied, and never handed to the system browser: the UI has no external links, and
+  // opening what an injected page asks for would be a channel around connect-src 'none'.
   contents.setWindowOpenHandler(({ url }) => {
-    if (opts.openExternal && url.startsWith('https:')) {
-      opts.openExternal(url).catch(() => {
-        log('warn', 'window.open_external_failed', { origin: originOf(url) });
-      });
-    }
     log('info', 'window.open_denied', { origin: originOf(url) });
     return { action: 'deny' };
+  });
+}
+
+const downloadsDenied = new WeakSet<Session>();
+
+/**
+ * A download the page starts (a link with `download`, a navigation to a file)
+ * would open a save dialog on the page's behalf: the app downloads nothing, so
+ * every one is cancelled. Per session, once: contents share their session.
+ */
+function denyDownloads(session: Session, log: Logger): void {
+  if (downloadsDenied.has(session)) return;
+  downloadsDenied.add(session);
+  session.on('will-download', (event, item) => {
+    event.preventDefault();
+    log('warn', 'window.download_blocked', { origin: originOf(item.getURL()) });
   });
 }
 
@@ -83,7 +102,7 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     height: 720,
     title: opts.title ?? 'OIDC Desktop',
     show: false,
-    webPreferences: secureWebPreferences(opts.preloadPath),
+    webPreferences: secureWebPreferences(opts.preloadPath, { devTools: opts.devTools === true }),
   });
   denyAllPermissions(win.webContents.session);
   hardenWebContents(win.webContents, opts);

@@ -35,8 +35,20 @@ export function fakeEvent(url = ''): FakeEvent {
 type PermissionRequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void;
 type PermissionCheckHandler = (wc: unknown, permission: string, origin: string, details: unknown) => boolean;
 
-/** A session: permission handlers (recorded), and the cookie store and `fetch` of test/electron/fake-net.ts. */
+/**
+ * A session: permission handlers (recorded), the cookie store and `fetch` of test/electron/fake-net.ts,
+ * and its events (`will-download`, …: Electron's Session is an EventEmitter, docs/api/session.md
+ * "Instance Events"). Like the real one it lives as long as the process: listeners stay across tests.
+ */
 export class FakeSession extends FakeNetSession {
+  readonly #events = new EventEmitter();
+  on(event: string, listener: (...args: never[]) => void): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.#events.emit(event, ...args);
+  }
   requestHandler: PermissionRequestHandler | null = null;
   checkHandler: PermissionCheckHandler | null = null;
   constructor(partition: string) {
@@ -98,6 +110,8 @@ export class FakeApp extends EventEmitter {
   readonly quit = vi.fn(() => {});
   readonly setAsDefaultProtocolClient = vi.fn<(scheme: string, execPath?: string, args?: string[]) => boolean>(() => true);
   userData = '';
+  /** `app.isPackaged` (docs/api/app.md): false when run as `electron .`, as every test run here is unless it says otherwise. */
+  isPackaged = false;
   #ready!: Promise<void>;
   #resolveReady!: () => void;
 
@@ -132,6 +146,7 @@ export class FakeApp extends EventEmitter {
     this.requestSingleInstanceLock.mockReset().mockReturnValue(true);
     this.quit.mockReset();
     this.setAsDefaultProtocolClient.mockReset().mockReturnValue(true);
+    this.isPackaged = false;
     if (this.userData.startsWith(path.join(tmpdir(), 'fake-electron-userdata-'))) rmSync(this.userData, { recursive: true, force: true });
     this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
     this.#isReady = false;

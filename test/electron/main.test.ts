@@ -18,9 +18,11 @@ import type { AuthCore, LogLevel, UrlOpener } from '../../main/auth/types';
 import { startDemoProvider } from '../../main/demo/demo-provider';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { main, type AppContext, type MainDeps, type MainHandle } from '../../main/index';
+import { DEFAULT_OPENING_LIMIT } from '../../main/auth/opening-limit';
+import { createShellOpener } from '../../main/platform/shell-opener';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { SCHEME } from '../helpers/core-rig';
-import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
+import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, shell, state } from './fake-electron';
 
 const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 
@@ -232,21 +234,39 @@ describe("network: every provider and API request goes through Electron's net", 
     await expect(signingIn).rejects.toMatchObject({ code: 'sign_in_cancelled' });
   });
 
-  it('a proxy asking for a password gets the configured one once; a server challenge or a second attempt is not answered', async () => {
+  /** Emits Electron's `login` event (docs/api/app.md "Event: 'login'") as a proxy or server challenge would. */
+  const login = (isProxy: boolean, firstAuthAttempt: boolean, host = 'proxy.corp', port = 3128) => {
+    const e = fakeEvent();
+    const callback = vi.fn();
+    app.emit('login', e, null, { url: 'https://idp.example/token', firstAuthAttempt }, { isProxy, scheme: 'basic', host, port, realm: 'corp' }, callback);
+    return { prevented: e.defaultPrevented, callback };
+  };
+  const PROXY_ENV = { OIDC_DESKTOP_PROXY_USER: 'alice', OIDC_DESKTOP_PROXY_PASSWORD: 'pw-never-logged', OIDC_DESKTOP_PROXY_HOST: 'Proxy.Corp:3128' };
+
+  it('proxy credentials go only to the configured proxy host: a proxy chosen by WPAD, or one on another port, gets nothing', async () => {
+    await boot({ env: PROXY_ENV });
+    for (const [host, port] of [
+      ['wpad-proxy.attacker.example', 3128],
+      ['proxy.corp.attacker.example', 3128],
+      ['proxy.corp', 8080],
+    ] as const) {
+      const other = login(true, true, host, port);
+      expect(other.prevented, host).toBe(false);
+      expect(other.callback, host).not.toHaveBeenCalled();
+    }
+    expect(login(true, true, 'PROXY.corp', 3128).callback).toHaveBeenCalledWith('alice', 'pw-never-logged');
+    expect(logs.some((l) => l.event === 'net.proxy_auth_requested' && l.fields?.refused === 'not_the_configured_proxy')).toBe(true);
+  });
+
+  it('proxy credentials without OIDC_DESKTOP_PROXY_HOST are offered to no proxy at all', async () => {
     await boot({ env: { OIDC_DESKTOP_PROXY_USER: 'alice', OIDC_DESKTOP_PROXY_PASSWORD: 'pw-never-logged' } });
-    const login = (isProxy: boolean, firstAuthAttempt: boolean) => {
-      const e = fakeEvent();
-      const callback = vi.fn();
-      app.emit(
-        'login',
-        e,
-        null,
-        { url: 'https://idp.example/token', firstAuthAttempt },
-        { isProxy, scheme: 'basic', host: 'proxy.corp', port: 3128, realm: 'corp' },
-        callback,
-      );
-      return { prevented: e.defaultPrevented, callback };
-    };
+    const first = login(true, true);
+    expect(first.prevented).toBe(false);
+    expect(first.callback).not.toHaveBeenCalled();
+  });
+
+  it('a proxy asking for a password gets the configured one once; a server challenge or a second attempt is not answered', async () => {
+    await boot({ env: PROXY_ENV });
     const first = login(true, true);
     expect(first.prevented).toBe(true);
     expect(first.callback).toHaveBeenCalledWith('alice', 'pw-never-logged');
@@ -477,6 +497,72 @@ describe('IPC and the window', () => {
   });
 });
 
+describe('the system browser opens only for the app, and rarely (finding 5)', () => {
+  it('window.open from the page never reaches the system browser, 100 times over', async () => {
+    await boot({ openUrl: createShellOpener() });
+    const wc = FakeBrowserWindow.instances[0]!.webContents;
+    for (let i = 0; i < 100; i += 1) expect(wc.windowOpenHandler!({ url: `https://evil.example/${i}` })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).not.toHaveBeenCalled();
+  });
+
+  it('IPC signIn in a loop opens the browser at most DEFAULT_OPENING_LIMIT.max times; the rest are refused with invalid_request', async () => {
+    const ctx = await boot({ openUrl: createShellOpener() });
+    const win = FakeBrowserWindow.instances[0]!;
+    const signIn = state.ipcHandlers.get(IPC_CHANNELS.signIn)!;
+    const ours = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: win.webContents.id } };
+    const answers: Promise<unknown>[] = [];
+    for (let i = 0; i < DEFAULT_OPENING_LIMIT.max + 3; i += 1) {
+      const opened = shell.openExternal.mock.calls.length;
+      let settled = false;
+      const answer = signIn(ours, { providerId: 'demo' }).finally(() => {
+        settled = true;
+      });
+      answers.push(answer);
+      // Each sign-in supersedes the one before: wait until this one has opened the browser or been refused.
+      await vi.waitFor(
+        () => {
+          expect(shell.openExternal.mock.calls.length > opened || settled).toBe(true);
+        },
+        { timeout: 10_000 },
+      );
+    }
+    expect(shell.openExternal).toHaveBeenCalledTimes(DEFAULT_OPENING_LIMIT.max);
+    expect(await answers.at(-1)).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('too many') as unknown } });
+    ctx.core.cancelSignIn();
+    await Promise.all(answers);
+  });
+});
+
+describe('configuration sources follow app.isPackaged (finding 1)', () => {
+  it.each([true, false])('packaged %s: loadConfig is told so', async (packaged) => {
+    const seen: boolean[] = [];
+    await boot({
+      packaged,
+      loadConfig: (p) => {
+        seen.push(p);
+        return null;
+      },
+    });
+    expect(seen).toEqual([packaged]);
+  });
+});
+
+describe('DevTools only in a development run (checklist)', () => {
+  it.each([
+    [true, false],
+    [false, true],
+  ])('packaged %s → devTools %s', async (packaged, devTools) => {
+    await boot({ packaged });
+    expect(FakeBrowserWindow.instances[0]!.options.webPreferences).toMatchObject({ devTools });
+  });
+
+  it('app.isPackaged decides when the composition root is not told', async () => {
+    app.isPackaged = true;
+    await boot();
+    expect(FakeBrowserWindow.instances[0]!.options.webPreferences).toMatchObject({ devTools: false });
+  });
+});
+
 describe('every web contents is hardened', () => {
   it('contents created later (not the main window) get the navigation and window-open rules', async () => {
     await boot();
@@ -484,6 +570,9 @@ describe('every web contents is hardened', () => {
     const other = new FakeWebContents();
     app.emit('web-contents-created', fakeEvent(), other);
     expect(other.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    const download = fakeEvent();
+    other.session.emit('will-download', download, { getURL: () => 'https://evil.example/x.exe' }, other);
+    expect(download.defaultPrevented).toBe(true);
     const nav = fakeEvent('https://evil.example/');
     other.emit('will-navigate', nav);
     expect(nav.defaultPrevented).toBe(true);

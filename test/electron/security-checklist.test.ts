@@ -29,6 +29,10 @@ vi.mock('electron', () => {
     setPermissionCheckHandler() {
       calls.push('setPermissionCheckHandler');
     }
+    on(event: string) {
+      calls.push(`session.on:${event}`);
+      return this;
+    }
   }
   class WebContents {
     readonly session = new Session();
@@ -121,6 +125,7 @@ describe('security checklist', () => {
     // enableBlinkFeatures, additionalArguments, …) must be a visible decision.
     expect(secureWebPreferences('/p/preload.cjs')).toEqual({
       preload: '/p/preload.cjs',
+      devTools: false,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -158,6 +163,7 @@ describe('security checklist', () => {
       'on:will-redirect',
       'on:will-attach-webview',
       'setWindowOpenHandler',
+      'session.on:will-download',
     ]) {
       expect(before, guard).toContain(guard);
     }

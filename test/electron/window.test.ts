@@ -3,16 +3,16 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
 
 import { createMainWindow, secureWebPreferences } from '../../main/platform/window';
-import { fakeEvent, FakeBrowserWindow, resetFakeElectron } from './fake-electron';
+import { fakeEvent, FakeBrowserWindow, resetFakeElectron, shell } from './fake-electron';
 
 beforeEach(() => {
   resetFakeElectron();
 });
 
-function openWindow(openExternal = vi.fn<(url: string) => Promise<void>>(async () => {})) {
-  createMainWindow({ preloadPath: '/app/dist/preload/index.cjs', url: 'app://renderer/index.html', openExternal });
+function openWindow() {
+  createMainWindow({ preloadPath: '/app/dist/preload/index.cjs', url: 'app://renderer/index.html' });
   const win = FakeBrowserWindow.instances.at(-1)!;
-  return { win, wc: win.webContents, openExternal };
+  return { win, wc: win.webContents };
 }
 
 // The exact secure preference set is pinned by security-checklist.test.ts (#2–#4, #6, #8, #9, #11).
@@ -35,14 +35,25 @@ describe('createMainWindow', () => {
     expect(ok.defaultPrevented).toBe(false);
   });
 
-  it('window.open is always denied; https goes to the system browser, nothing else does', () => {
-    const { wc, openExternal } = openWindow();
-    expect(wc.windowOpenHandler!({ url: 'https://docs.example.com/help' })).toEqual({ action: 'deny' });
-    expect(openExternal).toHaveBeenCalledWith('https://docs.example.com/help');
-    for (const url of ['file:///etc/passwd', 'app://renderer/index.html', 'http://example.com/', 'smb://host/share']) {
+  it('window.open is always denied and never reaches the system browser, https included', () => {
+    const { wc } = openWindow();
+    for (const url of ['https://docs.example.com/help', 'file:///etc/passwd', 'app://renderer/index.html', 'http://example.com/', 'smb://host/share']) {
       expect(wc.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
     }
-    expect(openExternal).toHaveBeenCalledTimes(1);
+    expect(shell.openExternal).not.toHaveBeenCalled();
+  });
+
+  it('a download the page starts is cancelled before any save dialog (will-download)', () => {
+    const { wc } = openWindow();
+    const e = fakeEvent();
+    wc.session.emit('will-download', e, { getURL: () => 'https://evil.example/payload.exe' }, wc);
+    expect(e.defaultPrevented).toBe(true);
+  });
+
+  it('DevTools are off unless the window is asked for them (a development run)', () => {
+    expect(openWindow().win.options.webPreferences).toMatchObject({ devTools: false });
+    createMainWindow({ preloadPath: '/p.cjs', url: 'app://renderer/index.html', devTools: true });
+    expect(FakeBrowserWindow.instances.at(-1)!.options.webPreferences).toMatchObject({ devTools: true });
   });
 
   it('every permission request and check is denied', () => {

@@ -151,7 +151,7 @@ describe('auth core against oidc-provider and Chromium', () => {
     expect((await meStatus(second)).status).toBe(200);
     await expect(second.core.request({ method: 'GET', path: 'https://evil.example/steal' })).rejects.toMatchObject({ code: 'host_not_allowed' });
     // The library path applies the same header rule as the IPC validator (request-rules.ts).
-    for (const name of ['Cookie', 'Proxy-Authorization', 'Authorization', 'Host']) {
+    for (const name of ['Cookie', 'Proxy-Authorization', 'Authorization', 'Host', 'X-Forwarded-Host']) {
       await expect(second.core.request({ method: 'GET', path: '/me', headers: { [name]: 'x' } })).rejects.toMatchObject({ code: 'invalid_request' });
     }
     await second.core.signOut();

@@ -231,3 +231,67 @@ describe('demoAppConfig', () => {
     expect(() => demoAppConfig({ issuer: 'http://demo.example', apiBaseUrl: 'http://127.0.0.1:1/api', clientId: 'x' })).toThrow(AuthError);
   });
 });
+
+/**
+ * Finding 1 (SECURITY.md "Configuration overrides only from an administrator;
+ * vault entries bound to their provider"): in a packaged app, a same-user
+ * process could drop a config.json into userData or set OIDC_* variables and
+ * so choose where the stored refresh token is sent. Only the administrator's
+ * place may override the built-in configuration.
+ */
+describe('loadAppConfig in a packaged app', () => {
+  const hostile = { ...validFile, scheme: 'com.attacker.override', allowWeakStorage: true };
+
+  function everyUserSource(): Record<string, string> {
+    mkdirSync(userDataDir);
+    writeFileSync(path.join(userDataDir, 'config.json'), JSON.stringify(hostile));
+    return {
+      OIDC_DESKTOP_CONFIG: write('dropped.json', JSON.stringify(hostile)),
+      OIDC_ISSUER: 'https://attacker.example',
+      OIDC_CLIENT_ID: 'x',
+      OIDC_API_BASE_URL: 'https://attacker.example/api',
+      OIDC_ALLOW_WEAK_STORAGE: '1',
+    };
+  }
+
+  it('ignores <userData>/config.json, OIDC_DESKTOP_CONFIG and OIDC_ISSUER: the built-in configuration is used', () => {
+    const env = everyUserSource();
+    const builtIn = write('packaged.json', JSON.stringify(validFile));
+    const config = loadAppConfig({ env, readFile, userDataDir, packagedConfigPath: builtIn, packaged: true, readAdminConfig: () => null });
+    expect(config?.scheme).toBe('com.acme.desk');
+    expect(config?.allowWeakStorage).toBeUndefined();
+  });
+
+  it('without a built-in configuration, the user sources still do not count: the demo (null)', () => {
+    const env = everyUserSource();
+    expect(loadAppConfig({ env, readFile, userDataDir, packagedConfigPath: path.join(dir, 'absent.json'), packaged: true })).toBeNull();
+  });
+
+  it("the administrator's override wins over the built-in configuration", () => {
+    const builtIn = write('packaged.json', JSON.stringify(validFile));
+    const config = loadAppConfig({
+      env: everyUserSource(),
+      readFile,
+      userDataDir,
+      packagedConfigPath: builtIn,
+      packaged: true,
+      readAdminConfig: () => ({ where: '/etc/acme-desk/config.json', text: JSON.stringify({ ...validFile, scheme: 'com.acme.managed' }) }),
+    });
+    expect(config?.scheme).toBe('com.acme.managed');
+  });
+
+  it("a broken administrator's file is an error naming it, not a silent fallback", () => {
+    const { code, message } = codeAndMessage(() =>
+      loadAppConfig({ env: {}, readFile, userDataDir, packaged: true, readAdminConfig: () => ({ where: '/etc/acme-desk/config.json', text: '{nope' }) }),
+    );
+    expect(code).toBe('invalid_config');
+    expect(message).toContain('/etc/acme-desk/config.json');
+  });
+
+  it('a development run keeps the developer sources (OIDC_DESKTOP_CONFIG, userData, env win over the built-in file)', () => {
+    const builtIn = write('p.json', JSON.stringify(validFile));
+    expect(loadAppConfig({ env: everyUserSource(), readFile, userDataDir, packagedConfigPath: builtIn, packaged: false })?.scheme).toBe(
+      'com.attacker.override',
+    );
+  });
+});

@@ -12,7 +12,7 @@ import { EmbeddedJWK, calculateJwkThumbprint, decodeJwt, jwtVerify } from 'jose'
 import type * as client from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiRequest } from '../../main/api/api-client';
-import { authorizationHeader, isForbiddenHeaderName } from '../../main/api/request-rules';
+import { authorizationHeader, isCallerSettableHeader } from '../../main/api/request-rules';
 import { parseAppConfig, type ProviderConfig } from '../../main/auth/config';
 import { chooseDpopAlg, DpopKey } from '../../main/auth/dpop';
 import { JsonFileStore } from '../../main/auth/json-file-store';
@@ -323,7 +323,7 @@ describe('API client with DPoP', () => {
   });
 
   it("the DPoP header is the main process's: a caller may not set it", () => {
-    expect(isForbiddenHeaderName('DPoP')).toBe(true);
+    expect(isCallerSettableHeader('DPoP')).toBe(false);
     expect(authorizationHeader({ token: 't', type: 'dpop' })).toBe('DPoP t');
   });
 });

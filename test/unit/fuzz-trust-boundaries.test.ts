@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { insufficientScope, insufficientUserAuthentication, resourceMetadataChallenge } from '../../main/api/bearer-challenge';
 import { isUseDpopNonceChallenge, parseChallenges, parseDpopNonce } from '../../main/api/dpop-challenge';
-import { isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
+import { isAllowedRedirect, isWithinBase, resolveApiUrl } from '../../main/api/resolve-url';
 import { parseCallbackUrl, redirectTarget } from '../../main/auth/callback-url';
 import { AUTH_ERROR_CODES, AuthError } from '../../main/auth/errors';
 import { extractDeepLink } from '../../main/deep-link';
@@ -55,6 +55,16 @@ const hostileFragment = fc.constantFrom(
   'xn--pi-7ld.example.com',
   'ᴀᴘɪ',
   '\u202e',
+  // Finding 7's look-alikes: whitespace and invisibles around dots, full-width and leader dots, deep %25 nesting.
+  '%20',
+  '%09',
+  '%E2%80%8B',
+  '\uff0e',
+  '%EF%BC%8E',
+  '\u2024',
+  '\uff0f',
+  '%25',
+  '%2525252e',
   '\u0000',
   '\t',
   ' ',
@@ -80,6 +90,21 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * The oracle for dot segments, independent of the resolver's code: decoded as
+ * many times as a chain of proxies might (10), folded as a Unicode-aware server
+ * might (NFKC), with the whitespace and invisibles some strip: no segment is a
+ * run of dots, before or after `;parameters`.
+ */
+function hasDotSegment(pathname: string): boolean {
+  let decoded = pathname;
+  for (let i = 0; i < 10; i += 1) decoded = safeDecode(decoded);
+  return decoded
+    .normalize('NFKC')
+    .split(/[\\/]/)
+    .some((segment) => /^\.+$/.test((segment.split(';', 1)[0] ?? '').replace(/[\s\p{Cf}\p{Cc}]/gu, '')));
 }
 
 function assertTyped(err: unknown): void {
@@ -208,7 +233,20 @@ describe('fuzz: IPC payload validators', () => {
       headers: fc.dictionary(
         fc.oneof(
           fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
-          fc.constantFrom('authorization', 'Cookie', 'Host', 'Proxy-Authorization', 'content-length', 'Transfer-Encoding', 'x-ok'),
+          fc.constantFrom(
+            'authorization',
+            'Cookie',
+            'Host',
+            'Proxy-Authorization',
+            'content-length',
+            'Transfer-Encoding',
+            'x-ok',
+            'X-Original-URL',
+            'Forwarded',
+            'Accept',
+            'if-none-match',
+            'X-Request-Id',
+          ),
         ),
         fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('a\r\nX-Injected: 1', 'v\u0000', 'ok')),
         { maxKeys: 3 },
@@ -248,6 +286,10 @@ describe('fuzz: IPC payload validators', () => {
             expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(req.method);
             for (const [name, value] of Object.entries(req.headers ?? {})) {
               expect(['authorization', 'cookie', 'host', 'content-length', 'transfer-encoding']).not.toContain(name.toLowerCase());
+              // Finding 8: only the allow-listed kinds (negotiation, conditional, caching, tracing) get through.
+              expect(name.toLowerCase()).toMatch(
+                /^(accept|accept-language|content-type|content-language|cache-control|if-[a-z-]+|range|prefer|idempotency-key|x-request-id|x-correlation-id|traceparent|tracestate)$/,
+              );
               expect(name.toLowerCase().startsWith('proxy-')).toBe(false);
               // eslint-disable-next-line no-control-regex -- CR, LF and NUL in a header value are exactly what must be refused
               expect(value).not.toMatch(/[\r\n\u0000]/);
@@ -295,9 +337,7 @@ describe('fuzz: API URL resolver', () => {
             expect(url.username + url.password).toBe('');
             const prefix = base.pathname.replace(/\/+$/, '');
             expect(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)).toBe(true);
-            let decoded = url.pathname;
-            for (let i = 0; i < 2; i += 1) decoded = safeDecode(decoded);
-            expect(decoded.split(/[\\/]/)).not.toContain('..');
+            expect(hasDotSegment(url.pathname)).toBe(false);
           } catch (err) {
             assertTyped(err);
             expect((err as AuthError).code).toBe('host_not_allowed');
@@ -307,6 +347,37 @@ describe('fuzz: API URL resolver', () => {
       RUNS,
     );
     expect(resolved).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
+  });
+});
+
+describe('fuzz: API redirect targets (finding 4)', () => {
+  it('a redirect is followed only inside a base and never onto a dot segment, whatever the Location', () => {
+    const from = new URL('https://api.example.com/v1/go');
+    let followed = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `/v1/${s}`),
+          fc.webUrl(),
+          fc.webPath().map((s) => `/v1${s}`),
+        ),
+        (location) => {
+          let next: URL;
+          try {
+            next = new URL(location, from);
+          } catch {
+            return;
+          }
+          if (!isAllowedRedirect(location, next, BASES)) return;
+          followed += 1;
+          expect(BASES.some((b) => isWithinBase(next, new URL(b)))).toBe(true);
+          expect(hasDotSegment(next.pathname)).toBe(false);
+        },
+      ),
+      RUNS,
+    );
+    expect(followed).toBeGreaterThan(RUNS.numRuns * MIN_ACCEPTED);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
+import { INVOKE_CHANNELS, MAX_PAYLOAD_KEYS, validatePayload } from '../../main/ipc/contract';
 import type { InvokeChannel } from '../../main/ipc/contract-types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 
@@ -49,7 +49,7 @@ describe('validatePayload: accepted payloads', () => {
         path: '/items/1?',
         api: 15,
         query: { q: 'x y', n: '1' },
-        headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' },
+        headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'a\tb' },
         body: '{"a":1}',
       },
       {
@@ -57,7 +57,7 @@ describe('validatePayload: accepted payloads', () => {
         path: '/items/1?',
         api: 15,
         query: { q: 'x y', n: '1' },
-        headers: { 'Content-Type': 'application/json', 'X-Trace': 'a\tb' },
+        headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'a\tb' },
         body: '{"a":1}',
       },
     ],
@@ -119,18 +119,30 @@ describe('validatePayload: rejected payloads → invalid_request naming the fiel
     ['request with a number query value', 'request', { ...GET, query: { a: 1 } }, /query/],
     ['request with a 1025-char query value', 'request', { ...GET, query: { a: 'x'.repeat(1025) } }, /query/],
     ['request with 51 query params', 'request', { ...GET, query: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, /query/],
-    ['request with header injection', 'request', { ...GET, headers: { 'X-A': `v\r\nAuthorization: Bearer ${SECRET}` } }, /headers\.X-A.*line breaks/],
-    ['request with LF in a header value', 'request', { ...GET, headers: { 'X-A': 'v\nx' } }, /headers/],
+    [
+      'request with header injection',
+      'request',
+      { ...GET, headers: { 'X-Request-Id': `v\r\nAuthorization: Bearer ${SECRET}` } },
+      /headers\.X-Request-Id.*line breaks/,
+    ],
+    ['request with LF in a header value', 'request', { ...GET, headers: { 'X-Request-Id': 'v\nx' } }, /headers/],
     ['request with a space in a header name', 'request', { ...GET, headers: { 'X A': 'v' } }, /RFC 7230 token/],
     ['request with a colon in a header name', 'request', { ...GET, headers: { 'X-A:': 'v' } }, /RFC 7230 token/],
-    ['request with Authorization', 'request', { ...GET, headers: { Authorization: `Bearer ${SECRET}` } }, /set by the app/],
-    ['request with authorization', 'request', { ...GET, headers: { authorization: 'x' } }, /set by the app/],
-    ['request with Cookie', 'request', { ...GET, headers: { Cookie: 'a=b' } }, /set by the app/],
-    ['request with Host', 'request', { ...GET, headers: { HOST: 'evil.example' } }, /set by the app/],
-    ['request with Proxy-Authorization', 'request', { ...GET, headers: { 'Proxy-Authorization': 'x' } }, /set by the app/],
-    ['request with Content-Length', 'request', { ...GET, headers: { 'Content-Length': '0' } }, /set by the app/],
-    ['request with Transfer-Encoding', 'request', { ...GET, headers: { 'Transfer-Encoding': 'chunked' } }, /set by the app/],
-    ['request with Connection', 'request', { ...GET, headers: { Connection: 'close' } }, /set by the app/],
+    ['request with Authorization', 'request', { ...GET, headers: { Authorization: `Bearer ${SECRET}` } }, /may set only/],
+    ['request with authorization', 'request', { ...GET, headers: { authorization: 'x' } }, /may set only/],
+    ['request with Cookie', 'request', { ...GET, headers: { Cookie: 'a=b' } }, /may set only/],
+    ['request with Host', 'request', { ...GET, headers: { HOST: 'evil.example' } }, /may set only/],
+    ['request with Proxy-Authorization', 'request', { ...GET, headers: { 'Proxy-Authorization': 'x' } }, /may set only/],
+    ['request with Content-Length', 'request', { ...GET, headers: { 'Content-Length': '0' } }, /may set only/],
+    ['request with Transfer-Encoding', 'request', { ...GET, headers: { 'Transfer-Encoding': 'chunked' } }, /may set only/],
+    ['request with Connection', 'request', { ...GET, headers: { Connection: 'close' } }, /may set only/],
+    // Finding 8: routing headers a gateway may honour travelled beside the token before the allow-list.
+    ['request with X-Original-URL (routing)', 'request', { ...GET, headers: { 'X-Original-URL': '/api-b/secret' } }, /may set only/],
+    ['request with X-Rewrite-URL (routing)', 'request', { ...GET, headers: { 'X-Rewrite-URL': '/api-b/secret' } }, /may set only/],
+    ['request with X-Forwarded-Host (routing)', 'request', { ...GET, headers: { 'X-Forwarded-Host': '/api-b/secret' } }, /may set only/],
+    ['request with X-Forwarded-Prefix (routing)', 'request', { ...GET, headers: { 'X-Forwarded-Prefix': '/api-b/secret' } }, /may set only/],
+    ['request with Forwarded (routing)', 'request', { ...GET, headers: { Forwarded: '/api-b/secret' } }, /may set only/],
+    ['request with X-HTTP-Method-Override (routing)', 'request', { ...GET, headers: { 'X-HTTP-Method-Override': '/api-b/secret' } }, /may set only/],
     ['request with 31 headers', 'request', { ...GET, headers: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`x-h${i}`, 'v'])) }, /headers/],
     ['request with a number body', 'request', { ...GET, body: 1 }, /body/],
     ['request with a 2 MiB body', 'request', { ...GET, body: 'x'.repeat(2 * MiB) }, /body must be at most 1 MiB/],
@@ -170,4 +182,70 @@ test('every invokable channel in the contract has a validator, and the push chan
     .filter((k) => k !== 'sessionChanged')
     .sort();
   expect([...INVOKE_CHANNELS].sort()).toEqual(invokable);
+});
+
+/**
+ * Finding 6 (SECURITY.md "Oversized IPC payloads are refused with bounded
+ * work"). The work is counted, not timed: the payload's objects are proxies
+ * that count every property read, so the bound holds on any machine.
+ */
+describe('validatePayload: an oversized payload is refused after a bounded amount of work', () => {
+  function counted<T extends object>(target: T): { proxy: T; reads: () => number } {
+    let reads = 0;
+    const proxy = new Proxy(target, {
+      get(t, key, receiver) {
+        reads += 1;
+        return Reflect.get(t, key, receiver) as unknown;
+      },
+      getOwnPropertyDescriptor(t, key) {
+        reads += 1;
+        return Reflect.getOwnPropertyDescriptor(t, key);
+      },
+    });
+    return { proxy, reads: () => reads };
+  }
+
+  test('300,000 header keys: refused naming the field, with at most MAX_PAYLOAD_KEYS property reads', () => {
+    const headers = counted(Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`x-h${i}`, 'v'])));
+    expect(() => validatePayload('request', { method: 'GET', path: '/me', headers: headers.proxy })).toThrowError(
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/headers has too many fields/) as unknown }),
+    );
+    expect(headers.reads()).toBeLessThanOrEqual(MAX_PAYLOAD_KEYS);
+  });
+
+  test('keys spread over several objects count against one budget', () => {
+    const query = counted(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`q${i}`, 'v'])));
+    const headers = counted(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`x-h${i}`, 'v'])));
+    expect(() => validatePayload('request', { method: 'GET', path: '/me', query: query.proxy, headers: headers.proxy })).toThrowError(
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/too many fields/) as unknown }),
+    );
+    expect(query.reads() + headers.reads()).toBeLessThanOrEqual(MAX_PAYLOAD_KEYS);
+  });
+
+  test('the largest valid request (50 query parameters, every allowed header) is still accepted', () => {
+    const headers = {
+      accept: 'a',
+      'accept-language': 'a',
+      'content-type': 'a',
+      'content-language': 'a',
+      'cache-control': 'a',
+      'if-match': 'a',
+      'if-none-match': 'a',
+      'if-modified-since': 'a',
+      'if-unmodified-since': 'a',
+      'if-range': 'a',
+      range: 'a',
+      prefer: 'a',
+      'idempotency-key': 'a',
+      'x-request-id': 'a',
+      'x-correlation-id': 'a',
+      traceparent: 'a',
+      tracestate: 'a',
+    };
+    const query = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`q${i}`, 'v']));
+    expect(validatePayload('request', { method: 'POST', path: '/me', api: 0, accountId: 'demo:x', query, headers, body: '{}' })).toMatchObject({
+      headers,
+      query,
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationHeader, isForbiddenHeaderName } from '../../main/api/request-rules';
+import { authorizationHeader, isCallerSettableHeader } from '../../main/api/request-rules';
 
 describe('request rules (one home for IPC and core callers)', () => {
   it.each([
@@ -17,12 +17,23 @@ describe('request rules (one home for IPC and core callers)', () => {
     ['TE', true],
     ['Trailer', true],
     ['Expect', true],
+    // Finding 8: routing headers a gateway may honour, passed by the old deny-list.
+    ['X-Original-URL', true],
+    ['X-Rewrite-URL', true],
+    ['X-Forwarded-Host', true],
+    ['X-Forwarded-Prefix', true],
+    ['X-Forwarded-For', true],
+    ['Forwarded', true],
+    ['X-HTTP-Method-Override', true],
+    ['X-Method-Override', true],
+    ['X-Anything-New', true],
     ['Accept', false],
     ['Content-Type', false],
     ['X-Request-Id', false],
     ['If-None-Match', false],
-  ])('%s forbidden: %s', (name, forbidden) => {
-    expect(isForbiddenHeaderName(name)).toBe(forbidden);
+    ['traceparent', false],
+  ])('%s refused: %s', (name, refused) => {
+    expect(isCallerSettableHeader(name)).toBe(!refused);
   });
 
   it.each([
