@@ -110,7 +110,7 @@ export class TokenCache {
     if (entry.inflight) return entry.inflight;
     const now = this.deps.clock();
     const last = entry.forced;
-    if (last && last.token === rejected && now - last.at < this.deps.forcedRefreshWindowMs) {
+    if (last?.token === rejected && now - last.at < this.deps.forcedRefreshWindowMs) {
       this.deps.logger('info', 'refresh.forced_again_refused', { providerId: slot.source.providerId, ...(api !== SIGN_IN ? { api } : {}) });
       return null;
     }
