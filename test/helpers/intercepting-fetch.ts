@@ -32,7 +32,8 @@ export interface FakeProvider {
   /** The browser's part: signs `sub` in on the authorization URL the core opened and returns the callback URL. */
   authorize(url: string, sub: string, extra?: Record<string, string>): string;
   /** Requests seen, by kind. */
-  seen: { codeGrants: number; refreshGrants: { scope?: string }[]; revoked: string[]; api: string[] };
+  /** `api`: calls to the APIs; `resourceMetadata`: the RFC 9728 documents the core asks for to decide DPoP per API (issue 19). */
+  seen: { codeGrants: number; refreshGrants: { scope?: string }[]; revoked: string[]; api: string[]; resourceMetadata: string[] };
   /** The refresh token currently valid for each grant (rotation). */
   liveRefreshTokens(): string[];
   /** Makes the next `n` refresh grants fail with this HTTP status and OAuth error. */
@@ -47,7 +48,7 @@ export function fakeProvider(clock: () => number, opts: { accessTokenSeconds?: n
   const codes = new Map<string, Code>();
   const refreshTokens = new Map<string, Grant>();
   const accessTokens = new Map<string, Grant & { exp: number }>();
-  const seen: FakeProvider['seen'] = { codeGrants: 0, refreshGrants: [], revoked: [], api: [] };
+  const seen: FakeProvider['seen'] = { codeGrants: 0, refreshGrants: [], revoked: [], api: [], resourceMetadata: [] };
   let failures: { status: number; error: string; n: number } | undefined;
   let refuseAll = false;
   const ttl = opts.accessTokenSeconds ?? 3600;
@@ -119,6 +120,10 @@ export function fakeProvider(clock: () => number, opts: { accessTokenSeconds?: n
       const at = bearer(request.headers);
       if (!at) return json(401, { error: 'invalid_token' });
       return json(200, { sub: at.sub, name: `Person ${at.sub}`, email: `${at.sub}@example.test` });
+    }
+    if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) {
+      seen.resourceMetadata.push(url.href);
+      return new Response('not found', { status: 404 });
     }
     if (url.href.startsWith(API) || url.href.startsWith(FILES)) {
       seen.api.push(url.href);

@@ -24,12 +24,19 @@ let apiBase = '';
 let dir: string;
 /** What the API answers every request with. */
 let answer: 'always401' | 'echo404' = 'always401';
-/** Authorization headers the API received, in order. */
+/** Authorization headers the API received, in order (API calls only, not its RFC 9728 metadata). */
 let apiSeen: string[] = [];
+/** RFC 9728 metadata requests: the DPoP decision (issue 19) asks the API once per sign-in. */
+let metadataSeen = 0;
 
 beforeAll(async () => {
   demo = await startDemoProvider({ redirectUris: [REDIRECT_URI], accessTokenTtlSeconds: 600 });
   api = createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/.well-known/oauth-protected-resource')) {
+      metadataSeen += 1;
+      res.writeHead(404).end();
+      return;
+    }
     apiSeen.push(req.headers.authorization ?? '');
     if (answer === 'always401') res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
     // A body that quotes the request path: whatever the caller puts there, the pattern may match.
@@ -51,6 +58,7 @@ let refreshGrants = 0;
 
 beforeEach(() => {
   apiSeen = [];
+  metadataSeen = 0;
   refreshGrants = 0;
 });
 
@@ -92,6 +100,7 @@ describe('one forced refresh per (account, API) per window', () => {
     expect(refreshGrants).toBe(1);
     // The first call was retried once with the new token; the others were answered with their first 401.
     expect(apiSeen).toHaveLength(31);
+    expect(metadataSeen).toBe(1);
     expect(new Set(apiSeen).size).toBe(2);
     // Once the window has passed, a refusal may refresh again (once).
     r.advance(30_001);
