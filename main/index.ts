@@ -36,10 +36,12 @@ import { createElectronStoreKv } from './platform/electron-store-kv';
 import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { readAdminConfig } from './platform/admin-config';
 import { createShellOpener } from './platform/shell-opener';
+import { installAppMenu } from './platform/app-menu';
+import { format, languageFor } from './i18n/strings';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
-import { DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
+import { DEFAULT_DESKTOP_NAMES, DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -139,12 +141,14 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   const userDataOverride = deps.env.OIDC_DESKTOP_USER_DATA?.trim();
   if (userDataOverride) app.setPath('userData', path.resolve(userDataOverride));
 
+  // The OS locale picks the window's, menu's and dialogs' language (main/i18n/strings.ts).
+  const language = languageFor(app.getLocale());
   let config: AppConfig | null;
   try {
     config = deps.loadConfig(deps.packaged);
   } catch (err) {
     // showErrorBox is safe before `ready`; the message names the file and field, never a secret.
-    dialog.showErrorBox('Invalid configuration', isAuthError(err) ? err.message : 'The configuration could not be read.');
+    dialog.showErrorBox(format(language, 'dialog.invalidConfig'), isAuthError(err) ? err.message : format(language, 'dialog.configUnreadable'));
     log('error', 'app.invalid_config', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
     app.quit();
     return { scheme: null, ready: Promise.resolve(null) };
@@ -202,7 +206,10 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
       cleanups.push(() => core.dispose());
 
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
+      const productName = productNameFor(deps, log);
+      const appInfo = { productName, version: app.getVersion(), language };
+      installAppMenu({ ...appInfo, packaged: deps.packaged, platform: deps.platform, noticesPath: path.join(path.dirname(deps.paths.preload), '../main/THIRD_PARTY_NOTICES.txt') });
+      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow), appInfo }));
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
@@ -221,6 +228,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         try {
           const handled = core.handleRedirect(url);
           log('info', 'deep_link.received', { handled });
+          // The browser handed the sign-in back: the window comes to the front (macOS and a cold start get no second-instance).
+          if (handled) focus(mainWindow);
         } catch (err) {
           log('warn', 'deep_link.failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
         }
@@ -231,7 +240,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       return { config: effective, core, window: () => mainWindow };
     } catch (err) {
       log('error', 'app.start_failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
-      dialog.showErrorBox('The app could not start', isAuthError(err) ? err.message : 'Something went wrong while starting. See the log for details.');
+      dialog.showErrorBox(format(language, 'dialog.startFailed'), isAuthError(err) ? err.message : format(language, 'dialog.startFailedDetail'));
       app.quit();
       return null;
     }
@@ -278,6 +287,16 @@ function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
     },
     logger: log,
   });
+}
+
+/** The name the window and menu show; a damaged names file costs the name, not the start. */
+function productNameFor(deps: MainDeps, log: Logger): string {
+  try {
+    return deps.desktopNames().productName;
+  } catch (err) {
+    log('warn', 'app.product_name_default', { reason: isAuthError(err) ? err.message : 'the packaged names could not be read' });
+    return DEFAULT_DESKTOP_NAMES.productName;
+  }
 }
 
 /** Tells the OS to start this app for `<scheme>:` links. */

@@ -16,6 +16,7 @@ import { IPC_CHANNELS, type AuthBridge, type SessionState } from '../main/ipc/co
 
 const bridge: AuthBridge = {
   getSession: () => ipcRenderer.invoke(IPC_CHANNELS.getSession),
+  getAppInfo: () => ipcRenderer.invoke(IPC_CHANNELS.getAppInfo),
   listProviders: () => ipcRenderer.invoke(IPC_CHANNELS.listProviders),
   signIn: (input) => ipcRenderer.invoke(IPC_CHANNELS.signIn, input),
   cancelSignIn: () => ipcRenderer.invoke(IPC_CHANNELS.cancelSignIn),

@@ -6,12 +6,15 @@
  */
 import type { ErrorPayload } from '../auth/errors';
 import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, DeviceSignInPrompt, ProviderSummary, SessionState } from '../auth/types';
+import type { Language } from '../i18n/strings';
 
 export type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, DeviceSignInPrompt, ErrorPayload, ProviderSummary, SessionState };
 
 /** Request payload and answer type of every invokable channel. */
 export interface IpcContract {
   getSession: { request: undefined; response: SessionState };
+  /** The names and language the window shows (product name from the build, language from the OS locale). */
+  getAppInfo: { request: undefined; response: AppInfo };
   listProviders: { request: undefined; response: ProviderSummary[] };
   signIn: { request: SignInInput | undefined; response: SessionState };
   cancelSignIn: { request: undefined; response: null };
@@ -44,6 +47,7 @@ export type ChannelResponse<C extends InvokeChannel> = IpcContract[C]['response'
  */
 export const IPC_CHANNELS = {
   getSession: 'auth:get-session',
+  getAppInfo: 'app:get-info',
   listProviders: 'auth:list-providers',
   signIn: 'auth:sign-in',
   cancelSignIn: 'auth:cancel-sign-in',
@@ -60,6 +64,13 @@ export const IPC_CHANNELS = {
   /** main → renderer push; not invokable. */
   sessionChanged: 'auth:session-changed',
 } as const satisfies Record<InvokeChannel | keyof IpcPushContract, `${string}:${string}`>;
+
+/** What the window needs to name itself; nothing secret, nothing the person typed. */
+export interface AppInfo {
+  productName: string;
+  version: string;
+  language: Language;
+}
 
 export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 

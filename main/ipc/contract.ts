@@ -113,6 +113,7 @@ function buildSchemas(): Schemas {
 
   return {
     getSession: noPayloadSchema,
+    getAppInfo: noPayloadSchema,
     listProviders: noPayloadSchema,
     signIn: signInSchema,
     cancelSignIn: noPayloadSchema,
@@ -137,6 +138,7 @@ let schemas: Schemas | undefined;
 /** Every channel name that has a validator (and so may be registered); `satisfies` keeps it complete. */
 const CHANNELS = {
   getSession: true,
+  getAppInfo: true,
   listProviders: true,
   signIn: true,
   cancelSignIn: true,

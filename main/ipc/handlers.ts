@@ -13,7 +13,7 @@
 import { toErrorPayload } from '../auth/errors';
 import type { AuthCore } from '../auth/types';
 import { INVOKE_CHANNELS, validatePayload } from './contract';
-import { IPC_CHANNELS, type ChannelRequest, type ChannelResponse, type InvokeChannel, type IpcResult } from './contract-types';
+import { IPC_CHANNELS, type AppInfo, type ChannelRequest, type ChannelResponse, type InvokeChannel, type IpcResult } from './contract-types';
 
 /** The part of an `IpcMainInvokeEvent` the handlers look at. */
 export interface IpcInvokeEventLike {
@@ -31,32 +31,41 @@ export interface RegisterIpcHandlersDeps {
   ipcMain: IpcMainLike;
   core: AuthCore;
   isTrustedSender: (event: IpcInvokeEventLike) => boolean;
+  /** What `getAppInfo` answers. */
+  appInfo: AppInfo;
+}
+
+/** What a responder may use. */
+interface ResponderContext {
+  core: AuthCore;
+  appInfo: AppInfo;
 }
 
 /** Mapped over the contract: a message without a responder does not compile. */
-type Responders = { [C in InvokeChannel]: (core: AuthCore, input: ChannelRequest<C>) => Promise<ChannelResponse<C>> };
+type Responders = { [C in InvokeChannel]: (ctx: ResponderContext, input: ChannelRequest<C>) => Promise<ChannelResponse<C>> };
 
 /** What each channel asks of the core. */
 const RESPONDERS: Responders = {
   // The synchronous ones are wrapped; `handle` awaits a responder inside its try, so a throw is handled the same either way.
-  getSession: (core) => Promise.resolve(core.getSession()),
-  listProviders: (core) => Promise.resolve(core.listProviders()),
-  signIn: (core, input) => core.signIn(input?.providerId, input?.onAnotherDevice === true ? { onAnotherDevice: true } : undefined),
-  cancelSignIn: (core) => {
+  getSession: ({ core }) => Promise.resolve(core.getSession()),
+  getAppInfo: ({ appInfo }) => Promise.resolve(appInfo),
+  listProviders: ({ core }) => Promise.resolve(core.listProviders()),
+  signIn: ({ core }, input) => core.signIn(input?.providerId, input?.onAnotherDevice === true ? { onAnotherDevice: true } : undefined),
+  cancelSignIn: ({ core }) => {
     core.cancelSignIn();
     return Promise.resolve(null);
   },
-  signOut: (core, input) => core.signOut(input?.accountId),
-  signOutAll: (core) => core.signOutAll(),
-  listAccounts: (core) => Promise.resolve(core.listAccounts()),
-  setActiveAccount: (core, input) => core.setActiveAccount(input.accountId),
+  signOut: ({ core }, input) => core.signOut(input?.accountId),
+  signOutAll: ({ core }) => core.signOutAll(),
+  listAccounts: ({ core }) => Promise.resolve(core.listAccounts()),
+  setActiveAccount: ({ core }, input) => core.setActiveAccount(input.accountId),
   // Adding a person at a provider where someone is signed in: the provider must show its login page.
-  addAccount: (core, input) => core.signIn(input.providerId, { prompt: 'login' }),
-  requestConsent: (core, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
-  requestStepUp: (core, input) => core.requestStepUp(input?.api, input?.accountId !== undefined ? { accountId: input.accountId } : {}),
-  request: (core, input) => core.request(input),
-  planApiConnection: (core, input) => core.planApiConnection(input.apiUrl),
-  connectApi: (core, input) => core.connectApi(input.planId),
+  addAccount: ({ core }, input) => core.signIn(input.providerId, { prompt: 'login' }),
+  requestConsent: ({ core }, input) => core.requestConsent(input.api, input.accountId !== undefined ? { accountId: input.accountId } : {}),
+  requestStepUp: ({ core }, input) => core.requestStepUp(input?.api, input?.accountId !== undefined ? { accountId: input.accountId } : {}),
+  request: ({ core }, input) => core.request(input),
+  planApiConnection: ({ core }, input) => core.planApiConnection(input.apiUrl),
+  connectApi: ({ core }, input) => core.connectApi(input.planId),
 };
 
 const NOT_ALLOWED = 'This message is not allowed from this frame.';
@@ -66,7 +75,8 @@ const NOT_ALLOWED = 'This message is not allowed from this frame.';
  * function that removes them all again.
  */
 export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
-  const { ipcMain, core, isTrustedSender } = deps;
+  const { ipcMain, isTrustedSender } = deps;
+  const context: ResponderContext = { core: deps.core, appInfo: deps.appInfo };
   const registered: string[] = [];
   for (const key of INVOKE_CHANNELS) {
     const channel = IPC_CHANNELS[key];
@@ -79,7 +89,7 @@ export function registerIpcHandlers(deps: RegisterIpcHandlersDeps): () => void {
       if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_request', message: NOT_ALLOWED } };
       const input = validatePayload(key, payload);
       const responder = RESPONDERS[key];
-      const data = await responder(core, input);
+      const data = await responder(context, input);
       return { ok: true, data };
     } catch (err) {
       return { ok: false, error: toErrorPayload(err) };

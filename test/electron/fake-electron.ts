@@ -141,12 +141,18 @@ export class FakeApp extends EventEmitter {
   getVersion(): string {
     return '0.0.0-test';
   }
+  /** `app.getLocale()`: the OS locale (tests set it to see the language follow). */
+  locale = 'en-US';
+  getLocale(): string {
+    return this.locale;
+  }
   reset(): void {
     this.removeAllListeners();
     this.requestSingleInstanceLock.mockReset().mockReturnValue(true);
     this.quit.mockReset();
     this.setAsDefaultProtocolClient.mockReset().mockReturnValue(true);
     this.isPackaged = false;
+    this.locale = 'en-US';
     if (this.userData.startsWith(path.join(tmpdir(), 'fake-electron-userdata-'))) rmSync(this.userData, { recursive: true, force: true });
     this.userData = mkdtempSync(path.join(tmpdir(), 'fake-electron-userdata-'));
     this.#isReady = false;
@@ -186,13 +192,38 @@ export function resetFakeElectron(): typeof state {
   partitions.clear();
   FakeBrowserWindow.instances = [];
   dialog.showErrorBox.mockClear();
+  dialog.showMessageBox.mockClear();
   shell.openExternal.mockClear();
+  shell.openPath.mockClear();
+  Menu.applicationMenu = null;
   return state;
 }
 
 // The module surface: stable objects, reset in place between tests.
-export const dialog = { showErrorBox: vi.fn<(title: string, content: string) => void>(() => {}) };
-export const shell = { openExternal: vi.fn<(url: string) => Promise<void>>(async () => {}) };
+export const dialog = {
+  showErrorBox: vi.fn<(title: string, content: string) => void>(() => {}),
+  showMessageBox: vi.fn<(options: { message: string; detail?: string; buttons?: string[] }) => Promise<{ response: number }>>(async () => ({ response: 0 })),
+};
+export const shell = {
+  openExternal: vi.fn<(url: string) => Promise<void>>(async () => {}),
+  openPath: vi.fn<(path: string) => Promise<string>>(async () => ''),
+};
+
+/** Electron's `Menu` as far as the app uses it: a template is built into a menu, the last one set is the app's. */
+export interface FakeMenuItem {
+  label?: string;
+  role?: string;
+  type?: string;
+  click?: () => void;
+  submenu?: FakeMenuItem[];
+}
+export const Menu = {
+  applicationMenu: null as FakeMenuItem[] | null,
+  buildFromTemplate: (template: FakeMenuItem[]): FakeMenuItem[] => template,
+  setApplicationMenu(menu: FakeMenuItem[] | null): void {
+    Menu.applicationMenu = menu;
+  },
+};
 
 const protocol = {
   registerSchemesAsPrivileged: (schemes: unknown[]) => {
@@ -263,6 +294,7 @@ const surface = {
   BrowserWindow: FakeBrowserWindow,
   dialog,
   shell,
+  Menu,
   protocol,
   safeStorage,
   ipcMain,

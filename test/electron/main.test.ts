@@ -22,7 +22,7 @@ import { DEFAULT_OPENING_LIMIT } from '../../main/auth/opening-limit';
 import { createShellOpener } from '../../main/platform/shell-opener';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { SCHEME } from '../helpers/core-rig';
-import { app, dialog, fakeEvent, FakeBrowserWindow, resetFakeElectron, shell, state } from './fake-electron';
+import { app, dialog, fakeEvent, FakeBrowserWindow, Menu, resetFakeElectron, shell, state } from './fake-electron';
 
 const LINK = `${SCHEME}:/callback?code=abc&state=xyz`;
 
@@ -191,14 +191,16 @@ describe('AppImage self-registration', () => {
     ['not an AppImage (no APPIMAGE)', 'linux', {}],
     ['macOS', 'darwin', appImageEnv],
     ['Windows', 'win32', appImageEnv],
-  ] as const)('%s: the packaged names are not even read, nothing is registered', async (_label, platform, env) => {
+  ] as const)('%s: nothing is registered, and damaged packaged names cost only the product name', async (_label, platform, env) => {
     const registerAppImageScheme = vi.fn<MainDeps['registerAppImageScheme']>(() => Promise.resolve('skipped'));
     const desktopNames = vi.fn<MainDeps['desktopNames']>(() => {
       throw new AuthError('invalid_config', 'damaged');
     });
-    await boot({ platform, env, desktopNames, registerAppImageScheme });
-    expect(desktopNames).not.toHaveBeenCalled();
+    const ctx = await boot({ platform, env, desktopNames, registerAppImageScheme });
     expect(registerAppImageScheme).not.toHaveBeenCalled();
+    // The window still gets a name: the default one (getAppInfo), with the reason logged.
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', event: 'app.product_name_default' }));
+    expect(ctx.config.providers.length).toBeGreaterThan(0);
     expect(logs.map((l) => l.event)).not.toContain('appimage.scheme_skipped');
     expect(logs.map((l) => l.event)).toContain('app.ready');
   });
@@ -439,6 +441,18 @@ describe('deep-link routing', () => {
 });
 
 describe('IPC and the window', () => {
+  it('a German OS locale: getAppInfo says de with the product name and version; the app menu is installed in German', async () => {
+    app.locale = 'de-AT';
+    await boot({ desktopNames: () => ({ productName: 'Acme Desktop', executableName: 'acme-desktop' }) });
+    const win = FakeBrowserWindow.instances[0]!;
+    const ours = { senderFrame: { url: 'app://renderer/index.html' }, sender: { id: win.webContents.id } };
+    expect(await state.ipcHandlers.get(IPC_CHANNELS.getAppInfo)!(ours, undefined)).toEqual({
+      ok: true,
+      data: { productName: 'Acme Desktop', version: '0.0.0-test', language: 'de' },
+    });
+    expect(Menu.applicationMenu?.map((m) => m.label)).toContain('Bearbeiten');
+  });
+
   it('one secure window on app://renderer; IPC accepted only from it', async () => {
     await boot();
     expect(FakeBrowserWindow.instances).toHaveLength(1);

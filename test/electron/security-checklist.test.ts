@@ -212,6 +212,7 @@ describe('security checklist', () => {
       'addAccount',
       'cancelSignIn',
       'connectApi',
+      'getAppInfo',
       'getSession',
       'listAccounts',
       'listProviders',

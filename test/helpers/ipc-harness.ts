@@ -3,8 +3,12 @@
  * installs so a test (or the renderer e2e's Playwright bindings) can invoke
  * exactly those handlers, as Electron's `ipcMain` would.
  */
+import type { AppInfo } from '../../main/ipc/contract-types';
 import type { IpcInvokeEventLike, IpcMainLike } from '../../main/ipc/handlers';
 import { createSenderCheck, type RendererWindowLike } from '../../main/ipc/renderer-window';
+
+/** What a test's `getAppInfo` answers: the product name a default build has. */
+export const TEST_APP_INFO: AppInfo = { productName: 'OIDC Desktop', version: '0.0.0-test', language: 'en' };
 
 type Listener = (event: IpcInvokeEventLike, payload: unknown) => Promise<unknown>;
 

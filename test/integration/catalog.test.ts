@@ -21,7 +21,7 @@ import type { TestCipher } from '../helpers/aes-cipher';
 import { demoTestConfig, REDIRECT_URI as REDIRECT, SCHEME, startCoreRig, type CoreRig, type CoreRigOptions } from '../helpers/core-rig';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server';
 import { loginOverHttp } from '../helpers/http-login';
-import { appSenderCheck, InMemoryIpcMain } from '../helpers/ipc-harness';
+import { appSenderCheck, InMemoryIpcMain, TEST_APP_INFO } from '../helpers/ipc-harness';
 
 let demo: DemoProvider;
 let tokenFault: FaultServer;
@@ -347,7 +347,7 @@ describe('secrets never leak', () => {
   it('no token, code, verifier or DPoP key material in any log line, IPC answer or vault plaintext', async () => {
     const r = await rig();
     const ipc = new InMemoryIpcMain();
-    registerIpcHandlers({ ipcMain: ipc, core: r.core, isTrustedSender: appSenderCheck() });
+    registerIpcHandlers({ ipcMain: ipc, core: r.core, isTrustedSender: appSenderCheck(), appInfo: TEST_APP_INFO });
     const answers: unknown[] = [];
     const call = async (channel: string, payload?: unknown) => {
       const a = await ipc.invoke(channel, payload);

@@ -5,7 +5,7 @@ import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { registerIpcHandlers, type IpcInvokeEventLike } from '../../main/ipc/handlers';
 import { isRendererUrl } from '../../main/ipc/renderer-origin';
 import { createSenderCheck, forwardSessionChanges, type RendererWindowLike } from '../../main/ipc/renderer-window';
-import { InMemoryIpcMain, TRUSTED_EVENT } from '../helpers/ipc-harness';
+import { InMemoryIpcMain, TEST_APP_INFO, TRUSTED_EVENT } from '../helpers/ipc-harness';
 
 const STORAGE = { persistent: true };
 const SIGNED_OUT: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null };
@@ -132,7 +132,7 @@ beforeEach(() => {
   core = new RecordingCore();
   win = new FakeWindow();
   // The app's own sender check, as main/index.ts wires it.
-  unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: createSenderCheck(() => win) });
+  unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: createSenderCheck(() => win), appInfo: TEST_APP_INFO });
 });
 
 describe('isRendererUrl', () => {
@@ -231,11 +231,17 @@ describe('untrusted senders are refused before anything else happens', () => {
     expect(core.calls).toEqual([]);
   }
 
+  test('getAppInfo answers the names it was given, without asking the core', async () => {
+    await expect(ipc.invoke(IPC_CHANNELS.getAppInfo)).resolves.toEqual({ ok: true, data: TEST_APP_INFO });
+    expect(core.calls).toEqual([]);
+  });
+
   test('a sender check that throws is an internal_error, not a call', async () => {
     ipc = new InMemoryIpcMain();
     registerIpcHandlers({
       ipcMain: ipc,
       core,
+      appInfo: TEST_APP_INFO,
       isTrustedSender: () => {
         throw new Error('frame gone');
       },
