@@ -14,7 +14,7 @@ import { IPC_CHANNELS } from '../main/ipc/contract-types';
 import { registerIpcHandlers } from '../main/ipc/handlers';
 import { startCoreRig } from '../test/helpers/core-rig';
 import { loginOverHttp } from '../test/helpers/http-login';
-import { appSenderCheck, InMemoryIpcMain, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
+import { appSenderCheck, InMemoryIpcMain, TEST_APP_INFO, TRUSTED_EVENT } from '../test/helpers/ipc-harness';
 import { providerTimer, type ProviderTimer } from './provider-timer';
 import type { RemoteDemo } from './remote-demo';
 import { timedVault, type TimedVault } from './timed-vault';
@@ -74,7 +74,7 @@ export async function startCoreHarness(demo: RemoteDemo, config: AppConfig, dir:
   const timed = vault;
   if (!timed) throw new Error('the rig did not build its vault');
   const ipc = new InMemoryIpcMain();
-  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: appSenderCheck() });
+  const unregister = registerIpcHandlers({ ipcMain: ipc, core, isTrustedSender: appSenderCheck(), appInfo: TEST_APP_INFO });
 
   return {
     core,

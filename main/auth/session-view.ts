@@ -4,12 +4,12 @@
  * stores): the few facts the core records (`ViewFacts`) and pure functions
  * that turn them into a state.
  */
-import type { AccountSummary, DeviceSignInPrompt, RevocationState, SessionState, StorageStatus, UserInfo } from './types';
+import type { AccountSummary, BrowserSignInPrompt, DeviceSignInPrompt, RevocationState, SessionState, StorageStatus, UserInfo } from './types';
 
 /** What the core records for the view, beside the accounts themselves. */
 export interface ViewFacts {
   /** The newest sign-in waiting for the browser (`state` is '' until its request is built). */
-  signingIn: { state: string; providerId: string } | null;
+  signingIn: { state: string; providerId: string; browser?: BrowserSignInPrompt } | null;
   /** A sign-in on another device (RFC 8628): what the window shows, once the provider has answered. */
   device: DeviceSignInPrompt | undefined;
   /** Why the active account ended when it was not the person's own sign-out. */
@@ -31,7 +31,8 @@ export function sessionState(
 ): SessionState {
   if (facts.signingIn) {
     const device = facts.device ? { device: { ...facts.device } } : {};
-    return { status: 'signing_in', storage, providerId: facts.signingIn.providerId, ...device, accounts };
+    const browser = facts.signingIn.browser ? { browser: { ...facts.signingIn.browser } } : {};
+    return { status: 'signing_in', storage, providerId: facts.signingIn.providerId, ...device, ...browser, accounts };
   }
   if (active) {
     return {

@@ -96,7 +96,7 @@ export class SignInFlow {
     const { deps } = this;
     // A new sign-in supersedes any older one: its state is forgotten, so its callback is refused.
     this.failAll(new AuthError('sign_in_cancelled', 'The sign-in was replaced by a newer one.'));
-    const marker = { state: '', providerId: provider.id };
+    const marker: NonNullable<ViewFacts['signingIn']> = { state: '', providerId: provider.id };
     deps.facts.signingIn = marker;
     deps.facts.endReason = undefined;
     deps.facts.revocation = undefined;
@@ -146,6 +146,10 @@ export class SignInFlow {
         sender: dpopKey ? 'dpop' : 'bearer',
         pushed: features.par,
       });
+      // Real time, as the pending sign-in's timer runs: the window shows the time left and offers the link.
+      const startedAt = Date.now();
+      marker.browser = { url: url.href, startedAt, expiresAt: startedAt + deps.signInTimeoutMs };
+      deps.emit();
       try {
         await deps.openUrl(url.href);
       } catch (err) {

@@ -112,6 +112,8 @@ export type SessionState = (
       providerId: string;
       /** Signing in on another device (RFC 8628): what the window shows, once the provider has answered. */
       device?: DeviceSignInPrompt;
+      /** Signing in in this computer's browser, once the page was built: for "Copy link" and the time left. */
+      browser?: BrowserSignInPrompt;
     }
   | {
       status: 'signed_in';
@@ -179,6 +181,20 @@ export interface ApiResponse {
  * (or scans `verificationUriComplete`, which carries the code). No token:
  * the device code that the app polls with stays in the main process.
  */
+/**
+ * The page a browser sign-in opened. The URL carries no secret: PKCE sends
+ * only the challenge, PAR only a one-time `request_uri`; it is what the
+ * browser's address bar shows anyway.
+ */
+export interface BrowserSignInPrompt {
+  /** The authorization URL the system browser was asked to open. */
+  url: string;
+  /** Epoch ms when the sign-in times out (`signInTimeoutMs` after the page was opened). */
+  expiresAt: number;
+  /** Epoch ms when the page was opened: with `expiresAt`, the waiting view's progress. */
+  startedAt: number;
+}
+
 export interface DeviceSignInPrompt {
   userCode: string;
   /** https (or http on loopback), checked by the core. */
