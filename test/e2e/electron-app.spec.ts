@@ -8,14 +8,14 @@
  * REQUIRE_ELECTRON=1 (CI, .github/workflows/ci.yml) a missing binary is a
  * FAILURE instead: there the spec must run.
  *
- * The binary is located the way `electron/index.js` does it, without
- * requiring that file: requiring it tries to download the binary.
+ * The binary is located as `npm start` locates it (scripts/electron-binary.ts),
+ * without requiring `electron/index.js`: requiring it tries to download.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import { locateElectron } from '../../scripts/electron-binary';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const mainBundle = path.join(repoRoot, 'dist', 'main', 'index.js');
@@ -28,27 +28,11 @@ const packagedApp = process.env.ELECTRON_APP_PATH?.trim() || undefined;
 
 function findElectronBinary(): { executablePath: string } | { reason: string } {
   if (packagedApp) return { executablePath: packagedApp };
-  try {
-    const require = createRequire(import.meta.url);
-    const pkgDir = path.dirname(require.resolve('electron/package.json'));
-    const pathFile = path.join(pkgDir, 'path.txt');
-    if (!existsSync(pathFile)) {
-      return {
-        reason: `no Electron binary: ${pathFile} is missing (electron was installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec`,
-      };
-    }
-    const relative = readFileSync(pathFile, 'utf8').trim();
-    const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkgDir, 'dist');
-    const executablePath = path.join(distDir, relative);
-    if (!existsSync(executablePath)) {
-      return { reason: `no Electron binary at ${executablePath}; install without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec` };
-    }
-    return { executablePath };
-  } catch (err) {
-    return {
-      reason: `the electron package could not be resolved (${err instanceof Error ? err.message : String(err)}); install it without ELECTRON_SKIP_BINARY_DOWNLOAD to run this spec`,
-    };
-  }
+  const found = locateElectron();
+  // The real cause, and what would make the spec run (npm start says the same: scripts/electron-binary.ts).
+  return 'missing' in found
+    ? { reason: `${found.missing}; to run this spec, let Electron download (network access to GitHub or ELECTRON_MIRROR) or set ELECTRON_OVERRIDE_DIST_PATH` }
+    : found;
 }
 
 const found = findElectronBinary();
