@@ -26,7 +26,7 @@ const en = {
   'signIn.buttonAny': 'Sign in',
   'signIn.device': 'Sign in on another device',
   'signIn.provider': 'Provider',
-  'waiting.browser': 'Finish signing in in the browser page that just opened.',
+  'waiting.browser': 'Complete the sign-in on the page that just opened in your browser.',
   'waiting.timeLeft': 'About {minutes} min left',
   'waiting.timeLeftSeconds': 'Less than a minute left',
   'waiting.progress': 'Time left to finish signing in',

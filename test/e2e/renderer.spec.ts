@@ -33,7 +33,8 @@ import { until } from '../helpers/until';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const rendererDir = path.join(repoRoot, 'dist', 'renderer');
-const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
+/** Committed: the README and docs show them (README.md, docs/screens.md). */
+const screenshotDir = path.join(repoRoot, 'docs', 'screens');
 const UI_TIMEOUT = 15_000;
 /** The status once signed in (online): it names who. */
 const SIGNED_IN = /^Signed in as [^—]+$/;
@@ -143,9 +144,31 @@ async function startRig(
   return Object.assign(side, { ipcTraffic });
 }
 
+/** axe-core's findings on the page as it is now, one line each (empty = none). */
+async function axeFindings(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n').join(' ') ?? v.help}`));
+}
+
+/**
+ * Every state the window reaches is checked and pictured here: axe-core finds
+ * nothing in light or in dark (prefers-color-scheme), and the state is saved
+ * as docs/screens/<state>.png, <state>-dark.png and <state>-narrow.png.
+ */
 async function shot(page: Page, state: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${state}.png`), fullPage: true });
+  // Transitions and the caret would make the pictures differ from run to run; focus rings stay.
+  const still = { animations: 'disabled', caret: 'hide' } as const;
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await axeFindings(page), `axe-core in ${scheme} mode, state "${state}"`).toEqual([]);
+    await page.screenshot({ path: path.join(screenshotDir, `${state}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: true, ...still });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 720 });
+  await page.screenshot({ path: path.join(screenshotDir, `${state}-narrow.png`), fullPage: true, ...still });
+  if (size) await page.setViewportSize(size);
 }
 
 test.describe('renderer against the real IPC handlers, auth core and demo provider', () => {
@@ -589,6 +612,96 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await expect(page.getByTestId('account-badges')).not.toContainText('Needs a stronger sign-in');
     const admin = await rig.core.request({ method: 'GET', path: '/admin' });
     expect(JSON.parse(admin.body)).toMatchObject({ acr: 'urn:demo:mfa' });
+  });
+
+  test('keyboard only: every action leaves focus where the next step is, busy is said, the result announced', async ({ page }) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    rig = await startRig(page, { autoLogin: true });
+    const focused = (testid: string) => expect(page.getByTestId(testid)).toBeFocused();
+    const main = page.locator('main');
+    await expect(page.getByTestId('status')).toHaveText('Signed out');
+    await expect(page).toHaveTitle('OIDC Desktop');
+
+    // The first stop is the sign-in button, named after the provider.
+    await page.keyboard.press('Tab');
+    await focused('sign-in');
+    await expect(page.getByRole('button', { name: 'Sign in with Demo provider' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await focused('cancel');
+    await expect(main).toHaveAttribute('aria-busy', 'true');
+    await expect(page).toHaveTitle('Signing in… — OIDC Desktop');
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await expect(page.getByTestId('time-left')).toHaveText(/left$/);
+
+    // Copy link, then Open the page again (a new page: the first one's answer will be refused).
+    await page.keyboard.press('Shift+Tab');
+    await focused('copy-link');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('copied')).toHaveText('Link copied. Paste it into your browser.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(rig.opened[0]);
+    await page.keyboard.press('Shift+Tab');
+    await focused('open-again');
+    await page.keyboard.press('Enter');
+    await until(() => rig!.opened.length === 2, UI_TIMEOUT, 'the second authorization URL');
+    await focused('cancel');
+
+    // Escape cancels: signed out, no error, focus back on Sign in.
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('status')).toHaveText('Signed out');
+    await expect(page.getByTestId('error')).toBeHidden();
+    await expect(page.getByTestId('info')).toContainText('Sign-in cancelled');
+    await focused('sign-in');
+
+    // Sign in for real: when the browser hands back, focus is on who is signed in.
+    await page.keyboard.press('Enter');
+    await until(() => rig!.opened.length === 3, UI_TIMEOUT, 'the third authorization URL');
+    await rig.openInBrowser(rig.opened[2]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed in as Demo User');
+    await focused('user-name');
+    await expect(main).toHaveAttribute('aria-busy', 'false');
+    await expect(page).toHaveTitle('Demo User — OIDC Desktop');
+
+    // Tab order: Sign out, then the API buttons. Call the API: focus stays on the button, the summary is a live region.
+    await page.keyboard.press('Tab');
+    await focused('sign-out');
+    await page.keyboard.press('Tab');
+    await focused('call-api');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('api-summary')).toContainText('name Demo User');
+    await focused('call-api');
+    await expect(page.getByTestId('api-result')).toHaveAttribute('aria-live', 'polite');
+    // The raw answer is one keypress away.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await focused('api-details');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('api-body')).toBeVisible();
+
+    // Calendar needs consent: the prompt takes focus; Not now gives it back to that API's button.
+    await page.getByTestId('call-api-calendar').focus();
+    await page.keyboard.press('Enter');
+    await focused('grant-consent');
+    await page.keyboard.press('Tab');
+    await focused('dismiss-consent');
+    await expect(page.getByTestId('dismiss-consent')).toHaveText('Not now');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('consent')).toBeHidden();
+    await focused('call-api-calendar');
+
+    // Sign out: focus on Sign in again.
+    await page.getByTestId('sign-out').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('status')).toHaveText('Signed out');
+    await focused('sign-in');
+  });
+
+  test('axe-core is really looking: a nameless button is found', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: false });
+    await expect(page.getByTestId('status')).toHaveText('Signed out');
+    expect(await axeFindings(page)).toEqual([]);
+    await page.evaluate(() => document.querySelector('main')?.append(document.createElement('button')));
+    expect((await axeFindings(page)).join('\n')).toContain('button-name');
   });
 
   test('a provider without a revocation endpoint: the window says the sign-in ends when it expires', async ({ page }) => {
