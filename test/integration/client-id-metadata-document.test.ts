@@ -22,11 +22,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdMetadataDocument } from '../../main/auth/client-registration';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore, FetchLike } from '../../main/auth/types';
+import type { AuthCore } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { REDIRECT_URI, SCHEME, startCoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
+import { recordingFetch, type Sent } from '../helpers/recording-fetch';
 import { createPrivateCa, type PrivateCa } from '../helpers/private-ca';
 
 let dir: string;
@@ -95,13 +96,8 @@ function appConfig(clientMetadataDocument?: string): AppConfig {
 }
 
 async function rig(config: AppConfig, opts: { storePath?: string; cipher?: ReturnType<typeof createTestCipher> } = {}) {
-  const sent: { method: string; url: string; body: string }[] = [];
-  const recording: FetchLike = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
-    sent.push({ method: init?.method ?? 'GET', url, body });
-    return fetch(input, init);
-  };
+  const sent: Sent[] = [];
+  const recording = recordingFetch(sent);
   const r = await startCoreRig({
     config,
     dir,
