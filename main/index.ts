@@ -208,7 +208,12 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
 
       const productName = productNameFor(deps, log);
       const appInfo = { productName, version: app.getVersion(), language };
-      installAppMenu({ ...appInfo, packaged: deps.packaged, platform: deps.platform, noticesPath: path.join(path.dirname(deps.paths.preload), '../main/THIRD_PARTY_NOTICES.txt') });
+      installAppMenu({
+        ...appInfo,
+        packaged: deps.packaged,
+        platform: deps.platform,
+        noticesPath: path.join(path.dirname(deps.paths.preload), '../main/THIRD_PARTY_NOTICES.txt'),
+      });
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow), appInfo }));
 
       const openWindow = () => {

@@ -6,34 +6,22 @@
  */
 import type { AuthBridge, ErrorPayload, IpcResult, SessionState } from '../main/ipc/contract-types';
 import { format } from '../main/i18n/strings';
-import {
-  dismissConsent,
-  dismissStepUp,
-  finished,
-  starting,
-  withApiAnswer,
-  withError,
-  withProviders,
-  withSession,
-  type ViewState,
-} from './view-state';
+import { dismissConsent, dismissStepUp, finished, starting, withApiAnswer, withError, withProviders, withSession, type ViewState } from './view-state';
 
 /** Where focus goes after an action; `api:<id>` is that API's button ('' = the default API). */
 export type FocusTarget = 'sign-in' | 'cancel' | 'account' | 'add-account' | 'grant-consent' | 'confirm-step-up' | `api:${string}`;
 
 export interface Store {
-  get(): ViewState;
-  update(change: (state: ViewState) => ViewState): void;
+  get: () => ViewState;
+  update: (change: (state: ViewState) => ViewState) => void;
 }
 
 export interface ActionDeps {
   bridge: AuthBridge;
   store: Store;
-  focus(target: FocusTarget): void;
-  copyText(text: string): Promise<void>;
+  focus: (target: FocusTarget) => void;
+  copyText: (text: string) => Promise<void>;
 }
-
-export type Actions = ReturnType<typeof createActions>;
 
 const UNREACHABLE = 'internal_error';
 
@@ -106,7 +94,10 @@ export function createActions({ bridge, store, focus, copyText }: ActionDeps) {
   return {
     async start(): Promise<void> {
       const [info, providers] = await Promise.all([ask(() => bridge.getAppInfo()), ask(() => bridge.listProviders())]);
-      store.update((s) => ({ ...withProviders(s, providers.ok ? providers.data : []), appInfo: info.ok ? info.data : { productName: '', version: '', language: 'en' } }));
+      store.update((s) => ({
+        ...withProviders(s, providers.ok ? providers.data : []),
+        appInfo: info.ok ? info.data : { productName: '', version: '', language: 'en' },
+      }));
       if (!info.ok) store.update((s) => withError(s, info.error, cancelledText()));
       await refreshSession();
       bridge.onSessionChanged((state) => {

@@ -82,9 +82,9 @@ export type Elements = ReturnType<typeof findElements>;
 
 /** What the account rows and API buttons call back into (actions.ts). */
 export interface RowHandlers {
-  callApi(api: string | undefined): void;
-  use(accountId: string): void;
-  signOut(accountId: string): void;
+  callApi: (api: string | undefined) => void;
+  use: (accountId: string) => void;
+  signOut: (accountId: string) => void;
 }
 
 function setText(node: Element, text: string | null | undefined): void {
@@ -160,8 +160,18 @@ function accountRow(doc: Document, row: AccountRow, busy: boolean, on: RowHandle
   meta.textContent = row.detail;
   text.append(name, meta);
   item.append(text, ...badges(doc, row.badges));
-  if (row.use) item.append(rowButton(doc, row.use.text, row.use.label, `use:${row.id}`, 'switch-account', busy, () => on.use(row.id)));
-  item.append(rowButton(doc, row.signOut.text, row.signOut.label, `sign-out:${row.id}`, 'remove-account', busy, () => on.signOut(row.id)));
+  if (row.use) {
+    item.append(
+      rowButton(doc, row.use.text, row.use.label, `use:${row.id}`, 'switch-account', busy, () => {
+        on.use(row.id);
+      }),
+    );
+  }
+  item.append(
+    rowButton(doc, row.signOut.text, row.signOut.label, `sign-out:${row.id}`, 'remove-account', busy, () => {
+      on.signOut(row.id);
+    }),
+  );
   return item;
 }
 
@@ -238,9 +248,10 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   setBusy(ui.signOut, vm.busy);
 
   replaceKeepingFocus(ui.apiActions, JSON.stringify(vm.apis), () =>
-    vm.apis.map((api, i) =>
-      rowButton(doc, api.label, api.label, `api:${api.api ?? ''}`, api.api === undefined ? 'call-api' : `call-api-${api.api}`, vm.busy, () => on.callApi(api.api)),
-    ).map((b, i) => {
+    vm.apis.map((api, i) => {
+      const b = rowButton(doc, api.label, api.label, `api:${api.api ?? ''}`, api.api === undefined ? 'call-api' : `call-api-${api.api}`, vm.busy, () => {
+        on.callApi(api.api);
+      });
       if (i === 0) b.classList.add('primary');
       // Visible label = accessible name: no aria-label needed.
       b.removeAttribute('aria-label');
@@ -272,7 +283,9 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   show(ui.accounts, list !== null);
   setText(ui.accountsTitle, list?.title);
   show(ui.accountList, (list?.rows.length ?? 0) > 0);
-  replaceKeepingFocus(ui.accountList, `${JSON.stringify(list?.rows ?? [])}${vm.busy}`, () => (list?.rows ?? []).map((row) => accountRow(doc, row, vm.busy, on)));
+  replaceKeepingFocus(ui.accountList, `${JSON.stringify(list?.rows ?? [])}${vm.busy}`, () =>
+    (list?.rows ?? []).map((row) => accountRow(doc, row, vm.busy, on)),
+  );
   show(ui.addAccountField, list?.picker != null);
   setText(el(ui.addAccountField, '.label-text', HTMLSpanElement), vm.signIn.pickerLabel);
   options(ui.addAccountProvider, list?.picker ?? null);

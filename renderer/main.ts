@@ -39,9 +39,15 @@ function focusTarget(target: FocusTarget): HTMLElement | null {
 function render(): void {
   const vm = viewModel(state, Date.now());
   paint(ui, vm, {
-    callApi: (api) => void actions.callApi(api),
-    use: (id) => void actions.use(id),
-    signOut: (id) => void actions.signOutAccount(id),
+    callApi: (api) => {
+      void actions.callApi(api);
+    },
+    use: (id) => {
+      void actions.use(id);
+    },
+    signOut: (id) => {
+      void actions.signOutAccount(id);
+    },
   });
   devicePanel.show(vm.waiting?.device);
   if (pendingFocus) {
@@ -101,9 +107,13 @@ function start(): void {
   on(ui.addAccount, () => actions.addAccount());
   on(ui.signOutAll, () => actions.signOutAll());
   on(ui.grantConsent, () => actions.grantConsent());
-  on(ui.dismissConsent, () => actions.dismissConsent());
+  on(ui.dismissConsent, () => {
+    actions.dismissConsent();
+  });
   on(ui.confirmStepUp, () => actions.confirmStepUp());
-  on(ui.dismissStepUp, () => actions.dismissStepUp());
+  on(ui.dismissStepUp, () => {
+    actions.dismissStepUp();
+  });
   document.addEventListener('keydown', (event) => {
     // Escape ends a sign-in that is waiting for the browser, as Cancel does.
     if (event.key === 'Escape' && !ui.waiting.hidden) {

@@ -75,8 +75,13 @@ function modeOf(state: ViewState): Mode {
 
 /** "Demo User" → "DU"; an address or id → its first letter. */
 export function initials(name: string): string {
-  const words = name.replace(/@.*$/, '').split(/[\s._-]+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0]!, words.at(-1)!].map((w) => w[0]) : [words[0]?.[0]];
+  const words = name
+    .replace(/@.*$/, '')
+    .split(/[\s._-]+/)
+    .filter(Boolean);
+  const first = words[0]?.[0] ?? '';
+  const last = words.length > 1 ? (words.at(-1)?.[0] ?? '') : '';
+  const letters = [first, last];
   return letters.join('').toUpperCase() || '?';
 }
 
@@ -216,7 +221,10 @@ export function viewModel(state: ViewState, now: number): ViewModel {
         ? {
             initials: initials(activeName),
             name: activeName,
-            detail: [signedIn.user.email && signedIn.user.email !== activeName ? signedIn.user.email : null, t('account.provider', { provider: active?.providerName ?? defaultApiName })]
+            detail: [
+              signedIn.user.email && signedIn.user.email !== activeName ? signedIn.user.email : null,
+              t('account.provider', { provider: active?.providerName ?? defaultApiName }),
+            ]
               .filter(Boolean)
               .join(' · '),
             badges: active ? badgesOf(active, t, language).filter((b) => b.tone !== 'active') : [],
@@ -225,12 +233,17 @@ export function viewModel(state: ViewState, now: number): ViewModel {
         : null,
     apis:
       mode === 'signed_in'
-        ? [{ api: undefined, label: t('api.callDefault') }, ...(activeProvider?.apis ?? []).map((a) => ({ api: a.id, label: t('api.call', { api: a.displayName }) }))]
+        ? [
+            { api: undefined, label: t('api.callDefault') },
+            ...(activeProvider?.apis ?? []).map((a) => ({ api: a.id, label: t('api.call', { api: a.displayName }) })),
+          ]
         : [],
     apiResult:
       mode === 'signed_in' && result
         ? {
-            summary: resultOk ? t('api.ok', { api: resultName || t('api.callDefault'), summary: summarise(result.response, t) }) : t('api.failed', { api: resultName, status: result.response.status }),
+            summary: resultOk
+              ? t('api.ok', { api: resultName || t('api.callDefault'), summary: summarise(result.response, t) })
+              : t('api.failed', { api: resultName, status: result.response.status }),
             status: String(result.response.status),
             raw: prettyBody(result.response.body),
             details: t('api.details'),
@@ -239,7 +252,11 @@ export function viewModel(state: ViewState, now: number): ViewModel {
         : null,
     consent:
       mode === 'signed_in' && state.consent
-        ? { text: t('consent.text', { api: apiDisplayName(state.providers, active?.providerId, state.consent.api, state.consent.api) }), allow: t('consent.allow'), notNow: t('consent.notNow') }
+        ? {
+            text: t('consent.text', { api: apiDisplayName(state.providers, active?.providerId, state.consent.api, state.consent.api) }),
+            allow: t('consent.allow'),
+            notNow: t('consent.notNow'),
+          }
         : null,
     stepUp: stepUpShown ? { text: state.stepUp?.message ?? t('stepUp.text'), confirm: t('stepUp.confirm'), notNow: t('stepUp.notNow') } : null,
     accounts:

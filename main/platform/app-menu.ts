@@ -45,7 +45,10 @@ export function appMenuTemplate(o: AppMenuOptions, onAbout: () => void): MenuIte
   if (!o.packaged) {
     template.push({ label: t('menu.view'), submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] });
   }
-  template.push({ label: t('menu.window'), submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] });
+  template.push({
+    label: t('menu.window'),
+    submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }],
+  });
   // macOS has About in the app menu; elsewhere Help is where people look for it.
   template.push({ role: 'help', label: t('menu.help'), submenu: mac ? [{ label: t('menu.licences'), click: onAbout }] : [about] });
   return template;
@@ -55,9 +58,17 @@ export function appMenuTemplate(o: AppMenuOptions, onAbout: () => void): MenuIte
 export function installAppMenu(o: AppMenuOptions): void {
   const onAbout = () => {
     const { message, detail } = aboutText(o);
-    void dialog.showMessageBox({ type: 'info', title: format(o.language, 'menu.about', { product: o.productName }), message, detail, buttons: ['OK', format(o.language, 'menu.licences')] }).then(({ response }) => {
-      if (response === 1) void shell.openPath(o.noticesPath);
-    });
+    void dialog
+      .showMessageBox({
+        type: 'info',
+        title: format(o.language, 'menu.about', { product: o.productName }),
+        message,
+        detail,
+        buttons: ['OK', format(o.language, 'menu.licences')],
+      })
+      .then(({ response }) => {
+        if (response === 1) void shell.openPath(o.noticesPath);
+      });
   };
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(o, onAbout)));
 }

@@ -42,7 +42,7 @@ export function previewIndex(html: string): string {
 
 export interface HttpBridge {
   /** For `serveStatic`'s `extra`: answers the bridge's requests. */
-  handle(req: IncomingMessage, res: ServerResponse, origin: string): boolean;
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The "window" `forwardSessionChanges` pushes to: every open event stream. */
   window: RendererWindowLike;
 }
@@ -59,7 +59,7 @@ export function createHttpBridge(invoke: (channel: string, payload: unknown, eve
         },
       },
     },
-    handle(req, res, origin) {
+    handle(req, res) {
       const { pathname } = new URL(req.url ?? '/', 'http://x');
       if (pathname === '/__preview/bridge.js') {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bridgeScript());
@@ -103,7 +103,6 @@ export function createHttpBridge(invoke: (channel: string, payload: unknown, eve
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(result));
         })();
       });
-      void origin;
       return true;
     },
   };

@@ -29,7 +29,9 @@ function startPreview(args: string[] = []): Promise<string> {
   child = proc;
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no URL printed in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`no URL printed in 30 s:\n${out}`));
+    }, 30_000);
     const read = (chunk: Buffer) => {
       out += chunk.toString();
       const url = /^Preview: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out)?.[1];

@@ -61,7 +61,9 @@ describe('application menu', () => {
     dialog.showMessageBox.mockResolvedValueOnce({ response: 1 });
     const help = installed().find((m) => m.label === 'Help');
     help?.submenu?.find((i) => i.label === 'About Acme Desktop')?.click?.();
-    expect(dialog.showMessageBox).toHaveBeenCalledWith(expect.objectContaining({ message: 'Acme Desktop', detail: expect.stringContaining('Version 1.2.3') as unknown }));
+    expect(dialog.showMessageBox).toHaveBeenCalledWith(
+      expect.objectContaining({ message: 'Acme Desktop', detail: expect.stringContaining('Version 1.2.3') as unknown }),
+    );
     await vi.waitFor(() => {
       expect(shell.openPath).toHaveBeenCalledWith(BASE.noticesPath);
     });

@@ -202,11 +202,13 @@ export function resetFakeElectron(): typeof state {
 // The module surface: stable objects, reset in place between tests.
 export const dialog = {
   showErrorBox: vi.fn<(title: string, content: string) => void>(() => {}),
-  showMessageBox: vi.fn<(options: { message: string; detail?: string; buttons?: string[] }) => Promise<{ response: number }>>(async () => ({ response: 0 })),
+  showMessageBox: vi.fn<(options: { message: string; detail?: string; buttons?: string[] }) => Promise<{ response: number }>>(() =>
+    Promise.resolve({ response: 0 }),
+  ),
 };
 export const shell = {
   openExternal: vi.fn<(url: string) => Promise<void>>(async () => {}),
-  openPath: vi.fn<(path: string) => Promise<string>>(async () => ''),
+  openPath: vi.fn<(path: string) => Promise<string>>(() => Promise.resolve('')),
 };
 
 /** Electron's `Menu` as far as the app uses it: a template is built into a menu, the last one set is the app's. */

@@ -31,6 +31,7 @@ const account = (over: Partial<AccountSummary> = {}): AccountSummary => ({
   name: 'Demo User',
   email: 'demo@example.test',
   active: true,
+  needsAttention: false,
   ...over,
 });
 const signedOut: SessionState = { status: 'signed_out', storage: STORAGE, providerId: null, accounts: [] };
@@ -147,7 +148,12 @@ describe('states', () => {
   });
 
   test('API answer: a readable summary, the raw JSON behind Details', () => {
-    const s = withApiAnswer(ready(signedIn()), 'calendar', { ok: true, data: { status: 200, headers: {}, body: '{"name":"Demo User","sub":"u1","aud":"x"}' } }, CANCELLED);
+    const s = withApiAnswer(
+      ready(signedIn()),
+      'calendar',
+      { ok: true, data: { status: 200, headers: {}, body: '{"name":"Demo User","sub":"u1","aud":"x"}' } },
+      CANCELLED,
+    );
     expect(viewModel(s, NOW).apiResult).toEqual({
       summary: 'Calendar answered: name Demo User, 3 fields',
       status: '200',
@@ -187,12 +193,19 @@ describe('states', () => {
   test('the person’s own Cancel is news, not an error; a real failure is one message', () => {
     const cancelled = withError(ready(signedOut), { code: 'sign_in_cancelled', message: 'The sign-in was cancelled.' }, CANCELLED);
     expect(viewModel(cancelled, NOW).message).toEqual({ kind: 'info', text: CANCELLED });
-    const denied = withError(ready(signedOut), { code: 'access_denied', message: 'You declined the sign-in at the provider. Sign in again to continue.' }, CANCELLED);
+    const denied = withError(
+      ready(signedOut),
+      { code: 'access_denied', message: 'You declined the sign-in at the provider. Sign in again to continue.' },
+      CANCELLED,
+    );
     expect(viewModel(denied, NOW).message).toEqual({ kind: 'error', text: 'You declined the sign-in at the provider. Sign in again to continue.' });
   });
 
   test('a session ended by the provider says why, once', () => {
-    const s = withSession(ready(signedIn()), { ...signedOut, reason: { code: 'session_ended', message: 'Your sign-in was ended by the provider. Sign in again.' } });
+    const s = withSession(ready(signedIn()), {
+      ...signedOut,
+      reason: { code: 'session_ended', message: 'Your sign-in was ended by the provider. Sign in again.' },
+    });
     expect(viewModel(s, NOW).message?.text).toBe('Your sign-in was ended by the provider. Sign in again.');
   });
 

@@ -22,15 +22,18 @@ function runStart(env: Record<string, string>): { code: number | null; out: stri
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-test.skipIf(process.platform === 'win32')('no binary and the download fails: one plain message with ELECTRON_MIRROR, ELECTRON_OVERRIDE_DIST_PATH and npm run preview', () => {
-  // Port 9 (discard) on loopback: refused at once, as a blocked network would refuse.
-  const { code, out } = runStart({ ELECTRON_MIRROR: 'http://127.0.0.1:9/' });
-  expect(code).toBe(1);
-  expect(out).toContain('the Electron binary is missing (the download failed');
-  for (const way of ['ELECTRON_MIRROR=', 'ELECTRON_OVERRIDE_DIST_PATH=', 'npm run preview']) expect(out).toContain(way);
-  expect(out).not.toMatch(/^\s+at /m);
-  expect(out).not.toContain('npx install-electron');
-});
+test.skipIf(process.platform === 'win32')(
+  'no binary and the download fails: one plain message with ELECTRON_MIRROR, ELECTRON_OVERRIDE_DIST_PATH and npm run preview',
+  () => {
+    // Port 9 (discard) on loopback: refused at once, as a blocked network would refuse.
+    const { code, out } = runStart({ ELECTRON_MIRROR: 'http://127.0.0.1:9/' });
+    expect(code).toBe(1);
+    expect(out).toContain('the Electron binary is missing (the download failed');
+    for (const way of ['ELECTRON_MIRROR=', 'ELECTRON_OVERRIDE_DIST_PATH=', 'npm run preview']) expect(out).toContain(way);
+    expect(out).not.toMatch(/^\s+at /m);
+    expect(out).not.toContain('npx install-electron');
+  },
+);
 
 test.skipIf(process.platform === 'win32')('ELECTRON_OVERRIDE_DIST_PATH to a missing binary: says so, does not download', () => {
   const { code, out } = runStart({ ELECTRON_OVERRIDE_DIST_PATH: '/nonexistent/electron-dist' });
