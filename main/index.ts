@@ -39,7 +39,7 @@ import { createShellOpener } from './platform/shell-opener';
 import { installAppMenu } from './platform/app-menu';
 import { format, languageFor } from './i18n/strings';
 import { createMainWindow, hardenWebContents } from './platform/window';
-import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
+import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv, proxyLoginAnswer, type ProxyAnswer } from './platform/net-fetch';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
 import { DEFAULT_DESKTOP_NAMES, DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -67,7 +67,8 @@ export interface MainDeps {
   createStore: () => KeyValueStore;
   openUrl: UrlOpener;
   /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
-  createFetch: () => FetchLike;
+  /** The app's network; `proxyLogin` answers a proxy's challenge. */
+  createFetch: (proxyLogin: ProxyAnswer) => FetchLike;
   /** The product and Linux executable names the package was built with (dist/config/desktop-names.json). */
   desktopNames: () => DesktopNames;
   registerAppImageScheme: typeof registerAppImageScheme;
@@ -125,7 +126,7 @@ function defaultDeps(): MainDeps {
     createCipher: () => createSafeStorageCipher(),
     createStore: () => createElectronStoreKv({ name: 'vault' }),
     openUrl: createShellOpener(),
-    createFetch: () => createNetFetch(),
+    createFetch: (proxyLogin) => createNetFetch(undefined, proxyLogin),
   };
 }
 
@@ -202,8 +203,9 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       const vault = new Vault({ cipher, store, allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
       // APIs connected by URL and the app's registrations: beside the vault, same cipher, same storage verdict.
       const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), logger: log });
-      cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
-      const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
+      const proxyLogin = proxyLoginAnswer({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log });
+      cleanups.push(installProxyLogin(proxyLogin));
+      const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch(proxyLogin) });
       cleanups.push(() => core.dispose());
 
       const productName = productNameFor(deps, log);
