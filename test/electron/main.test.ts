@@ -373,6 +373,24 @@ describe('deep-link routing', () => {
     expect(handleRedirect()).not.toHaveBeenCalled();
   });
 
+  it('a callback the core takes brings the window to the front (macOS open-url has no second-instance); one it ignores does not', async () => {
+    const handle = main(deps());
+    running.push(handle);
+    app.emit('will-finish-launching');
+    app.fireReady();
+    await handle.ready;
+    const win = FakeBrowserWindow.instances[0]!;
+    win.minimized = true;
+    handleRedirect().mockReturnValueOnce(false);
+    app.emit('open-url', fakeEvent(), LINK);
+    expect(win.focus).not.toHaveBeenCalled();
+    handleRedirect().mockReturnValueOnce(true);
+    app.emit('open-url', fakeEvent(), `${SCHEME}:/callback?code=2&state=2`);
+    expect(win.restore).toHaveBeenCalled();
+    expect(win.show).toHaveBeenCalled();
+    expect(win.focus).toHaveBeenCalled();
+  });
+
   it('open-url is registered inside will-finish-launching, prevented, and routed', async () => {
     const handle = main(deps());
     running.push(handle);

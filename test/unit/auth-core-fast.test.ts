@@ -110,7 +110,9 @@ describe('the auth core against an intercepting fetch', () => {
     expect(url.searchParams.get('scope')).toBe('offline_access read');
     expect(r.idp.seen.codeGrants).toBe(1);
     expect(r.vault.loadAccounts()).toEqual([expect.objectContaining({ id: 'p:alice', refreshToken: r.idp.liveRefreshTokens()[0] })]);
-    expect(r.states.map((s) => s.status)).toEqual(['signing_in', 'signed_in']);
+    // Signing in, then again once the page exists (its URL and time-out, for the waiting view), then signed in.
+    expect(r.states.map((s) => s.status)).toEqual(['signing_in', 'signing_in', 'signed_in']);
+    expect(r.states[1]).toMatchObject({ status: 'signing_in', browser: { url: r.opened[0], expiresAt: expect.any(Number) as unknown } });
   });
 
   it('callback routing: a wrong state is ignored and exchanges nothing, the genuine one completes once, a replay and a stray callback are ignored', async () => {
