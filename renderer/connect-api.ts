@@ -10,6 +10,9 @@
  * `connectView` is the pure part (state → what to show), testable without a DOM.
  */
 import type { ApiConnectionPlan, ApiResponse, AuthBridge, ErrorPayload, IpcResult, SessionState } from '../main/ipc/contract-types';
+import { format, type Language, type StringKey } from '../main/i18n/strings';
+
+type Translate = (key: StringKey, values?: Readonly<Record<string, string | number>>) => string;
 
 export type ConnectState =
   | { step: 'idle' }
@@ -28,25 +31,25 @@ export interface ConnectView {
   connected: { what: string } | null;
 }
 
-export function connectView(state: ConnectState): ConnectView {
+export function connectView(state: ConnectState, t: Translate = (key, values) => format('en', key, values)): ConnectView {
   const plan = state.step === 'confirm' || state.step === 'connecting' || state.step === 'connected' ? state.plan : null;
   return {
     formEnabled: state.step === 'idle' || state.step === 'connected' || state.step === 'confirm',
-    findLabel: state.step === 'finding' ? 'Finding its server…' : 'Find its server',
+    findLabel: t(state.step === 'finding' ? 'connect.finding' : 'connect.find'),
     confirm:
       plan && state.step !== 'connected'
         ? {
-            server: `You will sign in at ${plan.issuerHost}`,
+            server: t('connect.server', { host: plan.issuerHost }),
             details: [
-              `API: ${plan.apiName ? `${plan.apiName} (${plan.apiUrl})` : plan.apiUrl}`,
-              `Permissions asked for: ${plan.scopes.length > 0 ? plan.scopes.join(', ') : 'none named'}`,
-              plan.client === 'register' ? 'This app will register itself with that server.' : 'This app is already known to that server.',
+              t('connect.api', { api: plan.apiName ? `${plan.apiName} (${plan.apiUrl})` : plan.apiUrl }),
+              t('connect.scopes', { scopes: plan.scopes.length > 0 ? plan.scopes.join(', ') : t('connect.noScopes') }),
+              t(plan.client === 'register' ? 'connect.register' : 'connect.known'),
             ],
-            ...(plan.otherOrigin ? { warning: `That server is not on the API's host (${plan.apiHost}). Continue only if you trust ${plan.issuerHost}.` } : {}),
+            ...(plan.otherOrigin ? { warning: t('connect.otherHost', { apiHost: plan.apiHost, host: plan.issuerHost }) } : {}),
           }
         : null,
     continueEnabled: state.step === 'confirm',
-    connected: plan && state.step === 'connected' ? { what: `Connected to ${plan.apiName ?? plan.apiHost} through ${plan.issuerHost}.` } : null,
+    connected: plan && state.step === 'connected' ? { what: t('connect.connected', { api: plan.apiName ?? plan.apiHost, host: plan.issuerHost }) } : null,
   };
 }
 
@@ -54,6 +57,8 @@ export interface ConnectApiDeps {
   bridge: Pick<AuthBridge, 'planApiConnection' | 'connectApi' | 'request'>;
   showError(error: ErrorPayload | null): void;
   setSession(state: SessionState): void;
+  /** The window's language (getAppInfo), read when the section paints. */
+  language(): Language;
 }
 
 function node<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -64,9 +69,10 @@ function node<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<strin
 }
 
 /** Builds the section's content inside `root` and wires it. */
-export function mountConnectApi(root: HTMLElement, deps: ConnectApiDeps): void {
+export function mountConnectApi(root: HTMLElement, deps: ConnectApiDeps): { repaint(): void } {
   let state: ConnectState = { step: 'idle' };
-  const title = node('h2', { id: 'connect-api-title' }, 'Connect to an API by URL');
+  const t: Translate = (key, values) => format(deps.language(), key, values);
+  const title = node('h2', { id: 'connect-api-title' });
   const input = node('input', {
     type: 'url',
     'data-testid': 'connect-api-url',
@@ -74,26 +80,33 @@ export function mountConnectApi(root: HTMLElement, deps: ConnectApiDeps): void {
     autocomplete: 'off',
     spellcheck: 'false',
   });
-  const label = node('label', {}, 'API address');
-  label.append(input);
+  const labelText = node('span');
+  const label = node('label');
+  label.append(labelText, input);
   const find = node('button', { type: 'button', 'data-testid': 'connect-api-find' });
   const confirm = node('div', { 'data-testid': 'connect-api-confirm', role: 'group', 'aria-labelledby': 'connect-api-server' });
   const server = node('p', { id: 'connect-api-server', 'data-testid': 'connect-api-server' });
   const details = node('ul');
   const warning = node('p', { class: 'notice', 'data-testid': 'connect-api-warning' });
-  const go = node('button', { type: 'button', class: 'primary', 'data-testid': 'connect-api-continue' }, 'Continue in browser');
-  const back = node('button', { type: 'button', 'data-testid': 'connect-api-cancel' }, 'Cancel');
+  const go = node('button', { type: 'button', class: 'primary', 'data-testid': 'connect-api-continue' });
+  const back = node('button', { type: 'button', 'data-testid': 'connect-api-cancel' });
   confirm.append(server, details, warning, go, back);
   const done = node('div', { 'data-testid': 'connect-api-done' });
   const doneText = node('p');
-  const path = node('input', { type: 'text', value: '/me', 'aria-label': 'Path', 'data-testid': 'connect-api-path' });
-  const callApi = node('button', { type: 'button', 'data-testid': 'connect-api-call' }, 'Call it');
+  const path = node('input', { type: 'text', value: '/me', 'data-testid': 'connect-api-path' });
+  const callApi = node('button', { type: 'button', 'data-testid': 'connect-api-call' });
   const result = node('pre', { 'data-testid': 'connect-api-result' });
   done.append(doneText, path, callApi, result);
   root.replaceChildren(title, label, find, confirm, done);
 
   const paint = () => {
-    const v = connectView(state);
+    const v = connectView(state, t);
+    title.textContent = t('connect.title');
+    labelText.textContent = `${t('connect.address')} `;
+    go.textContent = t('connect.continue');
+    back.textContent = t('connect.cancel');
+    path.setAttribute('aria-label', t('connect.path'));
+    callApi.textContent = t('connect.call');
     input.disabled = !v.formEnabled;
     find.disabled = !v.formEnabled;
     find.textContent = v.findLabel;
@@ -160,4 +173,5 @@ export function mountConnectApi(root: HTMLElement, deps: ConnectApiDeps): void {
     });
   });
   paint();
+  return { repaint: paint };
 }

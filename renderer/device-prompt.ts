@@ -12,6 +12,7 @@
  */
 import { encode } from 'uqr';
 import type { DeviceSignInPrompt } from '../main/ipc/contract-types';
+import { format, type Language } from '../main/i18n/strings';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -42,8 +43,9 @@ export interface DevicePanel {
   show(prompt: DeviceSignInPrompt | undefined): void;
 }
 
-/** Builds the panel inside `container` (emptied first). */
-export function createDevicePanel(container: HTMLElement): DevicePanel {
+/** Builds the panel inside `container` (emptied first); `language` is read each time a prompt is shown. */
+export function createDevicePanel(container: HTMLElement, language: () => Language = () => 'en'): DevicePanel {
+  const t = (key: Parameters<typeof format>[1], values?: Readonly<Record<string, string | number>>) => format(language(), key, values);
   const doc = container.ownerDocument;
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] => {
     const node = doc.createElement(tag);
@@ -54,42 +56,39 @@ export function createDevicePanel(container: HTMLElement): DevicePanel {
   const intro = el('p', 'device-intro');
   const code = el('p', 'device-code');
   code.dataset.testid = 'device-code';
-  const copyCode = el('button', 'device-copy', 'Copy code');
+  const copyCode = el('button', 'device-copy');
   copyCode.type = 'button';
   copyCode.dataset.testid = 'copy-device-code';
   const address = el('p', 'device-address');
   const link = el('code', 'device-uri');
   link.dataset.testid = 'device-uri';
-  const copyUri = el('button', 'device-copy', 'Copy address');
+  const copyUri = el('button', 'device-copy');
   copyUri.type = 'button';
   copyUri.dataset.testid = 'copy-device-uri';
-  address.append('Open ', link, ' on your phone or another computer and enter the code. ', copyUri);
+  const before = doc.createTextNode('');
+  const after = doc.createTextNode('');
   const qr = doc.createElementNS(SVG_NS, 'svg');
   qr.setAttribute('class', 'device-qr');
   qr.setAttribute('role', 'img');
   qr.dataset.testid = 'device-qr';
-  const warning = el(
-    'p',
-    'device-warning',
-    'Enter this code only if you started this sign-in in this app just now, and only at the address shown. Never enter a code that someone sent you or asked you to type in: they would be signing in as you.',
-  );
+  const warning = el('p', 'device-warning');
   const expiry = el('p', 'device-expiry');
   const copied = el('p', 'device-copied');
   copied.setAttribute('role', 'status');
   container.replaceChildren(intro, code, copyCode, address, qr, warning, expiry, copied);
 
   let current: DeviceSignInPrompt | undefined;
-  const copy = (text: string, what: string) => {
+  const copy = (text: string, done: 'device.codeCopied' | 'device.addressCopied') => {
     navigator.clipboard.writeText(text).then(
-      () => (copied.textContent = `${what} copied.`),
-      () => (copied.textContent = `The ${what.toLowerCase()} could not be copied; select it and copy it by hand.`),
+      () => (copied.textContent = t(done)),
+      () => (copied.textContent = t('device.copyFailed')),
     );
   };
   copyCode.addEventListener('click', () => {
-    if (current) copy(current.userCode, 'Code');
+    if (current) copy(current.userCode, 'device.codeCopied');
   });
   copyUri.addEventListener('click', () => {
-    if (current) copy(current.verificationUri, 'Address');
+    if (current) copy(current.verificationUri, 'device.addressCopied');
   });
 
   return {
@@ -100,18 +99,26 @@ export function createDevicePanel(container: HTMLElement): DevicePanel {
         return;
       }
       current = prompt;
-      intro.textContent = `To sign in on another device, go to ${verificationHost(prompt.verificationUri)} there.`;
+      intro.textContent = t('device.intro', { host: verificationHost(prompt.verificationUri) });
       code.textContent = prompt.userCode;
       link.textContent = prompt.verificationUri;
+      // The sentence around the address, split at its placeholder: the address itself stays a <code>.
+      const [head = '', tail = ''] = t('device.open', { address: '\u0000' }).split('\u0000');
+      before.textContent = head;
+      after.textContent = `${tail} `;
+      address.replaceChildren(before, link, after, copyUri);
+      copyCode.textContent = t('device.copyCode');
+      copyUri.textContent = t('device.copyAddress');
+      warning.textContent = t('device.warning');
       copied.textContent = '';
       const minutes = Math.max(1, Math.round((prompt.expiresAt - Date.now()) / 60_000));
-      expiry.textContent = `The code works for about ${minutes} minute${minutes === 1 ? '' : 's'}. This window signs you in by itself once you are done.`;
+      expiry.textContent = t('device.expiry', { minutes });
       qr.replaceChildren();
       qr.toggleAttribute('hidden', prompt.verificationUriComplete === undefined);
       if (prompt.verificationUriComplete !== undefined) {
         const { size, d } = qrPath(prompt.verificationUriComplete);
         qr.setAttribute('viewBox', `0 0 ${size} ${size}`);
-        qr.setAttribute('aria-label', `QR code for ${verificationHost(prompt.verificationUriComplete)} with the code filled in`);
+        qr.setAttribute('aria-label', t('device.qr', { host: verificationHost(prompt.verificationUriComplete) }));
         const background = doc.createElementNS(SVG_NS, 'rect');
         background.setAttribute('width', String(size));
         background.setAttribute('height', String(size));

@@ -16,7 +16,7 @@ import { viewModel } from './view-model';
 import { initialState, withError, withSession, type ViewState } from './view-state';
 
 const ui = findElements(document);
-const devicePanel = createDevicePanel(ui.devicePrompt);
+const devicePanel = createDevicePanel(ui.devicePrompt, () => state.appInfo?.language ?? 'en');
 let state: ViewState = initialState();
 let pendingFocus: FocusTarget | null = null;
 
@@ -125,7 +125,8 @@ function start(): void {
   setInterval(() => {
     if (!ui.waiting.hidden) render();
   }, 1000);
-  mountConnectApi(ui.connectApi, {
+  const connect = mountConnectApi(ui.connectApi, {
+    language: () => state.appInfo?.language ?? 'en',
     bridge: window.auth,
     showError: (error) => {
       state = error ? withError(state, error, format(state.appInfo?.language ?? 'en', 'cancelled')) : { ...state, message: null };
@@ -137,7 +138,10 @@ function start(): void {
     },
   });
   render();
-  void actions.start();
+  // The section paints in the window's language once the app has said which.
+  void actions.start().then(() => {
+    connect.repaint();
+  });
 }
 
 start();

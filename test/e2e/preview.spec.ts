@@ -76,4 +76,7 @@ test('--lang de: the window speaks German', async ({ page }) => {
   await page.goto(await startPreview(['--lang', 'de']));
   await expect(page.getByTestId('status')).toHaveText('Abgemeldet');
   await expect(page.getByTestId('sign-in')).toHaveText('Mit Demo provider anmelden');
+  // Every section draws its words from the same table, the self-contained ones included.
+  await expect(page.locator('#connect-api-title')).toHaveText('Mit einer API über ihre Adresse verbinden');
+  await expect(page.getByTestId('connect-api-find')).toHaveText('Ihren Server finden');
 });
