@@ -219,7 +219,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow), appInfo }));
 
       const openWindow = () => {
-        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
+        // The product's name until the page sets its own title, which the window then follows (state by state).
+        mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log, title: productName });
         mainWindow.on('closed', () => {
           mainWindow = null;
         });

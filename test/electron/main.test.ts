@@ -469,6 +469,8 @@ describe('IPC and the window', () => {
       data: { productName: 'Acme Desktop', version: '0.0.0-test', language: 'de' },
     });
     expect(Menu.applicationMenu?.map((m) => m.label)).toContain('Bearbeiten');
+    // The window is named after the product before the page sets its own title.
+    expect(win.options.title).toBe('Acme Desktop');
   });
 
   it('one secure window on app://renderer; IPC accepted only from it', async () => {
