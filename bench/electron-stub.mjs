@@ -27,6 +27,7 @@ export const app = Object.assign(emitterish(), {
   getPath: () => userData,
   setPath: noop,
   getVersion: () => '0.0.0-bench',
+  getLocale: () => 'en-US',
   getName: () => 'bench',
   quit: noop,
   exit: noop,
@@ -35,12 +36,14 @@ export const app = Object.assign(emitterish(), {
 
 export const protocol = { registerSchemesAsPrivileged: noop, handle: noop, unhandle: noop };
 export const ipcMain = { handle: noop, removeHandler: noop, on: noop, removeListener: noop };
-export const dialog = { showErrorBox: noop };
+export const dialog = { showErrorBox: noop, showMessageBox: () => Promise.resolve({ response: 0 }) };
+// The app's own menu (main/platform/app-menu.ts): built and set, never shown here.
+export const Menu = { buildFromTemplate: (template) => template, setApplicationMenu: noop };
 // The app sends nothing before the first sign-in: its network adapter (main/platform/net-fetch.ts,
 // net.request on a session partition) is only built, never called, so these stay unused.
 export const net = { fetch: (input, init) => globalThis.fetch(input, init) };
 export const session = { defaultSession, fromPartition: () => defaultSession };
-export const shell = { openExternal: () => Promise.resolve() };
+export const shell = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve('') };
 export const safeStorage = {
   isEncryptionAvailable: () => true,
   getSelectedStorageBackend: () => 'gnome_libsecret',
@@ -71,4 +74,4 @@ export class BrowserWindow extends EventEmitter {
   static getAllWindows = () => [];
 }
 
-export default { app, protocol, ipcMain, dialog, net, shell, safeStorage, BrowserWindow, session };
+export default { app, protocol, ipcMain, dialog, Menu, net, shell, safeStorage, BrowserWindow, session };

@@ -102,7 +102,8 @@ describe('auth core against oidc-provider and Chromium', () => {
     expect(state).toMatchObject({ status: 'signed_in', providerId: 'demo', user: { name: 'Demo User', email: 'demo@example.test' } });
     expect(state.storage.persistent).toBe(true);
     expect(demo.counters.authorizationCode - before.authorizationCode).toBe(1);
-    expect(h.states.map((s) => s.status)).toEqual(['signing_in', 'signed_in']);
+    // Signing in, again once the page exists (its URL and time-out for the waiting view), then signed in.
+    expect(h.states.map((s) => s.status)).toEqual(['signing_in', 'signing_in', 'signed_in']);
 
     const me = await meStatus(h);
     expect(me.status).toBe(200);
