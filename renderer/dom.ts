@@ -167,11 +167,13 @@ function accountRow(doc: Document, row: AccountRow, busy: boolean, on: RowHandle
       }),
     );
   }
-  item.append(
-    rowButton(doc, row.signOut.text, row.signOut.label, `sign-out:${row.id}`, 'remove-account', busy, () => {
-      on.signOut(row.id);
-    }),
-  );
+  if (row.signOut) {
+    item.append(
+      rowButton(doc, row.signOut.text, row.signOut.label, `sign-out:${row.id}`, 'remove-account', busy, () => {
+        on.signOut(row.id);
+      }),
+    );
+  }
   return item;
 }
 

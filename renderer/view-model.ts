@@ -5,7 +5,7 @@
  * and dom.ts only copies this onto elements.
  */
 import type { AccountSummary, ApiResponse, DeviceSignInPrompt, ProviderSummary } from '../main/ipc/contract-types';
-import { format, type Language, type StringKey } from '../main/i18n/strings';
+import { format, LANGUAGES, type Language, type StringKey } from '../main/i18n/strings';
 import type { ViewState } from './view-state';
 
 export type Mode = 'loading' | 'unavailable' | 'signed_out' | 'waiting' | 'signed_in';
@@ -18,7 +18,8 @@ export interface AccountRow {
   badges: Badge[];
   /** "Use" (visible) and its accessible name, which contains it (WCAG 2.5.3). */
   use: { text: string; label: string } | null;
-  signOut: { text: string; label: string };
+  /** Null for the active account: the header's Sign out is its one control. */
+  signOut: { text: string; label: string } | null;
 }
 
 export interface Badge {
@@ -71,6 +72,17 @@ function modeOf(state: ViewState): Mode {
   if (session === null || state.appInfo === null) return 'loading';
   if (state.signingIn || session.status === 'signing_in') return 'waiting';
   return session.status;
+}
+
+/**
+ * A message from the main process in the window's language: the core's
+ * standard words for a code (English) are looked up in the table; a message
+ * of its own (naming a field, a host) is shown as it came.
+ */
+export function localised(text: string, code: string | undefined, language: Language): string {
+  const key = `error.${code ?? ''}`;
+  if (language === 'en' || !(key in LANGUAGES.en)) return text;
+  return format('en', key as StringKey) === text ? format(language, key as StringKey) : text;
 }
 
 /** "Demo User" → "DU"; an address or id → its first letter. */
@@ -190,7 +202,10 @@ export function viewModel(state: ViewState, now: number): ViewModel {
   const defaultApiName = activeProvider?.displayName ?? '';
 
   // The message from the core is shown as is (it says what happened and what to do); offline is said once, by the notice.
-  const message = state.message && !(offline && state.message.code === 'network_error') ? { kind: state.message.kind, text: state.message.text } : null;
+  const message =
+    state.message && !(offline && state.message.code === 'network_error')
+      ? { kind: state.message.kind, text: localised(state.message.text, state.message.code, language) }
+      : null;
   const stepUpShown = mode === 'signed_in' && (state.stepUp !== null || ((active?.stepUpNeeded?.length ?? 0) > 0 && !state.stepUpDismissed));
 
   const result = state.apiResult;
@@ -274,7 +289,7 @@ export function viewModel(state: ViewState, now: number): ViewModel {
                   active: a.active,
                   badges: badgesOf(a, t, language),
                   use: a.active ? null : { text: t('account.use'), label: t('account.useNamed', { name }) },
-                  signOut: { text: t('account.signOut'), label: t('account.signOutNamed', { name }) },
+                  signOut: a.active ? null : { text: t('account.signOut'), label: t('account.signOutNamed', { name }) },
                 };
               }),
               addLabel: t('account.add'),

@@ -5,6 +5,8 @@
  * Messages say what happened and what the person can do; they never contain a
  * token, an authorization code, a PKCE verifier or a client secret.
  */
+import { format } from '../i18n/strings';
+
 export const AUTH_ERROR_CODES = [
   'iss_mismatch',
   'sign_in_timeout',
@@ -32,31 +34,11 @@ export const AUTH_ERROR_CODES = [
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
-const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
-  iss_mismatch: 'The sign-in response came from an unexpected identity provider. Please try again.',
-  sign_in_timeout: 'The sign-in took too long and was stopped. Please try again.',
-  sign_in_cancelled: 'The sign-in was cancelled.',
-  access_denied: 'Access was denied at the identity provider.',
-  invalid_grant: 'The sign-in is no longer valid. Please sign in again.',
-  network_error: 'The identity provider or API could not be reached. Check your connection and try again.',
-  server_error: 'The server reported an error. Please try again later.',
-  invalid_response: 'The server sent a response this app could not understand.',
-  host_not_allowed: 'That address is not one this app is allowed to call with your sign-in.',
-  storage_error: 'The saved sign-in could not be read or written.',
-  not_signed_in: 'You are not signed in.',
-  invalid_config: 'The provider configuration is not valid.',
-  invalid_request: 'The request was not valid.',
-  internal_error: 'Something went wrong inside the app.',
-  consent_required: 'This needs a permission you have not granted to this app yet.',
-  account_mismatch: 'You signed in as a different person than the account this was for, so nothing was changed.',
-  session_ended: 'Your sign-in was ended by the provider. Sign in again.',
-  tls_untrusted:
-    "The server's certificate is not trusted by this computer. If your organisation inspects network traffic, ask IT to install its certificate authority in the system's certificate store (or pass it to the app), then try again.",
-  proxy_auth_required: 'The network proxy asked for a user name and password. Check your proxy settings or ask IT, then try again.',
-  clock_skew: "The identity provider's answer was dated too far from this computer's time. Check the computer's clock, date and time zone, then try again.",
-  step_up_required: 'This needs you to confirm who you are again, in a stronger or more recent sign-in.',
-  step_up_failed: 'The stronger sign-in did not succeed, so nothing was changed.',
-};
+/** The words for each code live in the strings table (main/i18n/strings.ts, `error.<code>`); the app's own messages are English. */
+const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = Object.fromEntries(AUTH_ERROR_CODES.map((code) => [code, format('en', `error.${code}`)])) as Record<
+  AuthErrorCode,
+  string
+>;
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';

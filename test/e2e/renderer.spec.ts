@@ -448,6 +448,7 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
       down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init);
     rig = await startRig(page, { autoLogin: true, core: { fetch: network, clock: () => Date.now() + offset, backoff: { baseMs: 300, maxMs: 600 } } });
     const status = page.getByTestId('status');
+    const main = page.locator('main');
     await page.getByTestId('sign-in').click();
     await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
     await rig.openInBrowser(rig.opened[0]!);
@@ -463,6 +464,12 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     // One message for one problem: the notice, with Retry now; no error box repeating it.
     await expect(page.getByTestId('retry-now')).toBeVisible();
     await expect(page.getByTestId('error')).toBeHidden();
+    // Retry now while the network is still down: still offline, still one message, focus stays on the button.
+    await page.getByTestId('retry-now').click();
+    await expect(main).toHaveAttribute('aria-busy', 'false');
+    await expect(status).toHaveText('Signed in as Demo User — offline');
+    await expect(page.getByTestId('error')).toBeHidden();
+    await expect(page.getByTestId('retry-now')).toBeFocused();
     await expect(page.getByTestId('user-name')).toHaveText('Demo User');
     await shot(page, 'signed-in-offline');
 
@@ -694,6 +701,37 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('status')).toHaveText('Signed out');
     await focused('sign-in');
+  });
+
+  test('access denied at the provider: one message that says what happened and what to do, focus back on Sign in', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: true });
+    rig.person.consent = 'deny';
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Signed out');
+    const error = page.getByTestId('error');
+    await expect(error).toBeVisible();
+    // One paragraph, no heading repeating it.
+    expect(await error.evaluate((e) => e.children.length)).toBe(0);
+    await expect(page.getByTestId('sign-in')).toBeFocused();
+    await shot(page, 'access-denied');
+  });
+
+  test('a German system: the window in German, every state axe-clean', async ({ page }) => {
+    rig = await startRig(page, { autoLogin: true, appInfo: { productName: 'Acme Desktop', version: '1.0.0', language: 'de' } });
+    await expect(page.getByTestId('status')).toHaveText('Abgemeldet');
+    await expect(page).toHaveTitle('Acme Desktop');
+    await expect(page.getByTestId('heading')).toHaveText('Acme Desktop');
+    await shot(page, 'de-signed-out');
+    await page.getByTestId('sign-in').click();
+    await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
+    await rig.openInBrowser(rig.opened[0]!);
+    await expect(page.getByTestId('status')).toHaveText('Angemeldet als Demo User');
+    await expect(page).toHaveTitle('Demo User — Acme Desktop');
+    await page.getByTestId('call-api').click();
+    await expect(page.getByTestId('api-summary')).toContainText('antwortet');
+    await shot(page, 'de-signed-in');
   });
 
   test('axe-core is really looking: a nameless button is found', async ({ page }) => {

@@ -83,7 +83,8 @@ export async function startMainSide(opts: MainSideOptions): Promise<MainSide> {
         if (opts.openAtOnce) void openInBrowser(url);
         return Promise.resolve();
       },
-      signInTimeoutMs: 60_000,
+      // As the app: five minutes to finish signing in (the waiting view shows the time left).
+      signInTimeoutMs: 5 * 60_000,
       ...opts.core,
     });
     cleanups.unshift(() => core.dispose());

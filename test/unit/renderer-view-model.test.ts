@@ -4,6 +4,7 @@
  * be in, in plain Node.
  */
 import { describe, expect, test } from 'vitest';
+import { AuthError } from '../../main/auth/errors';
 import type { AccountSummary, AppInfo, ProviderSummary, SessionState } from '../../main/ipc/contract-types';
 import { initials, viewModel } from '../../renderer/view-model';
 import {
@@ -124,7 +125,8 @@ describe('states', () => {
     const other = account({ id: 'demo:u2', name: 'Sam Colleague', email: 'sam@example.test', active: false });
     const vm = viewModel(ready(signedIn({}, [account(), other])), NOW);
     const [first, second] = vm.accounts?.rows ?? [];
-    expect(first).toMatchObject({ use: null, badges: [{ text: 'Active', tone: 'active' }] });
+    // The active account's one Sign out is the header's.
+    expect(first).toMatchObject({ use: null, signOut: null, badges: [{ text: 'Active', tone: 'active' }] });
     expect(second?.use).toEqual({ text: 'Use', label: 'Use Sam Colleague' });
     expect(second?.signOut).toEqual({ text: 'Sign out', label: 'Sign out Sam Colleague' });
     for (const row of vm.accounts?.rows ?? []) for (const b of [row.use, row.signOut]) if (b) expect(b.label).toContain(b.text);
@@ -214,6 +216,21 @@ describe('states', () => {
     expect(s({ outcome: 'revoked', retrying: false })).toBeNull();
     expect(s({ outcome: 'not_offered', retrying: false })).toContain('no way to cancel the sign-in remotely');
     expect(s({ outcome: 'failed', retrying: true })).toContain('could not be told yet');
+  });
+
+  test('German: the core’s standard words for a code are translated; its own specific words are not', () => {
+    const standard = withError(
+      { ...ready(signedOut), appInfo: { ...APP, language: 'de' } },
+      { code: 'session_ended', message: 'Your sign-in was ended by the provider. Sign in again.' },
+      CANCELLED,
+    );
+    expect(viewModel(standard, NOW).message?.text).toBe('Ihre Anmeldung wurde vom Anbieter beendet. Melden Sie sich erneut an.');
+    const specific = withError(
+      { ...ready(signedOut), appInfo: { ...APP, language: 'de' } },
+      { code: 'invalid_config', message: 'providers.0.clientId is required' },
+      CANCELLED,
+    );
+    expect(viewModel(specific, NOW).message?.text).toBe('providers.0.clientId is required');
   });
 
   test('German: the same states in German', () => {
