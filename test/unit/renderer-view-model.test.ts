@@ -4,7 +4,7 @@
  * be in, in plain Node.
  */
 import { describe, expect, test } from 'vitest';
-import { AuthError } from '../../main/auth/errors';
+import { AuthError, toErrorPayload } from '../../main/auth/errors';
 import type { AccountSummary, AppInfo, ProviderSummary, SessionState } from '../../main/ipc/contract-types';
 import { initials, viewModel } from '../../renderer/view-model';
 import {
@@ -195,12 +195,12 @@ describe('states', () => {
   test('the person’s own Cancel is news, not an error; a real failure is one message', () => {
     const cancelled = withError(ready(signedOut), { code: 'sign_in_cancelled', message: 'The sign-in was cancelled.' }, CANCELLED);
     expect(viewModel(cancelled, NOW).message).toEqual({ kind: 'info', text: CANCELLED });
-    const denied = withError(
-      ready(signedOut),
-      { code: 'access_denied', message: 'You declined the sign-in at the provider. Sign in again to continue.' },
-      CANCELLED,
-    );
-    expect(viewModel(denied, NOW).message).toEqual({ kind: 'error', text: 'You declined the sign-in at the provider. Sign in again to continue.' });
+    // The core's own words for the code (main/auth/errors.ts takes them from the strings table), next step included.
+    const denied = withError(ready(signedOut), toErrorPayload(new AuthError('access_denied')), CANCELLED);
+    expect(viewModel(denied, NOW).message).toEqual({
+      kind: 'error',
+      text: 'The sign-in was declined at the identity provider. Sign in again if you want to try once more.',
+    });
   });
 
   test('a session ended by the provider says why, once', () => {
