@@ -326,7 +326,10 @@ describe('seed providers: the full journey (sign in → identity → API → ref
       // The person declines: the sign-in ends at once with access_denied, in plain words; nothing is exchanged.
       const d = await rig(emu.provider, { autoLogin: false });
       const before = Date.now();
-      await expect(declineAt(d)).rejects.toMatchObject({ code: 'access_denied', message: 'The sign-in was declined at the identity provider. Sign in again if you want to try once more.' });
+      await expect(declineAt(d)).rejects.toMatchObject({
+        code: 'access_denied',
+        message: 'The sign-in was declined at the identity provider. Sign in again if you want to try once more.',
+      });
       expect(Date.now() - before).toBeLessThan(10_000);
       expect(d.core.getSession()).toMatchObject({ status: 'signed_out' });
       expect(emu.emulator!.counters).toMatchObject({ declined: 1 });
