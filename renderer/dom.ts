@@ -194,13 +194,14 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   setText(ui.heading, vm.heading);
   setText(ui.status, vm.status);
   ui.main.setAttribute('aria-busy', String(vm.busy));
+  const locked = vm.actionsLocked;
 
   show(ui.notice, vm.storageNotice !== null);
   setText(ui.notice, vm.storageNotice);
   show(ui.connectivity, vm.offline !== null);
   setText(ui.offlineText, vm.offline?.text);
   setText(ui.retryNow, vm.offline?.retry);
-  setBusy(ui.retryNow, vm.busy);
+  setBusy(ui.retryNow, locked);
   show(ui.revocation, vm.revocation !== null);
   setText(ui.revocation, vm.revocation);
   show(ui.error, vm.message?.kind === 'error');
@@ -215,10 +216,10 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   setText(el(ui.providerField, '.label-text', HTMLSpanElement), vm.signIn.pickerLabel);
   options(ui.providerSelect, vm.signIn.picker);
   setText(ui.signIn, vm.signIn.button);
-  setBusy(ui.signIn, vm.busy);
+  setBusy(ui.signIn, locked);
   show(ui.signInDevice, vm.signIn.device !== null);
   setText(ui.signInDevice, vm.signIn.device);
-  setBusy(ui.signInDevice, vm.busy);
+  setBusy(ui.signInDevice, locked);
 
   const w = vm.waiting;
   show(ui.waiting, w !== null);
@@ -247,11 +248,11 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   setText(ui.userEmail, a?.detail);
   replaceKeepingFocus(ui.accountBadges, JSON.stringify(a?.badges ?? []), () => badges(doc, a?.badges ?? []));
   setText(ui.signOut, a?.signOut);
-  setBusy(ui.signOut, vm.busy);
+  setBusy(ui.signOut, locked);
 
   replaceKeepingFocus(ui.apiActions, JSON.stringify(vm.apis), () =>
     vm.apis.map((api, i) => {
-      const b = rowButton(doc, api.label, api.label, `api:${api.api ?? ''}`, api.api === undefined ? 'call-api' : `call-api-${api.api}`, vm.busy, () => {
+      const b = rowButton(doc, api.label, api.label, `api:${api.api ?? ''}`, api.api === undefined ? 'call-api' : `call-api-${api.api}`, locked, () => {
         on.callApi(api.api);
       });
       if (i === 0) b.classList.add('primary');
@@ -260,18 +261,18 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
       return b;
     }),
   );
-  for (const b of ui.apiActions.querySelectorAll('button')) setBusy(b, vm.busy);
+  for (const b of ui.apiActions.querySelectorAll('button')) setBusy(b, locked);
 
   show(ui.consent, vm.consent !== null);
   setText(ui.consentText, vm.consent?.text);
   setText(ui.grantConsent, vm.consent?.allow);
   setText(ui.dismissConsent, vm.consent?.notNow);
-  setBusy(ui.grantConsent, vm.busy);
+  setBusy(ui.grantConsent, locked);
   show(ui.stepUp, vm.stepUp !== null);
   setText(ui.stepUpText, vm.stepUp?.text);
   setText(ui.confirmStepUp, vm.stepUp?.confirm);
   setText(ui.dismissStepUp, vm.stepUp?.notNow);
-  setBusy(ui.confirmStepUp, vm.busy);
+  setBusy(ui.confirmStepUp, locked);
 
   const r = vm.apiResult;
   show(ui.apiResult, r !== null);
@@ -285,15 +286,13 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   show(ui.accounts, list !== null);
   setText(ui.accountsTitle, list?.title);
   show(ui.accountList, (list?.rows.length ?? 0) > 0);
-  replaceKeepingFocus(ui.accountList, `${JSON.stringify(list?.rows ?? [])}${vm.busy}`, () =>
-    (list?.rows ?? []).map((row) => accountRow(doc, row, vm.busy, on)),
-  );
+  replaceKeepingFocus(ui.accountList, `${JSON.stringify(list?.rows ?? [])}${locked}`, () => (list?.rows ?? []).map((row) => accountRow(doc, row, locked, on)));
   show(ui.addAccountField, list?.picker != null);
   setText(el(ui.addAccountField, '.label-text', HTMLSpanElement), vm.signIn.pickerLabel);
   options(ui.addAccountProvider, list?.picker ?? null);
   setText(ui.addAccount, list?.addLabel);
-  setBusy(ui.addAccount, vm.busy);
+  setBusy(ui.addAccount, locked);
   show(ui.signOutAll, list?.signOutAll != null);
   setText(ui.signOutAll, list?.signOutAll);
-  setBusy(ui.signOutAll, vm.busy);
+  setBusy(ui.signOutAll, locked);
 }

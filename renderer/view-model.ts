@@ -33,7 +33,10 @@ export interface ViewModel {
   title: string;
   heading: string;
   status: string;
+  /** `aria-busy` on the page. */
   busy: boolean;
+  /** The controls say busy (aria-disabled) and ignore clicks: an action or a sign-in is running. */
+  actionsLocked: boolean;
   message: { kind: 'error' | 'info'; text: string } | null;
   storageNotice: string | null;
   offline: { text: string; retry: string } | null;
@@ -217,7 +220,10 @@ export function viewModel(state: ViewState, now: number): ViewModel {
     title: title || t('signIn.buttonAny'),
     heading: product || t('signIn.buttonAny'),
     status,
-    busy: state.busy || state.signingIn,
+    // A short action running (an API call, a sign-out, a switch). Waiting for the browser is not "busy": it is
+    // a state of its own with its own controls, and a busy page would keep its announcements from being read.
+    busy: state.busy,
+    actionsLocked: state.busy || state.signingIn,
     message,
     storageNotice: session?.storage.notice ?? null,
     offline: offline ? { text: t('offline'), retry: t('offline.retry') } : null,

@@ -635,7 +635,8 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await expect(page.getByRole('button', { name: 'Sign in with Demo provider' })).toBeFocused();
     await page.keyboard.press('Enter');
     await focused('cancel');
-    await expect(main).toHaveAttribute('aria-busy', 'true');
+    // Waiting for the browser is a state, not "busy": its words stay readable.
+    await expect(main).toHaveAttribute('aria-busy', 'false');
     await expect(page).toHaveTitle('Signing in… — OIDC Desktop');
     await until(() => rig!.opened.length === 1, UI_TIMEOUT, 'the authorization URL');
     await expect(page.getByTestId('time-left')).toHaveText(/left$/);
@@ -673,9 +674,19 @@ test.describe('renderer against the real IPC handlers, auth core and demo provid
     await focused('sign-out');
     await page.keyboard.press('Tab');
     await focused('call-api');
+    // Every value aria-busy takes on the page during the call, recorded as it changes.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __busy: string[] }).__busy = seen;
+      const main = document.querySelector('main')!;
+      new MutationObserver(() => seen.push(main.getAttribute('aria-busy') ?? '')).observe(main, { attributes: true, attributeFilter: ['aria-busy'] });
+    });
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('api-summary')).toContainText('name Demo User');
     await focused('call-api');
+    const busyValues = await page.evaluate(() => (window as unknown as { __busy: string[] }).__busy);
+    expect(busyValues[0]).toBe('true');
+    expect(busyValues.at(-1)).toBe('false');
     await expect(page.getByTestId('api-result')).toHaveAttribute('aria-live', 'polite');
     // The raw answer is one keypress away.
     await page.keyboard.press('Tab');

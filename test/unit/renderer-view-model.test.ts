@@ -100,7 +100,10 @@ describe('states', () => {
   test('our own sign-in call before the page exists: waiting, without a link to copy', () => {
     const vm = viewModel(starting(ready(signedOut), 'signIn'), NOW);
     expect(vm.mode).toBe('waiting');
-    expect(vm.busy).toBe(true);
+    // Controls are locked while the sign-in runs, but the page is not aria-busy: waiting is a state to be read.
+    expect(vm.actionsLocked).toBe(true);
+    expect(vm.busy).toBe(false);
+    expect(viewModel(starting(ready(signedIn()), 'busy'), NOW)).toMatchObject({ busy: true, actionsLocked: true });
     expect(vm.waiting?.copyLink).toBeNull();
   });
 
