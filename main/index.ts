@@ -4,12 +4,13 @@
  *
  * Start-up order matters:
  * 1. before `ready`: read the configuration (to know our URI scheme), take the
- *    single-instance lock, register the `app:` scheme, the deep-link listeners
- *    (`open-url` inside `will-finish-launching`, `second-instance`) and the
- *    OS protocol handler; a cold start's own argv link is queued;
+ *    single-instance lock, register the `app:` scheme, then `installAuth`
+ *    (main/platform/install-auth.ts, the same glue other apps get from
+ *    `oidc-desktop/main`) registers the deep-link listeners and the OS
+ *    protocol handler and queues a cold start's own argv link;
  * 2. on `ready`: serve the renderer, start the demo provider if there is no
- *    configuration, build vault → core → IPC → window, then hand the queued
- *    deep links to the core and restore the saved session.
+ *    configuration; installAuth builds vault → core → IPC and hands the queued
+ *    deep links to the core; then the window opens.
  *
  * `main()` is exported (and only auto-runs outside vitest) so the wiring can be
  * tested with `vi.mock('electron')`; every collaborator can be overridden.
@@ -17,27 +18,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { DEMO_SCHEME, demoAppConfig, loadAppConfig } from './app-config';
-import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
-import { DiscoveryStore } from './auth/discovery-store';
+import type { AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
 import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
-import { Vault } from './auth/vault';
-import { DeepLinkInbox, extractDeepLink } from './deep-link';
 import type { DemoProvider } from './demo/demo-provider';
-import { registerIpcHandlers } from './ipc/handlers';
 import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
-import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window';
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
-import { createElectronStoreKv } from './platform/electron-store-kv';
-import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { readAdminConfig } from './platform/admin-config';
-import { createShellOpener } from './platform/shell-opener';
 import { createMainWindow, hardenWebContents } from './platform/window';
-import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv } from './platform/net-fetch';
+import { proxyCredentialsFromEnv } from './platform/net-fetch';
+import { installAuth, type InstalledAuth } from './platform/install-auth';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
 import { DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -60,12 +54,15 @@ export interface MainDeps {
   /** The configuration; `packaged` decides which sources may supply it (app-config.ts). */
   loadConfig: (packaged: boolean) => AppConfig | null;
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
-  createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
-  createCipher: () => Cipher;
-  createStore: () => KeyValueStore;
-  openUrl: UrlOpener;
-  /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
-  createFetch: () => FetchLike;
+  /**
+   * The sign-in glue's collaborators, for tests; each defaults to installAuth's own (the
+   * safeStorage cipher, electron-store, the shell opener, Electron's `net.fetch`, createAuthCore).
+   */
+  createCore?: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
+  createCipher?: () => Cipher;
+  createStore?: () => KeyValueStore;
+  openUrl?: UrlOpener;
+  createFetch?: () => FetchLike;
   /** The product and Linux executable names the package was built with (dist/config/desktop-names.json). */
   desktopNames: () => DesktopNames;
   registerAppImageScheme: typeof registerAppImageScheme;
@@ -119,11 +116,6 @@ function defaultDeps(): MainDeps {
     // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
     // built for a real provider does not contain them (dist/main/demo/ is left out).
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
-    createCore: createAuthCore,
-    createCipher: () => createSafeStorageCipher(),
-    createStore: () => createElectronStoreKv({ name: 'vault' }),
-    openUrl: createShellOpener(),
-    createFetch: () => createNetFetch(),
   };
 }
 
@@ -159,27 +151,32 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   }
 
   registerAppScheme();
-  registerProtocolClient(deps, scheme, log);
 
-  const inbox = new DeepLinkInbox();
   let mainWindow: BrowserWindow | null = null;
-
-  // macOS delivers links by event, possibly before `ready` (a cold start by the link).
-  app.on('will-finish-launching', () => {
-    app.on('open-url', (event, url) => {
-      event.preventDefault();
-      inbox.deliver(extractDeepLink([url], scheme));
-    });
-  });
-  // Windows/Linux: the OS starts a second process with the link in argv; it quits and we get its argv.
-  app.on('second-instance', (_event, argv) => {
-    inbox.deliver(extractDeepLink(argv, scheme));
-    focus(mainWindow);
-  });
-  inbox.deliver(extractDeepLink(deps.argv, scheme));
-
   const cleanups: (() => Promise<void> | void)[] = [];
   installQuitCleanup(cleanups, log);
+
+  // The sign-in glue, exactly as another app gets it from `oidc-desktop/main`: its deep-link and
+  // protocol registration happen now, before `ready`; it resolves once the core exists.
+  const auth = installAuth({
+    app,
+    scheme,
+    config: async () => config ?? (await startDemo(deps, cleanups, log)),
+    getWindow: () => mainWindow,
+    argv: deps.argv,
+    defaultApp: deps.defaultApp,
+    execPath: deps.execPath,
+    logger: log,
+    proxyCredentials: () => proxyCredentialsFromEnv(deps.env),
+    ...(deps.createCipher ? { cipher: deps.createCipher() } : {}),
+    ...(deps.createStore ? { store: deps.createStore() } : {}),
+    ...(deps.openUrl ? { openUrl: deps.openUrl } : {}),
+    ...(deps.createFetch ? { fetch: deps.createFetch() } : {}),
+    ...(deps.createCore ? { createCore: deps.createCore } : {}),
+  });
+  // The renderer is served before the core is built, so the window's first request finds it.
+  cleanups.push(async () => (await auth.catch(() => null))?.dispose());
+
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
   app.on('web-contents-created', (_event, contents) => {
@@ -192,17 +189,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   const ready = app.whenReady().then(async (): Promise<AppContext | null> => {
     try {
       serveRenderer(deps.paths.renderer);
-      const effective = config ?? (await startDemo(deps, cleanups, log));
-      const cipher = deps.createCipher();
-      const store = deps.createStore();
-      const vault = new Vault({ cipher, store, allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
-      // APIs connected by URL and the app's registrations: beside the vault, same cipher, same storage verdict.
-      const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), logger: log });
-      cleanups.push(installProxyLogin({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log }));
-      const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch() });
-      cleanups.push(() => core.dispose());
-
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow) }));
+      const { core, config: effective }: InstalledAuth = await auth;
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
@@ -215,17 +202,6 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         if (mainWindow === null) openWindow();
       });
 
-      cleanups.push(forwardSessionChanges(core, () => mainWindow));
-
-      inbox.attach((url) => {
-        try {
-          const handled = core.handleRedirect(url);
-          log('info', 'deep_link.received', { handled });
-        } catch (err) {
-          log('warn', 'deep_link.failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
-        }
-      });
-      void core.restore();
       registerAsAppImage(deps, scheme, log);
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });
       return { config: effective, core, window: () => mainWindow };
@@ -280,20 +256,6 @@ function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
   });
 }
 
-/** Tells the OS to start this app for `<scheme>:` links. */
-function registerProtocolClient(deps: MainDeps, scheme: string, log: Logger): void {
-  let ok: boolean;
-  if (deps.defaultApp) {
-    // `electron path/to/app`: the OS must start electron WITH our script, or the link would open a bare Electron.
-    // The script is the first argument that is not a switch (`electron --inspect=0 .` as Playwright starts it).
-    const script = deps.argv.slice(1).find((arg) => !arg.startsWith('-'));
-    ok = script !== undefined && app.setAsDefaultProtocolClient(scheme, deps.execPath, [path.resolve(script)]);
-  } else {
-    ok = app.setAsDefaultProtocolClient(scheme);
-  }
-  log(ok ? 'info' : 'warn', 'app.protocol_client', { scheme, registered: ok });
-}
-
 async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
   // The demo keeps its port and grants in userData, so a saved sign-in survives a restart.
   const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI], stateFile: path.join(app.getPath('userData'), 'demo-provider.json') });
@@ -316,13 +278,6 @@ function installQuitCleanup(cleanups: (() => Promise<void> | void)[], log: Logge
       app.quit();
     });
   });
-}
-
-function focus(win: BrowserWindow | null): void {
-  if (!win || win.isDestroyed()) return;
-  if (win.isMinimized()) win.restore();
-  win.show();
-  win.focus();
 }
 
 if (!process.env.VITEST) main();
