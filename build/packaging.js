@@ -99,10 +99,28 @@ export default function config() {
     // desktopName too, which Electron on Linux uses as the window's app id (WM_CLASS), so it must
     // name the desktop entry the packages install.
     extraMetadata: { productName: id.productName, desktopName: id.desktopName },
-    // The demo provider (oidc-provider and koa bundled in) is loaded only
-    // when there is no configuration: a build for a real provider leaves it out.
-    // electron-builder concatenates `files` of a configuration and the one it extends.
-    files: p.demo ? [] : ['!dist/main/demo/**'],
+    // Allow-list: only the built output and package.json. Tests, sources, source maps and example
+    // profiles never enter the package, nor node_modules (`beforeBuild` below). dist/config holds the
+    // app's configuration (absent for the demo) but not packaging.json or installer.nsh, which are for
+    // this build only. Here rather than in electron-builder.yml: electron-builder puts the patterns of
+    // the extended file first, so the YAML's `dist/main/**/*` would re-include the demo left out here.
+    files: [
+      'package.json',
+      'dist/main/**/*',
+      'dist/preload/**/*',
+      'dist/renderer/**/*',
+      'dist/config/app.config.json',
+      // The names the app registers an AppImage under (main/desktop-names.ts).
+      'dist/config/desktop-names.json',
+      // The demo provider (oidc-provider and koa bundled in) is loaded only
+      // when there is no configuration: a build for a real provider leaves it out.
+      ...(p.demo ? [] : ['!dist/main/demo/**']),
+      '!**/*.map',
+      '!**/*.ts',
+      '!**/.env*',
+      '!**/{test,tests,__tests__,example,examples,docs}/**',
+      '!**/*.{md,markdown}',
+    ],
     protocols: id.protocols,
     // Lower-case binary name on Linux only: /opt/<productName>/<executableName>,
     // and the desktop file is <executableName>.desktop (`desktopName` above).

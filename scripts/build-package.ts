@@ -87,6 +87,7 @@ function extract(entry: (typeof PACKAGE_ENTRIES)[number]): boolean {
     projectFolder: root,
     mainEntryPointFilePath: path.join(typesDir, 'entries', `${entry}.d.ts`),
     bundledPackages: [],
+    newlineKind: 'lf',
     compiler: { tsconfigFilePath: path.join(scratch, 'tsconfig.json') },
     apiReport: { enabled: true, reportFileName: `${entry}.api.md`, reportFolder: path.join(root, 'api'), reportTempFolder: path.join(scratch, 'api') },
     docModel: { enabled: false },
