@@ -14,6 +14,14 @@
  *   per entry: a class (`Vault`, `DiscoveryStore`) declared twice would be two
  *   incompatible types across `oidc-desktop` and `oidc-desktop/main`.
  *
+ * - `package.json`: the published manifest, made from the root one (name,
+ *   version, `exports`, `dependencies`, the `electron` peer) without what is
+ *   the app's (its `main`, scripts, dev dependencies), so `npm pack
+ *   ./dist-pkg` holds nothing but this directory. The root stays `private`:
+ *   an `npm publish` there would ship the app's entry (npm always packs the
+ *   `main` file). Beside it CHANGELOG.md and docs/add-sign-in-to-an-existing-app.md
+ *   as the README.
+ *
  * And the API report api/<entry>.api.md (@microsoft/api-extractor). `--local` rewrites the reports;
  * without it a public surface that differs from the committed report fails
  * the build, naming the file and the fix (`npm run api:update`).
@@ -21,7 +29,7 @@
  *   tsx scripts/build-package.ts [--local]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Extractor, ExtractorConfig, type IConfigFile } from '@microsoft/api-extractor';
 import { build } from 'esbuild';
@@ -108,10 +116,35 @@ function extract(entry: (typeof PACKAGE_ENTRIES)[number]): boolean {
   return !result.apiReportChanged || local;
 }
 
+interface RootManifest {
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  author: string;
+  type: string;
+  engines: Record<string, string>;
+  exports: Record<string, unknown>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+}
+
+/** The published package.json: the root's public fields, `exports` relative to dist-pkg/. */
+function manifest(): void {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as RootManifest;
+  const { name, version, description, license, author, type, engines, dependencies, peerDependencies } = pkg;
+  const exportsText = JSON.stringify(pkg.exports).replaceAll('./dist-pkg/', './');
+  const published = { name, version, description, license, author, type, engines, exports: JSON.parse(exportsText) as unknown, dependencies, peerDependencies };
+  writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);
+  copyFileSync(path.join(root, 'CHANGELOG.md'), path.join(out, 'CHANGELOG.md'));
+  copyFileSync(path.join(root, 'docs', 'add-sign-in-to-an-existing-app.md'), path.join(out, 'README.md'));
+}
+
 await (async () => {
   rmSync(out, { recursive: true, force: true });
   await bundle();
   declarations();
+  manifest();
   const changed = PACKAGE_ENTRIES.filter((entry) => !extract(entry));
   rmSync(scratch, { recursive: true, force: true });
   if (changed.length > 0) {
