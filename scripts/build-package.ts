@@ -31,7 +31,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Extractor, ExtractorConfig, type IConfigFile } from '@microsoft/api-extractor';
+import { Extractor, ExtractorConfig, ExtractorLogLevel, type IConfigFile } from '@microsoft/api-extractor';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -43,8 +43,18 @@ export const PACKAGE_ENTRIES = ['core', 'main', 'preload', 'renderer'] as const;
 const local = process.argv.includes('--local');
 
 async function bundle(): Promise<void> {
-  const common = { bundle: true, packages: 'external', platform: 'node', target: 'node22', sourcemap: false, legalComments: 'none', logLevel: 'warning' } as const;
-  await build({ ...common, entryPoints: PACKAGE_ENTRIES.map((e) => path.join(root, 'entries', `${e}.ts`)),
+  const common = {
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  } as const;
+  await build({
+    ...common,
+    entryPoints: PACKAGE_ENTRIES.map((e) => path.join(root, 'entries', `${e}.ts`)),
     outdir: out,
     format: 'esm',
     // The core once, in a chunk both entry points import, not a copy in each.
@@ -103,14 +113,18 @@ function extract(entry: (typeof PACKAGE_ENTRIES)[number]): boolean {
     tsdocMetadata: { enabled: false },
     messages: {
       // This code base documents with plain JSDoc, not TSDoc tags; the report is about the surface.
-      tsdocMessageReporting: { default: { logLevel: 'none' } },
+      tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
       extractorMessageReporting: {
-        default: { logLevel: 'warning', addToApiReportFile: true },
-        'ae-missing-release-tag': { logLevel: 'none' },
+        default: { logLevel: ExtractorLogLevel.Warning, addToApiReportFile: true },
+        'ae-missing-release-tag': { logLevel: ExtractorLogLevel.None },
       },
     },
   };
-  const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: path.join(scratch, `${entry}.api-extractor.json`), packageJsonFullPath: path.join(root, 'package.json') });
+  const config = ExtractorConfig.prepare({
+    configObject,
+    configObjectFullPath: path.join(scratch, `${entry}.api-extractor.json`),
+    packageJsonFullPath: path.join(root, 'package.json'),
+  });
   const result = Extractor.invoke(config, { localBuild: local, showVerboseMessages: false });
   if (!result.succeeded && !result.apiReportChanged) throw new Error(`api-extractor failed for entries/${entry}.ts (${result.errorCount} errors)`);
   return !result.apiReportChanged || local;

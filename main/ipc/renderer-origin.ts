@@ -30,7 +30,8 @@ function parseTrustedOrigin(origin: string): TrustedOrigin {
   } catch {
     // reported below
   }
-  const bare = parsed !== null && parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && /^\/?$/.test(parsed.pathname);
+  const bare =
+    parsed !== null && parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && /^\/?$/.test(parsed.pathname);
   if (parsed === null || !bare || (parsed.host === '' && parsed.protocol !== 'file:'))
     throw new TypeError(`"${origin}" is not an origin the renderer can be served from (e.g. "app://renderer", "http://localhost:5173" or "file://")`);
   return { protocol: parsed.protocol, host: parsed.host };

@@ -185,12 +185,7 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
 }
 
 /** Tells the OS to start this app for `<scheme>:` links. */
-function registerProtocolClient(
-  app: AuthApp,
-  scheme: string,
-  proc: { argv: readonly string[]; defaultApp: boolean; execPath: string },
-  log: Logger,
-): void {
+function registerProtocolClient(app: AuthApp, scheme: string, proc: { argv: readonly string[]; defaultApp: boolean; execPath: string }, log: Logger): void {
   let ok: boolean;
   if (proc.defaultApp) {
     // `electron path/to/app`: the OS must start electron WITH our script, or the link would open a bare Electron.

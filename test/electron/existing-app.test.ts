@@ -15,7 +15,7 @@
  * test below reads its imports).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,12 +42,18 @@ const shellOnWindows = process.platform === 'win32';
 let work: string;
 let appDir: string;
 let tarball: string;
-let demo: DemoProvider;
+let demo: DemoProvider | undefined;
 let chromium: Browser | null = null;
 let systemBrowser: SystemBrowser | null = null;
 
 function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', shell: shellOnWindows, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }, timeout: 180_000 });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    shell: shellOnWindows,
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+    timeout: 180_000,
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -58,7 +64,7 @@ function markedBlock(file: string, name: string): string {
   const c = file.endsWith('.yml') ? '#' : '//';
   const re = new RegExp(`^[ \\t]*${c} --- sign-in: ${name} ---\\n([^]*?)^[ \\t]*${c} --- end sign-in: ${name} ---`, 'm');
   const m = re.exec(text);
-  if (!m?.[1]) throw new Error(`${file} has no "sign-in: ${name}" block`);
+  if (m?.[1] === undefined) throw new Error(`${file} has no "sign-in: ${name}" block`);
   return m[1];
 }
 
@@ -71,7 +77,10 @@ beforeAll(async () => {
   // A fresh copy of the example, as its developer has it, with the package from the tarball.
   appDir = path.join(work, 'app');
   cpSync(exampleDir, appDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
-  const manifest = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
   const devDependencies = Object.keys(manifest.devDependencies ?? {});
   delete manifest.devDependencies;
   manifest.dependencies['oidc-desktop'] = pathToFileURL(tarball).href;
@@ -99,15 +108,29 @@ describe('the packed package', () => {
   it('holds the built entry points, their declarations and manifest, and no sources, tests or demo provider', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     expect(files.every((f) => f.startsWith('package/'))).toBe(true);
-    for (const f of ['core.js', 'main.js', 'preload.js', 'preload.cjs', 'renderer.js', 'types/entries/core.d.ts', 'types/entries/main.d.ts', 'package.json', 'README.md', 'CHANGELOG.md'])
+    for (const f of [
+      'core.js',
+      'main.js',
+      'preload.js',
+      'preload.cjs',
+      'renderer.js',
+      'types/entries/core.d.ts',
+      'types/entries/main.d.ts',
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+    ])
       expect(files).toContain(`package/${f}`);
     const ts = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
     expect(ts).toEqual([]);
     expect(files.filter((f) => /demo|test|\.map$|\/dist\/|node_modules/.test(f))).toEqual([]);
-    const bundles = files.filter((f) => f.endsWith('.js') || f.endsWith('.cjs')).map((f) => readFileSync(path.join(appDir, 'node_modules', 'oidc-desktop', f.slice('package/'.length)), 'utf8'));
+    const bundles = files
+      .filter((f) => f.endsWith('.js') || f.endsWith('.cjs'))
+      .map((f) => readFileSync(path.join(appDir, 'node_modules', 'oidc-desktop', f.slice('package/'.length)), 'utf8'));
     // Nothing of the demo provider (oidc-provider, koa) is bundled in; the runtime dependencies stay imports.
     // (A comment may name oidc-provider; its code, the demo's koa and its entry may not appear.)
-    for (const text of bundles) expect(text).not.toMatch(/from ["'](oidc-provider|koa)["']|require\(["'](oidc-provider|koa)["']\)|startDemoProvider|DEMO_ACCOUNT/);
+    for (const text of bundles)
+      expect(text).not.toMatch(/from ["'](oidc-provider|koa)["']|require\(["'](oidc-provider|koa)["']\)|startDemoProvider|DEMO_ACCOUNT/);
     expect(bundles.join('\n')).toMatch(/from ["']openid-client["']/);
   });
 
@@ -132,7 +155,9 @@ describe('examples/existing-app', () => {
   });
 
   it('type-checks against the installed package (strict, moduleResolution nodenext, declarations checked too)', () => {
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(appDir, 'tsconfig.json')], { encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(appDir, 'tsconfig.json')], {
+      encoding: 'utf8',
+    });
     expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
     expect(tsc.status).toBe(0);
   }, 60_000);
@@ -143,7 +168,9 @@ describe('examples/existing-app', () => {
     symlinkSync(path.join(appDir, 'node_modules'), path.join(broken, 'node_modules'), 'junction');
     const main = path.join(broken, 'main.ts');
     writeFileSync(main, readFileSync(main, 'utf8').replace("rendererOrigins: ['file://']", "rendererOrigins: 'file://'"));
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(broken, 'tsconfig.json')], { encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(broken, 'tsconfig.json')], {
+      encoding: 'utf8',
+    });
     expect(tsc.status).not.toBe(0);
     expect(tsc.stdout).toMatch(/main\.ts\(\d+,\d+\): error TS2322/);
   }, 60_000);
@@ -159,7 +186,12 @@ describe('examples/existing-app', () => {
     ] as const)
       expect(doc, `${file} "${name}"`).toContain(markedBlock(file, name));
     // "≈10 lines" and "1 line" are kept honest.
-    expect(markedBlock('main.ts', 'main').trim().split('\n').filter((l) => l.trim() !== '').length).toBeLessThanOrEqual(10);
+    expect(
+      markedBlock('main.ts', 'main')
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '').length,
+    ).toBeLessThanOrEqual(10);
     expect(markedBlock('preload.ts', 'preload').trim().split('\n')).toHaveLength(2);
   });
 });
@@ -187,7 +219,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('signs in through its main process an
       captureSchemes: [`${DEMO_SCHEME}:`],
       // Windows/Linux: the OS starts a second instance with the link, which hands it over.
       onRedirect: (url) => app.emit('second-instance', fakeEvent(), ['/opt/Existing App/existing-app', url], '/'),
-      autoLogin: { ...demo.credentials, consent: 'allow' },
+      autoLogin: { ...demo!.credentials, consent: 'allow' },
     });
     shell.openExternal.mockImplementation((url) => systemBrowser!.open(url));
 
@@ -212,7 +244,12 @@ describe.skipIf(CHROMIUM_MISSING !== null)('signs in through its main process an
       return handler({ senderFrame: { url: source.frame.url() }, sender: { id: win.webContents.id } }, payload);
     });
     win.webContents.send.mockImplementation((channel, ...args) => {
-      void page.evaluate(([c, a]) => (window as unknown as { __ipcPush(c: string, a: unknown[]): void }).__ipcPush(c, a), [channel, args] as const);
+      void page.evaluate(
+        ([c, a]) => {
+          (window as unknown as { __ipcPush(c: string, a: unknown[]): void }).__ipcPush(c, a);
+        },
+        [channel, args] as const,
+      );
     });
     const preload = readFileSync(path.join(appDir, 'preload.cjs'), 'utf8');
     await page.addInitScript(`(() => {
@@ -243,12 +280,15 @@ describe.skipIf(CHROMIUM_MISSING !== null)('signs in through its main process an
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toMatch(/^Signed in as /);
     expect(systemBrowser!.errors).toEqual([]);
     expect(shell.openExternal).toHaveBeenCalledTimes(1);
-    expect(shell.openExternal.mock.calls[0]![0]).toMatch(new RegExp(`^${demo.issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    expect(shell.openExternal.mock.calls[0]![0]).toMatch(new RegExp(`^${demo!.issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     expect(await page.isVisible('#sign-out')).toBe(true);
   }, 60_000);
 
   it('the main process holds the session; the page never received a token', async () => {
-    const session = (await state.ipcHandlers.get(IPC_CHANNELS.getSession)!({ senderFrame: { url: page.url() }, sender: { id: win.webContents.id } }, undefined)) as {
+    const session = (await state.ipcHandlers.get(IPC_CHANNELS.getSession)!(
+      { senderFrame: { url: page.url() }, sender: { id: win.webContents.id } },
+      undefined,
+    )) as {
       ok: boolean;
       data: { status: string };
     };

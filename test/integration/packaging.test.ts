@@ -186,10 +186,10 @@ beforeAll(async () => {
   delete process.env.OIDC_DESKTOP_BUILD_CONFIG;
   expect(runBuildConfigStep().status).toBe(0);
   perBuild = ((await import(pathToFileURL(path.join(root, 'build/packaging.js')).href)) as { default: () => Record<string, unknown> }).default();
-  const { getConfig } = require('app-builder-lib/out/util/config/config') as {
-    getConfig(projectDir: string, configPath: string | null, configFromOptions: object | null): Promise<Record<string, unknown>>;
+  const loader = require('app-builder-lib/out/util/config/config') as {
+    getConfig: (projectDir: string, configPath: string | null, configFromOptions: object | null) => Promise<Record<string, unknown>>;
   };
-  config = await getConfig(root, null, null);
+  config = await loader.getConfig(root, null, null);
   work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
   stub = makeStubElectronDist(path.join(work, 'electron-dist'));
   const builder = require('electron-builder') as Builder;

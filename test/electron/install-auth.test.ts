@@ -1,0 +1,162 @@
+/**
+ * `installAuth` (oidc-desktop/main) on its own, as another app calls it: the
+ * parts main.test.ts does not reach through this app's composition root —
+ * called after `ready`, the renderer origins a host chooses, a configuration
+ * that disagrees with the registered scheme, and `dispose`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
+
+import { parseAppConfig, type AppConfig } from '../../main/auth/config';
+import { JsonFileStore } from '../../main/auth/json-file-store';
+import type { UrlOpener } from '../../main/auth/types';
+import { IPC_CHANNELS } from '../../main/ipc/contract-types';
+import { rendererUrlMatcher } from '../../main/ipc/renderer-origin';
+import { installAuth, type InstallAuthOptions } from '../../main/platform/install-auth';
+import { createTestCipher } from '../helpers/aes-cipher';
+import { app, fakeEvent, FakeBrowserWindow, resetFakeElectron, state } from './fake-electron';
+
+const SCHEME = 'com.example.hostapp';
+const config: AppConfig = parseAppConfig({
+  scheme: SCHEME,
+  providers: [
+    {
+      id: 'acme',
+      displayName: 'Acme',
+      issuer: 'https://login.acme.example',
+      clientId: 'host-app',
+      scopes: ['openid'],
+      apiBaseUrls: ['https://api.acme.example'],
+    },
+  ],
+});
+
+let tmp: string;
+let win: FakeBrowserWindow;
+
+beforeEach(() => {
+  resetFakeElectron();
+  tmp = mkdtempSync(path.join(tmpdir(), 'install-auth-'));
+  win = new FakeBrowserWindow({});
+});
+afterEach(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function options(over: Partial<InstallAuthOptions> = {}): InstallAuthOptions {
+  return {
+    app,
+    config,
+    getWindow: () => win,
+    argv: ['/opt/Host/host'],
+    defaultApp: false,
+    execPath: '/opt/Host/host',
+    cipher: createTestCipher(),
+    store: new JsonFileStore(path.join(tmp, 'vault.json')),
+    openUrl: vi.fn<UrlOpener>(async () => {}),
+    fetch: () => Promise.reject(new Error('no network in this test')),
+    ...over,
+  } as InstallAuthOptions;
+}
+
+const eventFrom = (url: string, id = win.webContents.id) => ({ senderFrame: { url }, sender: { id } });
+
+describe('rendererUrlMatcher', () => {
+  const matches = rendererUrlMatcher(['http://localhost:5173', 'file://', 'app://renderer']);
+  test.each([
+    ['http://localhost:5173/index.html', true],
+    ['http://localhost:5173/', true],
+    ['file:///opt/Host/resources/app/index.html', true],
+    ['app://renderer/index.html', true],
+    ['http://localhost:5174/', false],
+    ['https://localhost:5173/', false],
+    ['http://user@localhost:5173/', false],
+    ['http://localhost:5173.evil.example/', false],
+    ['app://renderer.evil/', false],
+    ['about:blank', false],
+    ['', false],
+  ])('%s → %s', (url, expected) => {
+    expect(matches(url)).toBe(expected);
+  });
+
+  test.each(['http://localhost:5173/app', '*', 'localhost:5173', 'app://renderer/?x=1', 'http://u:p@localhost/', '', 'app:'])(
+    'refuses "%s" as an origin at start-up',
+    (origin) => {
+      expect(() => rendererUrlMatcher([origin])).toThrow(TypeError);
+    },
+  );
+});
+
+describe('installAuth', () => {
+  it('answers IPC only from its window on the chosen origins (default app://renderer)', async () => {
+    app.fireReady();
+    const fileAuth = await installAuth(options({ rendererOrigins: ['file://'] }));
+    const getSession = state.ipcHandlers.get(IPC_CHANNELS.getSession)!;
+    await expect(getSession(eventFrom('file:///opt/Host/index.html'), undefined)).resolves.toMatchObject({ ok: true });
+    await expect(getSession(eventFrom('app://renderer/index.html'), undefined)).resolves.toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    await expect(getSession(eventFrom('file:///opt/Host/index.html', win.webContents.id + 1), undefined)).resolves.toMatchObject({ ok: false });
+    await fileAuth.dispose();
+
+    const defaultAuth = await installAuth(options());
+    const again = state.ipcHandlers.get(IPC_CHANNELS.getSession)!;
+    await expect(again(eventFrom('file:///opt/Host/index.html'), undefined)).resolves.toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    await expect(again(eventFrom('app://renderer/index.html'), undefined)).resolves.toMatchObject({ ok: true });
+    await defaultAuth.dispose();
+  });
+
+  it('called after ready, it listens for open-url at once; before ready, inside will-finish-launching', async () => {
+    const early = installAuth(options());
+    expect(app.listenerCount('open-url')).toBe(0);
+    expect(app.listenerCount('will-finish-launching')).toBe(1);
+    app.emit('will-finish-launching');
+    expect(app.listenerCount('open-url')).toBe(1);
+    app.fireReady();
+    await (await early).dispose();
+
+    const late = await installAuth(options());
+    expect(app.listenerCount('will-finish-launching')).toBe(0);
+    expect(app.listenerCount('open-url')).toBe(1);
+    const spy = vi.spyOn(late.core, 'handleRedirect');
+    const e = fakeEvent();
+    app.emit('open-url', e, `${SCHEME}:/callback?code=1&state=2`);
+    expect(e.defaultPrevented).toBe(true);
+    expect(spy).toHaveBeenCalledWith(`${SCHEME}:/callback?code=1&state=2`);
+    await late.dispose();
+  });
+
+  it('dispose removes its IPC handlers and listeners, and stops the core', async () => {
+    app.fireReady();
+    const auth = await installAuth(options());
+    expect(state.ipcHandlers.size).toBeGreaterThan(0);
+    const dispose = vi.spyOn(auth.core, 'dispose');
+    await auth.dispose();
+    expect(state.ipcHandlers.size).toBe(0);
+    expect(app.listenerCount('second-instance')).toBe(0);
+    expect(app.listenerCount('open-url')).toBe(0);
+    expect(dispose).toHaveBeenCalledTimes(1);
+  });
+
+  it('a late configuration whose scheme is not the registered one fails with invalid_config and leaves nothing behind', async () => {
+    app.fireReady();
+    await expect(
+      installAuth(options({ scheme: 'com.example.other', config: () => Promise.resolve(config) } as Partial<InstallAuthOptions>)),
+    ).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('com.example.other') as string,
+    });
+    expect(app.listenerCount('second-instance')).toBe(0);
+    expect(state.ipcHandlers.size).toBe(0);
+  });
+
+  it('registers the scheme with the OS: packaged, and in development with the script as argument', async () => {
+    app.fireReady();
+    await (await installAuth(options())).dispose();
+    expect(app.setAsDefaultProtocolClient).toHaveBeenLastCalledWith(SCHEME);
+    await (await installAuth(options({ defaultApp: true, argv: ['/usr/bin/electron', '--inspect=0', 'app/main.js'] }))).dispose();
+    expect(app.setAsDefaultProtocolClient).toHaveBeenLastCalledWith(SCHEME, '/opt/Host/host', [path.resolve('app/main.js')]);
+  });
+});
