@@ -143,7 +143,7 @@ describe('installAuth', () => {
   it('a late configuration whose scheme is not the registered one fails with invalid_config and leaves nothing behind', async () => {
     app.fireReady();
     await expect(
-      installAuth(options({ scheme: 'com.example.other', config: () => Promise.resolve(config) } as Partial<InstallAuthOptions>)),
+      installAuth(options({ scheme: 'com.example.other', config: () => Promise.resolve(config) })),
     ).rejects.toMatchObject({
       code: 'invalid_config',
       message: expect.stringContaining('com.example.other') as string,
