@@ -13,7 +13,9 @@
  *   installers cannot disagree with the app;
  * - `desktop-names.json`: product name and executable name, packaged for the
  *   app's AppImage self-registration (main/desktop-names.ts);
- * - `installer.nsh`: build/installer.nsh with the scheme defined.
+ * - `installer.nsh`: build/installer.nsh with the scheme defined;
+ * - `client-metadata.json`, when the configuration names a `clientMetadataDocument`:
+ *   the Client ID Metadata Document to publish at that URL (docs/api-discovery.md).
  *
  * An invalid file fails the build with the file, the field and the fix.
  *
@@ -26,6 +28,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from '../main/auth/zod';
 import { DEMO_SCHEME, parseAppConfigAt, parseJsonFile } from '../main/app-config';
 import type { AppConfig } from '../main/auth/config';
+import { clientIdMetadataDocument } from '../main/auth/client-registration';
 import { AuthError, isAuthError } from '../main/auth/errors';
 import { DESKTOP_NAMES_FILE, executableNameFrom, executableNameSchema, productNameSchema, type DesktopNames } from '../main/desktop-names';
 
@@ -33,6 +36,9 @@ export const BUILD_CONFIG_ENV = 'OIDC_DESKTOP_BUILD_CONFIG';
 export const DEFAULT_BUILD_CONFIG = 'app.config.json';
 /** Relative to the project root; electron-builder.js and the app (dist/main/../config) read it there. */
 export const BUILD_CONFIG_OUT = path.join('dist', 'config');
+
+/** The Client ID Metadata Document to host at the configuration's `clientMetadataDocument`. */
+export const CLIENT_METADATA_FILE = 'client-metadata.json';
 
 /** What electron-builder.js needs; written to dist/config/packaging.json. */
 export interface Packaging {
@@ -138,6 +144,11 @@ export function writeBuildConfig(root: string, env: Readonly<Record<string, stri
   writeFileSync(path.join(out, 'packaging.json'), `${JSON.stringify(written, null, 2)}\n`);
   const names: DesktopNames = { productName: written.productName, executableName: written.executableName };
   writeFileSync(path.join(out, DESKTOP_NAMES_FILE), `${JSON.stringify(names, null, 2)}\n`);
+  if (app?.clientMetadataDocument !== undefined) {
+    // The same name and redirect the app registers with (main/index.ts passes productName as appName).
+    const document = clientIdMetadataDocument(app.clientMetadataDocument, written.productName, `${app.scheme}:/callback`);
+    writeFileSync(path.join(out, CLIENT_METADATA_FILE), `${JSON.stringify(document, null, 2)}\n`);
+  }
   const nsh = readFileSync(path.join(root, 'build', 'installer.nsh'), 'utf8');
   // The scheme matched SCHEME_RE ([a-z0-9+.-]), so it needs no NSIS quoting.
   writeFileSync(

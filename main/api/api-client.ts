@@ -108,12 +108,12 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
   let method = req.method;
   let body = req.body;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-    const headers = new Headers(req.headers ?? {});
-    headers.set('authorization', authorizationHeader(bearer));
+    const headers = callerHeaders(req.headers);
+    headers.authorization = authorizationHeader(bearer);
     // A proof per request and per hop: it names this method and URL (RFC 9449 §4.2).
     const dpop = isDpopToken(bearer) ? deps.dpop : undefined;
-    if (dpop) headers.set('dpop', await dpop.proof(method, url, bearer.token));
-    if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    if (dpop) headers.dpop = await dpop.proof(method, url, bearer.token);
+    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await deps.fetch(url, {
@@ -152,6 +152,21 @@ async function send(deps: ApiClientDeps, req: ApiRequest, firstUrl: URL, bearer:
     url = next;
   }
   throw new AuthError('invalid_response', 'The API redirected too many times.');
+}
+
+/**
+ * The caller's headers by lower-case name, repeats joined as `Headers` would; a plain
+ * object because fetch copies its `headers` into a list of its own anyway.
+ */
+function callerHeaders(given: Record<string, string> | undefined): Record<string, string> {
+  // No prototype: a name can only ever be a header (the allow-list already refused the rest).
+  const headers = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const key = name.toLowerCase();
+    const before = headers[key];
+    headers[key] = before === undefined ? value : `${before}, ${value}`;
+  }
+  return headers;
 }
 
 async function toApiResponse(response: Response, maxBytes: number): Promise<ApiResponse> {

@@ -40,6 +40,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** What some server may drop or fold before it resolves dots: whitespace and invisible format characters. */
 const IGNORABLE = /[\s\p{Cf}]/gu;
 
+/** RFC 3986 unreserved characters: a segment of only these decodes and NFKC-folds to itself. */
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
+const DOTS = /^\.+$/;
+
 /**
  * A segment that is, or decodes to, a run of dots ("." "..", also "..."), or
  * hides a separator, is refused — also with `;parameters` after it
@@ -50,12 +54,17 @@ const IGNORABLE = /[\s\p{Cf}]/gu;
  */
 function refuseDotSegments(path: string): void {
   for (const segment of path.split('/')) {
+    // Unreserved ASCII only: nothing to decode or fold, so only "all dots" can be wrong (the common case, checked cheaply).
+    if (UNRESERVED.test(segment)) {
+      if (DOTS.test(segment)) throw notAllowed();
+      continue;
+    }
     const decoded = fullyDecoded(segment);
     if (CONTROL.test(decoded)) throw notAllowed();
     const folded = decoded.normalize('NFKC');
     if (/[/\\]/.test(decoded) || /[/\\]/.test(folded)) throw notAllowed();
     const name = (folded.split(';', 1)[0] ?? '').replace(IGNORABLE, '');
-    if (/^\.+$/.test(name)) throw notAllowed();
+    if (DOTS.test(name)) throw notAllowed();
   }
 }
 

@@ -26,6 +26,14 @@ export interface ApiCallDeps {
   needsStepUp(account: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement): AuthError;
 }
 
+/** Compiled once per pattern (config.ts checked it compiles), not on every call. */
+const compiledPatterns = new Map<string, RegExp>();
+function expiredTokenRegExp(pattern: string): RegExp {
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) compiledPatterns.set(pattern, (compiled = new RegExp(pattern, 'i')));
+  return compiled;
+}
+
 export async function callApi(account: Account, provider: ProviderConfig, req: ApiRequest, deps: ApiCallDeps): Promise<ApiResponse> {
   const api = findApi(provider, req.api);
   const target = callTarget(provider, api);
@@ -35,7 +43,7 @@ export async function callApi(account: Account, provider: ProviderConfig, req: A
       fetch: deps.fetch,
       logger: deps.logger,
       timeoutMs: deps.timeoutMs,
-      ...(provider.expiredTokenPattern ? { expiredTokenPattern: new RegExp(provider.expiredTokenPattern, 'i') } : {}),
+      ...(provider.expiredTokenPattern ? { expiredTokenPattern: expiredTokenRegExp(provider.expiredTokenPattern) } : {}),
       accessToken: (rejected) =>
         rejected === undefined ? deps.cache.token(account.id, target.tokenKey) : deps.cache.retry(account.id, target.tokenKey, rejected),
       // Used only for a token whose type is DPoP (the sign-in token or an API's own, both from the account's grant).

@@ -4,9 +4,12 @@
  * 1. find its authorization server from the API itself (RFC 9728: the 401's
  *    `resource_metadata`, else the well-known path), validated as §3.3 asks;
  * 2. discover that server (RFC 8414 / OIDC Discovery, as for any profile);
- * 3. register the app there (RFC 7591) when it offers `registration_endpoint`
- *    and no client id is configured for it — kept encrypted per server
- *    (`discovery-store.ts`), reused, re-registered when the server forgot it;
+ * 3. identify the app there: a configured client id; else, when the server
+ *    supports Client ID Metadata Documents and the app has one
+ *    (`clientMetadataDocument`), that document's URL, with nothing to register;
+ *    else register (RFC 7591) when it offers `registration_endpoint` — kept
+ *    encrypted per server (`discovery-store.ts`), reused, re-registered when
+ *    the server forgot it;
  * 4. hand the core a profile like a configured one: the API as an `apis`
  *    entry whose base URL *is* its resource URL, with its own token
  *    (`resource`, RFC 8707) and the scopes its metadata names.
@@ -58,6 +61,11 @@ interface Plan {
   configuredClientId?: string;
 }
 
+/** The server's metadata says it fetches client ids that are URLs (Client ID Metadata Document draft §5). */
+function takesClientIdDocuments(server: Record<string, unknown>): boolean {
+  return server.client_id_metadata_document_supported === true;
+}
+
 /** True when a sign-in failed because the server does not know the client (RFC 6749 §5.2 `invalid_client`). */
 export function isUnknownClient(err: unknown): boolean {
   const cause = isAuthError(err) ? err.cause : err;
@@ -81,7 +89,7 @@ export class ApiConnections {
   providers(): ProviderConfig[] {
     const out: ProviderConfig[] = [];
     for (const api of this.#opts.store.apis()) {
-      const clientId = this.#configuredFor(api.issuer)?.clientId ?? this.#opts.store.registration(api.issuer)?.clientId;
+      const clientId = this.#configuredFor(api.issuer)?.clientId ?? this.#documentFor(api) ?? this.#opts.store.registration(api.issuer)?.clientId;
       if (clientId === undefined) continue;
       try {
         out.push(this.#profile(api, clientId));
@@ -121,7 +129,8 @@ export class ApiConnections {
     const configuredClient = this.#configuredFor(issuer);
     const stored = this.#opts.store.registration(issuer);
     const registrationEndpoint = typeof server.registration_endpoint === 'string' ? server.registration_endpoint : undefined;
-    const client: ApiConnectionPlan['client'] = configuredClient ? 'configured' : stored ? 'reuse' : 'register';
+    const document = takesClientIdDocuments(server) ? this.#opts.config.clientMetadataDocument : undefined;
+    const client: ApiConnectionPlan['client'] = configuredClient ? 'configured' : document !== undefined ? 'metadata_document' : stored ? 'reuse' : 'register';
     if (client === 'register' && registrationEndpoint === undefined) {
       throw new AuthError(
         'invalid_config',
@@ -140,6 +149,7 @@ export class ApiConnections {
       serverName: issuerHost,
       dpop: metadata.dpopRequired || (metadata.dpopAlgs?.length ?? 0) > 0,
       ...(metadata.name !== undefined ? { name: metadata.name } : {}),
+      ...(client === 'metadata_document' && document !== undefined ? { clientIdDocument: document } : {}),
     };
     const view: ApiConnectionPlan = {
       id: randomUUID(),
@@ -174,7 +184,10 @@ export class ApiConnections {
     this.#plans.delete(planId);
     const { api } = plan;
     const clientId =
-      plan.configuredClientId ?? this.#opts.store.registration(api.issuer)?.clientId ?? (await this.#register(api.issuer, plan.registrationEndpoint));
+      plan.configuredClientId ??
+      api.clientIdDocument ??
+      this.#opts.store.registration(api.issuer)?.clientId ??
+      (await this.#register(api.issuer, plan.registrationEndpoint));
     const profile = this.#profile(api, clientId);
     this.#opts.store.saveApi(api);
     return profile;
@@ -187,7 +200,8 @@ export class ApiConnections {
    */
   async reRegister(providerId: string): Promise<ProviderConfig | null> {
     const api = this.#opts.store.apis().find((a) => discoveredProviderId(a.resource) === providerId);
-    if (!api || this.#configuredFor(api.issuer)) return null;
+    // A configured id, or a document the server fetches by itself: nothing here to register again.
+    if (!api || this.#configuredFor(api.issuer) || this.#documentFor(api) !== undefined) return null;
     this.#opts.store.forgetRegistration(api.issuer);
     const server = (await resolveProvider(this.#bareProfile(api.issuer), this.#providerOptions())).serverMetadata();
     const endpoint = typeof server.registration_endpoint === 'string' ? server.registration_endpoint : undefined;
@@ -234,6 +248,11 @@ export class ApiConnections {
         `The API at ${url.origin} does not describe itself (no RFC 9728 protected-resource metadata), so it needs a configured profile.`,
       );
     return metadata;
+  }
+
+  /** The document URL an API was connected with, while the app still publishes that one. */
+  #documentFor(api: DiscoveredApi): string | undefined {
+    return api.clientIdDocument !== undefined && api.clientIdDocument === this.#opts.config.clientMetadataDocument ? api.clientIdDocument : undefined;
   }
 
   #configuredFor(issuer: string): ProviderConfig | undefined {

@@ -5,33 +5,28 @@
  *
  * This file only coordinates (as VS Code's `authProvider.ts` does): each
  * public method hands over to the part with that job — sign-in-flow.ts
- * (pending sign-ins, callback routing), authorization-response.ts (the code
- * grant), consent.ts, accounts.ts (the registry and its rules),
+ * (pending sign-ins, callback routing), authorization-finish.ts (the code
+ * grant and what it changes), consent.ts, account-events.ts (a refused grant,
+ * consent or step-up asked by an API), accounts.ts (the registry and its rules),
  * token-cache.ts (every access token, keyed by account and API),
  * sign-out-flow.ts, restore.ts, session-view.ts; core-parts.ts wires them.
  *
  * @see RFC 8252 (OAuth 2.0 for Native Apps), RFC 7636 (PKCE), RFC 9207 (iss),
  *      RFC 7009 (revocation), RFC 9700 (OAuth 2.0 Security BCP)
  */
+import { consentNeeded, stepUpNeeded } from './account-events';
 import type { Account } from './accounts';
 import { callApi } from './api-call';
+import { isUnknownClient } from './api-connections';
 import { signInResources } from './apis';
-import type * as client from 'openid-client';
-import { authorizedFrom, completeAuthorization, type AcceptedCallback, type Authorized } from './authorization-response';
 import type { ProviderConfig } from './config';
 import { consentAsk } from './consent';
 import type { AuthCoreOptions } from './core-options';
 import { coreParts, type CoreParts } from './core-parts';
-import { isUnknownClient } from './api-connections';
 import { AuthError, toErrorPayload } from './errors';
-import type { DpopKey } from './dpop';
-import type { PendingSignIn } from './pending-sign-ins';
 import { restoreAccounts } from './restore';
 import { sessionState } from './session-view';
-import { applyAuthorized } from './sign-in-completion';
-import type { StepUpRequirement } from './step-up';
-import { challengeAccount, stepUpAsk } from './step-up-flow';
-import type { Purpose } from './sign-in-flow';
+import { stepUpAsk } from './step-up-flow';
 import type { AccountSummary, ApiConnectionPlan, ApiRequest, ApiResponse, AuthCore, ProviderSummary, SessionState, SignInOptions } from './types';
 
 /** @public What a host passes to `createAuthCore`, and the vault interface it may implement itself. */
@@ -54,14 +49,7 @@ class DesktopAuthCore implements AuthCore {
         this.#emit();
       },
       disposed: () => this.#disposed,
-      complete: (pending, accepted, purpose) => this.#complete(pending, accepted, purpose),
-      completeDevice: (provider, config, response, proof, state) => this.#completeDevice(provider, config, response, proof, state),
-      rejected: (account, err) => {
-        this.#rejected(account, err);
-      },
-      needsConsent: (account, api) => {
-        this.#needsConsent(account, api);
-      },
+      session: () => this.getSession(),
     });
   }
 
@@ -179,13 +167,13 @@ class DesktopAuthCore implements AuthCore {
 
   async requestConsent(apiId: string, options: { accountId?: string } = {}): Promise<SessionState> {
     const account = this.#account(options.accountId);
-    const provider = this.#provider(account.providerId);
+    const provider = this.#p.provider(account.providerId);
     return this.#p.flow.authorize(provider, consentAsk(provider, account, apiId));
   }
 
   async requestStepUp(apiKey?: string, options: { accountId?: string } = {}): Promise<SessionState> {
     const account = this.#account(options.accountId);
-    const provider = this.#provider(account.providerId);
+    const provider = this.#p.provider(account.providerId);
     return this.#p.flow.authorize(provider, stepUpAsk(provider, account, apiKey));
   }
 
@@ -201,13 +189,14 @@ class DesktopAuthCore implements AuthCore {
     const account = this.#account(req.accountId);
     const provider = this.#p.providers.get(account.providerId);
     if (!provider) throw new AuthError('not_signed_in');
-    const { cache, fetch, log: logger, settings } = this.#p;
-    const needsConsent = (a: Account, api: string) => {
-      this.#needsConsent(a, api);
-    };
-    const needsStepUp = (a: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement) =>
-      this.#needsStepUp(a, api, requirement);
-    return callApi(account, provider, req, { cache, fetch, logger, timeoutMs: settings.apiTimeoutMs, needsConsent, needsStepUp });
+    const { cache, fetch, log: logger, settings, events } = this.#p;
+    return callApi(account, provider, req, {
+      ...{ cache, fetch, logger, timeoutMs: settings.apiTimeoutMs },
+      needsConsent: (a, api) => {
+        consentNeeded(a, api, events);
+      },
+      needsStepUp: (a, api, requirement) => stepUpNeeded(a, api, requirement, events),
+    });
   }
 
   async signOut(accountId?: string): Promise<SessionState> {
@@ -241,86 +230,6 @@ class DesktopAuthCore implements AuthCore {
       this.#p.revocations.dispose();
       resolve();
     });
-  }
-
-  /** An accepted callback: the code grant, then a new (or renewed) account, or consent merged into one. */
-  async #complete(pending: PendingSignIn<SessionState>, accepted: AcceptedCallback, purpose: Purpose): Promise<SessionState> {
-    const p = this.#p;
-    const provider = this.#provider(pending.providerId);
-    const { providerTimeoutSeconds: timeoutSeconds, clockToleranceSeconds } = p.settings;
-    const deps = { fetch: p.fetch, logger: p.log, clock: p.clock, timeoutSeconds, clockToleranceSeconds };
-    const got = await completeAuthorization(provider, await p.configs.get(provider), pending, accepted, deps);
-    return this.#apply(provider, purpose, got, pending.state);
-  }
-
-  /** A device sign-in's token response (RFC 8628): the same finish as a browser sign-in's. */
-  async #completeDevice(
-    provider: ProviderConfig,
-    config: client.Configuration,
-    response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
-    proof: { key: DpopKey; handle: client.DPoPHandle } | undefined,
-    state: string,
-  ): Promise<SessionState> {
-    const p = this.#p;
-    const { providerTimeoutSeconds: timeoutSeconds, clockToleranceSeconds } = p.settings;
-    const got = await authorizedFrom(provider, config, response, proof, new URLSearchParams(), {
-      fetch: p.fetch,
-      logger: p.log,
-      clock: p.clock,
-      timeoutSeconds,
-      clockToleranceSeconds,
-    });
-    return this.#apply(provider, { kind: 'sign_in' }, got, state);
-  }
-
-  /** What an authorization brought, applied (sign-in, consent or step-up); the sign-in `state` is no longer waiting. */
-  #apply(provider: ProviderConfig, purpose: Purpose, got: Authorized, state: string): SessionState {
-    const p = this.#p;
-    // The core was disposed while the grant was running: nothing is kept.
-    if (this.#disposed) throw new AuthError('sign_in_cancelled');
-    const { clock, settings } = p;
-    const deps = { registry: p.registry, cache: p.cache, signOuts: p.signOuts, facts: p.facts, logger: p.log, open: p.open, clock };
-    applyAuthorized(provider, purpose, got, { ...deps, clockToleranceSeconds: settings.clockToleranceSeconds });
-    p.log('info', `${purpose.kind}.done`, { providerId: provider.id, persistent: this.#opts.vault.status().persistent });
-    if (p.facts.signingIn?.state === state) {
-      p.facts.signingIn = null;
-      p.facts.device = undefined;
-    }
-    this.#emit();
-    return this.getSession();
-  }
-
-  /** An API's step-up challenge: the error for the call; the window is told when the account was marked. */
-  #needsStepUp(account: Account, api: { key: string; id: string | undefined; name: string }, requirement: StepUpRequirement): AuthError {
-    const { error, marked } = challengeAccount(account, api, requirement, this.#p.clock(), this.#p.settings.clockToleranceSeconds);
-    this.#p.log('info', marked ? 'api.step_up_required' : 'api.step_up_already_met', { providerId: account.providerId, api: api.key });
-    if (marked && this.#p.registry.isCurrent(account)) this.#emit();
-    return error;
-  }
-
-  #needsConsent(account: Account, api: string): void {
-    if (this.#p.registry.isCurrent(account) && account.needsConsent(api)) this.#emit();
-  }
-
-  /** The provider refused the account's refresh token: that account is over; the others go on. */
-  #rejected(account: Account, err: AuthError): void {
-    const { registry, signOuts, facts } = this.#p;
-    if (!registry.isCurrent(account)) return;
-    const wasActive = registry.activeId === account.id;
-    // No other account is made active: that would switch person behind their back.
-    signOuts.endLocally(account, { activateNext: false });
-    if (wasActive) {
-      facts.endReason = { code: err.code, message: err.message };
-      facts.revocation = undefined;
-    }
-    this.#emit();
-  }
-
-  /** An account's provider; accounts of a provider no longer configured are dropped at restore. */
-  #provider(providerId: string): ProviderConfig {
-    const provider = this.#p.providers.get(providerId);
-    if (!provider) throw new AuthError('not_signed_in', 'The identity provider of that account is no longer configured.');
-    return provider;
   }
 
   /** The account a call names, or the active one. */

@@ -6,6 +6,9 @@
  * answer must name a client id and may not turn the app into something else
  * (another auth method, other redirect URIs).
  *
+ * The same metadata, published at a URL instead of registered, is the app's
+ * Client ID Metadata Document (`clientIdMetadataDocument`).
+ *
  * @see https://www.rfc-editor.org/rfc/rfc7591 §2 (metadata), §3.1 (request), §3.2 (response)
  */
 import { boundedFetch } from './bounded-fetch';
@@ -36,6 +39,27 @@ const responseSchema = z.object({
   registration_access_token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
+/** What this app is as a client (RFC 7591 §2): the one description, registered or published. */
+export function nativeClientMetadata(clientName: string, redirectUri: string) {
+  return {
+    client_name: clientName,
+    application_type: 'native',
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+}
+
+/**
+ * The JSON the app developer publishes at `clientMetadataDocument` (OAuth Client ID
+ * Metadata Document, draft-ietf-oauth-client-id-metadata-document): the same metadata
+ * as a registration, with the document's own URL as `client_id` (§4.1 requires it).
+ */
+export function clientIdMetadataDocument(url: string, clientName: string, redirectUri: string): Record<string, unknown> {
+  return { client_id: url, ...nativeClientMetadata(clientName, redirectUri) };
+}
+
 /** Registers the app; returns what is to be kept (encrypted) for this server. */
 export async function registerNativeClient(opts: RegisterClientOptions): Promise<ClientRegistration> {
   const endpoint = new URL(opts.registrationEndpoint);
@@ -50,14 +74,7 @@ export async function registerNativeClient(opts: RegisterClientOptions): Promise
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     redirect: 'manual',
-    body: JSON.stringify({
-      client_name: opts.clientName,
-      application_type: 'native',
-      redirect_uris: [opts.redirectUri],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-    }),
+    body: JSON.stringify(nativeClientMetadata(opts.clientName, opts.redirectUri)),
   });
   const text = await response.text();
   let body: unknown;

@@ -343,6 +343,10 @@ const appConfigSchema = z
      * encryption (Linux `basic_text`). Off by default.
      */
     allowWeakStorage: z.optional(z.boolean()),
+    /** Where the developer hosts the app's Client ID Metadata Document: its client id at servers that take one (api-connections.ts). */
+    clientMetadataDocument: z.optional(
+      z.string().check(z.refine(isClientIdDocumentUrl, 'clientMetadataDocument must be an https URL with a path, without user info or fragment')),
+    ),
   })
   .check(
     z.superRefine((config, ctx) => {
@@ -371,6 +375,13 @@ export function parseAppConfig(value: unknown): AppConfig {
     throw new AuthError('invalid_config', `The provider configuration is not valid:\n- ${lines.join('\n- ')}`);
   }
   return result.data;
+}
+
+/** A URL a server may fetch as a client id (Client ID Metadata Document draft §3): https, a path, no user info or fragment. */
+function isClientIdDocumentUrl(value: string): boolean {
+  if (!URL.canParse(value) || value.includes('#')) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' && url.username === '' && url.password === '' && url.pathname !== '/';
 }
 
 /** The private-use-scheme redirect URI for a provider: its own, or `<scheme>:/callback`. */

@@ -9,35 +9,28 @@ import { openAccount } from './account-tokens';
 import { ApiConnections } from './api-connections';
 import { ApiDpopSupport } from './api-dpop-support';
 import { AccountRegistry, type Account } from './accounts';
-import type { AcceptedCallback } from './authorization-response';
+import { accountRejected, consentNeeded, type AccountEventDeps } from './account-events';
+import { finishers } from './authorization-finish';
 import { providersWithSecrets, type ProviderConfig } from './config';
 import { coreSettings, type AuthCoreOptions, type CoreSettings } from './core-options';
 import { DiscoveryStore } from './discovery-store';
 import type { DpopKey } from './dpop';
-import type { AuthError } from './errors';
+import { AuthError } from './errors';
 import { noopLogger, redactingLogger } from './log';
-import type { PendingSignIn } from './pending-sign-ins';
 import { ProviderConfigs } from './provider-configs';
 import { RevocationRetry } from './revocation-retry';
 import { initialFacts, type ViewFacts } from './session-view';
-import { SignInFlow, type Purpose, type SignInFlowDeps } from './sign-in-flow';
+import { SignInFlow } from './sign-in-flow';
 import { SignOutFlow } from './sign-out-flow';
 import { TokenCache } from './token-cache';
 import type { TokenSet } from './token-set';
 import type { Clock, FetchLike, Logger, SessionState, UserInfo } from './types';
 
-/** What the parts tell the facade. */
+/** What the parts ask of the facade. */
 export interface CoreHooks {
   emit: () => void;
   disposed: () => boolean;
-  /** An accepted callback: exchange its code and apply the result. */
-  complete: (pending: PendingSignIn<SessionState>, accepted: AcceptedCallback, purpose: Purpose) => Promise<SessionState>;
-  /** A device sign-in's token response (RFC 8628): apply it like a browser sign-in's. */
-  completeDevice: SignInFlowDeps['completeDevice'];
-  /** The provider refused an account's grant. */
-  rejected: (account: Account, error: AuthError) => void;
-  /** An API of an account waits for consent. */
-  needsConsent: (account: Account, api: string) => void;
+  session: () => SessionState;
 }
 
 export interface CoreParts {
@@ -56,6 +49,10 @@ export interface CoreParts {
   revocations: RevocationRetry;
   flow: SignInFlow;
   signOuts: SignOutFlow;
+  /** What an account's state change does (account-events.ts), wired to these parts. */
+  events: AccountEventDeps;
+  /** An account's provider; accounts of a provider no longer configured are dropped at restore. */
+  provider: (providerId: string) => ProviderConfig;
   /** Creates an account (replacing one with the same id) and opens its tokens in the cache. */
   open: (provider: ProviderConfig, user: UserInfo, tokens: TokenSet, init: { granted?: string[] | undefined; dpopKey: DpopKey | undefined }) => Account;
 }
@@ -101,15 +98,11 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
       }
     },
   });
-  const flow = new SignInFlow({
-    ...{ config: opts.config, providers, configs, openUrl, logger: log, signInTimeoutMs: settings.signInTimeoutMs, facts, emit },
-    disposed: hooks.disposed,
-    // `off` asks no API anything: the profile has decided on Bearer (browser and device sign-ins alike).
-    apiDpop: (provider) => (provider.dpop === 'off' ? Promise.resolve([]) : apiDpop.forProvider(provider)),
-    accountKey: (id) => registry.get(id)?.dpopKey,
-    complete: hooks.complete,
-    completeDevice: hooks.completeDevice,
-  });
+  const provider = (providerId: string): ProviderConfig => {
+    const found = providers.get(providerId);
+    if (!found) throw new AuthError('not_signed_in', 'The identity provider of that account is no longer configured.');
+    return found;
+  };
   const grantTimeoutMs = timeoutSeconds * 1000;
   const signOuts = new SignOutFlow({ registry, cache, revocations, facts, logger: log, openUrl, grantTimeoutMs, config, emit });
   const open: CoreParts['open'] = (provider, user, tokens, init) =>
@@ -118,17 +111,37 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
       cache,
       clock,
       config,
-      onEnded: hooks.rejected,
+      onEnded: (account, err) => {
+        accountRejected(account, err, events);
+      },
       onConnectivity: (account, offline) => {
         if (!registry.isCurrent(account)) return;
         // Back online: failed revocations are worth another try now.
         if (!offline) revocations.schedule(0);
         emit();
       },
-      onConsentNeeded: hooks.needsConsent,
+      onConsentNeeded: (account, api) => {
+        consentNeeded(account, api, events);
+      },
     });
+  const events: AccountEventDeps = { registry, signOuts, facts, logger: log, clock, clockToleranceSeconds, emit };
+  const finish = finishers({
+    ...{ registry, cache, signOuts, facts, logger: log, clock, clockToleranceSeconds, open, configs, provider, fetch, timeoutSeconds, emit },
+    persistent: () => vault.status().persistent,
+    disposed: hooks.disposed,
+    session: hooks.session,
+  });
+  const flow = new SignInFlow({
+    ...{ config: opts.config, providers, configs, openUrl, logger: log, signInTimeoutMs: settings.signInTimeoutMs, facts, emit },
+    disposed: hooks.disposed,
+    // `off` asks no API anything: the profile has decided on Bearer (browser and device sign-ins alike).
+    apiDpop: (provider) => (provider.dpop === 'off' ? Promise.resolve([]) : apiDpop.forProvider(provider)),
+    accountKey: (id) => registry.get(id)?.dpopKey,
+    complete: finish.complete,
+    completeDevice: finish.completeDevice,
+  });
   for (const providerId of providersWithSecrets(opts.config)) {
     log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
   }
-  return { settings, log, clock, fetch, providers, configs, connections, facts, registry, cache, revocations, flow, signOuts, open };
+  return { settings, log, clock, fetch, providers, configs, connections, facts, registry, cache, revocations, flow, signOuts, events, provider, open };
 }

@@ -49,6 +49,8 @@ export interface DiscoveredApi {
   dpop: boolean;
   /** `resource_name`, when the metadata has one. */
   name?: string;
+  /** The app's Client ID Metadata Document URL, when the server took it as the client id (no registration). */
+  clientIdDocument?: string;
 }
 
 const MAX = { registrations: 32, apis: 32 };
@@ -70,6 +72,7 @@ const apiSchema = z.strictObject({
   serverName: z.string().check(z.minLength(1), z.maxLength(200)),
   dpop: z.boolean(),
   name: z.optional(z.string().check(z.maxLength(200))),
+  clientIdDocument: z.optional(url),
 });
 const contentSchema = z.strictObject({
   registrations: z.array(registrationSchema).check(z.maxLength(MAX.registrations)),

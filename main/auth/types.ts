@@ -231,8 +231,11 @@ export interface ApiConnectionPlan {
   scopes: string[];
   /** The API's `resource_name`. */
   apiName?: string;
-  /** `register`: RFC 7591 registration now; `reuse`: the app's earlier registration; `configured`: a profile's client id. */
-  client: 'register' | 'reuse' | 'configured';
+  /**
+   * `register`: RFC 7591 registration now; `reuse`: the app's earlier registration; `configured`: a profile's
+   * client id; `metadata_document`: the app's Client ID Metadata Document URL is its client id there (no registration).
+   */
+  client: 'register' | 'reuse' | 'configured' | 'metadata_document';
   /** The provider id its account will have; request the API as `{ accountId, api: 'api' }`. */
   providerId: string;
 }

@@ -93,6 +93,14 @@ export interface DemoProviderOptions {
   /** Dynamic client registration (RFC 7591, open). On by default; `false` turns it off. */
   registration?: boolean;
   /**
+   * Client ID Metadata Documents (oidc-provider's experimental
+   * `clientIdMetadataDocument`, draft 02): an https URL is a client id, fetched
+   * with `fetch` — tests pass one that trusts their private CA (the document
+   * host is on loopback, which oidc-provider's own fetch refuses as SSRF).
+   * Off by default.
+   */
+  clientIdMetadataDocument?: { fetch: (input: URL | string | Request, init?: RequestInit) => Promise<Response> };
+  /**
    * Step-up: `ignoreAcrValues` plays a provider that advertises the levels but
    * ignores `acr_values` (never asks for the second factor, keeps the session's level).
    */
@@ -270,6 +278,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       },
     ],
     jwks: { keys: [jwk] },
+    ...(opts.clientIdMetadataDocument ? { fetch: opts.clientIdMetadataDocument.fetch } : {}),
     ...(opts.dpop && opts.dpop.signingAlgs ? { enabledJWA: { dPoPSigningAlgValues: opts.dpop.signingAlgs } } : {}),
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
@@ -303,6 +312,7 @@ export async function startDemoProvider(opts: DemoProviderOptions): Promise<Demo
       rpInitiatedLogout: { enabled: true },
       // RFC 7591, open (no initial access token): an app given only an API URL registers itself ("Connect to an API by URL").
       registration: { enabled: opts.registration !== false },
+      ...(opts.clientIdMetadataDocument ? { clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } } : {}),
       deviceFlow: { enabled: deviceFlow !== null, ...deviceFlowPages },
       // RFC 8707: each demo API is a resource server with its own audience and scope.
       resourceIndicators: {

@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore, FetchLike } from '../../main/auth/types';
+import type { AuthCore } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher } from '../helpers/aes-cipher';
 import { REDIRECT_URI, SCHEME, demoTestConfig, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
+import { recordingFetch, type Sent } from '../helpers/recording-fetch';
 
 let dir: string;
 let demo: DemoProvider;
@@ -60,22 +61,10 @@ const UNRELATED: AppConfig = parseAppConfig({
   ],
 });
 
-interface Sent {
-  method: string;
-  url: string;
-  authorization: string | null;
-  body: string;
-}
-
 async function rig(opts: { config?: AppConfig; storePath?: string; cipher?: ReturnType<typeof createTestCipher> } = {}) {
   const sent: Sent[] = [];
   const opened: string[] = [];
-  const recording: FetchLike = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
-    sent.push({ method: init?.method ?? 'GET', url, authorization: new Headers(init?.headers).get('authorization'), body });
-    return fetch(input, init);
-  };
+  const recording = recordingFetch(sent);
   const r: CoreRig = await startCoreRig({
     config: opts.config ?? UNRELATED,
     dir,

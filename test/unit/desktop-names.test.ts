@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DESKTOP_NAMES, executableNameFrom, loadDesktopNames } from '../../main/desktop-names';
-import { parseBuildConfig } from '../../scripts/build-app-config';
+import { BUILD_CONFIG_OUT, CLIENT_METADATA_FILE, parseBuildConfig, writeBuildConfig } from '../../scripts/build-app-config';
 
 const enoent = () => {
   throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
@@ -79,5 +82,44 @@ describe('the build configuration (scripts/build-app-config.ts)', () => {
   it('an explicit executableName wins', () => {
     const { packaging } = parseBuildConfig('app.config.json', JSON.stringify({ ...base, executableName: 'acme' }));
     expect(packaging.executableName).toBe('acme');
+  });
+});
+
+describe('the Client ID Metadata Document the build writes (docs/api-discovery.md)', () => {
+  const provider = {
+    id: 'corp',
+    displayName: 'Corp',
+    issuer: 'https://id.corp.example',
+    clientId: 'desk',
+    scopes: ['openid'],
+    apiBaseUrls: ['https://api.corp.example'],
+  };
+  const build = (app: Record<string, unknown>) => {
+    const root = mkdtempSync(path.join(tmpdir(), 'build-config-'));
+    mkdirSync(path.join(root, 'build'));
+    writeFileSync(path.join(root, 'build', 'installer.nsh'), '; test\n');
+    writeFileSync(path.join(root, 'app.config.json'), JSON.stringify({ productName: 'Acme Desk', app }));
+    writeBuildConfig(root, {});
+    const file = path.join(root, BUILD_CONFIG_OUT, CLIENT_METADATA_FILE);
+    const written = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : null;
+    rmSync(root, { recursive: true, force: true });
+    return written;
+  };
+
+  it('a configuration with clientMetadataDocument gets the document to host there: its URL as client_id, the app as a native public client', () => {
+    const url = 'https://desk.acme.example/oauth/client.json';
+    expect(build({ scheme: 'com.acme.desk', clientMetadataDocument: url, providers: [provider] })).toEqual({
+      client_id: url,
+      client_name: 'Acme Desk',
+      application_type: 'native',
+      redirect_uris: ['com.acme.desk:/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    });
+  });
+
+  it('without clientMetadataDocument, no document is written', () => {
+    expect(build({ scheme: 'com.acme.desk', providers: [provider] })).toBeNull();
   });
 });
