@@ -49,6 +49,7 @@ export type AuthWindow = Pick<BrowserWindow, 'isDestroyed' | 'isMinimized' | 're
  */
 export type AuthConfigSource = { config: AppConfig } | { scheme: string; config: () => Promise<AppConfig> };
 
+/** What `installAuth` needs from the host app; everything but `app`, `config` and `getWindow` has a default. */
 export type InstallAuthOptions = AuthConfigSource & {
   /** Electron's `app`. */
   app: AuthApp;
@@ -92,6 +93,7 @@ export type InstallAuthOptions = AuthConfigSource & {
 };
 
 export interface InstalledAuth {
+  /** The auth core the page drives through `window.auth`, for the main process's own use (e.g. `core.request`). */
   core: AuthCore;
   /** The configuration in effect (the resolved one when it came late). */
   config: AppConfig;
@@ -101,6 +103,13 @@ export interface InstalledAuth {
 
 const silent: Logger = () => undefined;
 
+/**
+ * Wires sign-in into the host's Electron app: deep links and the OS protocol
+ * registration at once, then (after `ready`) vault, network, core and IPC.
+ * Rejects, having removed everything it added, when the configuration's
+ * scheme is not the registered one (`invalid_config`) or the core cannot be
+ * built.
+ */
 export async function installAuth(options: InstallAuthOptions): Promise<InstalledAuth> {
   const { app } = options;
   const log = options.logger ?? silent;

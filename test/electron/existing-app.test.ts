@@ -196,7 +196,7 @@ describe('examples/existing-app', () => {
   });
 });
 
-describe.skipIf(CHROMIUM_MISSING !== null)('signs in through its main process and its page', () => {
+describe.skipIf(CHROMIUM_MISSING !== null)(`signs in through its main process and its page${CHROMIUM_MISSING ? ` (skipped: ${CHROMIUM_MISSING})` : ''}`, () => {
   let page: Page;
   let win: FakeBrowserWindow;
 
