@@ -259,7 +259,8 @@ function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
 async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
   // The demo keeps its port and grants in userData, so a saved sign-in survives a restart.
   const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI], stateFile: path.join(app.getPath('userData'), 'demo-provider.json') });
-  cleanups.push(() => demo.close());
+  // First in the list, so it runs last: the core (installAuth's dispose) stops before its provider does.
+  cleanups.unshift(() => demo.close());
   log('info', 'app.demo_provider_started', { issuer: demo.issuer });
   return demoAppConfig(demo);
 }

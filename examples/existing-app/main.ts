@@ -10,8 +10,12 @@ import { installAuth } from 'oidc-desktop/main';
 let win: BrowserWindow | null = null;
 const config = parseAppConfig(JSON.parse(readFileSync(path.join(import.meta.dirname, 'auth.config.json'), 'utf8')));
 if (!app.requestSingleInstanceLock()) app.quit(); // the deep link reaches the first instance
-const auth = installAuth({ app, config, getWindow: () => win, rendererOrigins: ['file://'] });
-app.on('will-quit', () => void auth.then((a) => a.dispose()));
+const auth = installAuth({ app, config, getWindow: () => win, rendererOrigins: ['file://'] }).catch((err: unknown) => {
+  console.error('Sign-in could not start:', err); // invalid_config: the message names the field
+  app.quit();
+  return null;
+});
+app.on('will-quit', () => void auth.then((a) => a?.dispose()));
 // --- end sign-in: main ---
 
 void app.whenReady().then(async () => {

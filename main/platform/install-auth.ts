@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { ipcMain as electronIpcMain, type App, type BrowserWindow } from 'electron';
 import { createAuthCore, type AuthCoreOptions } from '../auth/auth-core';
-import type { AppConfig } from '../auth/config';
+import { parseAppConfig, type AppConfig } from '../auth/config';
 import { DiscoveryStore } from '../auth/discovery-store';
 import { AuthError, isAuthError } from '../auth/errors';
 import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, UrlOpener } from '../auth/types';
@@ -102,6 +102,8 @@ export interface InstalledAuth {
 }
 
 const silent: Logger = () => undefined;
+/** electron-store makes `<userData>/<storeName>.json` of it: a name, never a path out of userData. */
+const STORE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Wires sign-in into the host's Electron app: deep links and the OS protocol
@@ -114,6 +116,8 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
   const { app } = options;
   const log = options.logger ?? silent;
   const scheme = 'scheme' in options ? options.scheme : options.config.scheme;
+  if (options.storeName !== undefined && !STORE_NAME.test(options.storeName))
+    throw new AuthError('invalid_config', `storeName "${options.storeName}" must be a plain file name (letters, digits, ".", "_", "-"), not a path.`);
   const isRenderer = rendererUrlMatcher(options.rendererOrigins ?? [RENDERER_ORIGIN]);
   const argv = options.argv ?? process.argv;
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -152,7 +156,9 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
 
   try {
     await app.whenReady();
-    const config = typeof options.config === 'function' ? await options.config() : options.config;
+    // Parsed again: a host written in JavaScript may hand in a plain object; parsing a parsed
+    // configuration gives the same configuration (the packaged app reads back what the build wrote).
+    const config = parseAppConfig(typeof options.config === 'function' ? await options.config() : options.config);
     if (config.scheme !== scheme) {
       throw new AuthError('invalid_config', `The configuration's scheme (${config.scheme}) is not the one the app registered (${scheme}).`);
     }

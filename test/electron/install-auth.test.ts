@@ -142,13 +142,29 @@ describe('installAuth', () => {
 
   it('a late configuration whose scheme is not the registered one fails with invalid_config and leaves nothing behind', async () => {
     app.fireReady();
-    await expect(
-      installAuth(options({ scheme: 'com.example.other', config: () => Promise.resolve(config) })),
-    ).rejects.toMatchObject({
+    await expect(installAuth(options({ scheme: 'com.example.other', config: () => Promise.resolve(config) }))).rejects.toMatchObject({
       code: 'invalid_config',
       message: expect.stringContaining('com.example.other') as string,
     });
     expect(app.listenerCount('second-instance')).toBe(0);
+    expect(state.ipcHandlers.size).toBe(0);
+  });
+
+  it('a store name that is a path, not a name, is refused before anything is registered', async () => {
+    for (const storeName of ['../vault', 'a/b', '..', '']) {
+      await expect(installAuth(options({ storeName }))).rejects.toMatchObject({ code: 'invalid_config' });
+    }
+    expect(app.listenerCount('second-instance')).toBe(0);
+    expect(app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
+  });
+
+  it('a configuration handed in as plain JSON (a JavaScript host) is validated: a broken one fails with invalid_config naming the field', async () => {
+    app.fireReady();
+    const broken = { ...config, providers: [{ ...config.providers[0], clientId: '' }] } as unknown as AppConfig;
+    await expect(installAuth(options({ config: broken }))).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('clientId') as string,
+    });
     expect(state.ipcHandlers.size).toBe(0);
   });
 
