@@ -31,7 +31,7 @@ import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { readAdminConfig } from './platform/admin-config';
 import { createMainWindow, hardenWebContents } from './platform/window';
 import { proxyCredentialsFromEnv } from './platform/net-fetch';
-import { installAuth, type InstalledAuth } from './platform/install-auth';
+import { installAuth } from './platform/install-auth';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
 import { DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -174,7 +174,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     ...(deps.createFetch ? { fetch: deps.createFetch() } : {}),
     ...(deps.createCore ? { createCore: deps.createCore } : {}),
   });
-  // The renderer is served before the core is built, so the window's first request finds it.
+  // On quit: the glue's IPC handlers, listeners and core (nothing to undo when it never started;
+  // that failure is reported once, below).
   cleanups.push(async () => (await auth.catch(() => null))?.dispose());
 
   // Every web contents, not only the main window's: should anything ever create another
@@ -189,7 +190,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   const ready = app.whenReady().then(async (): Promise<AppContext | null> => {
     try {
       serveRenderer(deps.paths.renderer);
-      const { core, config: effective }: InstalledAuth = await auth;
+      const { core, config: effective } = await auth;
 
       const openWindow = () => {
         mainWindow = createMainWindow({ preloadPath: deps.paths.preload, url: RENDERER_INDEX_URL, devTools: !deps.packaged, logger: log });
