@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { ipcMain as electronIpcMain, type App, type BrowserWindow } from 'electron';
 import { createAuthCore, type AuthCoreOptions } from '../auth/auth-core';
-import { parseAppConfig, type AppConfig } from '../auth/config';
+import { parseAppConfig, SCHEME_RE, type AppConfig } from '../auth/config';
 import { DiscoveryStore } from '../auth/discovery-store';
 import { AuthError, isAuthError } from '../auth/errors';
 import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, UrlOpener } from '../auth/types';
@@ -115,10 +115,19 @@ const STORE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
 export async function installAuth(options: InstallAuthOptions): Promise<InstalledAuth> {
   const { app } = options;
   const log = options.logger ?? silent;
+  // Checked before anything is registered with the OS or Electron: the scheme (the configuration's
+  // is checked again once it is parsed), the store's file name, the renderer origins.
   const scheme = 'scheme' in options ? options.scheme : options.config.scheme;
+  if (typeof scheme !== 'string' || !SCHEME_RE.test(scheme))
+    throw new AuthError('invalid_config', `scheme ${JSON.stringify(scheme)} must be a reverse-DNS name such as "com.example.desktop" (RFC 8252 §7.1).`);
   if (options.storeName !== undefined && !STORE_NAME.test(options.storeName))
     throw new AuthError('invalid_config', `storeName "${options.storeName}" must be a plain file name (letters, digits, ".", "_", "-"), not a path.`);
-  const isRenderer = rendererUrlMatcher(options.rendererOrigins ?? [RENDERER_ORIGIN]);
+  let isRenderer: (url: string) => boolean;
+  try {
+    isRenderer = rendererUrlMatcher(options.rendererOrigins ?? [RENDERER_ORIGIN]);
+  } catch (err) {
+    throw new AuthError('invalid_config', `rendererOrigins: ${(err as Error).message}.`, { cause: err });
+  }
   const argv = options.argv ?? process.argv;
   const cleanups: (() => Promise<void> | void)[] = [];
 

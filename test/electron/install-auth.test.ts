@@ -150,10 +150,23 @@ describe('installAuth', () => {
     expect(state.ipcHandlers.size).toBe(0);
   });
 
-  it('a store name that is a path, not a name, is refused before anything is registered', async () => {
+  it('a store name that is a path, a scheme that is not reverse-DNS or a renderer origin that is not one is refused before anything is registered', async () => {
     for (const storeName of ['../vault', 'a/b', '..', '']) {
-      await expect(installAuth(options({ storeName }))).rejects.toMatchObject({ code: 'invalid_config' });
+      await expect(installAuth(options({ storeName }))).rejects.toMatchObject({
+        code: 'invalid_config',
+        message: expect.stringContaining('storeName') as string,
+      });
     }
+    for (const scheme of ['myapp', 'https', 'com.example.app:', '']) {
+      await expect(installAuth(options({ scheme, config: () => Promise.resolve(config) }))).rejects.toMatchObject({
+        code: 'invalid_config',
+        message: expect.stringContaining('reverse-DNS') as string,
+      });
+    }
+    await expect(installAuth(options({ rendererOrigins: ['http://localhost:5173/app'] }))).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('rendererOrigins') as string,
+    });
     expect(app.listenerCount('second-instance')).toBe(0);
     expect(app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
   });
