@@ -24,7 +24,7 @@ import type { AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
-import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
+import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import type { DemoProvider } from './demo/demo-provider';
 import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
@@ -56,13 +56,13 @@ export interface MainDeps {
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
   /**
    * The sign-in glue's collaborators, for tests; each defaults to installAuth's own (the
-   * safeStorage cipher, electron-store, the shell opener, Electron's `net.fetch`, createAuthCore).
+   * safeStorage cipher, electron-store, the shell opener, createAuthCore). The network is always
+   * Electron's `net`, with the proxy answer of `proxyCredentialsFromEnv`.
    */
   createCore?: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
   createCipher?: () => Cipher;
   createStore?: () => KeyValueStore;
   openUrl?: UrlOpener;
-  createFetch?: () => FetchLike;
   /** The product and Linux executable names the package was built with (dist/config/desktop-names.json). */
   desktopNames: () => DesktopNames;
   registerAppImageScheme: typeof registerAppImageScheme;
@@ -171,7 +171,6 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
     ...(deps.createCipher ? { cipher: deps.createCipher() } : {}),
     ...(deps.createStore ? { store: deps.createStore() } : {}),
     ...(deps.openUrl ? { openUrl: deps.openUrl } : {}),
-    ...(deps.createFetch ? { fetch: deps.createFetch() } : {}),
     ...(deps.createCore ? { createCore: deps.createCore } : {}),
   });
   // On quit: the glue's IPC handlers, listeners and core (nothing to undo when it never started;

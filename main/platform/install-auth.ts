@@ -30,7 +30,7 @@ import { registerIpcHandlers, type IpcMainLike } from '../ipc/handlers';
 import { RENDERER_ORIGIN, rendererUrlMatcher } from '../ipc/renderer-origin';
 import { createSenderCheck, forwardSessionChanges } from '../ipc/renderer-window';
 import { createElectronStoreKv } from './electron-store-kv';
-import { createNetFetch, installProxyLogin, type ProxyCredentials } from './net-fetch';
+import { createNetFetch, installProxyLogin, proxyLoginAnswer, type ProxyCredentials } from './net-fetch';
 import { createSafeStorageCipher } from './safe-storage-cipher';
 import { createShellOpener } from './shell-opener';
 
@@ -82,9 +82,12 @@ export type InstallAuthOptions = AuthConfigSource & {
   store?: KeyValueStore;
   /** Replaces `shell.openExternal` (which only ever gets a vetted https/loopback URL). */
   openUrl?: UrlOpener;
-  /** Replaces Electron's `net.fetch` (system proxy settings and the OS trust store). */
+  /** Replaces Electron's `net` (system proxy settings and the OS trust store); `proxyCredentials` then does not reach its requests. */
   fetch?: FetchLike;
-  /** Credentials for a proxy that asks for them (the `login` event); without it Electron's default applies (none given). */
+  /**
+   * Credentials for a proxy that asks for them: given once per request, only to the proxy they
+   * name (`proxyLoginAnswer`); without it a proxy challenge fails the request with `proxy_auth_required`.
+   */
   proxyCredentials?: () => ProxyCredentials | null;
   /** The core's own tuning (timeouts, clock, app name); the glue supplies config, vault, network and opener. */
   core?: Omit<AuthCoreOptions, 'config' | 'vault' | 'discovery' | 'openUrl' | 'fetch' | 'logger'>;
@@ -177,7 +180,9 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
     const vault = new Vault({ cipher, store, allowWeakStorage: config.allowWeakStorage ?? false, logger: log });
     // APIs connected by URL and the app's registrations: beside the vault, same cipher, same storage verdict.
     const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), logger: log });
-    if (options.proxyCredentials) cleanups.push(installProxyLogin({ credentials: options.proxyCredentials, logger: log }));
+    // One decision for every proxy challenge: the app's `login` event and each request's own (net-fetch.ts).
+    const proxyLogin = options.proxyCredentials ? proxyLoginAnswer({ credentials: options.proxyCredentials, logger: log }) : undefined;
+    if (proxyLogin) cleanups.push(installProxyLogin(proxyLogin));
     const core = await (options.createCore ?? createAuthCore)({
       ...options.core,
       config,
@@ -185,7 +190,7 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
       discovery,
       openUrl: options.openUrl ?? createShellOpener(),
       logger: log,
-      fetch: options.fetch ?? createNetFetch(),
+      fetch: options.fetch ?? createNetFetch(undefined, proxyLogin),
     });
     cleanups.push(() => core.dispose());
     cleanups.push(

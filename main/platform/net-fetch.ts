@@ -46,14 +46,18 @@ const electronNet: NetFetchDeps = {
   session: () => session.fromPartition(AUTH_PARTITION),
 };
 
-export function createNetFetch(deps: NetFetchDeps = electronNet): FetchLike {
+/**
+ * `proxyLogin` answers a proxy's challenge (`proxyLoginAnswer`): a ClientRequest
+ * of the `net` module emits `login` itself (NCR:469-475), not through `app`.
+ */
+export function createNetFetch(deps: NetFetchDeps = electronNet, proxyLogin?: ProxyAnswer): FetchLike {
   let authSession: Electron.Session | undefined;
   return async (input: string | URL | Request, init?: RequestInit) => {
     const req = new Request(input instanceof URL ? input.href : input, init);
     authSession ??= deps.session();
     // Read first: request bodies here are small forms and JSON, and ClientRequest wants bytes.
     const body = req.body ? Buffer.from(await req.arrayBuffer()) : null;
-    return send(req, body, authSession, deps.request);
+    return send(req, body, authSession, deps.request, proxyLogin);
   };
 }
 
@@ -63,7 +67,16 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
 }
 
-function send(req: Request, body: Buffer | null, authSession: Electron.Session, request: NetFetchDeps['request']): Promise<Response> {
+/** Chromium's words for a proxy challenge nobody answered; errors.ts maps it to `proxy_auth_required`. */
+const PROXY_AUTH_REFUSED = 'net::ERR_PROXY_AUTH_REQUESTED';
+
+function send(
+  req: Request,
+  body: Buffer | null,
+  authSession: Electron.Session,
+  request: NetFetchDeps['request'],
+  proxyLogin: ProxyAnswer | undefined,
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     if (req.signal.aborted) {
       reject(abortReason(req.signal));
@@ -94,7 +107,21 @@ function send(req: Request, body: Buffer | null, authSession: Electron.Session, 
         });
       });
     }
+    let challenged = false;
+    r.on('login', (authInfo, callback) => {
+      // Server challenges are never answered (credentials are omitted); a proxy's once per request, never in a loop.
+      const creds = authInfo.isProxy && proxyLogin ? proxyLogin(authInfo, !challenged) : null;
+      challenged = true;
+      if (creds) callback(creds.username, creds.password);
+      else callback();
+    });
     r.on('response', (resp) => {
+      if (resp.statusCode === 407) {
+        settle(() => {
+          reject(new Error(PROXY_AUTH_REFUSED));
+        });
+        return;
+      }
       settle(() => {
         // Electron's IncomingMessage is a Node Readable (net-client-request.ts 33); net-fetch.ts 121 converts it the same way.
         const stream =
@@ -140,23 +167,20 @@ export interface ProxyCredentials {
  * `proxy_auth_required`. Server (non-proxy) challenges are left to
  * Electron's default, which cancels them. Returns the uninstall function.
  *
- * Known limit: on Windows and macOS Electron does not emit `login` for
- * `net.fetch` from the main process (electron/electron#44249); there the
- * proxy's integrated authentication or the system's saved proxy credentials
- * apply, and otherwise the error says what to check.
+ * Electron does not emit the app's `login` for `net.fetch` from the main
+ * process on Windows and macOS (electron/electron#44249); the app's requests
+ * are `net.request`s, whose own `login` event `createNetFetch` answers with
+ * the same decision, so the app's listener is for everything else.
  */
-export function installProxyLogin(opts: { credentials: () => ProxyCredentials | null; logger: Logger }): () => void {
-  const listener = (
-    event: Electron.Event,
-    _webContents: Electron.WebContents | null,
-    details: Electron.AuthenticationResponseDetails,
-    authInfo: Electron.AuthInfo,
-    callback: (username?: string, password?: string) => void,
-  ) => {
-    if (!authInfo.isProxy) return;
+export type ProxyAnswer = (authInfo: Electron.AuthInfo, firstAttempt: boolean) => { username: string; password: string } | null;
+
+/** The one decision for every proxy challenge (the app's `login` event and each request's), logged without the password. */
+export function proxyLoginAnswer(opts: { credentials: () => ProxyCredentials | null; logger: Logger }): ProxyAnswer {
+  return (authInfo, firstAttempt) => {
+    if (!authInfo.isProxy) return null;
     const configured = opts.credentials();
     const forThisProxy = configured !== null && isConfiguredProxy(configured, authInfo.host, authInfo.port);
-    const creds = details.firstAuthAttempt && forThisProxy ? configured : null;
+    const creds = firstAttempt && forThisProxy ? configured : null;
     opts.logger(creds ? 'info' : 'warn', 'net.proxy_auth_requested', {
       host: authInfo.host,
       port: authInfo.port,
@@ -164,6 +188,19 @@ export function installProxyLogin(opts: { credentials: () => ProxyCredentials | 
       answered: creds !== null,
       ...(configured !== null && !forThisProxy ? { refused: 'not_the_configured_proxy' } : {}),
     });
+    return creds ? { username: creds.username, password: creds.password } : null;
+  };
+}
+
+export function installProxyLogin(answer: ProxyAnswer): () => void {
+  const listener = (
+    event: Electron.Event,
+    _webContents: Electron.WebContents | null,
+    details: Electron.AuthenticationResponseDetails,
+    authInfo: Electron.AuthInfo,
+    callback: (username?: string, password?: string) => void,
+  ) => {
+    const creds = answer(authInfo, details.firstAuthAttempt);
     if (!creds) return;
     event.preventDefault();
     callback(creds.username, creds.password);

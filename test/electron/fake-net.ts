@@ -16,7 +16,10 @@
  * Each behaviour below names the lines it copies. What is not modelled is
  * listed in docs/electron-fake.md.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable, Writable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 type RedirectPolicy = 'follow' | 'error' | 'manual';
@@ -217,6 +220,38 @@ function netErrorString(err: unknown): string {
   return 'net::ERR_FAILED';
 }
 
+/**
+ * Chromium's network service, stood in for by node:http(s) rather than Node's
+ * fetch: fetch turns a 407 into a network error (Fetch standard, HTTP-network-or-cache
+ * fetch: 407 with no window), so the `login` step could never be seen. Bodies are
+ * decoded (gzip, deflate, br) as Chromium decodes them before `response`.
+ */
+function transport(url: URL, init: { method: string; headers: Headers; body: Uint8Array | undefined; signal: AbortSignal }): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: init.method, headers: Object.fromEntries(init.headers), signal: init.signal }, (res) => {
+      const status = res.statusCode ?? 502;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else if (value !== undefined) headers.set(name, value);
+      }
+      if ([204, 205, 304].includes(status)) {
+        res.resume();
+        resolve(new Response(null, { status, statusText: res.statusMessage ?? '', headers }));
+        return;
+      }
+      const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+      const decoder = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : null;
+      if (decoder) res.on('error', (e) => decoder.destroy(e));
+      const body = Readable.toWeb(decoder ? res.pipe(decoder) : res) as ReadableStream<Uint8Array>;
+      resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Chromium's redirect limit (net::ERR_TOO_MANY_REDIRECTS after 20). */
 const MAX_REDIRECTS = 20;
@@ -351,6 +386,7 @@ export class FakeClientRequest extends Writable {
     let body: Uint8Array<ArrayBuffer> | undefined = this.#body.length ? new Uint8Array(Buffer.concat(this.#body)) : undefined;
     const headers = new Headers();
     for (const { name, value } of this.#headers.values()) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    let proxyAnswered = false;
     for (let hop = 0; ; hop += 1) {
       if (hop > MAX_REDIRECTS) {
         this.#die(new Error('net::ERR_TOO_MANY_REDIRECTS'));
@@ -363,7 +399,19 @@ export class FakeClientRequest extends Writable {
       if (jar) sent.set('cookie', jar);
       let res: Response;
       try {
-        res = await fetch(url, { method, headers: sent, body, redirect: 'manual', signal: this.#loader.signal });
+        res = await transport(url, { method, headers: sent, body, signal: this.#loader.signal });
+        // A proxy's challenge (407), once per request: NCR:469-475 asks the 'login' listener, else cancels.
+        if (res.status === 407 && !proxyAnswered) {
+          proxyAnswered = true;
+          const answer = await this.#login(proxyAuthInfo(url, res.headers.get('proxy-authenticate')));
+          if (this.#aborted) return;
+          if (answer) {
+            await res.body?.cancel().catch(() => {});
+            headers.set('proxy-authorization', `Basic ${Buffer.from(`${answer.username}:${answer.password}`).toString('base64')}`);
+            sent.set('proxy-authorization', headers.get('proxy-authorization') ?? '');
+            res = await transport(url, { method, headers: sent, body, signal: this.#loader.signal });
+          }
+        }
       } catch (err) {
         if (this.#aborted) return;
         this.#die(new Error(netErrorString(err)));
@@ -393,6 +441,19 @@ export class FakeClientRequest extends Writable {
     }
   }
 
+  /**
+   * NCR:469-475: `login` goes to the request's listener with a callback; with no
+   * listener the challenge is cancelled (`callback()` without credentials).
+   */
+  #login(authInfo: FakeAuthInfo): Promise<{ username: string; password: string } | null> {
+    return new Promise((resolve) => {
+      const callback = (username?: string, password?: string) => {
+        resolve(username === undefined ? null : { username, password: password ?? '' });
+      };
+      if (!this.emit('login', authInfo, callback)) callback();
+    });
+  }
+
   /** NCR:477-507; true when the request goes on to `newUrl`. */
   #redirect(statusCode: number, newMethod: string, newUrl: string, headers: Record<string, string[]>): boolean {
     if (this.redirectPolicy === 'error') {
@@ -420,6 +481,26 @@ export class FakeClientRequest extends Writable {
     }
     return true;
   }
+}
+
+/** Electron's `AuthInfo` (structures/auth-info.md). */
+export interface FakeAuthInfo {
+  isProxy: boolean;
+  scheme: string;
+  host: string;
+  port: number;
+  realm: string;
+}
+
+/**
+ * The challenge as Chromium reports it. What the fake cannot copy: no proxy
+ * sits in its path (Node's fetch goes direct), so the server that answers 407
+ * plays the proxy and its host and port are the proxy's; only Basic is answered.
+ */
+function proxyAuthInfo(url: URL, challenge: string | null): FakeAuthInfo {
+  const scheme = /^\s*([A-Za-z]+)/.exec(challenge ?? '')?.[1]?.toLowerCase() ?? 'basic';
+  const realm = /realm="([^"]*)"/i.exec(challenge ?? '')?.[1] ?? '';
+  return { isProxy: true, scheme, host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), realm };
 }
 
 /** NF:7-20. */

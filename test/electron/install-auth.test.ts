@@ -5,6 +5,8 @@
  * that disagrees with the registered scheme, and `dispose`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest';
@@ -179,6 +181,47 @@ describe('installAuth', () => {
       message: expect.stringContaining('clientId') as string,
     });
     expect(state.ipcHandlers.size).toBe(0);
+  });
+
+  it("its own network (Electron's net) answers a proxy's challenge with proxyCredentials, once, only for that proxy", async () => {
+    // Plays an authenticating proxy in front of the provider (fake-net.ts treats a 407 as the proxy's).
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      if (req.headers['proxy-authorization'] !== `Basic ${Buffer.from('pat:s3cret').toString('base64')}`) {
+        res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"' }).end();
+        return;
+      }
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const behindProxy = parseAppConfig({ ...config, providers: [{ ...config.providers[0], issuer: `http://${host}` }] });
+    app.fireReady();
+    try {
+      const withCreds = await installAuth(
+        options({
+          config: behindProxy,
+          fetch: undefined,
+          proxyCredentials: () => ({ username: 'pat', password: 's3cret', host: '127.0.0.1', port: Number(host.split(':')[1]) }),
+        }),
+      );
+      // Past the proxy, the "provider" has no discovery document (503): a provider error, not proxy_auth_required.
+      await expect(withCreds.core.signIn('acme')).rejects.toMatchObject({
+        code: 'invalid_config',
+        message: expect.stringContaining('did not publish') as string,
+      });
+      expect(seen.map((h) => h['proxy-authorization'] !== undefined)).toEqual([false, true]);
+      await withCreds.dispose();
+
+      seen.length = 0;
+      const without = await installAuth(options({ config: behindProxy, fetch: undefined }));
+      await expect(without.core.signIn('acme')).rejects.toMatchObject({ code: 'proxy_auth_required' });
+      expect(seen).toHaveLength(1);
+      await without.dispose();
+    } finally {
+      server.close();
+    }
   });
 
   it('registers the scheme with the OS: packaged, and in development with the script as argument', async () => {

@@ -19,7 +19,8 @@ import { DEFAULT_SCOPES } from '../../main/app-config';
 import { parseAppConfig } from '../../main/auth/config';
 import type { FetchLike } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
-import { AUTH_PARTITION, createNetFetch } from '../../main/platform/net-fetch';
+import { AUTH_PARTITION, createNetFetch, proxyCredentialsFromEnv, proxyLoginAnswer } from '../../main/platform/net-fetch';
+import { transportFailure } from '../../main/auth/errors';
 import { REDIRECT_URI, SCHEME, startCoreRig, type CoreRig } from '../helpers/core-rig';
 import { loginOverHttp } from '../helpers/http-login';
 import { app, resetFakeElectron, session, state } from './fake-electron';
@@ -67,6 +68,11 @@ beforeAll(async () => {
     '/v1/echo': (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cookie: req.headers.cookie ?? null }) }),
     '/v1/hop': () => ({ status: 302, headers: { location: '/v1/echo' } }),
     '/v1/away': () => ({ status: 302, headers: { location: `${elsewhere.url}/steal` } }),
+    // Plays an authenticating proxy (see fake-net.ts proxyAuthInfo): 407 until the right Basic credentials come.
+    '/v1/behind-proxy': (req) =>
+      req.headers['proxy-authorization'] === `Basic ${Buffer.from('pat:s3cret').toString('base64')}`
+        ? { status: 200, body: 'through' }
+        : { status: 407, headers: { 'proxy-authenticate': 'Basic realm="corp"' } },
   });
 });
 
@@ -244,5 +250,46 @@ describe('the app on that net: real core, oidc-provider, openid-client', () => {
   it("the same redirect with net.fetch as the fetch (the old adapter) is a network error: net.fetch never returns a 3xx for redirect: 'manual'", async () => {
     const { rig } = await twoAccounts((input, init) => net.fetch(input instanceof URL ? input.href : input, init));
     await expect(rig.core.request({ method: 'GET', path: '/hop' })).rejects.toMatchObject({ code: 'network_error' });
+  });
+});
+
+describe("a proxy's challenge on the app's own requests (ClientRequest 'login', NCR:469-475)", () => {
+  const port = () => new URL(site.url).port;
+  const answering = (env: Record<string, string>) => {
+    const logged: Record<string, unknown>[] = [];
+    const answer = proxyLoginAnswer({ credentials: () => proxyCredentialsFromEnv(env), logger: (_l, _e, f) => logged.push(f ?? {}) });
+    return { f: createNetFetch(undefined, answer), logged };
+  };
+  const proxyAuth = () => site.seen.filter((s) => s.path === '/v1/behind-proxy').length;
+
+  it('the configured proxy gets the configured credentials once and the request goes through; nothing is logged of the password', async () => {
+    const { f, logged } = answering({ OIDC_DESKTOP_PROXY_USER: 'pat', OIDC_DESKTOP_PROXY_PASSWORD: 's3cret', OIDC_DESKTOP_PROXY_HOST: `127.0.0.1:${port()}` });
+    const res = await f(`${site.url}/v1/behind-proxy`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('through');
+    expect(proxyAuth()).toBe(2);
+    expect(JSON.stringify(logged)).not.toContain('s3cret');
+    expect(logged).toMatchObject([{ answered: true, scheme: 'basic' }]);
+  });
+
+  it('a wrong password is tried once, not in a loop: proxy_auth_required', async () => {
+    const { f } = answering({ OIDC_DESKTOP_PROXY_USER: 'pat', OIDC_DESKTOP_PROXY_PASSWORD: 'wrong', OIDC_DESKTOP_PROXY_HOST: `127.0.0.1:${port()}` });
+    const err = await f(`${site.url}/v1/behind-proxy`).catch((e: unknown) => e);
+    expect(transportFailure(err)?.code).toBe('proxy_auth_required');
+    expect(proxyAuth()).toBe(2);
+  });
+
+  it('a proxy other than the configured one (another port: WPAD, a PAC file) gets nothing: refused, proxy_auth_required', async () => {
+    const { f, logged } = answering({ OIDC_DESKTOP_PROXY_USER: 'pat', OIDC_DESKTOP_PROXY_PASSWORD: 's3cret', OIDC_DESKTOP_PROXY_HOST: '127.0.0.1:1' });
+    const err = await f(`${site.url}/v1/behind-proxy`).catch((e: unknown) => e);
+    expect(transportFailure(err)?.code).toBe('proxy_auth_required');
+    expect(proxyAuth()).toBe(1);
+    expect(logged).toMatchObject([{ answered: false, refused: 'not_the_configured_proxy' }]);
+  });
+
+  it('without a login answer (the old adapter), the challenge is cancelled as Electron does with no listener', async () => {
+    const err = await createNetFetch()(`${site.url}/v1/behind-proxy`).catch((e: unknown) => e);
+    expect(transportFailure(err)?.code).toBe('proxy_auth_required');
+    expect(proxyAuth()).toBe(1);
   });
 });
