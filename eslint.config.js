@@ -18,6 +18,11 @@ export default tseslint.config(
       'release-e2e/**',
       'playwright-report/**',
       '.vite/**',
+      // The built package (scripts/build-package.ts).
+      'dist-pkg/**',
+      // A separate project that resolves oidc-desktop from its own node_modules: the
+      // existing-app test installs the packed package there and type-checks it.
+      'examples/existing-app/**',
     ],
   },
   js.configs.recommended,

@@ -2,12 +2,14 @@
  * The main process: `main/entry.ts` → `dist/main/index.js` (ESM, Node 24 as
  * Electron 45 embeds it), which turns on the compile cache and then imports
  * `main/index.ts` → `dist/main/app.js` (main/entry.ts says why two files).
- * `electron`, Node's built-ins and any package in package.json
- * `dependencies` stay external (electron-builder would pack those into
- * node_modules). There are none today: openid-client, oauth4webapi, zod and
- * electron-store (with conf) are small pure-JS dev dependencies bundled in, because one file loads in a
- * fraction of the time of hundreds (bench `main_start_ratio`) and the package
- * then needs no node_modules at all (`asar_bytes`).
+ * Only `electron` and Node's built-ins stay external. openid-client,
+ * oauth4webapi, zod and electron-store (with conf) are small pure-JS packages
+ * bundled in, because one file loads in a fraction of the time of hundreds
+ * (bench `main_start_ratio`) and the app then needs no node_modules at all
+ * (`asar_bytes`). They are package.json `dependencies` all the same: the
+ * published package (scripts/build-package.ts) imports them, and
+ * electron-builder is told the app's node_modules are handled here
+ * (build/packaging.js `beforeBuild`).
  *
  * The demo provider (main/demo/, loaded by dynamic import only when the app
  * has no configuration) goes into its own chunk, dist/main/demo/, with
@@ -16,7 +18,6 @@
  * whatever third-party code is bundled are written next to it
  * (THIRD_PARTY_NOTICES.txt in each output directory).
  */
-import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -24,11 +25,10 @@ import { thirdPartyNotices } from './scripts/third-party-notices';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-const pkg = JSON.parse(readFileSync(here('./package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-const externalPackages = ['electron', ...Object.keys(pkg.dependencies ?? {})];
+const externalPackages = ['electron'];
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-/** True for `electron`, a dependency, or a subpath of either (`openid-client/passport`), and any built-in. */
+/** True for `electron` or a subpath of it, and any built-in. */
 export function isExternal(id: string): boolean {
   if (builtins.has(id) || id.startsWith('node:')) return true;
   return externalPackages.some((name) => id === name || id.startsWith(`${name}/`));

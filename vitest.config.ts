@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers and Chromium: keep the 2-core machine calm.
     maxWorkers: 2,
-    server: { deps: { inline: ['electron-store'] } },
+    // Through vite, so `vi.mock('electron')` reaches them: electron-store, and the packed
+    // oidc-desktop installed into a copy of examples/existing-app (test/electron/existing-app.test.ts).
+    server: { deps: { inline: ['electron-store', /[\\/]node_modules[\\/]oidc-desktop[\\/]/] } },
   },
 });

@@ -7,8 +7,9 @@
  *
  *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=api,dpop,refresh,sign-in,connect,restore,accounts,bundle,memory,start,package]
  *
- * `start` (main_start_ratio) and `package` (asar_bytes, asar_files) need no
- * provider: bench/main-start.ts and bench/package-size.ts.
+ * `start` (main_start_ratio) and `package` (asar_bytes, asar_files, npm_pack_bytes,
+ * npm_pack_files) need no provider: bench/main-start.ts, bench/package-size.ts and
+ * bench/npm-pack-size.ts.
  *
  * Measured and floor runs are interleaved (ABBA) so drift hits both alike.
  */
@@ -24,6 +25,7 @@ import { startCoreHarness, type CoreHarness } from './core-harness';
 import { apiCallsDpop } from './dpop';
 import { startRemoteDemo, type RemoteDemo } from './remote-demo';
 import { mainStart } from './main-start';
+import { npmPackSize } from './npm-pack-size';
 import { packageSize } from './package-size';
 import { markdownTable, rows } from './report';
 import { apiCalls, heapGrowth, refreshStorm, rendererBundle, signInOverhead, startupRestore, type BenchEnv } from './sections';
@@ -55,6 +57,7 @@ const ORDER = [
   'heap',
   'main_start',
   'asar',
+  'npm_pack',
 ];
 const rank = (key: string) => {
   const i = ORDER.findIndex((prefix) => key.startsWith(prefix));
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
     if (only.has('package')) {
       progress('package size (electron-builder --linux dir, stub Electron)');
       Object.assign(results, await packageSize(mkdtempSync(path.join(dir, 'package-'))));
+      progress('npm package size (npm pack ./dist-pkg)');
+      Object.assign(results, npmPackSize());
     }
     const network = [...only].some((s) => s !== 'bundle' && s !== 'start' && s !== 'package');
     if (network) {

@@ -4,12 +4,13 @@
  *
  * Start-up order matters:
  * 1. before `ready`: read the configuration (to know our URI scheme), take the
- *    single-instance lock, register the `app:` scheme, the deep-link listeners
- *    (`open-url` inside `will-finish-launching`, `second-instance`) and the
- *    OS protocol handler; a cold start's own argv link is queued;
+ *    single-instance lock, register the `app:` scheme, then `installAuth`
+ *    (main/platform/install-auth.ts, the same glue other apps get from
+ *    `oidc-desktop/main`) registers the deep-link listeners and the OS
+ *    protocol handler and queues a cold start's own argv link;
  * 2. on `ready`: serve the renderer, start the demo provider if there is no
- *    configuration, build vault → core → IPC → window, then hand the queued
- *    deep links to the core and restore the saved session.
+ *    configuration; installAuth builds vault → core → IPC and hands the queued
+ *    deep links to the core; then the window opens.
  *
  * `main()` is exported (and only auto-runs outside vitest) so the wiring can be
  * tested with `vi.mock('electron')`; every collaborator can be overridden.
@@ -17,29 +18,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { DEMO_SCHEME, demoAppConfig, loadAppConfig } from './app-config';
-import { createAuthCore, type AuthCoreOptions } from './auth/auth-core';
-import { DiscoveryStore } from './auth/discovery-store';
+import type { AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
 import { jsonLinesLogger } from './auth/log';
-import type { AuthCore, Cipher, FetchLike, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
-import { Vault } from './auth/vault';
-import { DeepLinkInbox, extractDeepLink } from './deep-link';
+import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import type { DemoProvider } from './demo/demo-provider';
-import { registerIpcHandlers } from './ipc/handlers';
 import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
-import { createSenderCheck, forwardSessionChanges } from './ipc/renderer-window';
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
-import { createElectronStoreKv } from './platform/electron-store-kv';
-import { createSafeStorageCipher } from './platform/safe-storage-cipher';
 import { readAdminConfig } from './platform/admin-config';
-import { createShellOpener } from './platform/shell-opener';
 import { installAppMenu } from './platform/app-menu';
 import { format, languageFor } from './i18n/strings';
 import { createMainWindow, hardenWebContents } from './platform/window';
-import { createNetFetch, installProxyLogin, proxyCredentialsFromEnv, proxyLoginAnswer, type ProxyAnswer } from './platform/net-fetch';
+import { proxyCredentialsFromEnv } from './platform/net-fetch';
+import { installAuth } from './platform/install-auth';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
 import { DEFAULT_DESKTOP_NAMES, DESKTOP_NAMES_FILE, loadDesktopNames, type DesktopNames } from './desktop-names';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -62,13 +56,15 @@ export interface MainDeps {
   /** The configuration; `packaged` decides which sources may supply it (app-config.ts). */
   loadConfig: (packaged: boolean) => AppConfig | null;
   startDemo: (opts: { redirectUris: string[]; stateFile?: string }) => Promise<Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'close'>>;
-  createCore: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
-  createCipher: () => Cipher;
-  createStore: () => KeyValueStore;
-  openUrl: UrlOpener;
-  /** Every request to providers and APIs: Electron's `net.fetch` (system proxy, OS trust store). */
-  /** The app's network; `proxyLogin` answers a proxy's challenge. */
-  createFetch: (proxyLogin: ProxyAnswer) => FetchLike;
+  /**
+   * The sign-in glue's collaborators, for tests; each defaults to installAuth's own (the
+   * safeStorage cipher, electron-store, the shell opener, createAuthCore). The network is always
+   * Electron's `net`, with the proxy answer of `proxyCredentialsFromEnv`.
+   */
+  createCore?: (opts: AuthCoreOptions) => AuthCore | Promise<AuthCore>;
+  createCipher?: () => Cipher;
+  createStore?: () => KeyValueStore;
+  openUrl?: UrlOpener;
   /** The product and Linux executable names the package was built with (dist/config/desktop-names.json). */
   desktopNames: () => DesktopNames;
   registerAppImageScheme: typeof registerAppImageScheme;
@@ -122,11 +118,6 @@ function defaultDeps(): MainDeps {
     // Loaded only without a configuration: oidc-provider and koa cost ~270 ms to import, and a package
     // built for a real provider does not contain them (dist/main/demo/ is left out).
     startDemo: async (opts) => (await import('./demo/demo-provider')).startDemoProvider(opts),
-    createCore: createAuthCore,
-    createCipher: () => createSafeStorageCipher(),
-    createStore: () => createElectronStoreKv({ name: 'vault' }),
-    openUrl: createShellOpener(),
-    createFetch: (proxyLogin) => createNetFetch(undefined, proxyLogin),
   };
 }
 
@@ -164,27 +155,35 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   }
 
   registerAppScheme();
-  registerProtocolClient(deps, scheme, log);
 
-  const inbox = new DeepLinkInbox();
   let mainWindow: BrowserWindow | null = null;
-
-  // macOS delivers links by event, possibly before `ready` (a cold start by the link).
-  app.on('will-finish-launching', () => {
-    app.on('open-url', (event, url) => {
-      event.preventDefault();
-      inbox.deliver(extractDeepLink([url], scheme));
-    });
-  });
-  // Windows/Linux: the OS starts a second process with the link in argv; it quits and we get its argv.
-  app.on('second-instance', (_event, argv) => {
-    inbox.deliver(extractDeepLink(argv, scheme));
-    focus(mainWindow);
-  });
-  inbox.deliver(extractDeepLink(deps.argv, scheme));
-
   const cleanups: (() => Promise<void> | void)[] = [];
   installQuitCleanup(cleanups, log);
+
+  // The sign-in glue, exactly as another app gets it from `oidc-desktop/main`: its deep-link and
+  // protocol registration happen now, before `ready`; it resolves once the core exists.
+  const productName = productNameFor(deps, log);
+  const appInfo = { productName, version: app.getVersion(), language };
+  const auth = installAuth({
+    app,
+    scheme,
+    appInfo,
+    config: async () => config ?? (await startDemo(deps, cleanups, log)),
+    getWindow: () => mainWindow,
+    argv: deps.argv,
+    defaultApp: deps.defaultApp,
+    execPath: deps.execPath,
+    logger: log,
+    proxyCredentials: () => proxyCredentialsFromEnv(deps.env),
+    ...(deps.createCipher ? { cipher: deps.createCipher() } : {}),
+    ...(deps.createStore ? { store: deps.createStore() } : {}),
+    ...(deps.openUrl ? { openUrl: deps.openUrl } : {}),
+    ...(deps.createCore ? { createCore: deps.createCore } : {}),
+  });
+  // On quit: the glue's IPC handlers, listeners and core (nothing to undo when it never started;
+  // that failure is reported once, below).
+  cleanups.push(async () => (await auth.catch(() => null))?.dispose());
+
   // Every web contents, not only the main window's: should anything ever create another
   // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
   app.on('web-contents-created', (_event, contents) => {
@@ -197,26 +196,13 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   const ready = app.whenReady().then(async (): Promise<AppContext | null> => {
     try {
       serveRenderer(deps.paths.renderer);
-      const effective = config ?? (await startDemo(deps, cleanups, log));
-      const cipher = deps.createCipher();
-      const store = deps.createStore();
-      const vault = new Vault({ cipher, store, allowWeakStorage: effective.allowWeakStorage ?? false, logger: log });
-      // APIs connected by URL and the app's registrations: beside the vault, same cipher, same storage verdict.
-      const discovery = new DiscoveryStore({ cipher, store, status: () => vault.status(), logger: log });
-      const proxyLogin = proxyLoginAnswer({ credentials: () => proxyCredentialsFromEnv(deps.env), logger: log });
-      cleanups.push(installProxyLogin(proxyLogin));
-      const core = await deps.createCore({ config: effective, vault, discovery, openUrl: deps.openUrl, logger: log, fetch: deps.createFetch(proxyLogin) });
-      cleanups.push(() => core.dispose());
-
-      const productName = productNameFor(deps, log);
-      const appInfo = { productName, version: app.getVersion(), language };
+      const { core, config: effective } = await auth;
       installAppMenu({
         ...appInfo,
         packaged: deps.packaged,
         platform: deps.platform,
         noticesPath: path.join(path.dirname(deps.paths.preload), '../main/THIRD_PARTY_NOTICES.txt'),
       });
-      cleanups.push(registerIpcHandlers({ ipcMain, core, isTrustedSender: createSenderCheck(() => mainWindow), appInfo }));
 
       const openWindow = () => {
         // The product's name until the page sets its own title, which the window then follows (state by state).
@@ -230,19 +216,6 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
         if (mainWindow === null) openWindow();
       });
 
-      cleanups.push(forwardSessionChanges(core, () => mainWindow));
-
-      inbox.attach((url) => {
-        try {
-          const handled = core.handleRedirect(url);
-          log('info', 'deep_link.received', { handled });
-          // The browser handed the sign-in back: the window comes to the front (macOS and a cold start get no second-instance).
-          if (handled) focus(mainWindow);
-        } catch (err) {
-          log('warn', 'deep_link.failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
-        }
-      });
-      void core.restore();
       registerAsAppImage(deps, scheme, log);
       log('info', 'app.ready', { providers: effective.providers.length, demo: config === null });
       return { config: effective, core, window: () => mainWindow };
@@ -307,24 +280,11 @@ function productNameFor(deps: MainDeps, log: Logger): string {
   }
 }
 
-/** Tells the OS to start this app for `<scheme>:` links. */
-function registerProtocolClient(deps: MainDeps, scheme: string, log: Logger): void {
-  let ok: boolean;
-  if (deps.defaultApp) {
-    // `electron path/to/app`: the OS must start electron WITH our script, or the link would open a bare Electron.
-    // The script is the first argument that is not a switch (`electron --inspect=0 .` as Playwright starts it).
-    const script = deps.argv.slice(1).find((arg) => !arg.startsWith('-'));
-    ok = script !== undefined && app.setAsDefaultProtocolClient(scheme, deps.execPath, [path.resolve(script)]);
-  } else {
-    ok = app.setAsDefaultProtocolClient(scheme);
-  }
-  log(ok ? 'info' : 'warn', 'app.protocol_client', { scheme, registered: ok });
-}
-
 async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
   // The demo keeps its port and grants in userData, so a saved sign-in survives a restart.
   const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI], stateFile: path.join(app.getPath('userData'), 'demo-provider.json') });
-  cleanups.push(() => demo.close());
+  // First in the list, so it runs last: the core (installAuth's dispose) stops before its provider does.
+  cleanups.unshift(() => demo.close());
   log('info', 'app.demo_provider_started', { issuer: demo.issuer });
   return demoAppConfig(demo);
 }
@@ -343,13 +303,6 @@ function installQuitCleanup(cleanups: (() => Promise<void> | void)[], log: Logge
       app.quit();
     });
   });
-}
-
-function focus(win: BrowserWindow | null): void {
-  if (!win || win.isDestroyed()) return;
-  if (win.isMinimized()) win.restore();
-  win.show();
-  win.focus();
 }
 
 if (!process.env.VITEST) main();

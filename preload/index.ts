@@ -1,47 +1,7 @@
 /**
- * The preload: exposes `window.auth`, one named function per IPC message and
- * nothing generic. A generic `invoke(channel, …)` would hand a compromised
- * page every channel there is (Electron's security guide, "Do not expose
- * Electron APIs to untrusted web content").
- *
- * `AuthBridge` is derived from `IpcContract`: a message missing here does
- * not compile.
- *
- * Bundled to CommonJS (`dist/preload/index.cjs`) because a sandboxed
- * preload cannot be an ES module; `contract-types.ts` is inlined by the
- * bundler, `electron` stays a `require`.
+ * This app's preload (`dist/preload/index.cjs`): the bridge and nothing else,
+ * exactly what another app's preload gets from `oidc-desktop/preload`.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CHANNELS, type AuthBridge, type SessionState } from '../main/ipc/contract-types';
+import { exposeAuthBridge } from './expose-auth-bridge';
 
-const bridge: AuthBridge = {
-  getSession: () => ipcRenderer.invoke(IPC_CHANNELS.getSession),
-  getAppInfo: () => ipcRenderer.invoke(IPC_CHANNELS.getAppInfo),
-  listProviders: () => ipcRenderer.invoke(IPC_CHANNELS.listProviders),
-  signIn: (input) => ipcRenderer.invoke(IPC_CHANNELS.signIn, input),
-  cancelSignIn: () => ipcRenderer.invoke(IPC_CHANNELS.cancelSignIn),
-  signOut: (input) => ipcRenderer.invoke(IPC_CHANNELS.signOut, input),
-  signOutAll: () => ipcRenderer.invoke(IPC_CHANNELS.signOutAll),
-  listAccounts: () => ipcRenderer.invoke(IPC_CHANNELS.listAccounts),
-  setActiveAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.setActiveAccount, input),
-  addAccount: (input) => ipcRenderer.invoke(IPC_CHANNELS.addAccount, input),
-  requestConsent: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestConsent, input),
-  requestStepUp: (input) => ipcRenderer.invoke(IPC_CHANNELS.requestStepUp, input),
-  request: (req) => ipcRenderer.invoke(IPC_CHANNELS.request, req),
-  planApiConnection: (input) => ipcRenderer.invoke(IPC_CHANNELS.planApiConnection, input),
-  connectApi: (input) => ipcRenderer.invoke(IPC_CHANNELS.connectApi, input),
-  onSessionChanged(listener) {
-    if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');
-    // The page gets the state only: the event object carries `sender`, a
-    // way back into ipcRenderer.
-    const wrapped = (_event: IpcRendererEvent, state: SessionState) => {
-      listener(state);
-    };
-    ipcRenderer.on(IPC_CHANNELS.sessionChanged, wrapped);
-    return () => {
-      ipcRenderer.removeListener(IPC_CHANNELS.sessionChanged, wrapped);
-    };
-  },
-};
-
-contextBridge.exposeInMainWorld('auth', bridge);
+exposeAuthBridge();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test runner (build, typecheck, lint, format, vitest, Playwright,
+// Runs every test runner (build, typecheck, lint, format, the API report, vitest, Playwright,
 // the GitHub workflow validator, the security scan) and prints one summary
 // line `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
@@ -38,11 +38,14 @@ let failed = 0;
 let skipped = 0;
 
 // ESLint (typescript-eslint, strict and type-aware), Prettier and knip (in production mode: an
-// export, file or dependency that only tests use, or nothing uses, fails) each count as one test.
+// export, file or dependency that only tests use, or nothing uses, fails) each count as one test;
+// so does the package build, which fails when the public API differs from the committed
+// api/*.api.md (scripts/build-package.ts, docs/semver.md).
 for (const [label, script] of [
   ['eslint', 'lint'],
   ['prettier', 'format:check'],
   ['knip', 'knip'],
+  ['api report', 'build:package'],
 ]) {
   if (run(label, 'npm', ['run', '--silent', script])) passed += 1;
   else failed += 1;

@@ -9,7 +9,8 @@ import { AuthError } from './errors';
 export { fillAuthorizeParam, fillTemplate } from './config-templates';
 
 /** RFC 8252 §7.1: a private-use scheme is a reverse-DNS name, so it contains a dot. */
-const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
+/** A private-use redirect scheme: reverse-DNS (RFC 8252 §7.1). */
+export const SCHEME_RE = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/;
 
 /** A provider id: also what the renderer may name in `signIn` (checked again at the IPC boundary). */
 export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;

@@ -23,12 +23,16 @@ export type RendererWindowGetter = () => RendererWindowLike | null;
  * message must come from a live frame (`senderFrame` is null once the frame
  * navigated away or was destroyed) on the renderer origin, inside the main
  * window's own web contents — not another window that happens to load the
- * same origin.
+ * same origin. `isRenderer` is this app's `app://renderer` unless a host app
+ * serves its renderer elsewhere (`rendererUrlMatcher`).
  */
-export function createSenderCheck(getWindow: RendererWindowGetter): (event: IpcInvokeEventLike) => boolean {
+export function createSenderCheck(
+  getWindow: RendererWindowGetter,
+  isRenderer: (url: string) => boolean = isRendererUrl,
+): (event: IpcInvokeEventLike) => boolean {
   return (event) => {
     const frame = event.senderFrame;
-    if (frame === null || typeof frame !== 'object' || !isRendererUrl(frame.url)) return false;
+    if (frame === null || typeof frame !== 'object' || !isRenderer(frame.url)) return false;
     const win = getWindow();
     return win !== null && !win.isDestroyed() && event.sender.id === win.webContents.id;
   };

@@ -87,6 +87,7 @@ export class FakeBrowserWindow extends EventEmitter {
   destroyed = false;
   minimized = false;
   readonly loadURL = vi.fn<(url: string) => Promise<void>>(async () => {});
+  readonly loadFile = vi.fn<(filePath: string) => Promise<void>>(async () => {});
   readonly show = vi.fn();
   readonly focus = vi.fn();
   readonly restore = vi.fn(() => {

@@ -232,7 +232,7 @@ describe('security checklist', () => {
     await (api.getSession as (x: unknown) => Promise<void>)('auth:sign-out');
     await (api.request as (x: unknown) => Promise<void>)({ method: 'GET', path: '/me' });
     expect(invoked.map(([c]) => c)).toEqual([IPC_CHANNELS.getSession, IPC_CHANNELS.request]);
-    const source = readFileSync(path.join(root, 'preload/index.ts'), 'utf8');
+    const source = readFileSync(path.join(root, 'preload/expose-auth-bridge.ts'), 'utf8');
     expect(source).not.toMatch(/ipcRenderer\.send\(|invoke:\s*\(|exposeInMainWorld\([^)]*ipcRenderer\b/);
   });
 

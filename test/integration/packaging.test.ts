@@ -10,9 +10,10 @@
  * proves the Info.plist URL types, the asar integrity hashes recorded for
  * Electron to check, and the fuses on those platforms too.
  *
- * The configuration is electron-builder.js, whose product name, app id and
- * scheme come from the app's build-time configuration (app.config.json →
- * scripts/build-app-config.ts → dist/config). The last part builds for a real
+ * The configuration is electron-builder.yml at the top level, which extends
+ * build/packaging.js: product name, app id and scheme come from the app's
+ * build-time configuration (app.config.json → scripts/build-app-config.ts →
+ * dist/config), and a YAML that disagrees fails the build. The last part builds for a real
  * provider from a temporary configuration and finds its scheme in what was
  * built, and no demo provider in the package.
  */
@@ -55,9 +56,12 @@ interface PackageJson {
   optionalDependencies?: Record<string, string>;
 }
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
-const configText = readFileSync(path.join(root, 'electron-builder.js'), 'utf8');
-/** What electron-builder.js returns for the current dist/config (loaded in beforeAll). */
+const yamlText = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
+const configText = `${yamlText}\n${readFileSync(path.join(root, 'build/packaging.js'), 'utf8')}`;
+/** What electron-builder makes of electron-builder.yml and what it extends, for the current dist/config (loaded in beforeAll). */
 let config: Record<string, unknown>;
+/** What build/packaging.js alone returns. */
+let perBuild: Record<string, unknown>;
 
 interface DebMeta {
   name: string;
@@ -91,7 +95,7 @@ async function buildShipped(builder: Builder): Promise<void> {
     projectDir: root,
     targets: builder.Platform.LINUX.createTarget('dir'),
     publish: 'never',
-    // Merged by electron-builder over electron-builder.js, which it loads from projectDir.
+    // Merged by electron-builder over electron-builder.yml, which it loads from projectDir.
     config: {
       electronDist: stub.dir,
       electronVersion: STUB_ELECTRON_VERSION,
@@ -181,7 +185,11 @@ beforeAll(async () => {
   // The committed (demo) configuration, whatever a previous run left in dist/config.
   delete process.env.OIDC_DESKTOP_BUILD_CONFIG;
   expect(runBuildConfigStep().status).toBe(0);
-  config = ((await import(pathToFileURL(path.join(root, 'electron-builder.js')).href)) as { default: () => Record<string, unknown> }).default();
+  perBuild = ((await import(pathToFileURL(path.join(root, 'build/packaging.js')).href)) as { default: () => Record<string, unknown> }).default();
+  const loader = require('app-builder-lib/out/util/config/config') as {
+    getConfig: (projectDir: string, configPath: string | null, configFromOptions: object | null) => Promise<Record<string, unknown>>;
+  };
+  config = await loader.getConfig(root, null, null);
   work = mkdtempSync(path.join(tmpdir(), 'packaging-'));
   stub = makeStubElectronDist(path.join(work, 'electron-dist'));
   const builder = require('electron-builder') as Builder;
@@ -218,12 +226,16 @@ const SHIPPED_FUSES = {
   WasmTrapHandlers: '1',
 };
 
-describe('electron-builder.js', () => {
-  it("is valid against electron-builder's own JSON schema", () => {
+describe('electron-builder.yml', () => {
+  it("is valid against electron-builder's own JSON schema, and so is what build/packaging.js adds", () => {
     const schema = require('app-builder-lib/scheme.json') as object;
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
-    expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(yaml.load(yamlText)), JSON.stringify(validate.errors)).toBe(true);
+    // Its hooks are functions, which a JSON schema cannot describe; the rest is data.
+    const { beforeBuild, beforePack, ...data } = perBuild;
+    expect([typeof beforeBuild, typeof beforePack]).toEqual(['function', 'function']);
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
     const e2e = yaml.load(readFileSync(path.join(root, 'build/e2e.electron-builder.yml'), 'utf8'));
     expect(validate(e2e), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -237,6 +249,30 @@ describe('electron-builder.js', () => {
     expect(targets('win')).toMatch(/"nsis"/);
     for (const t of ['AppImage', 'deb', 'rpm']) expect(targets('linux')).toContain(`"${t}"`);
   });
+
+  it('sits at the top level, extends build/packaging.js, and sets none of the values the app configuration owns', () => {
+    const own = yaml.load(yamlText) as Record<string, unknown>;
+    expect(own.extends).toBe('build/packaging.js');
+    for (const key of ['appId', 'productName', 'protocols']) expect(own, key).not.toHaveProperty(key);
+    expect(own.linux).not.toHaveProperty('executableName');
+    expect(existsSync(path.join(root, 'electron-builder.js'))).toBe(false);
+  });
+
+  it('a value in the YAML (or --config) that disagrees with the app configuration fails the build, naming it and the fix', async () => {
+    const builder = require('electron-builder') as Builder;
+    const build = (over: Record<string, unknown>) =>
+      builder.build({
+        projectDir: root,
+        targets: builder.Platform.LINUX.createTarget('dir'),
+        publish: 'never',
+        config: { electronDist: stub.dir, electronVersion: STUB_ELECTRON_VERSION, directories: { output: path.join(work, 'out-mismatch') }, ...over },
+      });
+    await expect(build({ appId: 'com.other.app' })).rejects.toThrow(
+      /appId is "com\.other\.app" but the app's configuration .* makes it "com\.example\.desktop": remove it from electron-builder\.yml/,
+    );
+    await expect(build({ protocols: [{ name: 'x', schemes: ['com.other.app'] }] })).rejects.toThrow(/protocols is .*remove it from electron-builder\.yml/);
+    expect(existsSync(path.join(work, 'out-mismatch', 'linux-unpacked', 'resources', 'app.asar'))).toBe(false);
+  }, 60_000);
 
   it('holds no secret: signing and notarization come from the environment', () => {
     expect(configText).not.toMatch(
@@ -315,8 +351,9 @@ describe('linux dir build (stub Electron)', () => {
   });
 
   it('has no node_modules: the main bundle carries its third-party code, named with its licence in THIRD_PARTY_NOTICES.txt', () => {
-    // Every runtime package is bundled (vite.main.config.ts): nothing for electron-builder to copy.
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
+    // Every runtime package is bundled (vite.main.config.ts): the package's `dependencies` are
+    // declared for npm consumers, and electron-builder copies none of them (build/packaging.js beforeBuild).
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['electron-store', 'jose', 'openid-client', 'zod']);
     expect(asarFiles().filter((f) => f.startsWith('/node_modules'))).toEqual([]);
     const notices = extractFile(asarPath, 'dist/main/THIRD_PARTY_NOTICES.txt').toString('utf8');
     for (const name of ['openid-client', 'oauth4webapi', 'zod'])

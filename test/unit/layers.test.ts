@@ -9,6 +9,8 @@
  *   adapters  main/platform/*, main/deep-link.ts, main/demo/*
  *   root      main/entry.ts, main/index.ts, main/app-config.ts, main/desktop-names.ts
  *
+ *   entries   entries/*                        (the package's entry points: re-exports only)
+ *
  * preload/ and renderer/ see only the shared layer. Inside core, main/api/
  * sees only the shared files of main/auth/ (auth-core uses api, not the
  * other way round). `electron` is imported only by adapters, root and preload.
@@ -19,7 +21,7 @@ import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 import { ROOT } from '../helpers/ts-program';
 
-const LAYERS = ['shared', 'core', 'ipc', 'adapters', 'root'] as const;
+const LAYERS = ['shared', 'core', 'ipc', 'adapters', 'root', 'entries'] as const;
 type Layer = (typeof LAYERS)[number] | 'preload' | 'renderer';
 
 const SHARED = new Set(['main/auth/errors.ts', 'main/auth/types.ts', 'main/ipc/contract-types.ts', 'main/i18n/strings.ts']);
@@ -30,6 +32,7 @@ function layerOf(file: string): Layer {
   if (file.startsWith('main/ipc/')) return 'ipc';
   if (file.startsWith('main/platform/') || file.startsWith('main/demo/') || file === 'main/deep-link.ts') return 'adapters';
   if (file === 'main/entry.ts' || file === 'main/index.ts' || file === 'main/app-config.ts' || file === 'main/desktop-names.ts') return 'root';
+  if (file.startsWith('entries/')) return 'entries';
   if (file.startsWith('preload/')) return 'preload';
   if (file.startsWith('renderer/')) return 'renderer';
   throw new Error(`${file} has no layer: add it to test/unit/layers.test.ts and docs/layout.md`);
@@ -38,7 +41,9 @@ function layerOf(file: string): Layer {
 /** Whether code in `from` may import code in `to`. */
 function mayImport(from: Layer, to: Layer): boolean {
   if (from === 'preload' || from === 'renderer') return to === 'shared' || to === from;
-  if (to === 'preload' || to === 'renderer') return false;
+  // An entry point re-exports the preload bridge (entries/preload.ts); nothing else reaches into preload/.
+  if (to === 'preload') return from === 'entries';
+  if (to === 'renderer') return false;
   return LAYERS.indexOf(to) <= LAYERS.indexOf(from);
 }
 
@@ -72,7 +77,7 @@ function resolveRelative(from: string, spec: string): string {
   throw new Error(`${from}: cannot resolve '${spec}'`);
 }
 
-const FILES = [...listTs('main'), ...listTs('preload'), ...listTs('renderer')];
+const FILES = [...listTs('main'), ...listTs('entries'), ...listTs('preload'), ...listTs('renderer')];
 const EDGES: Edge[] = FILES.flatMap((from) =>
   ts.preProcessFile(readFileSync(path.join(ROOT, from), 'utf8'), true, true).importedFiles.map(({ fileName: spec }) => ({
     from,
@@ -151,6 +156,49 @@ test('docs/layout.md names every module of the auth core that is not a helper (a
   ]);
   const unnamed = readdirSync(path.join(ROOT, 'main/auth')).filter((f) => f.endsWith('.ts') && !helpers.has(f) && !layout.includes(f));
   expect(unnamed).toEqual([]);
+});
+
+/** Every package (not relative module) that `entry` reaches through its static and dynamic imports. */
+function packagesReachedFrom(entry: string): Set<string> {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  const packages = new Set<string>();
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    for (const e of EDGES.filter((edge) => edge.from === file)) {
+      if (!e.to.endsWith('.ts')) packages.add(e.to);
+      else if (!seen.has(e.to)) {
+        seen.add(e.to);
+        queue.push(e.to);
+      }
+    }
+  }
+  return packages;
+}
+
+describe("the package's entry points", () => {
+  test('oidc-desktop (the core) and oidc-desktop/renderer reach no electron, electron-store or Node-only glue', () => {
+    for (const entry of ['entries/core.ts', 'entries/renderer.ts']) {
+      const reached = [...packagesReachedFrom(entry)];
+      expect(reached.filter((p) => p === 'electron' || p.startsWith('electron/') || p === 'electron-store')).toEqual([]);
+    }
+    // The scanner does see packages (sanity): the core uses openid-client.
+    expect(packagesReachedFrom('entries/core.ts').has('openid-client')).toBe(true);
+    expect(packagesReachedFrom('entries/main.ts').has('electron')).toBe(true);
+  });
+
+  test('oidc-desktop/renderer exports types only: the page imports no code from the package', () => {
+    const text = readFileSync(path.join(ROOT, 'entries/renderer.ts'), 'utf8');
+    const statements = text.split('\n').filter((l) => /^export\b/.test(l));
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((l) => !l.startsWith('export type '))).toEqual([]);
+  });
+
+  test('the entry points only re-export: the code lives in its layer', () => {
+    for (const file of listTs('entries')) {
+      const text = readFileSync(path.join(ROOT, file), 'utf8').replace(/\/\*[^]*?\*\//g, '');
+      expect(text, file).not.toMatch(/^\s*(const|let|function|class|if|await)\b/m);
+    }
+  });
 });
 
 test('the layer rule itself: a climbing import is refused', () => {

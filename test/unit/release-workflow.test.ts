@@ -65,6 +65,28 @@ describe('release guard: a tag without signing secrets fails loudly', () => {
   });
 });
 
+describe('the package is published beside the installers, on a tag, with provenance', () => {
+  const job = release.slice(release.indexOf('\n  package:\n'));
+  it('a job after the installers, only for a pushed v* tag', () => {
+    expect(job.length).toBeGreaterThan(20);
+    expect(job).toContain("if: github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')");
+    expect(job).toMatch(/\n\s+needs: installers\n/);
+  });
+
+  it('publishes dist-pkg/ with npm provenance (id-token), after the API report check and a tag/version check', () => {
+    expect(job).toMatch(/permissions:\n\s+contents: read\n\s+id-token: write\n/);
+    const check = job.indexOf('GITHUB_REF_NAME');
+    const build = job.indexOf('run: npm run build:package');
+    const publish = job.indexOf('run: npm publish ./dist-pkg --provenance --access public');
+    expect(check).toBeGreaterThan(0);
+    expect(build).toBeGreaterThan(check);
+    expect(publish).toBeGreaterThan(build);
+    expect(job.slice(publish)).toContain('NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}');
+    // The root package.json stays private: `npm publish` there would ship the app's entry.
+    expect((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { private?: boolean }).private).toBe(true);
+  });
+});
+
 describe('GitHub Actions are pinned by commit SHA', () => {
   const files = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f));
   it.each(files)('%s: every uses: is owner/repo@<40 hex> # tag', (file) => {
