@@ -25,6 +25,7 @@ export type {
   BearerToken,
   Cipher,
   Clock,
+  BrowserSignInPrompt,
   DeviceSignInPrompt,
   DpopProofSigner,
   FetchLike,

@@ -9,6 +9,7 @@
 export type {
   AccountInput,
   AddAccountInput,
+  AppInfo,
   AuthBridge,
   ConnectApiInput,
   IpcContract,
@@ -24,11 +25,13 @@ export type {
   SignOutInput,
 } from '../main/ipc/contract-types';
 export type { AuthErrorCode, ErrorPayload } from '../main/auth/errors';
+export type { Language } from '../main/i18n/strings';
 export type {
   AccountSummary,
   ApiConnectionPlan,
   ApiRequest,
   ApiResponse,
+  BrowserSignInPrompt,
   DeviceSignInPrompt,
   HttpMethod,
   ProviderSummary,

@@ -1,3 +1,5 @@
+import { format } from '../i18n/strings';
+
 /**
  * The one error vocabulary shared by the auth core, the IPC layer and the UI.
  *
@@ -5,8 +7,6 @@
  * Messages say what happened and what the person can do; they never contain a
  * token, an authorization code, a PKCE verifier or a client secret.
  */
-import { format } from '../i18n/strings';
-
 export const AUTH_ERROR_CODES = [
   'iss_mismatch',
   'sign_in_timeout',

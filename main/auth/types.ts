@@ -176,12 +176,6 @@ export interface ApiResponse {
 }
 
 /**
- * A sign-in on another device (RFC 8628 §3.3): the person opens
- * `verificationUri` on a phone or another computer and types `userCode`
- * (or scans `verificationUriComplete`, which carries the code). No token:
- * the device code that the app polls with stays in the main process.
- */
-/**
  * The page a browser sign-in opened. The URL carries no secret: PKCE sends
  * only the challenge, PAR only a one-time `request_uri`; it is what the
  * browser's address bar shows anyway.
@@ -195,6 +189,12 @@ export interface BrowserSignInPrompt {
   startedAt: number;
 }
 
+/**
+ * A sign-in on another device (RFC 8628 §3.3): the person opens
+ * `verificationUri` on a phone or another computer and types `userCode`
+ * (or scans `verificationUriComplete`, which carries the code). No token:
+ * the device code that the app polls with stays in the main process.
+ */
 export interface DeviceSignInPrompt {
   userCode: string;
   /** https (or http on loopback), checked by the core. */

@@ -269,9 +269,11 @@ const de: Strings = {
   'dialog.startFailedDetail': 'Beim Start ist etwas schiefgegangen. Details stehen im Protokoll.',
 };
 
-/** Every language the app speaks; the first is the fallback. */
-export const LANGUAGES = { en, de } as const satisfies Record<string, Strings>;
-export type Language = keyof typeof LANGUAGES;
+/** A language the app speaks (`languageFor` picks one from the OS locale). */
+export type Language = 'en' | 'de';
+
+/** Every language the app speaks; English is the fallback. */
+export const LANGUAGES: Readonly<Record<Language, Strings>> = { en, de };
 
 /** The language for an OS locale (`de-AT` → `de`); English for anything else. */
 export function languageFor(locale: string | undefined): Language {

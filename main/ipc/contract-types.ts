@@ -67,8 +67,11 @@ export const IPC_CHANNELS = {
 
 /** What the window needs to name itself; nothing secret, nothing the person typed. */
 export interface AppInfo {
+  /** The product name from the build's configuration (`productName`): the window's heading and title. */
   productName: string;
+  /** The app's version (`app.getVersion()`). */
   version: string;
+  /** The language of the window's words, from the OS locale. */
   language: Language;
 }
 
