@@ -60,7 +60,10 @@ function prepare(work: string): StartDir {
   cpSync(path.join(import.meta.dirname, 'electron-stub.mjs'), path.join(modules, 'electron', 'index.mjs'));
   writeFileSync(path.join(modules, 'electron', 'package.json'), JSON.stringify({ name: 'electron', type: 'module', exports: './index.mjs' }));
 
-  const configFile = path.join(work, 'provider.json');
+  // Where a package built for a real provider has its configuration (dist/config/, scripts/build-app-config.ts):
+  // a packaged app (the stub's app.isPackaged) reads only that or an administrator's override (app-config.ts).
+  mkdirSync(path.join(dir, 'dist', 'config'));
+  const configFile = path.join(dir, 'dist', 'config', 'app.config.json');
   writeFileSync(configFile, JSON.stringify(BENCH_APP_CONFIG));
   const floorScript = path.join(dir, 'floor.mjs');
   writeFileSync(
@@ -82,11 +85,10 @@ function prepare(work: string): StartDir {
     dir,
     measured: [path.join(dir, 'dist', 'main', 'index.js')],
     floor: [floorScript],
-    // The configuration reaches the app the way an administrator's override would; OIDC_DESKTOP_LOG=warn would hide app.ready.
+    // OIDC_DESKTOP_LOG=warn would hide app.ready.
     // NODE_DISABLE_COMPILE_CACHE=1 passes through, to see the start-up without the cache (Node's own switch).
     env: {
       PATH: process.env.PATH ?? '',
-      OIDC_DESKTOP_CONFIG: configFile,
       OIDC_DESKTOP_USER_DATA: userData,
       OIDC_DESKTOP_LOG: 'info',
       ...(process.env.NODE_DISABLE_COMPILE_CACHE ? { NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE } : {}),

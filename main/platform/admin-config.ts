@@ -14,7 +14,6 @@
  *
  * Electron-free: the file system and `reg.exe` are reached through the deps.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AuthError } from '../auth/errors';
@@ -54,7 +53,11 @@ function isMissing(err: unknown): boolean {
 export function readAdminConfig(deps: AdminConfigDeps): AdminConfigText | null {
   const where = adminConfigLocation(deps.platform, deps.names);
   if (deps.platform === 'win32') {
-    const query = deps.regQuery ?? ((key, value) => execFileSync('reg.exe', ['query', key, '/v', value], { encoding: 'utf8', windowsHide: true }));
+    // Loaded only here (Windows, packaged): node:child_process is not worth its start-up cost anywhere else.
+    const query =
+      deps.regQuery ??
+      ((key, value) =>
+        process.getBuiltinModule('node:child_process').execFileSync('reg.exe', ['query', key, '/v', value], { encoding: 'utf8', windowsHide: true }));
     let out: string;
     try {
       out = query(where, 'Config');
