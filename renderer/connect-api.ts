@@ -31,6 +31,14 @@ export interface ConnectView {
   connected: { what: string } | null;
 }
 
+/** How the app will be known to the server (ApiConnectionPlan.client), in the person's words. */
+const CLIENT_WORDS = {
+  register: 'connect.register',
+  reuse: 'connect.known',
+  configured: 'connect.known',
+  metadata_document: 'connect.document',
+} as const satisfies Record<ApiConnectionPlan['client'], StringKey>;
+
 export function connectView(state: ConnectState, t: Translate = (key, values) => format('en', key, values)): ConnectView {
   const plan = state.step === 'confirm' || state.step === 'connecting' || state.step === 'connected' ? state.plan : null;
   return {
@@ -43,7 +51,7 @@ export function connectView(state: ConnectState, t: Translate = (key, values) =>
             details: [
               t('connect.api', { api: plan.apiName ? `${plan.apiName} (${plan.apiUrl})` : plan.apiUrl }),
               t('connect.scopes', { scopes: plan.scopes.length > 0 ? plan.scopes.join(', ') : t('connect.noScopes') }),
-              t(plan.client === 'register' ? 'connect.register' : 'connect.known'),
+              t(CLIENT_WORDS[plan.client]),
             ],
             ...(plan.otherOrigin ? { warning: t('connect.otherHost', { apiHost: plan.apiHost, host: plan.issuerHost }) } : {}),
           }

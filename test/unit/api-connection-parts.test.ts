@@ -192,6 +192,15 @@ describe('the window\u2019s view of a connection (connectView)', () => {
   });
 
   it.each([
+    ['register', 'This app will register itself with that server.'],
+    ['reuse', 'This app is already known to that server.'],
+    ['configured', 'This app is already known to that server.'],
+    ['metadata_document', 'This app identifies itself to that server with its published description; nothing is registered.'],
+  ] as const)('client %s: says how the app will be known there', (client, words) => {
+    expect(connectView({ step: 'confirm', plan: { ...plan, client } }).confirm?.details.at(-1)).toBe(words);
+  });
+
+  it.each([
     [{ step: 'idle' } as const, { formEnabled: true, continueEnabled: false, confirm: null, connected: null }],
     [{ step: 'finding', apiUrl: 'x' } as const, { formEnabled: false, findLabel: 'Finding its server…', continueEnabled: false }],
     [{ step: 'connecting', plan } as const, { formEnabled: false, continueEnabled: false }],
