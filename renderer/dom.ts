@@ -282,6 +282,7 @@ export function paint(ui: Elements, vm: ViewModel, on: RowHandlers): void {
   setText(ui.apiStatus, r?.status);
   setText(ui.apiBody, r?.raw);
 
+  show(ui.connectApi, vm.connectApi);
   const list = vm.accounts;
   show(ui.accounts, list !== null);
   setText(ui.accountsTitle, list?.title);

@@ -65,6 +65,8 @@ export interface ViewModel {
   consent: { text: string; allow: string; notNow: string } | null;
   stepUp: { text: string; confirm: string; notNow: string } | null;
   accounts: { title: string; rows: AccountRow[]; addLabel: string; signOutAll: string | null; picker: { id: string; name: string }[] | null } | null;
+  /** "Connect to an API by URL": not while a sign-in waits (the waiting view is all the person needs then). */
+  connectApi: boolean;
 }
 
 type Values = Readonly<Record<string, string | number>>;
@@ -228,6 +230,7 @@ export function viewModel(state: ViewState, now: number): ViewModel {
     storageNotice: session?.storage.notice ?? null,
     offline: offline ? { text: t('offline'), retry: t('offline.retry') } : null,
     revocation: mode === 'signed_out' ? revocationText(state, t) : null,
+    connectApi: mode !== 'waiting',
     signIn: {
       intro: t('signIn.intro'),
       // One provider: its name on the button. Several: the picker names it.

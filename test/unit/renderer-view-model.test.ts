@@ -93,6 +93,10 @@ describe('states', () => {
     expect(vm.status).toBe('Waiting for your browser');
     expect(vm.waiting).toMatchObject({ timeLeft: 'About 4 min left', openAgain: 'Open the page again', copyLink: 'Copy link', cancel: 'Cancel' });
     expect(vm.waiting?.progress).toMatchObject({ value: 240, max: 300 });
+    // The waiting view is the whole window: connecting to another API waits until the sign-in is over.
+    expect(vm.connectApi).toBe(false);
+    expect(viewModel(ready(signedOut), NOW).connectApi).toBe(true);
+    expect(viewModel(ready(signedIn()), NOW).connectApi).toBe(true);
     expect(viewModel(ready(waiting), NOW + 200_000).waiting?.timeLeft).toBe('Less than a minute left');
     expect(viewModel({ ...ready(waiting), copied: 'link' }, NOW).waiting?.copied).toBe('Link copied. Paste it into your browser.');
   });
