@@ -31,7 +31,7 @@ import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { readAdminConfig } from './platform/admin-config';
 import { installAppMenu } from './platform/app-menu';
 import { format, languageFor } from './i18n/strings';
-import { createMainWindow, hardenWebContents } from './platform/window';
+import { createMainWindow } from './platform/window';
 import { proxyCredentialsFromEnv } from './platform/net-fetch';
 import { installAuth } from './platform/install-auth';
 import { registerAppImageScheme, runsAsAppImage } from './platform/appimage-scheme';
@@ -133,8 +133,10 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   const userDataOverride = deps.env.OIDC_DESKTOP_USER_DATA?.trim();
   if (userDataOverride) app.setPath('userData', path.resolve(userDataOverride));
 
-  // The OS locale picks the window's, menu's and dialogs' language (main/i18n/strings.ts).
-  const language = languageFor(app.getLocale());
+  // The OS locale picks the window's, menu's and dialogs' language (main/i18n/strings.ts). Electron's
+  // app.getLocale() is valid only after `ready`; until then (a dialog about the configuration) ICU's.
+  const language = languageFor(Intl.DateTimeFormat().resolvedOptions().locale);
+  const languageAfterReady = () => languageFor(app.getLocale());
   let config: AppConfig | null;
   try {
     config = deps.loadConfig(deps.packaged);
@@ -163,10 +165,11 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   // The sign-in glue, exactly as another app gets it from `oidc-desktop/main`: its deep-link and
   // protocol registration happen now, before `ready`; it resolves once the core exists.
   const productName = productNameFor(deps, log);
-  const appInfo = { productName, version: app.getVersion(), language };
+  const appInfo = () => ({ productName, version: app.getVersion(), language: languageAfterReady() });
   const auth = installAuth({
     app,
     scheme,
+    // Asked after `ready`: Electron's locale is valid only then.
     appInfo,
     config: async () => config ?? (await startDemo(deps, cleanups, log)),
     getWindow: () => mainWindow,
@@ -184,11 +187,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   // that failure is reported once, below).
   cleanups.push(async () => (await auth.catch(() => null))?.dispose());
 
-  // Every web contents, not only the main window's: should anything ever create another
-  // (a devtools-less popup, a future window), it gets the same navigation and window-open rules.
-  app.on('web-contents-created', (_event, contents) => {
-    hardenWebContents(contents, { logger: log });
-  });
+  // Every web contents, not only the main window's, gets the navigation and window-open rules:
+  // installAuth installs them (`hardenWebContents`, on by default) — one home for the app and its hosts.
   app.on('window-all-closed', () => {
     if (deps.platform !== 'darwin') app.quit();
   });
@@ -198,7 +198,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       serveRenderer(deps.paths.renderer);
       const { core, config: effective } = await auth;
       installAppMenu({
-        ...appInfo,
+        ...appInfo(),
         packaged: deps.packaged,
         platform: deps.platform,
         noticesPath: path.join(path.dirname(deps.paths.preload), '../main/THIRD_PARTY_NOTICES.txt'),
@@ -221,7 +221,8 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
       return { config: effective, core, window: () => mainWindow };
     } catch (err) {
       log('error', 'app.start_failed', { errorCode: isAuthError(err) ? err.code : 'internal_error' });
-      dialog.showErrorBox(format(language, 'dialog.startFailed'), isAuthError(err) ? err.message : format(language, 'dialog.startFailedDetail'));
+      const after = languageAfterReady();
+      dialog.showErrorBox(format(after, 'dialog.startFailed'), isAuthError(err) ? err.message : format(after, 'dialog.startFailedDetail'));
       app.quit();
       return null;
     }

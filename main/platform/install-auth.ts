@@ -31,6 +31,7 @@ import { registerIpcHandlers, type IpcMainLike } from '../ipc/handlers';
 import { RENDERER_ORIGIN, rendererUrlMatcher } from '../ipc/renderer-origin';
 import { createSenderCheck, forwardSessionChanges } from '../ipc/renderer-window';
 import { createElectronStoreKv } from './electron-store-kv';
+import { hardenWebContents } from './window';
 import { createNetFetch, installProxyLogin, proxyLoginAnswer, type ProxyCredentials } from './net-fetch';
 import { createSafeStorageCipher } from './safe-storage-cipher';
 import { createShellOpener } from './shell-opener';
@@ -63,6 +64,14 @@ export type InstallAuthOptions = AuthConfigSource & {
    * `http://localhost:5173`.
    */
   rendererOrigins?: readonly string[];
+  /**
+   * Every web contents created after this call gets the window rules the page's `window.auth`
+   * depends on (`hardenWebContents`): it navigates by itself only to `rendererOrigins` — never to
+   * a `file:` page, since a file dropped on the window would otherwise load there with the preload
+   * and pass the sender check —, opens no new window, attaches no `<webview>`, downloads nothing.
+   * Default true; `false` leaves all of that to the host.
+   */
+  hardenWebContents?: boolean;
   /** Default: `electron`'s `ipcMain`. */
   ipcMain?: IpcMainLike;
   /** Structured logs; never given a token, code or verifier. Default: none. */
@@ -98,7 +107,7 @@ export type InstallAuthOptions = AuthConfigSource & {
    * What the window's `getAppInfo` answers: the product name it shows in its heading and title, and its
    * language (main/i18n/strings.ts). Default: no name (the window says "Sign in"), English.
    */
-  appInfo?: AppInfo;
+  appInfo?: AppInfo | (() => AppInfo);
 };
 
 export interface InstalledAuth {
@@ -140,28 +149,36 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
   const argv = options.argv ?? process.argv;
   const cleanups: (() => Promise<void> | void)[] = [];
 
+  if (options.hardenWebContents !== false) {
+    // A programmatic load (loadURL/loadFile) is not a `will-navigate`: only what the page itself starts is refused.
+    const isAllowed = (url: string) => isRenderer(url) && !url.startsWith('file:');
+    const onContents = (_event: Electron.Event, contents: Electron.WebContents) => {
+      hardenWebContents(contents, { logger: log, isAllowed });
+    };
+    app.on('web-contents-created', onContents);
+    cleanups.push(() => {
+      app.removeListener('web-contents-created', onContents);
+    });
+  }
+
   registerProtocolClient(app, scheme, { argv, defaultApp: options.defaultApp ?? process.defaultApp, execPath: options.execPath ?? process.execPath }, log);
 
   const inbox = new DeepLinkInbox();
-  // macOS delivers links by event, possibly before `ready` (a cold start by the link). Electron's
-  // docs ask for the `open-url` listener inside `will-finish-launching`; once launching is over, at once.
+  // macOS delivers links by event, possibly before `ready` (a cold start by the link). Electron's docs
+  // suggest `will-finish-launching` for the listener; added at once, it is there before that too, and a
+  // host that calls this after `will-finish-launching` (but before `ready`) does not lose its links.
   const onOpenUrl = (event: Electron.Event, url: string) => {
     event.preventDefault();
     inbox.deliver(extractDeepLink([url], scheme));
-  };
-  const onWillFinishLaunching = () => {
-    app.on('open-url', onOpenUrl);
   };
   // Windows/Linux: the OS starts a second process with the link in argv; it quits and we get its argv.
   const onSecondInstance = (_event: Electron.Event, secondArgv: string[]) => {
     inbox.deliver(extractDeepLink(secondArgv, scheme));
     focus(options.getWindow());
   };
-  if (app.isReady()) app.on('open-url', onOpenUrl);
-  else app.on('will-finish-launching', onWillFinishLaunching);
+  app.on('open-url', onOpenUrl);
   app.on('second-instance', onSecondInstance);
   cleanups.push(() => {
-    app.removeListener('will-finish-launching', onWillFinishLaunching);
     app.removeListener('open-url', onOpenUrl);
     app.removeListener('second-instance', onSecondInstance);
   });
@@ -204,7 +221,8 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
         ipcMain: options.ipcMain ?? electronIpcMain,
         core,
         isTrustedSender: createSenderCheck(options.getWindow, isRenderer),
-        appInfo: options.appInfo ?? { productName: '', version: '', language: 'en' },
+        // A function is asked after `ready`: Electron's `app.getLocale()` is only valid then.
+        appInfo: (typeof options.appInfo === 'function' ? options.appInfo() : options.appInfo) ?? { productName: '', version: '', language: 'en' },
       }),
     );
     cleanups.push(forwardSessionChanges(core, options.getWindow));

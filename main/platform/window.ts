@@ -46,14 +46,19 @@ export function secureWebPreferences(preloadPath: string, opts: { devTools?: boo
 /** Keeps `contents` on the app's origin; anything else is refused. */
 const hardened = new WeakSet<WebContents>();
 
-export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'logger'> = {}): void {
+/**
+ * `isAllowed`: where the page may navigate by itself (default: this app's renderer, `app://renderer`);
+ * `installAuth` passes the host's renderer origins.
+ */
+export function hardenWebContents(contents: WebContents, opts: Pick<MainWindowOptions, 'logger'> & { isAllowed?: (url: string) => boolean } = {}): void {
   // Called for the main window and again from `web-contents-created` for every contents: once is enough.
   if (hardened.has(contents)) return;
   hardened.add(contents);
   const log = opts.logger ?? noopLogger;
+  const isAllowed = opts.isAllowed ?? isRendererUrl;
   denyDownloads(contents.session, log);
   const refuse = (kind: string) => (event: { url: string; preventDefault(): void }) => {
-    if (isRendererUrl(event.url)) return;
+    if (isAllowed(event.url)) return;
     event.preventDefault();
     log('warn', 'window.navigation_blocked', { kind, origin: originOf(event.url) });
   };
@@ -88,13 +93,20 @@ function denyDownloads(session: Session, log: Logger): void {
   });
 }
 
-/** No camera, microphone, notifications, geolocation, … : the app needs none. */
+/**
+ * No camera, microphone, notifications, geolocation, clipboard reading, … : the app needs none.
+ * One exception: the app's own page may WRITE to the clipboard ("Copy link", "Copy code" use
+ * `navigator.clipboard.writeText`, which Chromium asks as `clipboard-sanitized-write`).
+ */
 function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => {
-    callback(false);
+  const allowed = (permission: string, url: string | undefined) => permission === CLIPBOARD_WRITE && url !== undefined && isRendererUrl(url);
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    callback(allowed(permission, details.requestingUrl));
   });
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
 }
+
+const CLIPBOARD_WRITE = 'clipboard-sanitized-write';
 
 export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({

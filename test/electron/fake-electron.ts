@@ -142,10 +142,13 @@ export class FakeApp extends EventEmitter {
   getVersion(): string {
     return '0.0.0-test';
   }
-  /** `app.getLocale()`: the OS locale (tests set it to see the language follow). */
+  /**
+   * `app.getLocale()`: the OS locale (tests set it to see the language follow). Electron documents
+   * it as valid only after `ready`; what it returns before is not specified, so here it is ''.
+   */
   locale = 'en-US';
   getLocale(): string {
-    return this.locale;
+    return this.isReady() ? this.locale : '';
   }
   reset(): void {
     this.removeAllListeners();

@@ -110,17 +110,45 @@ describe('installAuth', () => {
     await defaultAuth.dispose();
   });
 
-  it('called after ready, it listens for open-url at once; before ready, inside will-finish-launching', async () => {
+  it('every web contents gets the window rules: no navigation off the renderer origins or to another file: page, no new window, no download; hardenWebContents: false leaves them to the host', async () => {
+    app.fireReady();
+    const auth = await installAuth(options({ rendererOrigins: ['file://', 'http://localhost:5173'] }));
+    const { FakeWebContents } = await import('./fake-electron');
+    const contents = new FakeWebContents();
+    app.emit('web-contents-created', fakeEvent(), contents);
+    const navigate = (url: string) => {
+      const e = fakeEvent(url);
+      contents.emit('will-navigate', e);
+      return e.defaultPrevented;
+    };
+    // A file dropped on the window would load with the preload and pass the sender check (same window, file:).
+    expect(navigate('file:///home/person/Downloads/evil.html')).toBe(true);
+    expect(navigate('https://evil.example/')).toBe(true);
+    expect(navigate('http://localhost:5173/settings')).toBe(false);
+    expect(contents.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    const download = fakeEvent();
+    contents.session.emit('will-download', download, { getURL: () => 'https://evil.example/x.exe' }, contents);
+    expect(download.defaultPrevented).toBe(true);
+    await auth.dispose();
+    expect(app.listenerCount('web-contents-created')).toBe(0);
+
+    const hostDoesIt = await installAuth(options({ hardenWebContents: false }));
+    const other = new FakeWebContents();
+    app.emit('web-contents-created', fakeEvent(), other);
+    expect(other.windowOpenHandler).toBeNull();
+    await hostDoesIt.dispose();
+  });
+
+  it('listens for open-url at once, before ready and after (a host calling it after will-finish-launching loses no link)', async () => {
     const early = installAuth(options());
-    expect(app.listenerCount('open-url')).toBe(0);
-    expect(app.listenerCount('will-finish-launching')).toBe(1);
+    expect(app.listenerCount('open-url')).toBe(1);
     app.emit('will-finish-launching');
     expect(app.listenerCount('open-url')).toBe(1);
     app.fireReady();
     await (await early).dispose();
+    expect(app.listenerCount('open-url')).toBe(0);
 
     const late = await installAuth(options());
-    expect(app.listenerCount('will-finish-launching')).toBe(0);
     expect(app.listenerCount('open-url')).toBe(1);
     const spy = vi.spyOn(late.core, 'handleRedirect');
     const e = fakeEvent();

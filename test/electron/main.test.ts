@@ -391,10 +391,10 @@ describe('deep-link routing', () => {
     expect(win.focus).toHaveBeenCalled();
   });
 
-  it('open-url is registered inside will-finish-launching, prevented, and routed', async () => {
+  it('open-url is registered at once (before will-finish-launching, and only once), prevented, and routed', async () => {
     const handle = main(deps());
     running.push(handle);
-    expect(app.listenerCount('open-url')).toBe(0);
+    expect(app.listenerCount('open-url')).toBe(1);
     app.emit('will-finish-launching');
     expect(app.listenerCount('open-url')).toBe(1);
 

@@ -56,14 +56,24 @@ describe('createMainWindow', () => {
     expect(FakeBrowserWindow.instances.at(-1)!.options.webPreferences).toMatchObject({ devTools: true });
   });
 
-  it('every permission request and check is denied', () => {
+  it("every permission request and check is denied, except writing to the clipboard from the app's own page", () => {
     const { wc } = openWindow();
     for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
       const callback = vi.fn();
-      wc.session.requestHandler!(wc, permission, callback, {});
+      wc.session.requestHandler!(wc, permission, callback, { requestingUrl: 'app://renderer/index.html' });
       expect(callback).toHaveBeenCalledWith(false);
       expect(wc.session.checkHandler!(wc, permission, 'app://renderer', {})).toBe(false);
     }
+    // "Copy link" / "Copy code" (navigator.clipboard.writeText): only the app's page, never another origin.
+    const write = (requestingUrl: string) => {
+      const callback = vi.fn();
+      wc.session.requestHandler!(wc, 'clipboard-sanitized-write', callback, { requestingUrl });
+      return callback.mock.calls[0]?.[0] as boolean;
+    };
+    expect(write('app://renderer/index.html')).toBe(true);
+    expect(write('https://evil.example/')).toBe(false);
+    expect(wc.session.checkHandler!(wc, 'clipboard-sanitized-write', 'app://renderer', {})).toBe(true);
+    expect(wc.session.checkHandler!(wc, 'clipboard-sanitized-write', 'https://evil.example', {})).toBe(false);
   });
 
   it('attaching a <webview> is prevented', () => {
