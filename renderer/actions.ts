@@ -99,10 +99,11 @@ export function createActions({ bridge, store, focus, copyText }: ActionDeps) {
         appInfo: info.ok ? info.data : { productName: '', version: '', language: 'en' },
       }));
       if (!info.ok) store.update((s) => withError(s, info.error, cancelledText()));
-      await refreshSession();
+      // Subscribed first: a push that comes while the first answer is on its way is not overwritten by it.
       bridge.onSessionChanged((state) => {
         store.update((s) => withSession(s, state));
       });
+      await refreshSession();
     },
     selectProvider(providerId: string): void {
       store.update((s) => ({ ...s, selectedProvider: providerId }));

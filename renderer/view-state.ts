@@ -116,10 +116,11 @@ export function withApiAnswer(
   if (answer.ok) return { ...base, apiResult: { api, response: answer.data } };
   const { error } = answer;
   if (error.code === 'consent_required' && accountId !== undefined) {
-    return { ...base, message: null, consent: { api: error.api ?? api ?? '', accountId } };
+    // One prompt at a time: the newest question replaces the other one.
+    return { ...base, message: null, stepUp: null, consent: { api: error.api ?? api ?? '', accountId } };
   }
   if (error.code === 'step_up_required' && accountId !== undefined) {
-    return { ...base, message: null, stepUpDismissed: false, stepUp: { ...(api !== undefined ? { api } : {}), accountId, message: error.message } };
+    return { ...base, message: null, consent: null, stepUpDismissed: false, stepUp: { ...(api !== undefined ? { api } : {}), accountId, message: error.message } };
   }
   return withError(base, error, cancelledText);
 }

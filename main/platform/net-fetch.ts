@@ -111,7 +111,8 @@ function send(
     r.on('login', (authInfo, callback) => {
       // Server challenges are never answered (credentials are omitted); a proxy's once per request, never in a loop.
       const creds = authInfo.isProxy && proxyLogin ? proxyLogin(authInfo, !challenged) : null;
-      challenged = true;
+      // Only a proxy's challenge uses up the one answer (a server's is never answered anyway).
+      if (authInfo.isProxy) challenged = true;
       if (creds) callback(creds.username, creds.password);
       else callback();
     });

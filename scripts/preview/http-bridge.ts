@@ -7,6 +7,7 @@
  * other site, as it refuses another frame in the app.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { INVOKE_CHANNELS } from '../../main/ipc/contract';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import type { IpcInvokeEventLike } from '../../main/ipc/handlers';
 import type { RendererWindowLike } from '../../main/ipc/renderer-window';
@@ -46,6 +47,9 @@ export interface HttpBridge {
   /** The "window" `forwardSessionChanges` pushes to: every open event stream. */
   window: RendererWindowLike;
 }
+
+/** What a page may invoke: the invokable channels only (the session push is main → page). */
+const INVOKABLE = new Set<string>(INVOKE_CHANNELS.map((key) => IPC_CHANNELS[key]));
 
 export function createHttpBridge(invoke: (channel: string, payload: unknown, event: IpcInvokeEventLike) => Promise<unknown>): HttpBridge {
   const streams = new Set<ServerResponse>();
@@ -96,10 +100,17 @@ export function createHttpBridge(invoke: (channel: string, payload: unknown, eve
           // A fetch from our page sends its Origin; anything else is "another frame" to the sender check.
           const from = typeof req.headers.origin === 'string' ? req.headers.origin : 'null';
           const event: IpcInvokeEventLike = { senderFrame: from === 'null' ? null : { url: `${from}/index.html` }, sender: { id: 1 } };
-          const known = Object.values(IPC_CHANNELS).includes(message.channel as never);
-          const result = known
-            ? await invoke(String(message.channel), message.payload, event)
-            : { ok: false, error: { code: 'invalid_request', message: 'Unknown message.' } };
+          const known = typeof message.channel === 'string' && INVOKABLE.has(message.channel);
+          let result: unknown;
+          try {
+            result = known
+              ? await invoke(String(message.channel), message.payload, event)
+              : { ok: false, error: { code: 'invalid_request', message: 'Unknown message.' } };
+          } catch {
+            // The handlers answer every outcome themselves; anything else must not take the preview down.
+            res.writeHead(500).end();
+            return;
+          }
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(result));
         })();
       });

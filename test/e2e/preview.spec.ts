@@ -80,3 +80,19 @@ test('--lang de: the window speaks German', async ({ page }) => {
   await expect(page.locator('#connect-api-title')).toHaveText('Mit einer API über ihre Adresse verbinden');
   await expect(page.getByTestId('connect-api-find')).toHaveText('Ihren Server finden');
 });
+
+test('a hostile page cannot take the preview down or reach it under another name', async ({ request }) => {
+  const url = await startPreview();
+  const host = new URL(url).host;
+  // The session push is main → page only: posting it is refused, not a crash.
+  const push = await request.post(`${url}__preview/ipc`, { headers: { origin: 'https://evil.example' }, data: { channel: 'auth:session-changed' } });
+  expect((await push.json()) as unknown).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  // A broken percent-encoding (an <img src> can send one) is a 400, not a crash.
+  expect((await request.get(`${url}%E0%A4%A`)).status()).toBe(400);
+  // DNS rebinding: the same address under another name is refused, the event stream included.
+  expect((await request.get(`${url}__preview/events`, { headers: { host: `evil.example:${new URL(url).port}` } })).status()).toBe(421);
+  expect((await request.get(url, { headers: { host: `localhost:${new URL(url).port}` } })).status()).toBe(421);
+  // Still serving.
+  expect((await request.get(url, { headers: { host } })).status()).toBe(200);
+  expect(child?.exitCode).toBeNull();
+});

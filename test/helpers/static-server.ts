@@ -31,8 +31,19 @@ export async function serveStatic(
 ): Promise<StaticServer> {
   let origin = '';
   const server: Server = createServer((req, res) => {
+    // Only as the address it printed: a page on another name that resolves here (DNS rebinding) is refused.
+    if (`http://${req.headers.host ?? ''}` !== origin) {
+      res.writeHead(421).end();
+      return;
+    }
     if (opts.extra?.(req, res, origin)) return;
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
     const file = path.resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
     if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end();

@@ -199,6 +199,16 @@ describe('states', () => {
     expect(viewModel(asked, NOW).stepUp?.text).toBe('Confirm it is you.');
   });
 
+  test('one prompt at a time: a consent question replaces a step-up prompt, and the other way round', () => {
+    const stepUp = withApiAnswer(ready(signedIn()), undefined, { ok: false, error: { code: 'step_up_required', message: 'Confirm it is you.' } }, CANCELLED);
+    const consent = withApiAnswer(stepUp, 'calendar', { ok: false, error: { code: 'consent_required', message: 'x', api: 'calendar' } }, CANCELLED);
+    expect(viewModel(consent, NOW).consent).not.toBeNull();
+    expect(viewModel(consent, NOW).stepUp).toBeNull();
+    const back = withApiAnswer(consent, undefined, { ok: false, error: { code: 'step_up_required', message: 'Confirm it is you.' } }, CANCELLED);
+    expect(viewModel(back, NOW).consent).toBeNull();
+    expect(viewModel(back, NOW).stepUp).not.toBeNull();
+  });
+
   test('the person’s own Cancel is news, not an error; a real failure is one message', () => {
     const cancelled = withError(ready(signedOut), { code: 'sign_in_cancelled', message: 'The sign-in was cancelled.' }, CANCELLED);
     expect(viewModel(cancelled, NOW).message).toEqual({ kind: 'info', text: CANCELLED });
