@@ -299,7 +299,10 @@ function installQuitCleanup(cleanups: (() => Promise<void> | void)[], log: Logge
     done = true;
     // One after another, newest first: the core stops before the demo provider it talks to.
     const all = (async () => {
-      for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+      for (const fn of cleanups.reverse())
+        await Promise.resolve()
+          .then(fn)
+          .catch(() => undefined);
     })();
     const bounded = Promise.race([all, new Promise((resolve) => setTimeout(resolve, 3000))]);
     void bounded.then(() => {

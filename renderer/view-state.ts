@@ -120,7 +120,13 @@ export function withApiAnswer(
     return { ...base, message: null, stepUp: null, consent: { api: error.api ?? api ?? '', accountId } };
   }
   if (error.code === 'step_up_required' && accountId !== undefined) {
-    return { ...base, message: null, consent: null, stepUpDismissed: false, stepUp: { ...(api !== undefined ? { api } : {}), accountId, message: error.message } };
+    return {
+      ...base,
+      message: null,
+      consent: null,
+      stepUpDismissed: false,
+      stepUp: { ...(api !== undefined ? { api } : {}), accountId, message: error.message },
+    };
   }
   return withError(base, error, cancelledText);
 }
