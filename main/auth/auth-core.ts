@@ -14,7 +14,6 @@
  * @see RFC 8252 (OAuth 2.0 for Native Apps), RFC 7636 (PKCE), RFC 9207 (iss),
  *      RFC 7009 (revocation), RFC 9700 (OAuth 2.0 Security BCP)
  */
-import { consentNeeded, stepUpNeeded } from './account-events';
 import type { Account } from './accounts';
 import { callApi } from './api-call';
 import { isUnknownClient } from './api-connections';
@@ -189,14 +188,7 @@ class DesktopAuthCore implements AuthCore {
     const account = this.#account(req.accountId);
     const provider = this.#p.providers.get(account.providerId);
     if (!provider) throw new AuthError('not_signed_in');
-    const { cache, fetch, log: logger, settings, events } = this.#p;
-    return callApi(account, provider, req, {
-      ...{ cache, fetch, logger, timeoutMs: settings.apiTimeoutMs },
-      needsConsent: (a, api) => {
-        consentNeeded(a, api, events);
-      },
-      needsStepUp: (a, api, requirement) => stepUpNeeded(a, api, requirement, events),
-    });
+    return callApi(account, provider, req, this.#p.apiCall);
   }
 
   async signOut(accountId?: string): Promise<SessionState> {

@@ -9,7 +9,8 @@ import { openAccount } from './account-tokens';
 import { ApiConnections } from './api-connections';
 import { ApiDpopSupport } from './api-dpop-support';
 import { AccountRegistry, type Account } from './accounts';
-import { accountRejected, consentNeeded, type AccountEventDeps } from './account-events';
+import { accountRejected, consentNeeded, stepUpNeeded, type AccountEventDeps } from './account-events';
+import type { ApiCallDeps } from './api-call';
 import { finishers } from './authorization-finish';
 import { providersWithSecrets, type ProviderConfig } from './config';
 import { coreSettings, type AuthCoreOptions, type CoreSettings } from './core-options';
@@ -49,8 +50,8 @@ export interface CoreParts {
   revocations: RevocationRetry;
   flow: SignInFlow;
   signOuts: SignOutFlow;
-  /** What an account's state change does (account-events.ts), wired to these parts. */
-  events: AccountEventDeps;
+  /** What every API call needs (api-call.ts), built once: the cache, the network, and the account events it may raise. */
+  apiCall: ApiCallDeps;
   /** An account's provider; accounts of a provider no longer configured are dropped at restore. */
   provider: (providerId: string) => ProviderConfig;
   /** Creates an account (replacing one with the same id) and opens its tokens in the cache. */
@@ -120,11 +121,16 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
         if (!offline) revocations.schedule(0);
         emit();
       },
-      onConsentNeeded: (account, api) => {
-        consentNeeded(account, api, events);
-      },
+      onConsentNeeded: consentWanted,
     });
   const events: AccountEventDeps = { registry, signOuts, facts, logger: log, clock, clockToleranceSeconds, emit };
+  const consentWanted = (account: Account, api: string) => {
+    consentNeeded(account, api, events);
+  };
+  const apiCall: ApiCallDeps = {
+    ...{ cache, fetch, logger: log, timeoutMs: settings.apiTimeoutMs, needsConsent: consentWanted },
+    needsStepUp: (account, api, requirement) => stepUpNeeded(account, api, requirement, events),
+  };
   const finish = finishers({
     ...{ registry, cache, signOuts, facts, logger: log, clock, clockToleranceSeconds, open, configs, provider, fetch, timeoutSeconds, emit },
     persistent: () => vault.status().persistent,
@@ -143,5 +149,5 @@ export function coreParts(opts: AuthCoreOptions, hooks: CoreHooks): CoreParts {
   for (const providerId of providersWithSecrets(opts.config)) {
     log('warn', 'config.client_secret_in_app', { providerId, why: 'RFC 8252 8.5: a client secret shipped in a desktop app is not confidential' });
   }
-  return { settings, log, clock, fetch, providers, configs, connections, facts, registry, cache, revocations, flow, signOuts, events, provider, open };
+  return { settings, log, clock, fetch, providers, configs, connections, facts, registry, cache, revocations, flow, signOuts, apiCall, provider, open };
 }
