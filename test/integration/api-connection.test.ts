@@ -13,12 +13,10 @@ import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore } from '../../main/auth/types';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher } from '../helpers/aes-cipher';
-import { REDIRECT_URI, SCHEME, demoTestConfig, startCoreRig, type CoreRig } from '../helpers/core-rig';
-import { loginOverHttp } from '../helpers/http-login';
-import { recordingFetch, type Sent } from '../helpers/recording-fetch';
+import { REDIRECT_URI, SCHEME, demoTestConfig } from '../helpers/core-rig';
+import { startRecordingRig, unrelatedAppConfig } from '../helpers/recording-fetch';
 
 let dir: string;
 let demo: DemoProvider;
@@ -54,32 +52,13 @@ afterAll(async () => {
 });
 
 /** A configuration that knows nothing of the demo: one unrelated provider. */
-const UNRELATED: AppConfig = parseAppConfig({
-  scheme: SCHEME,
-  providers: [
-    { id: 'other', displayName: 'Other', issuer: 'https://id.other.example', clientId: 'x', scopes: ['openid'], apiBaseUrls: ['https://api.other.example'] },
-  ],
-});
+const UNRELATED: AppConfig = unrelatedAppConfig();
 
 async function rig(opts: { config?: AppConfig; storePath?: string; cipher?: ReturnType<typeof createTestCipher> } = {}) {
-  const sent: Sent[] = [];
-  const opened: string[] = [];
-  const recording = recordingFetch(sent);
-  const r: CoreRig = await startCoreRig({
-    config: opts.config ?? UNRELATED,
-    dir,
-    fetch: recording,
-    appName: 'Test Desktop',
-    ...(opts.storePath ? { storePath: opts.storePath } : {}),
-    ...(opts.cipher ? { cipher: opts.cipher } : {}),
-    openUrl: async (url: string, core: AuthCore) => {
-      opened.push(url);
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
-    },
-  });
+  const r = await startRecordingRig({ dir, config: opts.config ?? UNRELATED, credentials: demo.credentials, ...opts });
   closers.push(() => r.core.dispose());
-  const registrations = () => sent.filter((s) => s.method === 'POST' && s.url === `${demo.issuer}/reg`);
-  return { ...r, sent, opened, registrations };
+  const registrations = () => r.sent.filter((s) => s.method === 'POST' && s.url === `${demo.issuer}/reg`);
+  return { ...r, registrations };
 }
 
 describe('connect to an API by its URL alone (RFC 9728 → RFC 8414 → RFC 7591 → RFC 8707)', () => {

@@ -21,13 +21,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdMetadataDocument } from '../../main/auth/client-registration';
-import { parseAppConfig, type AppConfig } from '../../main/auth/config';
-import type { AuthCore } from '../../main/auth/types';
+import type { AppConfig } from '../../main/auth/config';
 import { startDemoProvider, type DemoProvider } from '../../main/demo/demo-provider';
 import { createTestCipher } from '../helpers/aes-cipher';
-import { REDIRECT_URI, SCHEME, startCoreRig } from '../helpers/core-rig';
-import { loginOverHttp } from '../helpers/http-login';
-import { recordingFetch, type Sent } from '../helpers/recording-fetch';
+import { REDIRECT_URI } from '../helpers/core-rig';
+import { startRecordingRig, unrelatedAppConfig } from '../helpers/recording-fetch';
 import { createPrivateCa, type PrivateCa } from '../helpers/private-ca';
 
 let dir: string;
@@ -85,32 +83,12 @@ afterAll(async () => {
 });
 
 /** An app that knows nothing of the demo, publishing (or not) its document. */
-function appConfig(clientMetadataDocument?: string): AppConfig {
-  return parseAppConfig({
-    scheme: SCHEME,
-    ...(clientMetadataDocument !== undefined ? { clientMetadataDocument } : {}),
-    providers: [
-      { id: 'other', displayName: 'Other', issuer: 'https://id.other.example', clientId: 'x', scopes: ['openid'], apiBaseUrls: ['https://api.other.example'] },
-    ],
-  });
-}
+const appConfig = (clientMetadataDocument?: string): AppConfig => unrelatedAppConfig(clientMetadataDocument !== undefined ? { clientMetadataDocument } : {});
 
 async function rig(config: AppConfig, opts: { storePath?: string; cipher?: ReturnType<typeof createTestCipher> } = {}) {
-  const sent: Sent[] = [];
-  const recording = recordingFetch(sent);
-  const r = await startCoreRig({
-    config,
-    dir,
-    fetch: recording,
-    appName: 'Test Desktop',
-    ...(opts.storePath ? { storePath: opts.storePath } : {}),
-    ...(opts.cipher ? { cipher: opts.cipher } : {}),
-    openUrl: async (url: string, core: AuthCore) => {
-      core.handleRedirect(await loginOverHttp(url, demo.credentials, SCHEME));
-    },
-  });
+  const r = await startRecordingRig({ dir, config, credentials: demo.credentials, ...opts });
   closers.push(() => r.core.dispose());
-  return { ...r, sent };
+  return r;
 }
 
 describe('Client ID Metadata Documents: the app is identified by a URL it publishes, nothing registered', () => {
