@@ -4,24 +4,17 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import type { DemoApi, DemoCounters } from '../main/demo/demo-provider';
+import type { DemoCounters, DemoProvider } from '../main/demo/demo-provider';
 
-export interface RemoteDemo {
-  issuer: string;
-  apiBaseUrl: string;
+/** The demo provider's addresses and people as the child reports them; counters and controls over IPC. */
+export type RemoteDemo = Pick<DemoProvider, 'issuer' | 'apiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis' | 'discoverableApi'> & {
   /** A resource server that answers without introspection (`api_call_fast`). */
   fastApiBaseUrl: string;
-  clientId: string;
-  credentials: { username: string; password: string };
-  colleague: { username: string; password: string };
-  apis: { contacts: DemoApi; calendar: DemoApi };
-  /** The resource API in no profile ("Connect to an API by URL"). */
-  discoverableApi: DemoApi;
   counters(): Promise<DemoCounters>;
   /** Makes the API's DPoP nonce stale: the next DPoP call is challenged (use_dpop_nonce). */
   rotateDpopNonce(): Promise<void>;
   close(): Promise<void>;
-}
+};
 
 type Ready = Pick<RemoteDemo, 'issuer' | 'apiBaseUrl' | 'fastApiBaseUrl' | 'clientId' | 'credentials' | 'colleague' | 'apis' | 'discoverableApi'>;
 
