@@ -20,7 +20,7 @@
  * a configured profile is refused here, and a server that has a configured
  * profile lends that profile's client id instead of a registration.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { nodeCrypto } from './lazy-builtins';
 import { resourceMetadataChallenge } from '../api/bearer-challenge';
 import { isWithinAnyBase } from '../api/resolve-url';
 import { providerApis } from './apis';
@@ -74,7 +74,7 @@ export function isUnknownClient(err: unknown): boolean {
 
 /** `api-<16 hex>`: stable per resource, never a configured id's shape by accident (checked at plan time). */
 export function discoveredProviderId(resource: string): string {
-  return `api-${createHash('sha256').update(resource, 'utf8').digest('hex').slice(0, 16)}`;
+  return `api-${nodeCrypto().createHash('sha256').update(resource, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
 export class ApiConnections {
@@ -152,7 +152,7 @@ export class ApiConnections {
       ...(client === 'metadata_document' && document !== undefined ? { clientIdDocument: document } : {}),
     };
     const view: ApiConnectionPlan = {
-      id: randomUUID(),
+      id: nodeCrypto().randomUUID(),
       apiUrl: metadata.resource,
       apiHost: url.host,
       issuer,

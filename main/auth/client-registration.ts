@@ -15,7 +15,7 @@ import { boundedFetch } from './bounded-fetch';
 import { isHttpsOrLoopbackUrl } from './config';
 import { AuthError } from './errors';
 import type { ClientRegistration } from './discovery-store';
-import { z } from './zod';
+import { atFirstUse, z } from './zod';
 import type { Clock, FetchLike } from './types';
 
 export interface RegisterClientOptions {
@@ -30,14 +30,17 @@ export interface RegisterClientOptions {
   maxBytes?: number;
 }
 
-const responseSchema = z.object({
-  client_id: z.string().check(z.minLength(1), z.maxLength(512)),
-  redirect_uris: z.optional(z.array(z.string())),
-  token_endpoint_auth_method: z.optional(z.string()),
-  client_secret: z.optional(z.string()),
-  registration_client_uri: z.optional(z.string().check(z.maxLength(2048))),
-  registration_access_token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-});
+/** A registration's answer (RFC 7591 §3.2.1), built at the first registration (atFirstUse). */
+const responseSchema = atFirstUse(() =>
+  z.object({
+    client_id: z.string().check(z.minLength(1), z.maxLength(512)),
+    redirect_uris: z.optional(z.array(z.string())),
+    token_endpoint_auth_method: z.optional(z.string()),
+    client_secret: z.optional(z.string()),
+    registration_client_uri: z.optional(z.string().check(z.maxLength(2048))),
+    registration_access_token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  }),
+);
 
 /** What this app is as a client (RFC 7591 §2): the one description, registered or published. */
 export function nativeClientMetadata(clientName: string, redirectUri: string) {
@@ -92,7 +95,7 @@ export async function registerNativeClient(opts: RegisterClientOptions): Promise
       `${host} refused to register this app (HTTP ${response.status}${error && /^[\x20-\x7e]{1,64}$/.test(error) ? `, ${error}` : ''}). It needs a client ID configured by hand.`,
     );
   }
-  const parsed = responseSchema.safeParse(body);
+  const parsed = responseSchema().safeParse(body);
   if (!parsed.success) throw new AuthError('invalid_response', `${host} answered the client registration without a valid client_id.`);
   const r = parsed.data;
   // §3.2.1: the server may change what was asked for; a public native client that became something else is not used.

@@ -16,7 +16,7 @@
  * decrypt or validate is dropped (logged without content): the app then
  * registers again, which is what a server that forgot the client needs too.
  */
-import { z } from './zod';
+import { atFirstUse, z } from './zod';
 import { toErrorPayload } from './errors';
 import { noopLogger } from './log';
 import type { Cipher, KeyValueStore, Logger, StorageStatus } from './types';
@@ -54,35 +54,40 @@ export interface DiscoveredApi {
 }
 
 const MAX = { registrations: 32, apis: 32 };
-const url = z.string().check(z.minLength(1), z.maxLength(2048));
-const scope = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/));
-const registrationSchema = z.strictObject({
-  issuer: url,
-  clientId: z.string().check(z.minLength(1), z.maxLength(512)),
-  redirectUris: z.array(url).check(z.minLength(1), z.maxLength(8)),
-  registeredAt: z.number().check(z.int(), z.nonnegative()),
-  registrationClientUri: z.optional(url),
-  registrationAccessToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+/** The store's schemas: read at the first connection or connected API, not at start-up (atFirstUse). */
+const schemas = atFirstUse(() => {
+  const url = z.string().check(z.minLength(1), z.maxLength(2048));
+  const scope = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/));
+  const registrationSchema = z.strictObject({
+    issuer: url,
+    clientId: z.string().check(z.minLength(1), z.maxLength(512)),
+    redirectUris: z.array(url).check(z.minLength(1), z.maxLength(8)),
+    registeredAt: z.number().check(z.int(), z.nonnegative()),
+    registrationClientUri: z.optional(url),
+    registrationAccessToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  });
+  const apiSchema = z.strictObject({
+    resource: url,
+    issuer: url,
+    scopes: z.array(scope).check(z.maxLength(100)),
+    apiScopes: z.array(scope).check(z.maxLength(100)),
+    serverName: z.string().check(z.minLength(1), z.maxLength(200)),
+    dpop: z.boolean(),
+    name: z.optional(z.string().check(z.maxLength(200))),
+    clientIdDocument: z.optional(url),
+  });
+  return {
+    content: z.strictObject({
+      registrations: z.array(registrationSchema).check(z.maxLength(MAX.registrations)),
+      apis: z.array(apiSchema).check(z.maxLength(MAX.apis)),
+    }),
+    file: z.object({
+      version: z.literal(1),
+      ciphertext: z.string().check(z.minLength(1), z.maxLength(256 * 1024), z.regex(/^[A-Za-z0-9+/]+={0,2}$/)),
+    }),
+  };
 });
-const apiSchema = z.strictObject({
-  resource: url,
-  issuer: url,
-  scopes: z.array(scope).check(z.maxLength(100)),
-  apiScopes: z.array(scope).check(z.maxLength(100)),
-  serverName: z.string().check(z.minLength(1), z.maxLength(200)),
-  dpop: z.boolean(),
-  name: z.optional(z.string().check(z.maxLength(200))),
-  clientIdDocument: z.optional(url),
-});
-const contentSchema = z.strictObject({
-  registrations: z.array(registrationSchema).check(z.maxLength(MAX.registrations)),
-  apis: z.array(apiSchema).check(z.maxLength(MAX.apis)),
-});
-type Content = z.infer<typeof contentSchema>;
-const fileSchema = z.object({
-  version: z.literal(1),
-  ciphertext: z.string().check(z.minLength(1), z.maxLength(256 * 1024), z.regex(/^[A-Za-z0-9+/]+={0,2}$/)),
-});
+type Content = z.infer<ReturnType<typeof schemas>['content']>;
 
 export interface DiscoveryStoreDeps {
   cipher: Cipher;
@@ -149,9 +154,9 @@ export class DiscoveryStore {
     const raw = this.#deps.store.get(DISCOVERY_STORE_KEY);
     if (raw === undefined) return this.#content;
     try {
-      const file = fileSchema.parse(raw);
+      const file = schemas().file.parse(raw);
       const plain = this.#deps.cipher.decrypt(Buffer.from(file.ciphertext, 'base64'));
-      this.#content = contentSchema.parse(JSON.parse(plain));
+      this.#content = schemas().content.parse(JSON.parse(plain));
     } catch (err) {
       // Unreadable: dropped, so the next connection registers afresh instead of failing on every start.
       this.#log('warn', 'discovery_store.dropped', { errorCode: toErrorPayload(err).code });
@@ -163,7 +168,7 @@ export class DiscoveryStore {
   #write(content: Content): void {
     this.#content = content;
     if (!this.#deps.status().persistent) return;
-    const ciphertext = Buffer.from(this.#deps.cipher.encrypt(JSON.stringify(contentSchema.parse(content)))).toString('base64');
+    const ciphertext = Buffer.from(this.#deps.cipher.encrypt(JSON.stringify(schemas().content.parse(content)))).toString('base64');
     this.#deps.store.set(DISCOVERY_STORE_KEY, { version: 1, ciphertext });
   }
 }

@@ -11,7 +11,7 @@
  *
  * @see RFC 9449 §4 (proof JWT), §7 (protected resource access), §8 (nonces)
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './lazy-builtins';
 import * as client from 'openid-client';
 import type { JWK } from 'jose';
 
@@ -169,7 +169,7 @@ export class DpopKey {
     })
       .setProtectedHeader({ alg: this.alg, typ: 'dpop+jwt', jwk: this.#publicJwk })
       .setIssuedAt()
-      .setJti(randomBytes(16).toString('base64url'))
+      .setJti(nodeCrypto().randomBytes(16).toString('base64url'))
       .sign(this.keyPair.privateKey);
   }
 }

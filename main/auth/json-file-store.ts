@@ -12,7 +12,7 @@
  *
  * Electron-free: usable in tests, in plain Node, and in the Electron build.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './lazy-builtins';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyValueStore, Logger } from './types';
@@ -80,7 +80,7 @@ export class JsonFileStore implements KeyValueStore {
   #write(data: Data): void {
     const dir = path.dirname(this.filePath);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(dir, `.${path.basename(this.filePath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = path.join(dir, `.${path.basename(this.filePath)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
     const text = `${JSON.stringify(data, null, 2)}\n`;
     let fd: number | undefined;
     try {

@@ -15,7 +15,7 @@
 import { boundedFetch } from './bounded-fetch';
 import { isHttpsOrLoopbackUrl } from './config';
 import { AuthError } from './errors';
-import { z } from './zod';
+import { atFirstUse, z } from './zod';
 import type { FetchLike } from './types';
 
 /** The metadata this app uses, validated. */
@@ -44,14 +44,17 @@ export interface ResourceMetadataOptions {
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_BYTES = 64 * 1024;
 
-const scopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/));
-const metadataSchema = z.object({
-  resource: z.string().check(z.maxLength(2048)),
-  authorization_servers: z.optional(z.array(z.string().check(z.maxLength(2048))).check(z.maxLength(20))),
-  scopes_supported: z.optional(z.array(scopeToken).check(z.maxLength(100))),
-  dpop_signing_alg_values_supported: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(20))),
-  dpop_bound_access_tokens_required: z.optional(z.boolean()),
-  resource_name: z.optional(z.string().check(z.maxLength(200))),
+/** Protected-resource metadata (RFC 9728 §2), built when an API's metadata is first read (atFirstUse). */
+const metadataSchema = atFirstUse(() => {
+  const scopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/));
+  return z.object({
+    resource: z.string().check(z.maxLength(2048)),
+    authorization_servers: z.optional(z.array(z.string().check(z.maxLength(2048))).check(z.maxLength(20))),
+    scopes_supported: z.optional(z.array(scopeToken).check(z.maxLength(100))),
+    dpop_signing_alg_values_supported: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(20))),
+    dpop_bound_access_tokens_required: z.optional(z.boolean()),
+    resource_name: z.optional(z.string().check(z.maxLength(200))),
+  });
 });
 
 /**
@@ -135,7 +138,7 @@ export async function fetchResourceMetadata(resource: string, opts: ResourceMeta
   } catch {
     throw problem(resource, 'it is not JSON');
   }
-  const parsed = metadataSchema.safeParse(body);
+  const parsed = metadataSchema().safeParse(body);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') || '(top level)';
     throw problem(resource, `the field "${field}" is missing or not valid`);

@@ -4,7 +4,7 @@
  * fails), encrypting one, and the entry-key format that hides the subject.
  * The format is described in vault.ts; the schemas are in vault-schemas.ts.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from './lazy-builtins';
 import { accountIdFor, isAccountId, providerOfAccount } from './account-id';
 import type { ProviderConfig } from './config';
 import { providerIdentity, type VaultBinding } from './vault-binding';
@@ -187,7 +187,7 @@ export function setActive(file: VaultFile, key: string | null): void {
 
 /** `<providerId>:<sha256(accountId), base64url, 128 bits>`: stable, and the subject is not readable from it. */
 export function entryKey(accountId: string): string {
-  const hash = createHash('sha256').update(accountId, 'utf8').digest('base64url').slice(0, 22);
+  const hash = nodeCrypto().createHash('sha256').update(accountId, 'utf8').digest('base64url').slice(0, 22);
   return `${providerOfAccount(accountId)}:${hash}`;
 }
 

@@ -12,3 +12,14 @@ import en from 'zod/v4/locales/en.js';
 z.config(en());
 
 export { z };
+
+/**
+ * A value (a schema, usually) built at its first use. Building zod schemas is a
+ * measurable part of the main process's start (bench `main_start_ratio`), so
+ * those that no start-up step parses (an IPC message, a server's answer, a
+ * connected API) wait until they are needed.
+ */
+export function atFirstUse<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}

@@ -280,7 +280,8 @@ export const LANGUAGES: Readonly<Record<Language, Strings>> = { en, de };
 /** The language for an OS locale (`de-AT` → `de`); English for anything else. */
 export function languageFor(locale: string | undefined): Language {
   const base = (locale ?? '').toLowerCase().split(/[-_]/)[0] ?? '';
-  return base in LANGUAGES ? (base as Language) : 'en';
+  // Own keys only: `'constructor' in LANGUAGES` is true.
+  return Object.hasOwn(LANGUAGES, base) ? (base as Language) : 'en';
 }
 
 /** `key` in `language`, with `{name}` placeholders filled from `values`. */

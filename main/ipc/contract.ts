@@ -8,7 +8,7 @@
  * something the person typed, or an attacker's probe, and either way it has
  * no business in logs or on screen.
  */
-import { z } from '../auth/zod';
+import { atFirstUse, z } from '../auth/zod';
 import { isCallerSettableHeader } from '../api/request-rules';
 import { isWellFormedAccountId } from '../auth/account-id';
 import { API_ID_RE, PROVIDER_ID_RE, PROVIDER_ID_RULE } from '../auth/config';
@@ -38,11 +38,9 @@ const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 type Schemas = { [C in InvokeChannel]: z.ZodMiniType<ChannelRequest<C>> };
 
 /**
- * The validators, built at the first message rather than at start-up:
- * constructing a few dozen zod schemas is a measurable part of the main
- * process's start (bench `main_start_ratio`), and no message can arrive
- * before the window exists. Mapped over the contract: a message without a
- * validator does not compile.
+ * The validators, built at the first message (`atFirstUse`): no message can
+ * arrive before the window exists. Mapped over the contract: a message
+ * without a validator does not compile.
  */
 function buildSchemas(): Schemas {
   const providerId = z.string().check(z.regex(PROVIDER_ID_RE, PROVIDER_ID_RULE));
@@ -133,7 +131,7 @@ function buildSchemas(): Schemas {
   };
 }
 
-let schemas: Schemas | undefined;
+const schemas = atFirstUse(buildSchemas);
 
 /** Every channel name that has a validator (and so may be registered); `satisfies` keeps it complete. */
 const CHANNELS = {
@@ -162,8 +160,7 @@ export const INVOKE_CHANNELS = Object.keys(CHANNELS) as InvokeChannel[];
  * `AuthError('invalid_request')` whose message names the offending field.
  */
 export function validatePayload<C extends InvokeChannel>(channel: C, payload: unknown): ChannelRequest<C> {
-  schemas ??= buildSchemas();
-  const schema = (Object.hasOwn(CHANNELS, channel) ? schemas[channel] : undefined) as z.ZodMiniType<ChannelRequest<C>> | undefined;
+  const schema = (Object.hasOwn(CHANNELS, channel) ? schemas()[channel] : undefined) as z.ZodMiniType<ChannelRequest<C>> | undefined;
   if (!schema) throw new AuthError('invalid_request', 'Unknown IPC message.');
   const poisoned = findPoisonedKey(payload);
   if (poisoned) throw new AuthError('invalid_request', `The ${channel} message is not valid: ${poisoned}.`);

@@ -4,9 +4,9 @@
  * and the IPC sender check mean something) and keeps `file://` — which can
  * reach the whole disk — out of the picture.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { protocol } from 'electron';
+import { nodeFsPromises } from '../auth/lazy-builtins';
 import { APP_SCHEME, isRendererUrl } from '../ipc/renderer-origin';
 
 /**
@@ -80,7 +80,7 @@ export function resolveRendererPath(rootDir: string, requestUrl: string): string
 
 export function createAppProtocolHandler(
   rootDir: string,
-  read: (file: string) => Promise<Uint8Array> = (file) => readFile(file),
+  read: (file: string) => Promise<Uint8Array> = (file) => nodeFsPromises().readFile(file),
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method Not Allowed');

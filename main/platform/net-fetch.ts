@@ -28,8 +28,9 @@
  *
  * @see https://www.electronjs.org/docs/latest/api/client-request
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { app, net, session } from 'electron';
+import { nodeStream } from '../auth/lazy-builtins';
 import type { FetchLike, Logger } from '../auth/types';
 
 /** The session partition for auth traffic: no `persist:` prefix, so Electron keeps it in memory only. */
@@ -126,7 +127,9 @@ function send(
       settle(() => {
         // Electron's IncomingMessage is a Node Readable (net-client-request.ts 33); net-fetch.ts 121 converts it the same way.
         const stream =
-          NULL_BODY_STATUS.has(resp.statusCode) || req.method === 'HEAD' ? null : (Readable.toWeb(resp as unknown as Readable) as ReadableStream<Uint8Array>);
+          NULL_BODY_STATUS.has(resp.statusCode) || req.method === 'HEAD'
+            ? null
+            : (nodeStream().Readable.toWeb(resp as unknown as Readable) as ReadableStream<Uint8Array>);
         resolve(new Response(stream, { status: resp.statusCode, statusText: resp.statusMessage, headers: toHeaders(resp.headers) }));
       });
     });

@@ -31,6 +31,9 @@ test('the OS locale picks the language; anything unknown is English', () => {
   expect(languageFor('fr-FR')).toBe('en');
   expect(languageFor('')).toBe('en');
   expect(languageFor(undefined)).toBe('en');
+  // Names every object has are not languages.
+  expect(languageFor('constructor')).toBe('en');
+  expect(languageFor('toString-XX')).toBe('en');
 });
 
 test('format fills placeholders and leaves an unknown one visible', () => {
