@@ -23,7 +23,7 @@ import { DEMO_SCHEME, demoAppConfig, loadAppConfig } from './app-config';
 import type { AuthCoreOptions } from './auth/auth-core';
 import type { AppConfig } from './auth/config';
 import { isAuthError } from './auth/errors';
-import { nodeFsPromises } from './auth/lazy-builtins';
+import { nodeChildProcess, nodeFsPromises } from './auth/lazy-builtins';
 import { jsonLinesLogger } from './auth/log';
 import type { AuthCore, Cipher, KeyValueStore, Logger, LogLevel, UrlOpener } from './auth/types';
 import type { DemoProvider } from './demo/demo-provider';
@@ -259,11 +259,9 @@ function registerAsAppImage(deps: MainDeps, scheme: string, log: Logger): void {
     mkdir: async (dir) => {
       await nodeFsPromises().mkdir(dir, { recursive: true });
     },
-    // Loaded only here: most starts are not an AppImage's first run.
     exec: async (file, args) => {
-      const { execFile } = await import('node:child_process');
       await new Promise<void>((resolve, reject) =>
-        execFile(file, [...args], { timeout: 5000 }, (err: Error | null) => {
+        nodeChildProcess().execFile(file, [...args], { timeout: 5000 }, (err: Error | null) => {
           if (err) reject(err);
           else resolve();
         }),

@@ -34,11 +34,13 @@ export const AUTH_ERROR_CODES = [
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
-/** The words for each code live in the strings table (main/i18n/strings.ts, `error.<code>`); the app's own messages are English. */
-const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = Object.fromEntries(AUTH_ERROR_CODES.map((code) => [code, format('en', `error.${code}`)])) as Record<
-  AuthErrorCode,
-  string
->;
+/**
+ * The words for each code live in the strings table (main/i18n/strings.ts, `error.<code>`); the app's own
+ * messages are English. Looked up when an error is made, not tabled at start-up.
+ */
+function defaultMessage(code: AuthErrorCode): string {
+  return format('en', `error.${code}`);
+}
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -47,7 +49,7 @@ export class AuthError extends Error {
   readonly api?: string;
 
   constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown; api?: string }) {
-    super(message ?? DEFAULT_MESSAGES[code], options?.cause !== undefined ? { cause: options.cause } : undefined);
+    super(message ?? defaultMessage(code), options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
     if (options?.api !== undefined) this.api = options.api;
   }
@@ -71,7 +73,7 @@ export interface ErrorPayload {
  */
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (isAuthError(err)) return { code: err.code, message: err.message, ...(err.api !== undefined ? { api: err.api } : {}) };
-  return { code: 'internal_error', message: DEFAULT_MESSAGES.internal_error };
+  return { code: 'internal_error', message: defaultMessage('internal_error') };
 }
 
 /** Node's / OpenSSL's codes for "the certificate chain does not end at a CA this process trusts". */

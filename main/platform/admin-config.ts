@@ -17,6 +17,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AuthError } from '../auth/errors';
+import { nodeChildProcess } from '../auth/lazy-builtins';
 
 export interface AdminConfigText {
   /** Where it was read (a path or a registry key), for error messages. */
@@ -53,11 +54,8 @@ function isMissing(err: unknown): boolean {
 export function readAdminConfig(deps: AdminConfigDeps): AdminConfigText | null {
   const where = adminConfigLocation(deps.platform, deps.names);
   if (deps.platform === 'win32') {
-    // Loaded only here (Windows, packaged): node:child_process is not worth its start-up cost anywhere else.
     const query =
-      deps.regQuery ??
-      ((key, value) =>
-        process.getBuiltinModule('node:child_process').execFileSync('reg.exe', ['query', key, '/v', value], { encoding: 'utf8', windowsHide: true }));
+      deps.regQuery ?? ((key, value) => nodeChildProcess().execFileSync('reg.exe', ['query', key, '/v', value], { encoding: 'utf8', windowsHide: true }));
     let out: string;
     try {
       out = query(where, 'Config');
