@@ -69,9 +69,13 @@ export async function readBoundedBody(response: Response, maxBytes: number, tooL
   return out;
 }
 
+/** One decoder for every body: decoding whole buffers (no `stream` option) keeps no state between calls. */
+let utf8: TextDecoder | undefined;
+
 /** `readBoundedBody` as UTF-8 text (what `response.text()` would give, bounded). */
 export async function readBoundedText(response: Response, maxBytes: number, tooLarge: () => AuthError): Promise<string> {
-  return new TextDecoder().decode(await readBoundedBody(response, maxBytes, tooLarge));
+  const bytes = await readBoundedBody(response, maxBytes, tooLarge);
+  return (utf8 ??= new TextDecoder()).decode(bytes);
 }
 
 /**

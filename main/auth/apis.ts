@@ -22,8 +22,21 @@ export interface ResolvedApi {
   entry?: ApiEntry;
 }
 
+/**
+ * Worked out once per provider: every API call asks. A parsed configuration is
+ * never changed in place (a provider added later, api-connections.ts, is a new object).
+ */
+const apisOf = new WeakMap<ProviderConfig, readonly ResolvedApi[]>();
+const targetOf = new WeakMap<ResolvedApi, CallTarget>();
+
 /** Every API of a provider: `apiBaseUrls` first (a numeric `api` keeps its meaning), then the declared `apis`. */
-export function providerApis(provider: ProviderConfig): ResolvedApi[] {
+export function providerApis(provider: ProviderConfig): readonly ResolvedApi[] {
+  let apis = apisOf.get(provider);
+  if (!apis) apisOf.set(provider, (apis = resolveApis(provider)));
+  return apis;
+}
+
+function resolveApis(provider: ProviderConfig): ResolvedApi[] {
   const plain = provider.apiBaseUrls.map((baseUrl, i) => ({ key: `#${i}`, baseUrl, ownToken: false }));
   const declared = (provider.apis ?? []).map((entry) => ({
     key: entry.id,
@@ -48,7 +61,19 @@ export function findApi(provider: ProviderConfig, api: number | string | undefin
  * its token never reaches another API; the others share the sign-in token and
  * its base URLs. `index` is the API's place among `baseUrls`.
  */
-export function callTarget(provider: ProviderConfig, api: ResolvedApi): { baseUrls: string[]; index: number; tokenKey: string } {
+export function callTarget(provider: ProviderConfig, api: ResolvedApi): CallTarget {
+  let target = targetOf.get(api);
+  if (!target) targetOf.set(api, (target = resolveTarget(provider, api)));
+  return target;
+}
+
+interface CallTarget {
+  readonly baseUrls: readonly string[];
+  readonly index: number;
+  readonly tokenKey: string;
+}
+
+function resolveTarget(provider: ProviderConfig, api: ResolvedApi): CallTarget {
   if (api.ownToken) return { baseUrls: [api.baseUrl], index: 0, tokenKey: api.key };
   const shared = providerApis(provider).filter((a) => !a.ownToken);
   return { baseUrls: shared.map((a) => a.baseUrl), index: shared.findIndex((a) => a.key === api.key), tokenKey: SIGN_IN };

@@ -46,8 +46,11 @@ function parseTrustedOrigin(origin: string): TrustedOrigin {
  */
 export function rendererUrlMatcher(origins: readonly string[]): (url: string) => boolean {
   const trusted = origins.map(parseTrustedOrigin);
+  // The window asks with the same URL on every message: a repeat of the last match is not parsed again.
+  let lastMatch: string | undefined;
   return (url) => {
     if (typeof url !== 'string') return false;
+    if (url === lastMatch) return true;
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -55,7 +58,9 @@ export function rendererUrlMatcher(origins: readonly string[]): (url: string) =>
       return false;
     }
     if (parsed.username !== '' || parsed.password !== '') return false;
-    return trusted.some((t) => t.protocol === parsed.protocol && t.host === parsed.host);
+    const matches = trusted.some((t) => t.protocol === parsed.protocol && t.host === parsed.host);
+    if (matches) lastMatch = url;
+    return matches;
   };
 }
 

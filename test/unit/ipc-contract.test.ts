@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { AuthError } from '../../main/auth/errors';
-import { INVOKE_CHANNELS, MAX_PAYLOAD_KEYS, validatePayload } from '../../main/ipc/contract';
+import { INVOKE_CHANNELS, validatePayload } from '../../main/ipc/contract';
+import { MAX_PAYLOAD_KEYS } from '../../main/ipc/payload-rules';
 import type { InvokeChannel } from '../../main/ipc/contract-types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 

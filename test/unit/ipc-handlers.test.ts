@@ -159,6 +159,14 @@ describe('isRendererUrl', () => {
   ])('%s → %s', (url, expected) => {
     expect(isRendererUrl(url)).toBe(expected);
   });
+
+  test('remembering the last trusted URL trusts exactly that string, nothing near it', () => {
+    expect(isRendererUrl('app://renderer/index.html')).toBe(true);
+    for (const lookAlike of ['app://renderer:1/index.html', 'app://renderer@evil/index.html', 'app://renderer.evil/index.html', 'APP://renderer.evil/']) {
+      expect(isRendererUrl(lookAlike)).toBe(false);
+      expect(isRendererUrl('app://renderer/index.html')).toBe(true);
+    }
+  });
 });
 
 describe('successful calls go through to the core', () => {
