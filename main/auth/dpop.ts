@@ -21,20 +21,23 @@ import type { JWK } from 'jose';
  */
 let joseModule: Promise<typeof import('jose')> | undefined;
 const jose = () => (joseModule ??= import('jose'));
-import { z } from './zod';
+import { atFirstUse, z } from './zod';
 import type { DpopProofSigner } from './types';
 
 /** `Ed25519` is the fully-specified name (RFC 9864) of what older servers call `EdDSA`. */
 export type DpopAlg = 'ES256' | 'Ed25519' | 'EdDSA';
 
-const b64u = z.string().check(z.regex(/^[A-Za-z0-9_-]{20,100}$/));
+function buildPrivateJwkSchema() {
+  const b64u = z.string().check(z.regex(/^[A-Za-z0-9_-]{20,100}$/));
+  return z.union([
+    z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64u, y: b64u, d: b64u, alg: z.literal('ES256') }),
+    z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64u, d: b64u, alg: z.enum(['Ed25519', 'EdDSA']) }),
+  ]);
+}
 
-/** The private key as it is stored, inside the vault ciphertext only. */
-export const dpopPrivateJwkSchema = z.union([
-  z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64u, y: b64u, d: b64u, alg: z.literal('ES256') }),
-  z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64u, d: b64u, alg: z.enum(['Ed25519', 'EdDSA']) }),
-]);
-export type DpopPrivateJwk = z.infer<typeof dpopPrivateJwkSchema>;
+/** The private key as it is stored, inside the vault ciphertext only; built at the first key made or read (`atFirstUse`). */
+export const dpopPrivateJwkSchema = atFirstUse(buildPrivateJwkSchema);
+export type DpopPrivateJwk = z.infer<ReturnType<typeof buildPrivateJwkSchema>>;
 
 /**
  * The algorithm to sign with, from the server's `dpop_signing_alg_values_supported`:
@@ -83,7 +86,7 @@ export class DpopKey {
   static async generate(alg: DpopAlg): Promise<DpopKey> {
     const pair = (await crypto.subtle.generateKey(ALGORITHMS[alg], true, ['sign', 'verify'])) as CryptoKeyPair;
     const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
-    const stored = dpopPrivateJwkSchema.parse(
+    const stored = dpopPrivateJwkSchema().parse(
       jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, alg } : { kty: 'OKP', crv: jwk.crv, x: jwk.x, d: jwk.d, alg },
     );
     return DpopKey.#from(stored, pair);

@@ -5,14 +5,7 @@
  * format is untouched. The tokens exist only inside the ciphertext.
  */
 import type { Cipher, KeyValueStore, Logger } from './types';
-import {
-  MAX_PENDING_REVOCATIONS,
-  revocationEntrySchema,
-  revocationFileSchema,
-  revocationSecretSchema,
-  type PendingRevocation,
-  type RevocationEntry,
-} from './vault-schemas';
+import { MAX_PENDING_REVOCATIONS, vaultSchemas, type PendingRevocation, type RevocationEntry } from './vault-schemas';
 
 export const REVOCATIONS_STORE_KEY = 'revocations';
 
@@ -51,7 +44,7 @@ export class RevocationVault {
     if (!this.persistent()) return out;
     for (const entry of this.#read()) {
       try {
-        const tokens = revocationSecretSchema.parse(JSON.parse(this.cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))));
+        const tokens = vaultSchemas().revocationSecret.parse(JSON.parse(this.cipher.decrypt(Buffer.from(entry.ciphertext, 'base64'))));
         out.push({ id: entry.id, providerId: entry.providerId, tokens, firstFailedAt: entry.firstFailedAt, attempts: entry.attempts });
       } catch {
         this.log('warn', 'vault.revocation_dropped', { providerId: entry.providerId, reason: 'decrypt_failed' });
@@ -77,10 +70,10 @@ export class RevocationVault {
     } catch {
       return [];
     }
-    const file = revocationFileSchema.safeParse(raw);
+    const file = vaultSchemas().revocationFile.safeParse(raw);
     if (!file.success) return [];
     return file.data.entries.flatMap((e) => {
-      const parsed = revocationEntrySchema.safeParse(e);
+      const parsed = vaultSchemas().revocationEntry.safeParse(e);
       return parsed.success ? [parsed.data] : [];
     });
   }

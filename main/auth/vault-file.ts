@@ -10,8 +10,7 @@ import type { ProviderConfig } from './config';
 import { providerIdentity, type VaultBinding } from './vault-binding';
 import { AuthError } from './errors';
 import type { Cipher, KeyValueStore, Logger, UserInfo } from './types';
-import { type z } from './zod';
-import { entrySchema, fileSchema, secretSchema, type StoredAccount, type StoredCredentials, type VaultFile } from './vault-schemas';
+import { vaultSchemas, type StoredAccount, type StoredCredentials, type StoredSecret, type VaultFile } from './vault-schemas';
 
 export const VAULT_STORE_KEY = 'vault';
 
@@ -39,7 +38,7 @@ export class VaultFileIO {
       return emptyFile();
     }
     if (raw === undefined) return emptyFile();
-    const parsed = fileSchema.safeParse(raw);
+    const parsed = vaultSchemas().file.safeParse(raw);
     if (!parsed.success) {
       this.log('warn', 'vault.invalid_file_ignored');
       return emptyFile();
@@ -65,7 +64,7 @@ export class VaultFileIO {
   /** Decodes one entry of an already-read file (dropping it when it is unusable). */
   decode(file: VaultFile, key: string): StoredCredentials | null {
     if (!Object.hasOwn(file.entries, key)) return null;
-    const entry = entrySchema.safeParse(file.entries[key]);
+    const entry = vaultSchemas().entry.safeParse(file.entries[key]);
     if (!entry.success) return this.#drop(key, 'invalid_entry');
 
     let plaintext: string;
@@ -75,9 +74,9 @@ export class VaultFileIO {
       // Typically a reset keychain or a file copied from another machine.
       return this.#drop(key, 'decrypt_failed');
     }
-    let secret: z.infer<typeof secretSchema>;
+    let secret: StoredSecret;
     try {
-      const parsed = secretSchema.safeParse(JSON.parse(plaintext));
+      const parsed = vaultSchemas().secret.safeParse(JSON.parse(plaintext));
       if (!parsed.success) return this.#drop(key, 'invalid_secret');
       secret = parsed.data;
     } catch {

@@ -52,7 +52,7 @@ import { noopLogger } from './log';
 import { RevocationVault } from './revocation-store';
 import type { Cipher, KeyValueStore, Logger, StorageStatus } from './types';
 import { entryKey, pickSecret, pickUser, setActive, toAccount, VaultFileIO } from './vault-file';
-import { entrySchema, type PendingRevocation, type StoredAccount, type StoredCredentials, type VaultFile } from './vault-schemas';
+import { vaultSchemas, type PendingRevocation, type StoredAccount, type StoredCredentials, type VaultFile } from './vault-schemas';
 
 export type { PendingRevocation, StoredAccount, StoredCredentials } from './vault-schemas';
 
@@ -209,7 +209,7 @@ export class Vault {
         continue;
       }
       const id = entryKey(accountIdFor(providerId, s.user.sub));
-      const existing = entrySchema.safeParse(file.entries[id]);
+      const existing = vaultSchemas().entry.safeParse(file.entries[id]);
       if (!existing.success || existing.data.savedAt <= s.savedAt) file.entries[id] = file.entries[providerId];
       Reflect.deleteProperty(file.entries, providerId);
       if (file.lastProviderId === providerId && !file.activeAccountId) file.activeAccountId = id;
