@@ -70,6 +70,8 @@ export class RevocationVault {
     } catch {
       return [];
     }
+    // Nothing stored yet (every start until a revocation first fails): no schema is built for it.
+    if (raw === undefined) return [];
     const file = vaultSchemas().revocationFile.safeParse(raw);
     if (!file.success) return [];
     return file.data.entries.flatMap((e) => {
