@@ -31,6 +31,7 @@ import { RENDERER_INDEX_URL } from './ipc/renderer-origin';
 import { registerAppScheme, serveRenderer } from './platform/app-protocol';
 import { readAdminConfig } from './platform/admin-config';
 import { installAppMenu } from './platform/app-menu';
+import { runCleanups, type Cleanup } from './platform/cleanups';
 import { format, languageFor } from './i18n/strings';
 import { createMainWindow } from './platform/window';
 import { proxyCredentialsFromEnv } from './platform/net-fetch';
@@ -161,7 +162,7 @@ export function main(overrides: Partial<MainDeps> = {}): MainHandle {
   registerAppScheme();
 
   let mainWindow: BrowserWindow | null = null;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: Cleanup[] = [];
   installQuitCleanup(cleanups, log);
 
   // The sign-in glue, exactly as another app gets it from `oidc-desktop/main`: its deep-link and
@@ -281,7 +282,7 @@ function productNameFor(deps: MainDeps, log: Logger): string {
   }
 }
 
-async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[], log: Logger): Promise<AppConfig> {
+async function startDemo(deps: MainDeps, cleanups: Cleanup[], log: Logger): Promise<AppConfig> {
   // The demo keeps its port and grants in userData, so a saved sign-in survives a restart.
   const demo = await deps.startDemo({ redirectUris: [DEMO_REDIRECT_URI], stateFile: path.join(app.getPath('userData'), 'demo-provider.json') });
   // First in the list, so it runs last: the core (installAuth's dispose) stops before its provider does.
@@ -291,19 +292,13 @@ async function startDemo(deps: MainDeps, cleanups: (() => Promise<void> | void)[
 }
 
 /** Runs the cleanups (core, IPC, demo server) once, bounded, before the process exits. */
-function installQuitCleanup(cleanups: (() => Promise<void> | void)[], log: Logger): void {
+function installQuitCleanup(cleanups: Cleanup[], log: Logger): void {
   let done = false;
   app.on('will-quit', (event) => {
     if (done) return;
     event.preventDefault();
     done = true;
-    // One after another, newest first: the core stops before the demo provider it talks to.
-    const all = (async () => {
-      for (const fn of cleanups.reverse())
-        await Promise.resolve()
-          .then(fn)
-          .catch(() => undefined);
-    })();
+    const all = runCleanups(cleanups, log);
     const bounded = Promise.race([all, new Promise((resolve) => setTimeout(resolve, 3000))]);
     void bounded.then(() => {
       log('info', 'app.quit');

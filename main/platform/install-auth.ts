@@ -30,6 +30,7 @@ import type { AppInfo } from '../ipc/contract-types';
 import { registerIpcHandlers, type IpcMainLike } from '../ipc/handlers';
 import { RENDERER_ORIGIN, rendererUrlMatcher } from '../ipc/renderer-origin';
 import { createSenderCheck, forwardSessionChanges } from '../ipc/renderer-window';
+import { runCleanups, type Cleanup } from './cleanups';
 import { createElectronStoreKv } from './electron-store-kv';
 import { hardenWebContents } from './window';
 import { createNetFetch, installProxyLogin, proxyLoginAnswer, type ProxyCredentials } from './net-fetch';
@@ -115,7 +116,10 @@ export interface InstalledAuth {
   core: AuthCore;
   /** The configuration in effect (the resolved one when it came late). */
   config: AppConfig;
-  /** Removes the IPC handlers and listeners and disposes the core (call it on `will-quit`). */
+  /**
+   * Removes the IPC handlers and listeners and disposes the core (call it on `will-quit`). Never rejects:
+   * a step that throws is logged (`app.cleanup_failed`, its error code only) and the rest still run.
+   */
   dispose(): Promise<void>;
 }
 
@@ -147,7 +151,7 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
     throw new AuthError('invalid_config', `rendererOrigins: ${(err as Error).message}.`, { cause: err });
   }
   const argv = options.argv ?? process.argv;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: Cleanup[] = [];
 
   if (options.hardenWebContents !== false) {
     // A programmatic load (loadURL/loadFile) is not a `will-navigate`: only what the page itself starts is refused.
@@ -184,10 +188,7 @@ export async function installAuth(options: InstallAuthOptions): Promise<Installe
   });
   inbox.deliver(extractDeepLink(argv, scheme));
 
-  const dispose = async () => {
-    const all = cleanups.splice(0).reverse();
-    for (const fn of all) await fn();
-  };
+  const dispose = () => runCleanups(cleanups, log);
 
   try {
     await app.whenReady();

@@ -15,7 +15,7 @@ vi.mock('electron', async () => (await import('./fake-electron')).electronModule
 
 import { parseAppConfig, type AppConfig } from '../../main/auth/config';
 import { JsonFileStore } from '../../main/auth/json-file-store';
-import type { UrlOpener } from '../../main/auth/types';
+import type { Logger, UrlOpener } from '../../main/auth/types';
 import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { rendererUrlMatcher } from '../../main/ipc/renderer-origin';
 import { installAuth, type InstallAuthOptions } from '../../main/platform/install-auth';
@@ -168,6 +168,22 @@ describe('installAuth', () => {
     expect(app.listenerCount('second-instance')).toBe(0);
     expect(app.listenerCount('open-url')).toBe(0);
     expect(dispose).toHaveBeenCalledTimes(1);
+  });
+
+  it('dispose undoes everything even when one cleanup throws, and logs that one by its code only', async () => {
+    app.fireReady();
+    const logger = vi.fn<Logger>();
+    const auth = await installAuth(options({ logger }));
+    vi.spyOn(auth.core, 'dispose').mockRejectedValue(new Error('secret-looking detail: rt_abc'));
+    await expect(auth.dispose()).resolves.toBeUndefined();
+    // What was set up before the core (deep-link listeners) and after it (IPC handlers) is gone alike.
+    expect(state.ipcHandlers.size).toBe(0);
+    expect(app.listenerCount('second-instance')).toBe(0);
+    expect(app.listenerCount('open-url')).toBe(0);
+    expect(app.listenerCount('web-contents-created')).toBe(0);
+    const failures = logger.mock.calls.filter(([, event]) => event === 'app.cleanup_failed');
+    expect(failures).toEqual([['warn', 'app.cleanup_failed', { errorCode: 'internal_error' }]]);
+    expect(JSON.stringify(logger.mock.calls)).not.toContain('rt_abc');
   });
 
   it('a late configuration whose scheme is not the registered one fails with invalid_config and leaves nothing behind', async () => {
