@@ -9,16 +9,20 @@ import { installAuth } from 'oidc-desktop/main';
 
 let win: BrowserWindow | null = null;
 const config = parseAppConfig(JSON.parse(readFileSync(path.join(import.meta.dirname, 'auth.config.json'), 'utf8')));
-if (!app.requestSingleInstanceLock()) app.quit(); // the deep link reaches the first instance
-const auth = installAuth({ app, config, getWindow: () => win, rendererOrigins: ['file://'] }).catch((err: unknown) => {
-  console.error('Sign-in could not start:', err); // invalid_config: the message names the field
-  app.quit();
-  return null;
-});
-app.on('will-quit', () => void auth.then((a) => a?.dispose()));
+const firstInstance = app.requestSingleInstanceLock(); // a second instance hands its deep link to the first
+if (!firstInstance) app.quit(); // Electron still emits `ready` in it: it must start nothing
+const auth =
+  firstInstance &&
+  installAuth({ app, config, getWindow: () => win, rendererOrigins: ['file://'] }).catch((err: unknown) => {
+    console.error('Sign-in could not start:', err); // invalid_config: the message names the field
+    app.quit();
+    return null;
+  });
+app.on('will-quit', () => auth && void auth.then((a) => a?.dispose()));
 // --- end sign-in: main ---
 
 void app.whenReady().then(async () => {
+  if (!firstInstance) return;
   win = new BrowserWindow({
     width: 480,
     height: 360,

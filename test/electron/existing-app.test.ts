@@ -31,7 +31,7 @@ import { IPC_CHANNELS } from '../../main/ipc/contract-types';
 import { CHROMIUM_MISSING, launchChromium } from '../helpers/chromium';
 import { launchSystemBrowser, type SystemBrowser } from '../helpers/system-browser';
 import { until } from '../helpers/until';
-import { app, fakeEvent, FakeBrowserWindow, shell, state } from './fake-electron';
+import { app, fakeEvent, FakeBrowserWindow, resetFakeElectron, shell, state } from './fake-electron';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'examples', 'existing-app');
@@ -185,14 +185,42 @@ describe('examples/existing-app', () => {
       ['electron-builder.yml', 'scheme'],
     ] as const)
       expect(doc, `${file} "${name}"`).toContain(markedBlock(file, name));
-    // "≈10 lines" and "1 line" are kept honest (the imports and the error handling included).
+    // "≈14 lines" and "1 line" are kept honest (the imports and the error handling included).
     expect(
       markedBlock('main.ts', 'main')
         .trim()
         .split('\n')
         .filter((l) => l.trim() !== '').length,
-    ).toBeLessThanOrEqual(12);
+    ).toBeLessThanOrEqual(14);
     expect(markedBlock('preload.ts', 'preload').trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('examples/existing-app as a second instance (Windows/Linux: the OS starts one per sign-in link)', () => {
+  it('quits and sets nothing up: no protocol registration, no deep-link listener, no IPC handler, no window once ready', async () => {
+    resetFakeElectron();
+    app.requestSingleInstanceLock.mockReturnValue(false);
+    const argv = process.argv;
+    // The link it was started with belongs to the first instance, which gets it by `second-instance`.
+    process.argv = ['/opt/Existing App/existing-app', `${DEMO_SCHEME}:/callback?code=not-for-this-process&state=s`];
+    try {
+      await import(`${pathToFileURL(path.join(appDir, 'main.ts')).href}?second-instance`);
+      // Electron's app.quit() before `ready` only marks the app quitting (shell/browser/browser.cc:
+      // Browser::Shutdown waits, "no message loop available so we are in early stage"), the script
+      // runs on, and DidFinishLaunching still resolves whenReady(): the example must not act on it.
+      app.fireReady();
+      await app.whenReady();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(app.quit).toHaveBeenCalled();
+      expect(app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
+      expect(app.listenerCount('second-instance') + app.listenerCount('open-url')).toBe(0);
+      expect(state.ipcHandlers.size).toBe(0);
+      expect(FakeBrowserWindow.instances).toHaveLength(0);
+      expect(shell.openExternal).not.toHaveBeenCalled();
+    } finally {
+      process.argv = argv;
+      resetFakeElectron();
+    }
   });
 });
 
